@@ -1,0 +1,1 @@
+namespace ValueDrift; public static class Placeholder {}
