@@ -1,0 +1,45 @@
+namespace ValueDrift.Errors;
+
+/// <summary>
+/// Base of every error ValueDrift raises on bad input. Catch this to handle "the user gave us something wrong"
+/// separately from bugs. Messages always name the file and the field (or tensor, or row) at fault.
+/// </summary>
+public class ValueDriftException : Exception
+{
+    public ValueDriftException(string message, Exception? inner = null) : base(message, inner) { }
+}
+
+/// <summary>A config.json (model, run or stage config) that is missing a field, has a wrong type, or an unsupported value.</summary>
+public sealed class ConfigException : ValueDriftException
+{
+    public string File { get; }
+    public string Field { get; }
+    public ConfigException(string file, string field, string problem, Exception? inner = null)
+        : base($"{file}: field '{field}': {problem}", inner) { File = file; Field = field; }
+}
+
+/// <summary>A weights file (safetensors or its shard index) that is truncated, lies about offsets, or does not match the model.</summary>
+public sealed class CheckpointException : ValueDriftException
+{
+    public string File { get; }
+    public string? Tensor { get; }
+    public CheckpointException(string file, string? tensor, string problem, Exception? inner = null)
+        : base(tensor is null ? $"{file}: {problem}" : $"{file}: tensor '{tensor}': {problem}", inner) { File = file; Tensor = tensor; }
+}
+
+/// <summary>A dataset, probe set, trace or tokenizer file with a malformed row or field.</summary>
+public sealed class DataFormatException : ValueDriftException
+{
+    public string File { get; }
+    public long? Row { get; }
+    public string? Field { get; }
+    public DataFormatException(string file, long? row, string? field, string problem, Exception? inner = null)
+        : base($"{file}{(row is null ? "" : $": row {row}")}{(field is null ? "" : $": field '{field}'")}: {problem}", inner)
+    { File = file; Row = row; Field = field; }
+}
+
+/// <summary>Training went wrong in a way the user must see: NaN/Inf loss, an all-masked batch, an invalid hyperparameter.</summary>
+public sealed class TrainingException : ValueDriftException
+{
+    public TrainingException(string message, Exception? inner = null) : base(message, inner) { }
+}

@@ -1,1 +1,0 @@
-namespace ValueDrift; public static class Placeholder {}

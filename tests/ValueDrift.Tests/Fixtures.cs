@@ -1,0 +1,32 @@
+namespace ValueDrift.Tests;
+
+/// <summary>Locates the shared reference fixtures (../shared/fixtures beside the repository root).</summary>
+public static class Fixtures
+{
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    public static string Dir => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "fixtures"));
+
+    public static string File(params string[] parts) => Path.Combine([Dir, .. parts]);
+
+    public static string TinyQwen3 => Path.Combine(Dir, "tiny-qwen3");
+    public static string TinyQwen3Reference => Path.Combine(Dir, "tiny-qwen3-reference");
+    public static string TinyLlama3 => Path.Combine(Dir, "tiny-llama3");
+    public static string Qwen3Tokenizer => Path.Combine(Dir, "qwen3-tokenizer");
+    public static string Objectives => Path.Combine(Dir, "objectives-tiny-qwen3.json");
+
+    /// <summary>A fresh empty folder under the test output, removed by nobody (kept as an artifact for inspection).</summary>
+    public static string TempDir(string name)
+    {
+        var d = Path.Combine(AppContext.BaseDirectory, "tmp", name + "-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(d);
+        return d;
+    }
+
+    private static string FindRepoRoot()
+    {
+        var d = new DirectoryInfo(AppContext.BaseDirectory);
+        while (d is not null && !File.Exists(Path.Combine(d.FullName, "ValueDrift.sln"))) d = d.Parent;
+        return d?.FullName ?? throw new InvalidOperationException("ValueDrift.sln not found above " + AppContext.BaseDirectory);
+    }
+}
