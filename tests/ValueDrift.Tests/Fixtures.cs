@@ -7,7 +7,7 @@ public static class Fixtures
 
     public static string Dir => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "fixtures"));
 
-    public static string File(params string[] parts) => Path.Combine([Dir, .. parts]);
+    public static string In(params string[] parts) => Path.Combine([Dir, .. parts]);
 
     public static string TinyQwen3 => Path.Combine(Dir, "tiny-qwen3");
     public static string TinyQwen3Reference => Path.Combine(Dir, "tiny-qwen3-reference");
