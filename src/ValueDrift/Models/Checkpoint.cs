@@ -1,0 +1,146 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using TorchSharp;
+using ValueDrift.Errors;
+using static TorchSharp.torch;
+
+namespace ValueDrift.Models;
+
+/// <summary>
+/// Hugging Face checkpoint folders: <c>config.json</c> plus <c>model.safetensors</c>, or shards listed in
+/// <c>model.safetensors.index.json</c>. Weights may be F32, BF16 or F16 and are converted to the compute dtype the
+/// caller asks for. Pickled weights (<c>*.bin</c>, <c>*.pt</c>) are refused: unpickling can run arbitrary code.
+/// </summary>
+public static class Checkpoint
+{
+    public const string IndexFile = "model.safetensors.index.json";
+    public const string SingleFile = "model.safetensors";
+    public const long DefaultMaxShardBytes = 2L << 30;
+
+    /// <summary>Tensors some exporters write that hold nothing we need.</summary>
+    private static bool IsIgnorable(string name, ModelConfig c) =>
+        name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal) ||
+        (c.TieWordEmbeddings && name == "lm_head.weight");   // tied: the head is the embedding matrix
+
+    public static CausalLM Load(string dir, ScalarType dtype, Device device)
+    {
+        if (!Directory.Exists(dir)) throw new CheckpointException(dir, null, "model folder not found");
+        var config = ModelConfig.Load(Path.Combine(dir, "config.json"));
+        var sources = OpenWeights(dir);
+
+        var model = new CausalLM(config);
+        var expected = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var found = new Dictionary<string, SafetensorsFile>();
+        foreach (var f in sources)
+            foreach (var name in f.Entries.Keys)
+            {
+                if (IsIgnorable(name, config)) continue;
+                if (!expected.ContainsKey(name))
+                    throw new CheckpointException(f.Path, name, $"unexpected tensor: a {config.ModelType} model with this config.json has no such parameter");
+                if (!found.TryAdd(name, f)) throw new CheckpointException(f.Path, name, $"tensor also present in {found[name].Path}");
+            }
+        foreach (var (name, p) in expected)
+        {
+            if (!found.TryGetValue(name, out var f))
+                throw new CheckpointException(sources[0].Path, name, "missing tensor required by config.json");
+            var entry = f.Entries[name];
+            if (!entry.Shape.SequenceEqual(p.shape))
+                throw new CheckpointException(f.Path, name,
+                    $"shape [{string.Join(", ", entry.Shape)}] does not match [{string.Join(", ", p.shape)}] implied by config.json");
+            if (entry.DType is not ("F32" or "BF16" or "F16" or "F64"))
+                throw new CheckpointException(f.Path, name, $"dtype {entry.DType} is not a floating-point weight");
+        }
+        using (no_grad())
+            foreach (var (name, p) in expected)
+            {
+                using var t = found[name].Read(name);
+                p.copy_(t);   // converts the stored dtype to the module's float32
+            }
+        return model.To(dtype, device);
+    }
+
+    /// <summary>Opens and validates every weights file of a folder (single file, or shards named by the index).</summary>
+    public static List<SafetensorsFile> OpenWeights(string dir)
+    {
+        var index = Path.Combine(dir, IndexFile);
+        var single = Path.Combine(dir, SingleFile);
+        if (File.Exists(index))
+            return ReadIndex(index).Distinct().Select(shard => SafetensorsFile.Open(Path.Combine(dir, shard))).ToList();
+        if (File.Exists(single)) return [SafetensorsFile.Open(single)];
+        var pickled = Directory.EnumerateFiles(dir).Select(Path.GetFileName)
+            .FirstOrDefault(n => n!.EndsWith(".bin") || n.EndsWith(".pt") || n.EndsWith(".pth") || n.EndsWith(".ckpt"));
+        if (pickled is not null)
+            throw new CheckpointException(Path.Combine(dir, pickled), null,
+                "pickled PyTorch weights are refused because loading them can execute code. Convert once in Python: " +
+                "`AutoModelForCausalLM.from_pretrained(dir).save_pretrained(out, safe_serialization=True)` " +
+                "(or `safetensors.torch.save_file(torch.load(f, weights_only=True), 'model.safetensors')`).");
+        throw new CheckpointException(dir, null, $"no {SingleFile} or {IndexFile} in the folder");
+    }
+
+    private static IEnumerable<string> ReadIndex(string index)
+    {
+        JsonNode? root;
+        try { root = JsonNode.Parse(File.ReadAllText(index)); }
+        catch (JsonException e) { throw new CheckpointException(index, null, "not valid JSON: " + e.Message, e); }
+        if (root?["weight_map"] is not JsonObject map) throw new CheckpointException(index, null, "missing 'weight_map' object");
+        foreach (var (tensor, file) in map)
+        {
+            if (file is not JsonValue v || !v.TryGetValue(out string? shard) || string.IsNullOrEmpty(shard))
+                throw new CheckpointException(index, tensor, "weight_map value is not a file name");
+            if (shard.Contains('/') || shard.Contains('\\') || shard == "..")
+                throw new CheckpointException(index, tensor, $"shard '{shard}' must be a file name inside the checkpoint folder");
+            if (!File.Exists(Path.Combine(Path.GetDirectoryName(index)!, shard)))
+                throw new CheckpointException(index, tensor, $"shard '{shard}' is missing");
+            yield return shard;
+        }
+    }
+
+    /// <summary>
+    /// Writes config.json and the weights (in <paramref name="dtype"/>, default the model's), sharded as
+    /// <c>model-00001-of-0000N.safetensors</c> with an index when larger than <paramref name="maxShardBytes"/>.
+    /// Each file is replaced atomically.
+    /// </summary>
+    public static void Save(CausalLM model, string dir, ScalarType? dtype, long maxShardBytes)
+    {
+        Directory.CreateDirectory(dir);
+        var saveType = dtype ?? model.DType;
+        var config = model.Config with { TorchDtype = saveType switch { ScalarType.BFloat16 => "bfloat16", ScalarType.Float16 => "float16", _ => "float32" } };
+
+        var tensors = model.named_parameters().Select(p => (p.name, p.parameter)).ToList();
+        var shards = new List<List<(string, Tensor)>> { new() };
+        long size = 0, total = 0;
+        foreach (var (name, p) in tensors)
+        {
+            long bytes = p.numel() * (saveType is ScalarType.Float32 ? 4 : 2);
+            if (size > 0 && size + bytes > maxShardBytes) { shards.Add(new()); size = 0; }
+            shards[^1].Add((name, p));
+            size += bytes; total += bytes;
+        }
+
+        // Remove files of a previous save with a different layout, so the folder has exactly one set of weights.
+        foreach (var old in Directory.EnumerateFiles(dir, "model*.safetensors").Concat(Directory.EnumerateFiles(dir, IndexFile)))
+            File.Delete(old);
+
+        using (no_grad())
+        {
+            if (shards.Count == 1)
+                SafetensorsFile.Write(Path.Combine(dir, SingleFile), Converted(shards[0], saveType));
+            else
+            {
+                var map = new JsonObject();
+                for (int i = 0; i < shards.Count; i++)
+                {
+                    string file = $"model-{i + 1:D5}-of-{shards.Count:D5}.safetensors";
+                    SafetensorsFile.Write(Path.Combine(dir, file), Converted(shards[i], saveType));
+                    foreach (var (name, _) in shards[i]) map[name] = file;
+                }
+                var index = new JsonObject { ["metadata"] = new JsonObject { ["total_size"] = total }, ["weight_map"] = map };
+                IO.AtomicFile.WriteAllText(Path.Combine(dir, IndexFile), index.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            }
+        }
+        config.Save(Path.Combine(dir, "config.json"));
+    }
+
+    private static IEnumerable<(string, Tensor)> Converted(List<(string Name, Tensor T)> shard, ScalarType dtype) =>
+        shard.Select(s => (s.Name, s.T.dtype == dtype ? s.T : s.T.to(dtype)));
+}
