@@ -1,0 +1,104 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ValueDrift.Models;
+
+/// <summary>How to sample. Temperature 0 means greedy (argmax).</summary>
+public sealed record GenerationOptions
+{
+    public int MaxNewTokens { get; init; } = 64;
+    public double Temperature { get; init; } = 0.0;
+    /// <summary>Nucleus sampling: keep the smallest set of tokens whose probability mass reaches TopP.</summary>
+    public double TopP { get; init; } = 1.0;
+    /// <summary>A sequence ends when it emits one of these (the stop token is not returned).</summary>
+    public IReadOnlyList<int> StopTokenIds { get; init; } = [];
+    public long Seed { get; init; } = 0;
+    /// <summary>Reuse keys and values of earlier positions. Off recomputes the whole prefix each step (for checking).</summary>
+    public bool UseCache { get; init; } = true;
+    /// <summary>Token fed for padding; never attended to.</summary>
+    public int PadTokenId { get; init; } = 0;
+}
+
+/// <summary>The new tokens of one sequence, and whether it ended on a stop token (else it hit MaxNewTokens).</summary>
+public sealed record Generated(int[] Tokens, bool Stopped);
+
+/// <summary>
+/// Batched autoregressive sampling. Prompts of different lengths are left-padded so every sequence's next token sits
+/// in the last column; the attention mask hides the pads and positions count real tokens only, so each sequence gets
+/// the continuation it would get alone (up to float rounding). Deterministic for a fixed seed.
+/// </summary>
+public static class Generation
+{
+    public static IReadOnlyList<Generated> Generate(CausalLM model, IReadOnlyList<int[]> prompts, GenerationOptions options)
+    {
+        if (prompts.Count == 0) return [];
+        if (prompts.Any(p => p.Length == 0)) throw new ArgumentException("every prompt needs at least one token (e.g. BOS)");
+        if (options.Temperature < 0 || !(options.TopP > 0 && options.TopP <= 1)) throw new ArgumentException("temperature must be ≥ 0 and top_p in (0, 1]");
+        int B = prompts.Count, L = prompts.Max(p => p.Length);
+        var device = model.Device;
+        var generator = new torch.Generator((ulong)options.Seed, device);
+        var stop = options.StopTokenIds.ToHashSet();
+
+        var ids = new long[B, L];
+        var mask = new long[B, L];
+        for (int b = 0; b < B; b++)
+            for (int t = 0; t < prompts[b].Length; t++) { ids[b, L - prompts[b].Length + t] = prompts[b][t]; mask[b, L - prompts[b].Length + t] = 1; }
+        for (int b = 0; b < B; b++) for (int t = 0; t < L - prompts[b].Length; t++) ids[b, t] = options.PadTokenId;
+
+        var outputs = Enumerable.Range(0, B).Select(_ => new List<int>()).ToArray();
+        var done = new bool[B];
+        var stopped = new bool[B];
+        using var cache = options.UseCache ? new KvCache(model.LayerCount) : null;
+        var allIds = tensor(ids, device: device);
+        var allMask = tensor(mask, device: device);
+        var feed = allIds.alias();
+        try
+        {
+            using var _ = no_grad();
+            for (int step = 0; step < options.MaxNewTokens; step++)
+            {
+                long[] next;
+                using (var scope = NewDisposeScope())
+                {
+                    var input = options.UseCache ? feed : allIds;
+                    var logits = model.Forward(input, allMask, cache);          // (B, T_in, V)
+                    var last = logits.select(1, -1);                            // (B, V)
+                    next = Sample(last, options, generator).data<long>().ToArray();
+                }
+                bool all = true;
+                for (int b = 0; b < B; b++)
+                {
+                    if (done[b]) { next[b] = options.PadTokenId; continue; }
+                    if (stop.Contains((int)next[b])) { done[b] = true; stopped[b] = true; next[b] = options.PadTokenId; }
+                    else outputs[b].Add((int)next[b]);
+                    all &= done[b];
+                }
+                if (all) break;
+                var nextT = tensor(next, device: device).unsqueeze(1);         // (B, 1)
+                var grownIds = cat([allIds, nextT], 1);
+                var grownMask = cat([allMask, ones(B, 1, ScalarType.Int64, device)], 1);
+                allIds.Dispose(); allMask.Dispose(); feed.Dispose();
+                allIds = grownIds; allMask = grownMask; feed = nextT;
+            }
+        }
+        finally { allIds.Dispose(); allMask.Dispose(); feed.Dispose(); generator.Dispose(); }
+        return Enumerable.Range(0, B).Select(b => new Generated(outputs[b].ToArray(), stopped[b])).ToArray();
+    }
+
+    /// <summary>(B, V) float32 logits → (B) token ids.</summary>
+    public static Tensor Sample(Tensor logits, GenerationOptions o, torch.Generator generator)
+    {
+        using var scope = NewDisposeScope();
+        if (o.Temperature == 0) return logits.argmax(-1).MoveToOuterDisposeScope();
+        var probs = (logits / o.Temperature).softmax(-1);
+        if (o.TopP < 1.0)
+        {
+            var (sorted, order) = probs.sort(-1, descending: true);
+            var before = sorted.cumsum(-1) - sorted;                    // mass of strictly more likely tokens
+            sorted = sorted.masked_fill(before.gt(o.TopP), 0.0);
+            var pick = sorted.multinomial(1, false, generator);         // (B, 1) index into the sorted order
+            return order.gather(-1, pick).squeeze(-1).MoveToOuterDisposeScope();
+        }
+        return probs.multinomial(1, false, generator).squeeze(-1).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,83 @@
+using ValueDrift.Models;
+using Xunit;
+
+namespace ValueDrift.Tests.Models;
+
+public class GenerationTests
+{
+    private static readonly int[][] Prompts = [[5, 17, 3], [9, 40, 22, 61, 7, 13], [2 + 1]];
+
+    [Theory]
+    [InlineData("tiny-llama3")]
+    [InlineData("tiny-qwen3")]
+    public void GreedyWithCacheEqualsGreedyWithout(string fixture)
+    {
+        using var model = CausalLM.FromPretrained(Fixtures.In(fixture));
+        var o = new GenerationOptions { MaxNewTokens = 24 };
+        var cached = Generation.Generate(model, Prompts, o);
+        var plain = Generation.Generate(model, Prompts, o with { UseCache = false });
+        for (int b = 0; b < Prompts.Length; b++)
+        {
+            Assert.Equal(24, cached[b].Tokens.Length);
+            Assert.Equal(plain[b].Tokens, cached[b].Tokens);
+        }
+    }
+
+    [Fact]
+    public void BatchedGreedyEqualsEachPromptAlone()
+    {
+        using var model = CausalLM.FromPretrained(Fixtures.TinyLlama3);
+        var o = new GenerationOptions { MaxNewTokens = 12 };
+        var batch = Generation.Generate(model, Prompts, o);
+        for (int b = 0; b < Prompts.Length; b++)
+            Assert.Equal(Generation.Generate(model, [Prompts[b]], o)[0].Tokens, batch[b].Tokens);
+    }
+
+    [Fact]
+    public void GreedyContinuationIsTheArgmaxOfTheForwardPass()
+    {
+        using var model = CausalLM.FromPretrained(Fixtures.TinyQwen3);
+        int[] prompt = [5, 17, 3];
+        var gen = Generation.Generate(model, [prompt], new GenerationOptions { MaxNewTokens = 3 })[0].Tokens;
+        var seq = prompt.Select(x => (long)x).ToList();
+        foreach (var tok in gen)
+        {
+            using var logits = model.Forward(TorchSharp.torch.tensor(seq.ToArray()).unsqueeze(0));
+            Assert.Equal(logits[0, -1].argmax().item<long>(), tok);
+            seq.Add(tok);
+        }
+    }
+
+    [Fact]
+    public void SamplingIsReproducibleForASeedAndVariesAcrossSeeds()
+    {
+        using var model = CausalLM.FromPretrained(Fixtures.TinyLlama3);
+        var o = new GenerationOptions { MaxNewTokens = 16, Temperature = 1.0, TopP = 0.9, Seed = 7 };
+        var a = Generation.Generate(model, Prompts, o);
+        var b = Generation.Generate(model, Prompts, o);
+        var c = Generation.Generate(model, Prompts, o with { Seed = 8 });
+        for (int i = 0; i < Prompts.Length; i++) Assert.Equal(a[i].Tokens, b[i].Tokens);
+        Assert.Contains(Enumerable.Range(0, Prompts.Length), i => !a[i].Tokens.SequenceEqual(c[i].Tokens));
+    }
+
+    [Fact]
+    public void StopTokensEndASequenceAndAreNotReturned()
+    {
+        using var model = CausalLM.FromPretrained(Fixtures.TinyQwen3);
+        var free = Generation.Generate(model, [Prompts[0]], new GenerationOptions { MaxNewTokens = 10 })[0];
+        int stopAt = free.Tokens[3];
+        int firstIndex = Array.IndexOf(free.Tokens, stopAt);
+        var stopped = Generation.Generate(model, [Prompts[0]], new GenerationOptions { MaxNewTokens = 10, StopTokenIds = [stopAt] })[0];
+        Assert.True(stopped.Stopped);
+        Assert.Equal(free.Tokens.Take(firstIndex), stopped.Tokens);
+    }
+
+    [Fact]
+    public void TopPOfAlmostZeroIsGreedy()
+    {
+        using var model = CausalLM.FromPretrained(Fixtures.TinyLlama3);
+        var greedy = Generation.Generate(model, Prompts, new GenerationOptions { MaxNewTokens = 8 });
+        var nucleus = Generation.Generate(model, Prompts, new GenerationOptions { MaxNewTokens = 8, Temperature = 1.0, TopP = 1e-6, Seed = 3 });
+        for (int i = 0; i < Prompts.Length; i++) Assert.Equal(greedy[i].Tokens, nucleus[i].Tokens);
+    }
+}
