@@ -1,1 +1,1 @@
-Console.WriteLine(TorchSharp.torch.ones(2,2).sum().item<float>());
+return ValueDrift.Cli.CliApp.Run(args, Console.Out, Console.Error);

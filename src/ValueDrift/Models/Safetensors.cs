@@ -83,6 +83,8 @@ public sealed class SafetensorsFile
         long dataStart = 8 + header.Length, dataLength = fileLength - dataStart;
         var entries = new Dictionary<string, SafetensorsEntry>(StringComparer.Ordinal);
         var metadata = new Dictionary<string, string>();
+        try { _ = new UTF8Encoding(false, throwOnInvalidBytes: true).GetCharCount(header); }
+        catch (DecoderFallbackException e) { throw new CheckpointException(path, null, "header is not valid UTF-8", e); }
         JsonDocument doc;
         try { doc = JsonDocument.Parse(header, new JsonDocumentOptions { MaxDepth = 8 }); }
         catch (JsonException e) { throw new CheckpointException(path, null, "header is not valid JSON: " + e.Message, e); }

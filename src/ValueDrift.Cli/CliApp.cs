@@ -1,0 +1,37 @@
+using System.CommandLine;
+using ValueDrift.Cli.Commands;
+using ValueDrift.Errors;
+
+namespace ValueDrift.Cli;
+
+/// <summary>
+/// The <c>valuedrift</c> command. One file per verb under Commands/. Bad input is reported as one line on stderr
+/// (exit code 2) naming the file and field; anything else is a bug and keeps its stack trace (exit code 1).
+/// </summary>
+public static class CliApp
+{
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("ValueDrift: trace a language model's values (stance distributions) through post-training.");
+        var io = new CliIO(stdout, stderr);
+        foreach (var c in new ICliCommand[] { new LogitsCommand(), new GenerateCommand() })
+            root.Subcommands.Add(c.Build(io));
+        try
+        {
+            return root.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (ValueDriftException e)
+        {
+            stderr.WriteLine("error: " + e.Message);
+            return 2;
+        }
+    }
+}
+
+/// <summary>Where a command writes: results to Out (machine-readable where documented), progress and errors to Err.</summary>
+public sealed record CliIO(TextWriter Out, TextWriter Err);
+
+public interface ICliCommand
+{
+    Command Build(CliIO io);
+}

@@ -1,0 +1,60 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using ValueDrift.Errors;
+using ValueDrift.Models;
+using static TorchSharp.torch;
+
+namespace ValueDrift.Cli.Commands;
+
+/// <summary>
+/// <c>valuedrift logits --model DIR --ids 5,17,3</c>: prints <c>{"logits": [[...], ...]}</c>, one row of
+/// vocabulary-size float32 logits per input position, for checking a checkpoint against other implementations.
+/// </summary>
+public sealed class LogitsCommand : ICliCommand
+{
+    public Command Build(CliIO io)
+    {
+        var model = new Option<string>("--model") { Description = "Hugging Face model folder (config.json + safetensors)", Required = true };
+        var ids = new Option<string>("--ids") { Description = "comma-separated token ids", Required = true };
+        var cmd = new Command("logits", "Print the float32 logits of a token sequence as JSON.") { model, ids };
+        cmd.SetAction(r =>
+        {
+            var tokens = ParseIds(r.GetValue(ids)!);
+            using var m = CausalLM.FromPretrained(r.GetValue(model)!);
+            if (tokens.Any(t => t < 0 || t >= m.Config.VocabSize))
+                throw new ValueDriftException($"--ids: every id must be in [0, {m.Config.VocabSize}) for this model");
+            using var _ = no_grad();
+            using var logits = m.Forward(tensor(tokens).unsqueeze(0))[0];   // (T, V) float32
+            io.Out.WriteLine(ToJson(logits));
+            return 0;
+        });
+        return cmd;
+    }
+
+    internal static long[] ParseIds(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0) throw new ValueDriftException("--ids: no token ids given");
+        return parts.Select(p => long.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
+            ? v : throw new ValueDriftException($"--ids: '{p}' is not an integer token id")).ToArray();
+    }
+
+    private static string ToJson(Tensor logits)
+    {
+        var data = logits.data<float>().ToArray();
+        long T = logits.shape[0], V = logits.shape[1];
+        var sb = new StringBuilder("{\"logits\": [");
+        for (long t = 0; t < T; t++)
+        {
+            sb.Append(t == 0 ? "[" : ", [");
+            for (long v = 0; v < V; v++)
+            {
+                if (v > 0) sb.Append(", ");
+                sb.Append(data[t * V + v].ToString("R", CultureInfo.InvariantCulture));   // round-trips float32 exactly
+            }
+            sb.Append(']');
+        }
+        return sb.Append("]}").ToString();
+    }
+}

@@ -1,0 +1,46 @@
+using System.Text.Json;
+using ValueDrift.Tests.Models;
+using Xunit;
+
+namespace ValueDrift.Tests.Cli;
+
+public class LogitsCommandTests
+{
+    [Theory]
+    [InlineData("tiny-qwen3")]
+    [InlineData("tiny-llama3")]
+    public void PrintsReferenceLogitsAsJson(string fixture)
+    {
+        var reference = ReferenceLogits.Load(Fixtures.In(fixture));
+        var (code, stdout, stderr) = CliRunner.Run("logits", "--model", Fixtures.In(fixture), "--ids", string.Join(",", reference.InputIds[1]));
+        Assert.True(code == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var rows = doc.RootElement.GetProperty("logits").EnumerateArray().ToArray();
+        Assert.Equal(reference.InputIds[1].Length, rows.Length);
+        for (int t = 0; t < rows.Length; t++)
+        {
+            var row = rows[t].EnumerateArray().Select(x => x.GetDouble()).ToArray();
+            Assert.Equal(reference.Logits[1][t].Length, row.Length);
+            for (int v = 0; v < row.Length; v++) Assert.True(Math.Abs(row[v] - reference.Logits[1][t][v]) < 1e-4);
+        }
+    }
+
+    [Theory]
+    [InlineData("5,x", "'x'")]
+    [InlineData("5,100000", "[0, 101)")]
+    [InlineData("", "no token ids")]
+    public void BadIdsAreAClearError(string ids, string expected)
+    {
+        var (code, _, stderr) = CliRunner.Run("logits", "--model", Fixtures.TinyQwen3, "--ids", ids);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, stderr);
+    }
+
+    [Fact]
+    public void MissingModelFolderIsAClearError()
+    {
+        var (code, _, stderr) = CliRunner.Run("logits", "--model", "no-such-model", "--ids", "1,2");
+        Assert.Equal(2, code);
+        Assert.Contains("no-such-model", stderr);
+    }
+}
