@@ -26,9 +26,19 @@ public static class Checkpoint
     {
         if (!Directory.Exists(dir)) throw new CheckpointException(dir, null, "model folder not found");
         var config = ModelConfig.Load(Path.Combine(dir, "config.json"));
-        var sources = OpenWeights(dir);
-
         var model = new CausalLM(config);
+        LoadWeights(model, dir);
+        return model.To(dtype, device);
+    }
+
+    /// <summary>
+    /// Copies the weights of a checkpoint folder into an existing model (any dtype or device), after checking every
+    /// tensor's presence, shape and dtype. The folder's config must describe the same architecture.
+    /// </summary>
+    public static void LoadWeights(CausalLM model, string dir)
+    {
+        var config = model.Config;
+        var sources = OpenWeights(dir);
         var expected = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         var found = new Dictionary<string, SafetensorsFile>();
         foreach (var f in sources)
@@ -54,9 +64,8 @@ public static class Checkpoint
             foreach (var (name, p) in expected)
             {
                 using var t = found[name].Read(name);
-                p.copy_(t);   // converts the stored dtype to the module's float32
+                p.copy_(t);   // converts the stored dtype and device to the parameter's
             }
-        return model.To(dtype, device);
     }
 
     /// <summary>Opens and validates every weights file of a folder (single file, or shards named by the index).</summary>

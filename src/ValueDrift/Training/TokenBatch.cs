@@ -44,5 +44,9 @@ public sealed class TokenBatch : IDisposable
         return new TokenBatch(tensor(ids, device: dev), tensor(att, device: dev), tensor(comp, device: dev), lengths);
     }
 
+    /// <summary>How many tokens of a row <see cref="Collate"/> puts in the loss, without building tensors.</summary>
+    public static int LossTokens(int[] prompt, int[] completion, bool trainOnPrompt = false) =>
+        trainOnPrompt || prompt.Length == 0 ? Math.Max(0, prompt.Length + completion.Length - 1) : completion.Length;
+
     public void Dispose() { InputIds.Dispose(); AttentionMask.Dispose(); CompletionMask.Dispose(); }
 }

@@ -1,0 +1,35 @@
+using TorchSharp.Modules;
+using ValueDrift.Models;
+using static TorchSharp.torch;
+
+namespace ValueDrift.Training.Objectives;
+
+/// <summary>
+/// Supervised fine-tuning on (prompt, completion) token ids. Completion-only loss by default (TRL's default for
+/// prompt-completion data); <c>trainOnPrompt</c> puts every token in the loss. See <see cref="SftLoss"/>.
+/// </summary>
+public sealed class SftObjective(CausalLM policy, IReadOnlyList<(int[] Prompt, int[] Completion)> examples, int padId, bool trainOnPrompt = false) : ITrainingObjective
+{
+    public string Name => "sft";
+    public int ExampleCount => examples.Count;
+    public CausalLM Policy => policy;
+    public IEnumerable<Parameter> TrainableParameters => policy.parameters();
+
+    public double Units(IReadOnlyList<int> indices) => indices.Sum(i => TokenBatch.LossTokens(examples[i].Prompt, examples[i].Completion, trainOnPrompt));
+
+    public ObjectiveOutput Compute(IReadOnlyList<int> indices)
+    {
+        using var batch = TokenBatch.Collate(indices.Select(i => examples[i]).ToList(), padId, policy.Device, trainOnPrompt);
+        var logits = policy.Forward(batch.InputIds);                        // (B, T, V); right padding needs no mask
+        var lp = SequenceLogProbs.Compute(logits, batch.InputIds, batch.CompletionMask);
+        var correct = logits.narrow(1, 0, logits.shape[1] - 1).argmax(-1).eq(batch.InputIds.narrow(1, 1, logits.shape[1] - 1)).to(ScalarType.Float32) * lp.Mask;
+        var accuracy = (correct.sum(1) / lp.Count).sum().item<float>();    // per-example token accuracy, summed
+        return new ObjectiveOutput(SftLoss.SummedNll(lp),
+            new Dictionary<string, double> { ["mean_token_accuracy"] = accuracy, ["num_tokens"] = lp.Count.sum().item<float>() },
+            batch.AttentionMask.sum().item<long>());
+    }
+
+    public void Prepare(string? runDirectory) { }
+    public void SaveExtras(string checkpointDirectory) { }
+    public void LoadExtras(string checkpointDirectory) { }
+}

@@ -1,0 +1,101 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ValueDrift.Errors;
+using ValueDrift.Models;
+
+namespace ValueDrift.Training;
+
+/// <summary>
+/// A training checkpoint: <c>checkpoints/step-N/</c> holding the policy as a Hugging Face folder (config.json,
+/// model.safetensors, the tokenizer files copied from the source model), <c>optimizer.bin</c> (AdamW moments, in
+/// TorchSharp's own format) and <c>trainer_state.json</c>. The folder is written under a temporary name and renamed
+/// when complete, so a killed run never leaves a half checkpoint that looks whole. Scheduler and data position are
+/// functions of the step, so the step is all the loop state there is.
+/// </summary>
+public static class TrainingCheckpoint
+{
+    public const string StateFile = "trainer_state.json";
+    public const string OptimizerFile = "optimizer.bin";
+    private static readonly string[] ModelAssets = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json", "chat_template.jinja"];
+
+    public static string FolderFor(string runDirectory, int step) => Path.Combine(runDirectory, "checkpoints", $"step-{step}");
+
+    public static string Save(string runDirectory, int step, ITrainingObjective objective, TorchSharp.torch.optim.Optimizer optimizer, TrainerOptions options, string? assetsFrom)
+    {
+        var final = FolderFor(runDirectory, step);
+        var tmp = Path.Combine(runDirectory, "checkpoints", $".step-{step}.{Guid.NewGuid():N}.tmp");
+        Directory.CreateDirectory(tmp);
+        try
+        {
+            objective.Policy.SavePretrained(tmp);
+            objective.SaveExtras(tmp);
+            if (assetsFrom is not null)
+                foreach (var name in ModelAssets)
+                    if (File.Exists(Path.Combine(assetsFrom, name))) File.Copy(Path.Combine(assetsFrom, name), Path.Combine(tmp, name));
+            IO.AtomicFile.Write(Path.Combine(tmp, OptimizerFile), s => { using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true); ((TorchSharp.Modules.OptimizerHelper)optimizer).save_state_dict(w); });
+            var state = new JsonObject
+            {
+                ["objective"] = objective.Name, ["step"] = step, ["max_steps"] = options.MaxSteps, ["seed"] = options.Seed,
+                ["saved_utc"] = DateTime.UtcNow.ToString("O"),
+            };
+            IO.AtomicFile.WriteAllText(Path.Combine(tmp, StateFile), state.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            if (Directory.Exists(final)) Directory.Delete(final, recursive: true);   // an identical re-save after resume
+            Directory.Move(tmp, final);
+            return final;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(tmp);
+            throw new TrainingException($"could not write checkpoint {final}: {e.Message} (earlier checkpoints are intact)", e);
+        }
+        catch { TryDelete(tmp); throw; }
+    }
+
+    /// <summary>The newest complete checkpoint of a run (one whose trainer_state.json exists), or null.</summary>
+    public static (int Step, string Directory)? Latest(string runDirectory)
+    {
+        var root = Path.Combine(runDirectory, "checkpoints");
+        if (!Directory.Exists(root)) return null;
+        return Directory.EnumerateDirectories(root, "step-*")
+            .Select(d => (Ok: int.TryParse(Path.GetFileName(d)["step-".Length..], out int s), Step: s, Dir: d))
+            .Where(x => x.Ok && File.Exists(Path.Combine(x.Dir, StateFile)))
+            .OrderByDescending(x => x.Step)
+            .Select(x => ((int Step, string Directory)?)(x.Step, x.Dir))
+            .FirstOrDefault();
+    }
+
+    /// <summary>Loads weights, extras and optimizer state of a checkpoint into a live objective and optimizer.</summary>
+    public static int Restore(string directory, ITrainingObjective objective, TorchSharp.torch.optim.Optimizer optimizer)
+    {
+        var stateFile = Path.Combine(directory, StateFile);
+        JsonNode? state;
+        try { state = JsonNode.Parse(File.ReadAllText(stateFile)); }
+        catch (JsonException e) { throw new CheckpointException(stateFile, null, "not valid JSON: " + e.Message, e); }
+        if (state?["objective"]?.GetValue<string>() is { } name && name != objective.Name)
+            throw new CheckpointException(stateFile, null, $"checkpoint was written by a '{name}' run, not '{objective.Name}'");
+        int step = state?["step"]?.GetValue<int>() ?? throw new CheckpointException(stateFile, null, "missing 'step'");
+        Checkpoint.LoadWeights(objective.Policy, directory);
+        objective.LoadExtras(directory);
+        using (var r = new BinaryReader(File.OpenRead(Path.Combine(directory, OptimizerFile))))
+            ((TorchSharp.Modules.OptimizerHelper)optimizer).load_state_dict(r);
+        return step;
+    }
+
+    /// <summary>Removes half-written checkpoint folders left by a killed run, and checkpoints beyond <paramref name="keep"/>.</summary>
+    public static void Tidy(string runDirectory, int keep)
+    {
+        var root = Path.Combine(runDirectory, "checkpoints");
+        if (!Directory.Exists(root)) return;
+        foreach (var d in Directory.EnumerateDirectories(root, ".step-*.tmp")) TryDelete(d);
+        if (keep <= 0) return;
+        var complete = Directory.EnumerateDirectories(root, "step-*")
+            .Select(d => (Dir: d, Step: int.TryParse(Path.GetFileName(d)[5..], out int s) ? s : -1)).Where(x => x.Step >= 0)
+            .OrderByDescending(x => x.Step).Skip(keep);
+        foreach (var (dir, _) in complete) TryDelete(dir);
+    }
+
+    private static void TryDelete(string dir)
+    {
+        try { if (Directory.Exists(dir)) Directory.Delete(dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
