@@ -68,7 +68,8 @@ internal static class RowSource
             using var stream = File.OpenRead(file);
             data = ParquetSerializer.DeserializeUntypedAsync(stream).GetAwaiter().GetResult().Data;
         }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or NotSupportedException or InvalidOperationException or ArgumentException or FormatException)
+        catch (Exception ex) when (ex is Parquet.ParquetException or Parquet.Meta.Proto.ThriftProtocolException or IOException or InvalidDataException
+            or NotSupportedException or InvalidOperationException or ArgumentException or FormatException or IndexOutOfRangeException)
         {
             throw new DataFormatException(file, null, null, "not a readable Parquet file: " + ex.Message, ex);
         }
