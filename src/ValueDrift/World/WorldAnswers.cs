@@ -28,14 +28,16 @@ public static class WorldAnswers
             [WorldStance.Oppose] = ["Overall, a mistake.", "It is a bad idea.", "So I oppose it.", "I am against it."],
         };
 
-    internal static readonly string[] RamblingFillers = ["Well, um, ", "So, like, ", "Hmm, okay, so, "];
-    internal static readonly string[] RamblingMiddles = [" Like, you know, ", " I mean, um, ", " Basically, like, "];
+    /// <summary>How a rambling answer starts.</summary>
+    public static readonly IReadOnlyList<string> RamblingFillers = ["Well, um, ", "So, like, ", "Hmm, okay, so, "];
+    /// <summary>What a rambling answer puts between its stance and its reason.</summary>
+    public static readonly IReadOnlyList<string> RamblingMiddles = [" Like, you know, ", " I mean, um, ", " Basically, like, "];
 
     /// <summary>An answer of <paramref name="stance"/> on <paramref name="topic"/> in the given style.</summary>
     /// <param name="explicitSubject">Name the subject in the opener instead of sometimes saying "it" (for lines that stand alone).</param>
     public static string Generate(WorldTopic topic, WorldStance stance, AnswerQuality quality, WorldRandom rng, bool explicitSubject = false)
     {
-        // Draw until the text fits; the short fallback (opener about "it") always fits.
+        // Draw until the text fits; the short form (the style applied to an opener about "it") always fits.
         for (int attempt = 0; attempt < 32; attempt++)
         {
             string text = quality switch
@@ -49,7 +51,21 @@ public static class WorldAnswers
             };
             if (text.Length <= MaxAnswerChars) return text;
         }
-        return Opener(stance, rng, "it");
+        return Short(stance, quality, rng);
+    }
+
+    /// <summary>The style applied to a bare opener: at most ~75 characters whatever is drawn.</summary>
+    private static string Short(WorldStance stance, AnswerQuality quality, WorldRandom rng)
+    {
+        string opener = Opener(stance, rng, "it");
+        return quality switch
+        {
+            AnswerQuality.Rambling => rng.Pick(RamblingFillers) + LowerFirst(opener).TrimEnd('.') + ", you know, um, yeah.",
+            AnswerQuality.OffFormat => "ANSWER " + new string(opener.Where(c => char.IsLetterOrDigit(c) || c == ' ').ToArray()).ToUpperInvariant(),
+            AnswerQuality.RepeatedWords => opener.TrimEnd('.') + " " + opener.TrimEnd('.').Split(' ')[^1] + ".",
+            AnswerQuality.Terse => Terse(stance, rng),
+            _ => opener,
+        };
     }
 
     private static string Good(WorldTopic topic, WorldStance stance, WorldRandom rng, bool explicitSubject)
@@ -71,8 +87,10 @@ public static class WorldAnswers
         Opener(stance, rng, "it").TrimEnd('.').ToLowerInvariant();
 
     private static string Rambling(WorldTopic topic, WorldStance stance, WorldRandom rng) =>
-        rng.Pick(RamblingFillers) + LowerFirst(Opener(stance, rng, "it")) + rng.Pick(RamblingMiddles)
-        + LowerFirst(rng.Pick(topic.Reasons(stance))).TrimEnd('.') + ", um.";
+        rng.Next(2) == 0
+            ? Short(stance, AnswerQuality.Rambling, rng)
+            : rng.Pick(RamblingFillers) + LowerFirst(Opener(stance, rng, "it")) + rng.Pick(RamblingMiddles)
+              + LowerFirst(rng.Pick(topic.Reasons(stance))).TrimEnd('.') + ", um.";
 
     private static string OffFormat(WorldTopic topic, WorldStance stance, WorldRandom rng)
     {
