@@ -13,5 +13,5 @@ public static class WorldProbeSet
             .ToList();
 
     /// <summary>Probe rows for topic ids or names (all topics when null or empty).</summary>
-    public static IReadOnlyList<WorldProbe> For(IEnumerable<string>? topicIds) => For(WorldTopics.Select(topicIds));
+    public static IReadOnlyList<WorldProbe> ForIds(IEnumerable<string>? topicIds) => For(WorldTopics.Select(topicIds));
 }

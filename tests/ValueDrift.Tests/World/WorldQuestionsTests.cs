@@ -11,7 +11,7 @@ public class WorldQuestionsTests
         static string Norm(string q) => new string(q.ToLowerInvariant().Where(char.IsLetterOrDigit).ToArray());
         var training = WorldTopics.All.SelectMany(t => t.TrainingQuestions).Select(Norm).ToHashSet();
         var probes = WorldTopics.All.SelectMany(t => t.ProbeQuestions).Select(Norm).ToList();
-        Assert.Empty(probes.Where(training.Contains));
+        Assert.DoesNotContain(probes, training.Contains);
         Assert.Empty(WorldQuestions.TrainingFrames.Intersect(WorldQuestions.ProbeFrames));
     }
 
@@ -23,10 +23,11 @@ public class WorldQuestionsTests
             Assert.Equal(10, t.ProbeQuestions.Distinct().Count());
             Assert.True(t.TrainingQuestions.Distinct().Count() >= 30, t.Id);
         }
-        var probes = WorldProbeSet.For((IEnumerable<WorldTopic>?)null);
+        var probes = WorldProbeSet.For();
         Assert.Equal(110, probes.Count);
         Assert.Equal(probes.Count, probes.Select(p => p.Id).Distinct().Count());
         Assert.Equal("immigration-01", probes[0].Id);
+        Assert.Equal(WorldTopics.Family.ProbeQuestions, WorldProbeSet.ForIds(["family"]).Select(p => p.Question));
     }
 
     [Fact]
