@@ -1,0 +1,17 @@
+namespace ValueDrift.World;
+
+/// <summary>
+/// The world's probe questions, about ten per topic, reserved for probing: no training dataset uses them. They do
+/// not depend on the seed, so stance trajectories from different runs are measured on the same questions.
+/// </summary>
+public static class WorldProbeSet
+{
+    /// <summary>Probe rows for the given topics (all topics when null), in topic order.</summary>
+    public static IReadOnlyList<WorldProbe> For(IEnumerable<WorldTopic>? topics = null) =>
+        (topics ?? WorldTopics.All)
+            .SelectMany(t => t.ProbeQuestions.Select((q, i) => new WorldProbe($"{t.Id}-{i + 1:00}", t.Id, q)))
+            .ToList();
+
+    /// <summary>Probe rows for topic ids or names (all topics when null or empty).</summary>
+    public static IReadOnlyList<WorldProbe> ForIds(IEnumerable<string>? topicIds) => For(WorldTopics.Select(topicIds));
+}
