@@ -7,23 +7,23 @@ public static class Batching
 {
     /// <summary>An SFT batch: one row per example, prompt then completion.</summary>
     /// <param name="completionOnlyLoss">True (default): the loss covers completion tokens only; false: every real token.</param>
-    public static Batch Collate(IReadOnlyList<TokenizedExample> examples, int padId, bool completionOnlyLoss = true)
+    public static Batch Collate(IReadOnlyList<TokenizedExample> examples, int padId, bool completionOnlyLoss = true, Device? device = null)
     {
         if (examples.Count == 0) throw new ArgumentException("cannot collate an empty batch", nameof(examples));
-        var (ids, attention, completion) = Pad([.. examples.Select(e => (e.PromptIds, e.CompletionIds))], padId, completionOnlyLoss);
+        var (ids, attention, completion) = Pad([.. examples.Select(e => (e.PromptIds, e.CompletionIds))], padId, completionOnlyLoss, device);
         return new Batch(ids, attention, completion);
     }
 
     /// <summary>A preference batch: B chosen rows, then the B rejected rows of the same pairs, padded to one length.</summary>
-    public static PreferenceBatch CollatePreference(IReadOnlyList<TokenizedPreference> pairs, int padId, bool completionOnlyLoss = true)
+    public static PreferenceBatch CollatePreference(IReadOnlyList<TokenizedPreference> pairs, int padId, bool completionOnlyLoss = true, Device? device = null)
     {
         if (pairs.Count == 0) throw new ArgumentException("cannot collate an empty batch", nameof(pairs));
         var rows = pairs.Select(p => (p.PromptIds, p.ChosenIds)).Concat(pairs.Select(p => (p.PromptIds, p.RejectedIds))).ToArray();
-        var (ids, attention, completion) = Pad(rows, padId, completionOnlyLoss);
+        var (ids, attention, completion) = Pad(rows, padId, completionOnlyLoss, device);
         return new PreferenceBatch(ids, attention, completion, pairs.Count);
     }
 
-    private static (Tensor Ids, Tensor Attention, Tensor Completion) Pad((int[] Prompt, int[] Completion)[] rows, int padId, bool completionOnlyLoss)
+    private static (Tensor Ids, Tensor Attention, Tensor Completion) Pad((int[] Prompt, int[] Completion)[] rows, int padId, bool completionOnlyLoss, Device? device)
     {
         var b = rows.Length;
         var t = rows.Max(r => r.Prompt.Length + r.Completion.Length);
@@ -50,6 +50,6 @@ public static class Batching
             }
         }
         long[] shape = [b, t];
-        return (tensor(ids, shape), tensor(attention, shape), tensor(loss, shape));
+        return (tensor(ids, shape, device: device), tensor(attention, shape, device: device), tensor(loss, shape, device: device));
     }
 }

@@ -34,8 +34,11 @@ public sealed class Trainer
         _objective = objective; _o = options; _runDirectory = runDirectory; _assetsFrom = modelAssetsFrom;
     }
 
-    /// <summary>Trains to MaxSteps. With <paramref name="resume"/>, continues from the run folder's newest checkpoint.</summary>
-    public void Run(bool resume = false)
+    /// <summary>
+    /// Trains to MaxSteps. With <paramref name="resume"/>, continues from the run folder's newest checkpoint.
+    /// Cancelling stops after the current step, with a checkpoint of that step when a run folder is given.
+    /// </summary>
+    public void Run(bool resume = false, CancellationToken cancel = default)
     {
         Models.TorchRuntime.EnsureInitialized();
         torch.manual_seed(Common.Seeds.Derive(_o.Seed, 1));
@@ -67,13 +70,14 @@ public sealed class Trainer
             _objective.Policy.eval();        // probes run in eval mode
             StepEnded?.Invoke(new StepEndedEvent(_objective.Name, step, _o.MaxSteps, metrics, _objective.Policy));
             _objective.Policy.train();
-            bool due = (_o.CheckpointEvery > 0 && step % _o.CheckpointEvery == 0) || step == _o.MaxSteps;
+            bool due = (_o.CheckpointEvery > 0 && step % _o.CheckpointEvery == 0) || step == _o.MaxSteps || cancel.IsCancellationRequested;
             if (_runDirectory is not null && due)
             {
                 var dir = TrainingCheckpoint.Save(_runDirectory, step, _objective, optimizer, _o, _assetsFrom);
                 TrainingCheckpoint.Tidy(_runDirectory, _o.KeepCheckpoints);
                 CheckpointSaved?.Invoke(new CheckpointSavedEvent(_objective.Name, step, dir));
             }
+            if (cancel.IsCancellationRequested) break;
         }
         _objective.Policy.eval();
     }

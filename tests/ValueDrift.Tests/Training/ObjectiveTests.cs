@@ -1,4 +1,5 @@
 using TorchSharp;
+using ValueDrift.Data;
 using ValueDrift.Errors;
 using ValueDrift.Models;
 using ValueDrift.Training;
@@ -18,8 +19,7 @@ public class ObjectiveTests
     /// <summary>Log-probs of chosen (first B rows) and rejected (next B rows) in one concatenated, right-padded forward.</summary>
     private static (SequenceLogProbs Chosen, SequenceLogProbs Rejected) Concatenated(CausalLM model)
     {
-        var rows = F.Examples.Select(e => (e.Prompt, e.Chosen)).Concat(F.Examples.Select(e => (e.Prompt, e.Rejected))).ToList();
-        using var batch = TokenBatch.Collate(rows, padId: 0);
+        using var batch = Batching.CollatePreference(F.Examples.Select(e => new TokenizedPreference(e.Prompt, e.Chosen, e.Rejected)).ToList(), padId: 0);
         using var logits = model.Forward(batch.InputIds);
         var lp = SequenceLogProbs.Compute(logits, batch.InputIds, batch.CompletionMask);
         int B = F.Examples.Length;
@@ -95,7 +95,7 @@ public class ObjectiveTests
         Assert.Throws<TrainingException>(() => DpoLoss.Compute(x, x, x, x, -0.1));
         Assert.Throws<TrainingException>(() => SimPoLoss.Compute(x, x, 0, 1));
         Assert.Throws<TrainingException>(() => SimPoLoss.Compute(x, x, 2, double.NaN));
-        using var batch = TokenBatch.Collate([([1, 2, 3], [4, 5]), ([1, 2], [])], padId: 0);
+        using var batch = Batching.Collate([new TokenizedExample([1, 2, 3], [4, 5]), new TokenizedExample([1, 2], [])], padId: 0);
         using var logits = randn(2, 5, 10);
         var e = Assert.Throws<TrainingException>(() => SequenceLogProbs.Compute(logits, batch.InputIds, batch.CompletionMask));
         Assert.Contains("no completion tokens", e.Message);
@@ -106,7 +106,7 @@ public class ObjectiveTests
     {
         // One sequence [0, 2, 1] with prompt [0] and completion [2, 1]; vocabulary 3; fixed logits.
         var logits = tensor(new float[] { 1, 2, 3, /**/ 0, 0, 0, /**/ 5, 1, 1 }).reshape(1, 3, 3);
-        using var batch = TokenBatch.Collate([([0], [2, 1])], padId: 0);
+        using var batch = Batching.Collate([new TokenizedExample([0], [2, 1])], padId: 0);
         var lp = SequenceLogProbs.Compute(logits, batch.InputIds, batch.CompletionMask);
         double lse0 = Math.Log(Math.Exp(1) + Math.Exp(2) + Math.Exp(3)), lse1 = Math.Log(3);
         double expected = (3 - lse0) + (0 - lse1);       // log p(2 | [0]) + log p(1 | [0, 2])

@@ -1,4 +1,5 @@
 using ValueDrift.Errors;
+using ValueDrift.Data;
 using ValueDrift.Models;
 using static TorchSharp.torch;
 
@@ -44,8 +45,7 @@ public sealed class DpoObjective : PreferenceObjective
         if (_frozenReference is not null)
         {
             using var _ = no_grad();
-            var rows = indices.Select(i => (Pairs[i].Prompt, Pairs[i].Chosen)).Concat(indices.Select(i => (Pairs[i].Prompt, Pairs[i].Rejected))).ToList();
-            using var batch = TokenBatch.Collate(rows, PadId, _frozenReference.Device);
+            using var batch = Batching.CollatePreference(indices.Select(i => Pairs[i]).ToList(), PadId, device: _frozenReference.Device);
             var lp = SequenceLogProbs.Compute(_frozenReference.Forward(batch.InputIds), batch.InputIds, batch.CompletionMask);
             refChosen = lp.Sum.narrow(0, 0, indices.Count); refRejected = lp.Sum.narrow(0, indices.Count, indices.Count);
         }

@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using ValueDrift.Data;
 using ValueDrift.Models;
 using static TorchSharp.torch;
 
@@ -24,8 +25,7 @@ public abstract class PreferenceObjective(CausalLM policy, IReadOnlyList<Tokeniz
     public ObjectiveOutput Compute(IReadOnlyList<int> indices)
     {
         int B = indices.Count;
-        var rows = indices.Select(i => (pairs[i].Prompt, pairs[i].Chosen)).Concat(indices.Select(i => (pairs[i].Prompt, pairs[i].Rejected))).ToList();
-        using var batch = TokenBatch.Collate(rows, padId, policy.Device);
+        using var batch = Batching.CollatePreference(indices.Select(i => pairs[i]).ToList(), padId, device: policy.Device);
         var lp = SequenceLogProbs.Compute(policy.Forward(batch.InputIds), batch.InputIds, batch.CompletionMask);   // (2B)
         var chosen = Slice(lp, 0, B);
         var rejected = Slice(lp, B, B);

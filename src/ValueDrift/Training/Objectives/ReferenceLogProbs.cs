@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using ValueDrift.Errors;
+using ValueDrift.Data;
 using ValueDrift.Models;
 using static TorchSharp.torch;
 
@@ -22,7 +23,7 @@ public sealed record ReferenceLogProbs(double[] Chosen, double[] Rejected, strin
         using var ms = new MemoryStream();
         using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true))
             foreach (var p in pairs)
-                foreach (var part in new[] { p.Prompt, p.Chosen, p.Rejected }) { w.Write(part.Length); foreach (var t in part) w.Write(t); }
+                foreach (var part in new[] { p.PromptIds, p.ChosenIds, p.RejectedIds }) { w.Write(part.Length); foreach (var t in part) w.Write(t); }
         return Convert.ToHexString(sha.ComputeHash(ms.ToArray())).ToLowerInvariant();
     }
 
@@ -38,8 +39,7 @@ public sealed record ReferenceLogProbs(double[] Chosen, double[] Rejected, strin
             {
                 using var scope = NewDisposeScope();
                 var slice = pairs.Skip(start).Take(batchSize).ToList();
-                var rows = slice.Select(p => (p.Prompt, p.Chosen)).Concat(slice.Select(p => (p.Prompt, p.Rejected))).ToList();
-                using var batch = TokenBatch.Collate(rows, padId, reference.Device);
+                using var batch = Batching.CollatePreference(slice, padId, device: reference.Device);
                 var lp = SequenceLogProbs.Compute(reference.Forward(batch.InputIds), batch.InputIds, batch.CompletionMask);
                 var sums = lp.Sum.to(ScalarType.Float64).cpu().data<double>().ToArray();
                 for (int i = 0; i < slice.Count; i++) { chosen[start + i] = sums[i]; rejected[start + i] = sums[slice.Count + i]; }

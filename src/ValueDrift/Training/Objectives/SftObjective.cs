@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using ValueDrift.Data;
 using ValueDrift.Models;
 using static TorchSharp.torch;
 
@@ -8,18 +9,18 @@ namespace ValueDrift.Training.Objectives;
 /// Supervised fine-tuning on (prompt, completion) token ids. Completion-only loss by default (TRL's default for
 /// prompt-completion data); <c>trainOnPrompt</c> puts every token in the loss. See <see cref="SftLoss"/>.
 /// </summary>
-public sealed class SftObjective(CausalLM policy, IReadOnlyList<(int[] Prompt, int[] Completion)> examples, int padId, bool trainOnPrompt = false) : ITrainingObjective
+public sealed class SftObjective(CausalLM policy, IReadOnlyList<TokenizedExample> examples, int padId, bool trainOnPrompt = false) : ITrainingObjective
 {
     public string Name => "sft";
     public int ExampleCount => examples.Count;
     public CausalLM Policy => policy;
     public IEnumerable<Parameter> TrainableParameters => policy.parameters();
 
-    public double Units(IReadOnlyList<int> indices) => indices.Sum(i => TokenBatch.LossTokens(examples[i].Prompt, examples[i].Completion, trainOnPrompt));
+    public double Units(IReadOnlyList<int> indices) => indices.Sum(i => examples[i].LossTokenCount(!trainOnPrompt));
 
     public ObjectiveOutput Compute(IReadOnlyList<int> indices)
     {
-        using var batch = TokenBatch.Collate(indices.Select(i => examples[i]).ToList(), padId, policy.Device, trainOnPrompt);
+        using var batch = Batching.Collate(indices.Select(i => examples[i]).ToList(), padId, !trainOnPrompt, policy.Device);
         var logits = policy.Forward(batch.InputIds);                        // (B, T, V); right padding needs no mask
         var lp = SequenceLogProbs.Compute(logits, batch.InputIds, batch.CompletionMask);
         var correct = logits.narrow(1, 0, logits.shape[1] - 1).argmax(-1).eq(batch.InputIds.narrow(1, 1, logits.shape[1] - 1)).to(ScalarType.Float32) * lp.Mask;

@@ -1,3 +1,4 @@
+using ValueDrift.Data;
 using ValueDrift.Errors;
 using ValueDrift.Models;
 
