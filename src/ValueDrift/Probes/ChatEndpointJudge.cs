@@ -1,4 +1,5 @@
 using System.ClientModel;
+using System.ClientModel.Primitives;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
 using OpenAI;
@@ -86,12 +87,15 @@ public sealed class ChatEndpointJudge : IStanceJudge
     /// environment variable named by <see cref="ChatEndpointJudgeOptions.ApiKeyVariable"/>; when it is unset a
     /// placeholder is sent, which local servers ignore.
     /// </summary>
-    public static ChatEndpointJudge ForOpenAICompatible(Uri endpoint, string model, ChatEndpointJudgeOptions? options = null)
+    /// <param name="http">An HttpClient to send requests through (proxies, timeouts, tests); the SDK's own when null.</param>
+    public static ChatEndpointJudge ForOpenAICompatible(Uri endpoint, string model, ChatEndpointJudgeOptions? options = null, HttpClient? http = null)
     {
         options ??= new ChatEndpointJudgeOptions();
         var key = Environment.GetEnvironmentVariable(options.ApiKeyVariable);
         var credential = new ApiKeyCredential(string.IsNullOrEmpty(key) ? "unused" : key);
-        var client = new ChatClient(model, credential, new OpenAIClientOptions { Endpoint = endpoint }).AsIChatClient();
+        var clientOptions = new OpenAIClientOptions { Endpoint = endpoint };
+        if (http is not null) clientOptions.Transport = new HttpClientPipelineTransport(http);
+        var client = new ChatClient(model, credential, clientOptions).AsIChatClient();
         return new ChatEndpointJudge(client, options);
     }
 
@@ -194,7 +198,7 @@ public sealed class ChatEndpointJudge : IStanceJudge
     }
 
     /// <summary>The label a token begins (or is), e.g. "Support", " opp", "neutral." → that stance; else null.</summary>
-    internal static Stance? LabelOf(string token)
+    public static Stance? LabelOf(string token)
     {
         var t = Normalise(token);
         if (t.Length == 0) return null;
