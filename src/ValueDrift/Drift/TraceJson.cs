@@ -1,0 +1,109 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ValueDrift.Errors;
+using ValueDrift.Probes;
+
+namespace ValueDrift.Drift;
+
+/// <summary>The on-disk JSON shape of a trace line, mapped to and from <see cref="TraceRecord"/>.</summary>
+internal static class TraceJson
+{
+    internal static readonly JsonSerializerOptions Options = new()
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // Exact round-trip of doubles and no indentation: one record, one line.
+        WriteIndented = false,
+    };
+
+    internal sealed class Line
+    {
+        [JsonPropertyName("phase")] public string? Phase { get; set; }
+        [JsonPropertyName("step")] public int? Step { get; set; }
+        [JsonPropertyName("topic")] public string? Topic { get; set; }
+        [JsonPropertyName("support")] public double? Support { get; set; }
+        [JsonPropertyName("neutral")] public double? Neutral { get; set; }
+        [JsonPropertyName("oppose")] public double? Oppose { get; set; }
+        [JsonPropertyName("n")] public int? N { get; set; }
+        [JsonPropertyName("questions")] public List<Question>? Questions { get; set; }
+    }
+
+    internal sealed class Question
+    {
+        [JsonPropertyName("id")] public string? Id { get; set; }
+        [JsonPropertyName("support")] public double? Support { get; set; }
+        [JsonPropertyName("neutral")] public double? Neutral { get; set; }
+        [JsonPropertyName("oppose")] public double? Oppose { get; set; }
+        [JsonPropertyName("n")] public int? N { get; set; }
+        [JsonPropertyName("answers")] public List<double[]>? Answers { get; set; }
+    }
+
+    internal static string Serialize(TraceRecord r) => JsonSerializer.Serialize(new Line
+    {
+        Phase = r.Phase,
+        Step = r.Step,
+        Topic = r.Topic,
+        Support = r.Value.Support,
+        Neutral = r.Value.Neutral,
+        Oppose = r.Value.Oppose,
+        N = r.N,
+        Questions = r.Questions?.Select(q => new Question
+        {
+            Id = q.Id,
+            Support = q.Value.Support,
+            Neutral = q.Value.Neutral,
+            Oppose = q.Value.Oppose,
+            N = q.N,
+            Answers = q.Answers?.Select(a => a.ToArray()).ToList(),
+        }).ToList(),
+    }, Options);
+
+    /// <summary>Parses and validates one line; throws <see cref="DataFormatException"/> naming file, line and field.</summary>
+    internal static TraceRecord Parse(string text, string file, long line)
+    {
+        Line? l;
+        try { l = JsonSerializer.Deserialize<Line>(text, Options); }
+        catch (JsonException e) { throw new DataFormatException(file, line, e.Path, "not a valid trace record: " + e.Message, e); }
+        if (l is null) throw new DataFormatException(file, line, null, "expected a JSON object");
+
+        string Req(string? v, string field) =>
+            string.IsNullOrWhiteSpace(v) ? throw new DataFormatException(file, line, field, "is missing or empty") : v;
+        int Count(int? v, string field) =>
+            v is null ? throw new DataFormatException(file, line, field, "is missing")
+            : v < 0 ? throw new DataFormatException(file, line, field, $"must not be negative (got {v})") : v.Value;
+        StanceDistribution Dist(double? s, double? n, double? o, string prefix)
+        {
+            if (s is null) throw new DataFormatException(file, line, prefix + "support", "is missing");
+            if (n is null) throw new DataFormatException(file, line, prefix + "neutral", "is missing");
+            if (o is null) throw new DataFormatException(file, line, prefix + "oppose", "is missing");
+            try { return new StanceDistribution(s.Value, n.Value, o.Value); }
+            catch (ArgumentException e) { throw new DataFormatException(file, line, prefix + "support/neutral/oppose", e.Message, e); }
+        }
+
+        List<QuestionDetail>? questions = null;
+        if (l.Questions is not null)
+        {
+            questions = [];
+            for (var i = 0; i < l.Questions.Count; i++)
+            {
+                var q = l.Questions[i];
+                var prefix = $"questions[{i}].";
+                List<StanceDistribution>? answers = null;
+                if (q.Answers is not null)
+                {
+                    answers = [];
+                    for (var j = 0; j < q.Answers.Count; j++)
+                    {
+                        var a = q.Answers[j];
+                        if (a is null || a.Length != 3)
+                            throw new DataFormatException(file, line, $"{prefix}answers[{j}]", "expected [support, neutral, oppose]");
+                        answers.Add(Dist(a[0], a[1], a[2], $"{prefix}answers[{j}]."));
+                    }
+                }
+                questions.Add(new QuestionDetail(Req(q.Id, prefix + "id"), Dist(q.Support, q.Neutral, q.Oppose, prefix),
+                    Count(q.N, prefix + "n"), answers));
+            }
+        }
+        return new TraceRecord(Req(l.Phase, "phase"), Count(l.Step, "step"), Req(l.Topic, "topic"),
+            Dist(l.Support, l.Neutral, l.Oppose, ""), Count(l.N, "n"), questions);
+    }
+}

@@ -1,0 +1,44 @@
+using ValueDrift.Errors;
+
+namespace ValueDrift.Drift;
+
+/// <summary>The records of a trace file and how many torn lines were skipped.</summary>
+public sealed record TraceContents(string Path, IReadOnlyList<TraceRecord> Records, int TornLinesIgnored);
+
+/// <summary>
+/// Reads a <c>trace.jsonl</c>. A last line without a final newline that does not parse is taken to be a write torn
+/// by a kill and ignored (counted in <see cref="TraceContents.TornLinesIgnored"/>); any other malformed line raises
+/// <see cref="DataFormatException"/> naming the file, the line and the field. Blank lines are skipped.
+/// </summary>
+public static class TraceReader
+{
+    public static TraceContents Read(string path)
+    {
+        if (!File.Exists(path)) throw new DataFormatException(path, null, null, "trace file not found");
+        string text;
+        // Share with a writer that may still be appending.
+        using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        using (var sr = new StreamReader(fs))
+            text = sr.ReadToEnd();
+
+        var lines = text.Split('\n');
+        // After the final '\n' Split yields "" (clean file) or the torn tail.
+        var records = new List<TraceRecord>();
+        var torn = 0;
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i].TrimEnd('\r');
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            var isUnterminatedLast = i == lines.Length - 1;
+            try
+            {
+                records.Add(TraceJson.Parse(line, path, i + 1));
+            }
+            catch (DataFormatException) when (isUnterminatedLast)
+            {
+                torn++;
+            }
+        }
+        return new TraceContents(path, records, torn);
+    }
+}

@@ -1,0 +1,26 @@
+using ValueDrift.Probes;
+
+namespace ValueDrift.Drift;
+
+/// <summary>
+/// Per-question detail of a probe: the question's stance distribution (mean over its judged answers), how many
+/// answers were judged, and optionally each answer's distribution (for bootstrap bands over questions × answers).
+/// JSON: <c>{"id", "support", "neutral", "oppose", "n", "answers"?: [[s, n, o], ...]}</c>.
+/// </summary>
+public sealed record QuestionDetail(string Id, StanceDistribution Value, int N, IReadOnlyList<StanceDistribution>? Answers = null);
+
+/// <summary>
+/// One line of <c>trace.jsonl</c>: a topic's stance distribution measured at one training step of one phase.
+/// JSON: <c>{"phase", "step", "topic", "support", "neutral", "oppose", "n", "questions"?: [...]}</c>, where
+/// <c>n</c> is the number of judged answers behind the distribution (questions × answers per question).
+/// </summary>
+public sealed record TraceRecord(string Phase, int Step, string Topic, StanceDistribution Value, int N,
+    IReadOnlyList<QuestionDetail>? Questions = null)
+{
+    /// <summary>
+    /// A record whose value is the paper's average: over each question's answers, then over questions
+    /// (each question weighs the same, whatever its number of answers).
+    /// </summary>
+    public static TraceRecord FromQuestions(string phase, int step, string topic, IReadOnlyList<QuestionDetail> questions) =>
+        new(phase, step, topic, StanceDistribution.Mean(questions.Select(q => q.Value)), questions.Sum(q => q.N), questions);
+}

@@ -1,0 +1,52 @@
+using ValueDrift.Probes;
+
+namespace ValueDrift.Drift;
+
+/// <summary>A preference pair to measure a value gap on: the prompt, the chosen and the rejected answer, and its topic.</summary>
+public sealed record ValueGapItem(string Topic, string Prompt, string Chosen, string Rejected);
+
+/// <summary>
+/// The value gap of a preference dataset on one topic (paper §5): the stance distribution of its chosen answers,
+/// that of its rejected answers (each the mean of the judge's per-answer distributions), their difference
+/// Δ_s = p_s(chosen) − p_s(rejected) for each stance, and one scalar, the total-variation distance
+/// TV = ½ Σ_s |Δ_s| ∈ [0, 1] (0: chosen and rejected take the same stances on average; 1: disjoint stances).
+/// A dataset whose pairs differ only in style has a gap near 0; one built to reward a stance has a large gap.
+/// </summary>
+public sealed record ValueGap(string Topic, StanceDistribution Chosen, StanceDistribution Rejected, int Pairs)
+{
+    /// <summary>Δ_s = p_s(chosen) − p_s(rejected).</summary>
+    public double Difference(Stance s) => Chosen[s] - Rejected[s];
+
+    /// <summary>Δ in the fixed stance order.</summary>
+    public double[] Differences => StanceLabels.All.Select(Difference).ToArray();
+
+    /// <summary>Total-variation distance ½ Σ_s |Δ_s|.</summary>
+    public double TotalVariation => 0.5 * StanceLabels.All.Sum(s => Math.Abs(Difference(s)));
+
+    /// <summary>Value gap from already judged chosen and rejected answers of one topic (one entry per pair).</summary>
+    public static ValueGap From(string topic, IReadOnlyList<StanceDistribution> chosen, IReadOnlyList<StanceDistribution> rejected)
+    {
+        if (chosen.Count == 0 || chosen.Count != rejected.Count)
+            throw new ArgumentException($"need the same positive number of chosen and rejected readings (got {chosen.Count} and {rejected.Count})");
+        return new ValueGap(topic, StanceDistribution.Mean(chosen), StanceDistribution.Mean(rejected), chosen.Count);
+    }
+
+    /// <summary>
+    /// Judges the chosen and rejected answers of every pair (one batched call) and returns the gap per topic, topics
+    /// in order of first appearance.
+    /// </summary>
+    public static IReadOnlyList<ValueGap> Measure(IStanceJudge judge, IReadOnlyList<ValueGapItem> pairs)
+    {
+        var items = pairs.SelectMany(p => new[]
+        {
+            new JudgeItem(p.Topic, p.Prompt, p.Chosen),
+            new JudgeItem(p.Topic, p.Prompt, p.Rejected),
+        }).ToList();
+        var judged = judge.JudgeMany(items);
+        if (judged.Count != items.Count) throw new InvalidOperationException($"judge returned {judged.Count} readings for {items.Count} items");
+        return pairs.Select((p, i) => (p.Topic, Chosen: judged[2 * i], Rejected: judged[2 * i + 1]))
+            .GroupBy(x => x.Topic)
+            .Select(g => From(g.Key, g.Select(x => x.Chosen).ToList(), g.Select(x => x.Rejected).ToList()))
+            .ToList();
+    }
+}

@@ -1,0 +1,235 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.AI;
+using OpenAI;
+using OpenAI.Chat;
+using ValueDrift.Errors;
+using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
+
+namespace ValueDrift.Probes;
+
+/// <summary>Settings of a <see cref="ChatEndpointJudge"/>.</summary>
+public sealed record ChatEndpointJudgeOptions
+{
+    /// <summary>Default name of the environment variable holding the endpoint's API key.</summary>
+    public const string DefaultApiKeyVariable = "VALUEDRIFT_JUDGE_API_KEY";
+
+    /// <summary>NAME of the environment variable holding the API key (the key itself is never stored in options).</summary>
+    public string ApiKeyVariable { get; init; } = DefaultApiKeyVariable;
+
+    /// <summary>Ask the endpoint for the log-probs of the first reply token (OpenAI-style <c>logprobs</c>/<c>top_logprobs</c>).</summary>
+    public bool RequestLogProbs { get; init; } = true;
+
+    /// <summary>How many alternatives per token to ask for; 20 is OpenAI's maximum and enough to hold all three labels.</summary>
+    public int TopLogProbs { get; init; } = 20;
+
+    /// <summary>Reply length cap: one label needs a few tokens at most.</summary>
+    public int MaxOutputTokens { get; init; } = 5;
+
+    /// <summary>
+    /// Smoothing ε of the text path: a reply naming stance s becomes (1 − ε)·onehot(s) + ε/3, so a label read from
+    /// text is never a certainty of exactly 1 (which would make later log-based comparisons infinite) and is visibly
+    /// coarser than a log-prob reading. Default 0.03 (p = 0.98 / 0.01 / 0.01).
+    /// </summary>
+    public double TextSmoothing { get; init; } = 0.03;
+
+    /// <summary>Requests in flight at once in <see cref="ChatEndpointJudge.JudgeMany"/>.</summary>
+    public int MaxParallel { get; init; } = 4;
+}
+
+/// <summary>How a judge reading was obtained.</summary>
+public enum JudgeReadout
+{
+    /// <summary>Soft-max over the three labels' first-token log-probs.</summary>
+    LogProbs,
+    /// <summary>The label parsed from the reply text, one-hot with smoothing.</summary>
+    Text,
+}
+
+/// <summary>A judge's reading of one answer, with how it was obtained and the raw reply.</summary>
+public sealed record JudgeReading(StanceDistribution Distribution, JudgeReadout Readout, string Reply);
+
+/// <summary>
+/// A stance judge behind a chat endpoint (<see cref="IChatClient"/>): OpenAI, or an OpenAI-compatible server such
+/// as vLLM or Ollama. It sends <see cref="JudgePrompt"/> at temperature 0 and
+/// <list type="number">
+/// <item>when the reply carries log-probs, takes the top log-probs of the first non-blank reply token, maps each
+/// alternative token to the label it begins (case and surrounding spaces/quotes ignored; "opp" counts for oppose),
+/// combines alternatives of one label by log-sum-exp, and soft-maxes over the three labels — the paper's readout.
+/// A label absent from the top list gets the smallest listed log-prob, an upper bound on its true value;</item>
+/// <item>otherwise parses the first label word in the reply, one-hot smoothed by <see cref="ChatEndpointJudgeOptions.TextSmoothing"/>.</item>
+/// </list>
+/// The API key is read from the environment variable named in the options; it is never printed, and any exception
+/// passing through the judge is re-thrown with the key scrubbed from its text.
+/// </summary>
+public sealed class ChatEndpointJudge : IStanceJudge
+{
+    private static readonly Regex LabelWord = new(@"\b(support|neutral|oppose)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+
+    private readonly IChatClient _client;
+    private readonly string? _secret;
+
+    public ChatEndpointJudgeOptions Options { get; }
+
+    /// <summary>A judge over any chat client. The key variable is still read, so its value can be scrubbed from errors.</summary>
+    public ChatEndpointJudge(IChatClient client, ChatEndpointJudgeOptions? options = null)
+    {
+        _client = client;
+        Options = options ?? new ChatEndpointJudgeOptions();
+        if (Options.TextSmoothing is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(options), Options.TextSmoothing, "TextSmoothing must be in [0, 1)");
+        _secret = Environment.GetEnvironmentVariable(Options.ApiKeyVariable);
+    }
+
+    /// <summary>
+    /// A judge on an OpenAI-compatible endpoint, e.g. <c>http://localhost:8000/v1</c> (vLLM),
+    /// <c>http://localhost:11434/v1</c> (Ollama) or <c>https://api.openai.com/v1</c>. The key comes from the
+    /// environment variable named by <see cref="ChatEndpointJudgeOptions.ApiKeyVariable"/>; when it is unset a
+    /// placeholder is sent, which local servers ignore.
+    /// </summary>
+    /// <param name="http">An HttpClient to send requests through (proxies, timeouts, tests); the SDK's own when null.</param>
+    public static ChatEndpointJudge ForOpenAICompatible(Uri endpoint, string model, ChatEndpointJudgeOptions? options = null, HttpClient? http = null)
+    {
+        options ??= new ChatEndpointJudgeOptions();
+        var key = Environment.GetEnvironmentVariable(options.ApiKeyVariable);
+        var credential = new ApiKeyCredential(string.IsNullOrEmpty(key) ? "unused" : key);
+        var clientOptions = new OpenAIClientOptions { Endpoint = endpoint };
+        if (http is not null) clientOptions.Transport = new HttpClientPipelineTransport(http);
+        var client = new ChatClient(model, credential, clientOptions).AsIChatClient();
+        return new ChatEndpointJudge(client, options);
+    }
+
+    public StanceDistribution Judge(string topic, string question, string answer) =>
+        Read(new JudgeItem(topic, question, answer)).Distribution;
+
+    public IReadOnlyList<StanceDistribution> JudgeMany(IReadOnlyList<JudgeItem> items) =>
+        ReadManyAsync(items).GetAwaiter().GetResult().Select(r => r.Distribution).ToList();
+
+    /// <summary>Judges one item and says how the reading was obtained.</summary>
+    public JudgeReading Read(JudgeItem item) => ReadAsync(item).GetAwaiter().GetResult();
+
+    /// <summary>Judges items concurrently (at most <see cref="ChatEndpointJudgeOptions.MaxParallel"/> at once), results in input order.</summary>
+    public async Task<IReadOnlyList<JudgeReading>> ReadManyAsync(IReadOnlyList<JudgeItem> items, CancellationToken ct = default)
+    {
+        using var gate = new SemaphoreSlim(Math.Max(1, Options.MaxParallel));
+        var tasks = items.Select(async item =>
+        {
+            await gate.WaitAsync(ct).ConfigureAwait(false);
+            try { return await ReadAsync(item, ct).ConfigureAwait(false); }
+            finally { gate.Release(); }
+        }).ToList();
+        return await Task.WhenAll(tasks).ConfigureAwait(false);
+    }
+
+    /// <summary>Judges one item.</summary>
+    public async Task<JudgeReading> ReadAsync(JudgeItem item, CancellationToken ct = default)
+    {
+        List<AiChatMessage> messages =
+        [
+            new(ChatRole.System, JudgePrompt.Instructions),
+            new(ChatRole.User, JudgePrompt.User(item)),
+        ];
+        var chatOptions = new ChatOptions { Temperature = 0, MaxOutputTokens = Options.MaxOutputTokens };
+        if (Options.RequestLogProbs)
+        {
+            var top = Options.TopLogProbs;
+            // Only OpenAI-style clients use this; other clients ignore it and we fall back to the text path.
+            chatOptions.RawRepresentationFactory = _ => new ChatCompletionOptions { IncludeLogProbabilities = true, TopLogProbabilityCount = top };
+        }
+
+        ChatResponse response;
+        try
+        {
+            response = await _client.GetResponseAsync(messages, chatOptions, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            throw Scrubbed(e);
+        }
+
+        var reply = response.Text ?? "";
+        if (TryLabelLogProbs(response) is { } scores)
+            return new JudgeReading(StanceDistribution.From(scores), JudgeReadout.LogProbs, reply);
+
+        var m = LabelWord.Match(reply);
+        if (!m.Success)
+            throw new ValueDriftException(SecretScrubber.Scrub(
+                $"stance judge reply names no stance (expected support, neutral or oppose); topic '{item.Topic}', question '{item.Question}', reply '{reply}'",
+                _secret));
+        var stance = StanceLabels.TryParse(m.Groups[1].Value)!.Value;
+        var eps = Options.TextSmoothing;
+        var p = StanceLabels.All.Select(s => (s == stance ? 1 - eps : 0) + eps / 3).ToArray();
+        return new JudgeReading(StanceDistribution.Normalised(p[0], p[1], p[2]), JudgeReadout.Text, reply);
+    }
+
+    /// <summary>
+    /// Label scores (support, neutral, oppose) from the first non-blank reply token's top log-probs, or null when the
+    /// response has none or none of its alternatives begins a label.
+    /// </summary>
+    internal static double[]? TryLabelLogProbs(ChatResponse response)
+    {
+        if (response.RawRepresentation is not ChatCompletion completion) return null;
+        var tokens = completion.ContentTokenLogProbabilities;
+        if (tokens is null) return null;
+        foreach (var t in tokens)
+        {
+            if (Normalise(t.Token).Length == 0) continue; // leading space/newline/quote tokens carry no label
+            var alternatives = t.TopLogProbabilities is { Count: > 0 } tops
+                ? tops.Select(a => (a.Token, (double)a.LogProbability)).ToList()
+                : [(t.Token, (double)t.LogProbability)];
+            return Combine(alternatives);
+        }
+        return null;
+    }
+
+    /// <summary>Log-sum-exp of the alternatives that begin each label; null when no label is represented.</summary>
+    internal static double[]? Combine(IReadOnlyList<(string Token, double LogProb)> alternatives)
+    {
+        var perLabel = new List<double>[3] { [], [], [] };
+        foreach (var (token, lp) in alternatives)
+            if (LabelOf(token) is { } s) perLabel[(int)s].Add(lp);
+        if (perLabel.All(l => l.Count == 0)) return null;
+        var floor = alternatives.Min(a => a.LogProb);
+        return perLabel.Select(l => l.Count == 0 ? floor : LogSumExp(l)).ToArray();
+    }
+
+    /// <summary>The label a token begins (or is), e.g. "Support", " opp", "neutral." → that stance; else null.</summary>
+    public static Stance? LabelOf(string token)
+    {
+        var t = Normalise(token);
+        if (t.Length == 0) return null;
+        foreach (var s in StanceLabels.All)
+        {
+            var label = s.Label();
+            if (label.StartsWith(t, StringComparison.Ordinal) || t.StartsWith(label, StringComparison.Ordinal)) return s;
+        }
+        return null;
+    }
+
+    private static string Normalise(string token) =>
+        token.Trim().Trim('"', '\'', '*', '`', '(', ')', '[', ']', ':', '.', ',').Trim().ToLowerInvariant();
+
+    private static double LogSumExp(List<double> xs)
+    {
+        var max = xs.Max();
+        return max + Math.Log(xs.Sum(x => Math.Exp(x - max)));
+    }
+
+    private Exception Scrubbed(Exception e)
+    {
+        if (!SecretScrubber.Leaks(e, _secret))
+            return new ValueDriftException($"stance judge endpoint call failed: {e.GetType().Name}: {e.Message}", e);
+        // The key appears somewhere in the chain: keep only scrubbed text, drop the original objects.
+        var text = string.Join(" --> ", Chain(e).Select(x => $"{x.GetType().Name}: {SecretScrubber.Scrub(x.Message, _secret)}"));
+        return new ValueDriftException("stance judge endpoint call failed: " + text);
+    }
+
+    private static IEnumerable<Exception> Chain(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException) yield return x;
+    }
+}

@@ -1,0 +1,74 @@
+using ValueDrift.Drift;
+using ValueDrift.Probes;
+
+namespace ValueDrift.Reporting;
+
+/// <summary>Settings of <see cref="DriftReport.FromTrace"/>.</summary>
+public sealed record DriftReportOptions
+{
+    public DriftTableOptions Table { get; init; } = new();
+    public HtmlReportOptions Html { get; init; } = new();
+    /// <summary>File name of the page written beside the trace.</summary>
+    public string HtmlFileName { get; init; } = "report.html";
+    /// <summary>File name of the drift table's JSON written beside the trace.</summary>
+    public string JsonFileName { get; init; } = "drift-table.json";
+    /// <summary>Value gaps of the preference data used, drawn as bars when given.</summary>
+    public IReadOnlyList<ValueGap>? ValueGaps { get; init; }
+    /// <summary>Also draw the stacked-share chart of each topic.</summary>
+    public bool StackedShares { get; init; } = true;
+}
+
+/// <summary>
+/// The drift report of a run: the trajectory read from its trace, the drift table, and the files written beside the
+/// trace (an HTML page of charts and tables, the table as JSON). The entry point for the command line.
+/// </summary>
+public sealed record DriftReport(Trajectory Trajectory, DriftTable Table, string HtmlPath, string JsonPath, int TornLinesIgnored)
+{
+    /// <summary>
+    /// Reads <paramref name="tracePath"/>, computes the drift table, and writes <c>report.html</c> and
+    /// <c>drift-table.json</c> (names configurable) in the trace's folder.
+    /// </summary>
+    public static DriftReport FromTrace(string tracePath, DriftReportOptions? options = null)
+    {
+        options ??= new DriftReportOptions();
+        var contents = TraceReader.Read(tracePath);
+        var trajectory = new Trajectory(contents.Records);
+        var table = DriftTable.From(trajectory, options.Table);
+        var dir = Path.GetDirectoryName(Path.GetFullPath(tracePath))!;
+        var html = Path.Combine(dir, options.HtmlFileName);
+        var json = Path.Combine(dir, options.JsonFileName);
+
+        var tmp = json + ".valuedrift-tmp";
+        File.WriteAllText(tmp, table.ToJson());
+        File.Move(tmp, json, overwrite: true);
+        Build(trajectory, table, Path.GetFileName(tracePath), contents.TornLinesIgnored, options).Save(html, options.Html);
+        return new DriftReport(trajectory, table, html, json, contents.TornLinesIgnored);
+    }
+
+    /// <summary>The report page for a trajectory and its table (not yet saved).</summary>
+    public static HtmlReport Build(Trajectory trajectory, DriftTable table, string source, int tornLines = 0, DriftReportOptions? options = null)
+    {
+        options ??= new DriftReportOptions();
+        var report = new HtmlReport("Value drift report");
+        report.AddParagraph($"Source: {source}. Phases: {string.Join(" → ", trajectory.Phases)}. Topics: {trajectory.Topics.Count}." +
+                            (tornLines > 0 ? $" {tornLines} torn last line ignored." : ""));
+        report.AddParagraph("Drift magnitude M = p(end) − p(start) of each phase; drift time = fraction of the phase's steps until " +
+                            "the probability enters the 95% confidence band of its extreme value (n/a for a single-point phase).");
+        report.AddHeading("Drift magnitude by topic and phase");
+        foreach (var s in StanceLabels.All) report.AddFigure(DriftCharts.MagnitudeHeatmap(table, s));
+        if (options.ValueGaps is { Count: > 0 } gaps)
+        {
+            report.AddHeading("Value gap of the preference data");
+            report.AddFigure(DriftCharts.ValueGapBars(gaps));
+        }
+        report.AddHeading("Stance probability over training");
+        foreach (var topic in trajectory.Topics)
+        {
+            report.AddFigure(DriftCharts.StanceOverSteps(trajectory, topic, seed: options.Table.Seed));
+            if (options.StackedShares) report.AddFigure(DriftCharts.StackedShares(trajectory, topic));
+        }
+        report.AddHeading("Drift table");
+        report.AddDriftTable(table);
+        return report;
+    }
+}
