@@ -66,7 +66,7 @@ public sealed class CausalLM : nn.Module
     public Tensor Head(Tensor hidden)
     {
         using var scope = NewDisposeScope();
-        var logits = lm_head is not null ? lm_head.forward(hidden) : nn.functional.linear(hidden, model.embed_tokens.weight);
+        var logits = lm_head is not null ? lm_head.forward(hidden) : nn.functional.linear(hidden, model.embed_tokens.weight!);
         return logits.to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 

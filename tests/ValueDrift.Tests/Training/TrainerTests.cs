@@ -76,7 +76,7 @@ public class TrainerTests
             Assert.True(Math.Abs(big.Loss - small.Loss) < 1e-5, $"{kind} loss {big.Loss} vs {small.Loss}");
             double maxDiff = big.Grad.Zip(small.Grad, (a, b) => Math.Abs(a - b)).Max();
             Assert.True(maxDiff < 1e-5, $"{kind} gradients differ by {maxDiff}");
-            Assert.True(big.Grad.Any(g => g != 0));
+            Assert.Contains(big.Grad, g => g != 0);
         }
     }
 
