@@ -14,8 +14,12 @@ public static class CliApp
     {
         var root = new RootCommand("ValueDrift: trace a language model's values (stance distributions) through post-training.");
         var io = new CliIO(stdout, stderr);
-        foreach (var c in new ICliCommand[] { new LogitsCommand(), new GenerateCommand() })
-            root.Subcommands.Add(c.Build(io));
+        ICliCommand[] commands =
+        [
+            new LogitsCommand(),
+            new GenerateCommand(),
+        ];
+        foreach (var c in commands) root.Subcommands.Add(c.Build(io));
         try
         {
             return root.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
