@@ -66,6 +66,11 @@ public class PpoTrainerTests
         var prompts = Prompts(24, seed: 2);
         var straightDir = Fixtures.TempDir("ppo-straight");
         using var a = Models.Create(5);
+        // Every run starts from these files, not from re-seeded creation (torch's global RNG is shared by parallel tests).
+        var start = Fixtures.TempDir("ppo-start");
+        a.Policy.SavePretrained(start);
+        a.Value.SavePretrained(Path.Combine(start, "value"));
+        Models Load() => new(CausalLM.FromPretrained(start), CausalLM.FromPretrained(start), RewardModel.FromPretrained(Path.Combine(start, "value")));
         var straight = new PpoTrainer(a.Policy, a.Reference, new CountToken(), a.Value, prompts, 0, Options(4, seed: 3) with { Loop = Options(4, 3).Loop with { CheckpointEvery = 2 } }, straightDir);
         var events = new List<string>();
         straight.Started += e => events.Add($"start {e.Step} {e.Objective}");
@@ -80,7 +85,7 @@ public class PpoTrainerTests
         Assert.Equal(4, File.ReadAllLines(Path.Combine(straightDir, "metrics.jsonl")).Length);
 
         var splitDir = Fixtures.TempDir("ppo-split");
-        using (var b = Models.Create(5))
+        using (var b = Load())
         {
             using var stop = new CancellationTokenSource();
             var t = new PpoTrainer(b.Policy, b.Reference, new CountToken(), b.Value, prompts, 0, Options(4, seed: 3), splitDir);
@@ -88,7 +93,7 @@ public class PpoTrainerTests
             t.Run(cancel: stop.Token);
             Assert.Equal(2, t.History.Count);
         }
-        using var c = Models.Create(5);                      // starting weights; the checkpoint overwrites policy and value model
+        using var c = Load();                                // starting weights; the checkpoint overwrites policy and value model
         using (TorchSharp.torch.no_grad()) foreach (var p in c.Value.parameters()) p.mul_(0.5);
         var resumed = new PpoTrainer(c.Policy, c.Reference, new CountToken(), c.Value, prompts, 0, Options(4, seed: 3), splitDir);
         bool resumedFlag = false;

@@ -31,9 +31,10 @@ public sealed class RewardModel : nn.Module, IRewardFunction
     private RewardModel(CausalLM backbone, long headSeed) : base(nameof(RewardModel))
     {
         this.backbone = backbone;
-        torch.manual_seed(headSeed);
         score = nn.Linear(backbone.Config.HiddenSize, 1, hasBias: false);
-        using (no_grad()) nn.init.normal_(score.weight!, 0.0, 0.02);   // transformers' initializer_range default
+        // A private generator: reseeding torch's global one would disturb models being built elsewhere at the same time.
+        using (var generator = new torch.Generator((ulong)headSeed))
+        using (no_grad()) nn.init.normal_(score.weight!, 0.0, 0.02, generator);   // transformers' initializer_range default
         score.to(backbone.DType).to(backbone.Device);
         PadId = backbone.Config.PadTokenId ?? 0;
         RegisterComponents();
