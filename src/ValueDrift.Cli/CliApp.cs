@@ -18,6 +18,8 @@ public static class CliApp
         [
             new LogitsCommand(),
             new GenerateCommand(),
+            new TrainCommand(),
+            new RewardsCommand(),
         ];
         foreach (var c in commands) root.Subcommands.Add(c.Build(io));
         try

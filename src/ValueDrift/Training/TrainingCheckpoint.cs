@@ -20,22 +20,30 @@ public static class TrainingCheckpoint
 
     public static string FolderFor(string runDirectory, int step) => Path.Combine(runDirectory, "checkpoints", $"step-{step}");
 
-    public static string Save(string runDirectory, int step, ITrainingObjective objective, TorchSharp.torch.optim.Optimizer optimizer, TrainerOptions options, string? assetsFrom)
+    public static string Save(string runDirectory, int step, ITrainingObjective objective, TorchSharp.torch.optim.Optimizer optimizer, TrainerOptions options, string? assetsFrom) =>
+        Save(runDirectory, step, objective.Name, objective.Policy, objective.SaveExtras, optimizer, options, assetsFrom);
+
+    /// <summary>
+    /// Saves a checkpoint of any loop (the <see cref="Trainer"/>'s objectives, or PPO with its value model):
+    /// <paramref name="saveExtras"/> writes whatever else the loop needs into the (temporary) folder.
+    /// </summary>
+    public static string Save(string runDirectory, int step, string objectiveName, CausalLM policy, Action<string> saveExtras,
+        TorchSharp.torch.optim.Optimizer optimizer, TrainerOptions options, string? assetsFrom)
     {
         var final = FolderFor(runDirectory, step);
         var tmp = Path.Combine(runDirectory, "checkpoints", $".step-{step}.{Guid.NewGuid():N}.tmp");
         Directory.CreateDirectory(tmp);
         try
         {
-            objective.Policy.SavePretrained(tmp);
-            objective.SaveExtras(tmp);
+            policy.SavePretrained(tmp);
+            saveExtras(tmp);
             if (assetsFrom is not null)
                 foreach (var name in ModelAssets)
                     if (File.Exists(Path.Combine(assetsFrom, name))) File.Copy(Path.Combine(assetsFrom, name), Path.Combine(tmp, name));
             IO.AtomicFile.Write(Path.Combine(tmp, OptimizerFile), s => { using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true); ((TorchSharp.Modules.OptimizerHelper)optimizer).save_state_dict(w); });
             var state = new JsonObject
             {
-                ["objective"] = objective.Name, ["step"] = step, ["max_steps"] = options.MaxSteps, ["seed"] = options.Seed,
+                ["objective"] = objectiveName, ["step"] = step, ["max_steps"] = options.MaxSteps, ["seed"] = options.Seed,
                 ["saved_utc"] = DateTime.UtcNow.ToString("O"),
             };
             IO.AtomicFile.WriteAllText(Path.Combine(tmp, StateFile), state.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -65,17 +73,21 @@ public static class TrainingCheckpoint
     }
 
     /// <summary>Loads weights, extras and optimizer state of a checkpoint into a live objective and optimizer.</summary>
-    public static int Restore(string directory, ITrainingObjective objective, TorchSharp.torch.optim.Optimizer optimizer)
+    public static int Restore(string directory, ITrainingObjective objective, TorchSharp.torch.optim.Optimizer optimizer) =>
+        Restore(directory, objective.Name, objective.Policy, objective.LoadExtras, optimizer);
+
+    /// <summary>Loads a checkpoint written by <see cref="Save(string, int, string, CausalLM, Action{string}, TorchSharp.torch.optim.Optimizer, TrainerOptions, string?)"/>.</summary>
+    public static int Restore(string directory, string objectiveName, CausalLM policy, Action<string> loadExtras, TorchSharp.torch.optim.Optimizer optimizer)
     {
         var stateFile = Path.Combine(directory, StateFile);
         JsonNode? state;
         try { state = JsonNode.Parse(File.ReadAllText(stateFile)); }
         catch (JsonException e) { throw new CheckpointException(stateFile, null, "not valid JSON: " + e.Message, e); }
-        if (state?["objective"]?.GetValue<string>() is { } name && name != objective.Name)
-            throw new CheckpointException(stateFile, null, $"checkpoint was written by a '{name}' run, not '{objective.Name}'");
+        if (state?["objective"]?.GetValue<string>() is { } name && name != objectiveName)
+            throw new CheckpointException(stateFile, null, $"checkpoint was written by a '{name}' run, not '{objectiveName}'");
         int step = state?["step"]?.GetValue<int>() ?? throw new CheckpointException(stateFile, null, "missing 'step'");
-        Checkpoint.LoadWeights(objective.Policy, directory);
-        objective.LoadExtras(directory);
+        Checkpoint.LoadWeights(policy, directory);
+        loadExtras(directory);
         using (var r = new BinaryReader(File.OpenRead(Path.Combine(directory, OptimizerFile))))
             ((TorchSharp.Modules.OptimizerHelper)optimizer).load_state_dict(r);
         return step;

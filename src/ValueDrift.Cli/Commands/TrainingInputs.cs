@@ -1,0 +1,159 @@
+using ValueDrift.Data;
+using ValueDrift.Errors;
+using ValueDrift.Models;
+using ValueDrift.Text;
+
+namespace ValueDrift.Cli.Commands;
+
+/// <summary>
+/// A model folder's text tools and the training rows of a data file, as token ids. Text rows are tokenised with the
+/// folder's tokenizer and chat template (<see cref="ExampleEncoder"/>); rows of token ids (<c>prompt_ids</c>,
+/// <c>chosen_ids</c>, <c>rejected_ids</c>) are used as given, so models without a tokenizer can be trained. Every
+/// bad row (unreadable, text without a tokenizer, an id outside the vocabulary) is a <see cref="DataFormatException"/>
+/// naming file, row and field, or is skipped and counted with --skip-bad-rows.
+/// </summary>
+public sealed class TrainingInputs
+{
+    public string ModelDir { get; }
+    public ITokenizer? Tokenizer { get; }
+    public ChatTemplate? Template { get; }
+    public int VocabSize { get; }
+    public int PadId { get; }
+    private readonly TruncationOptions? _truncation;
+    private readonly bool _skipBadRows;
+    private readonly TextWriter _log;
+
+    public TrainingInputs(string modelDir, ModelConfig config, int? maxLength, bool skipBadRows, TextWriter log)
+    {
+        ModelDir = modelDir;
+        if (File.Exists(Path.Combine(modelDir, "tokenizer.json")))
+        {
+            Tokenizer = TokenizerLoader.FromFolder(modelDir);
+            Template = ChatTemplate.ForModelFolder(modelDir, Tokenizer);
+        }
+        VocabSize = config.VocabSize;
+        PadId = Tokenizer?.PadId ?? config.PadTokenId ?? 0;
+        try { _truncation = maxLength is { } m ? new TruncationOptions(m) : null; }
+        catch (ArgumentOutOfRangeException e) { throw new ValueDriftException("--max-length: " + e.Message); }
+        _skipBadRows = skipBadRows;
+        _log = log;
+    }
+
+    private ExampleEncoder Encoder => new(Tokenizer, Template, _truncation);
+
+    /// <summary>Preference pairs (DPO, SimPO, reward modelling, the rewards command).</summary>
+    public IReadOnlyList<TokenizedPreference> Preferences(string file)
+    {
+        var read = DatasetReader.ReadPreferencePairs(file, _skipBadRows);
+        return Keep(file, read.Skipped, read.SkipReasons, read.Rows, p =>
+        {
+            RequireTextTools(p.IsTokenized, p.Origin, "prompt");
+            var t = Encoder.Encode(p);
+            CheckIds(p.Origin, ("prompt_ids", t.PromptIds), ("chosen_ids", t.ChosenIds), ("rejected_ids", t.RejectedIds));
+            return t;
+        });
+    }
+
+    /// <summary>
+    /// SFT examples: conversations (Alpaca, messages, ShareGPT), or preference rows of token ids with the chosen
+    /// answer as the completion.
+    /// </summary>
+    public IReadOnlyList<TokenizedExample> Conversations(string file)
+    {
+        var (conversations, pairs) = ReadEither(file);
+        if (conversations is not null)
+            return Keep(file, conversations.Skipped, conversations.SkipReasons, conversations.Rows, c =>
+            {
+                RequireTextTools(false, c.Origin, "messages");
+                var e = Encoder.Encode(c);
+                CheckIds(c.Origin, ("prompt", e.PromptIds), ("completion", e.CompletionIds));
+                return e;
+            });
+        return Keep(file, pairs!.Skipped, pairs.SkipReasons, pairs.Rows, p =>
+        {
+            RequireTextTools(p.IsTokenized, p.Origin, "prompt");
+            var t = Encoder.Encode(p);
+            CheckIds(p.Origin, ("prompt_ids", t.PromptIds), ("chosen_ids", t.ChosenIds));
+            return new TokenizedExample(t.PromptIds, t.ChosenIds);
+        });
+    }
+
+    /// <summary>
+    /// PPO prompts: the prompt of every preference row, or the prompt messages of every conversation, formatted with
+    /// the generation prompt. With --max-length a longer prompt keeps its LAST <paramref name="maxPromptTokens"/>
+    /// tokens, so the generation prompt that ends it survives.
+    /// </summary>
+    public IReadOnlyList<int[]> Prompts(string file, int maxPromptTokens)
+    {
+        var (conversations, pairs) = ReadEither(file);
+        IReadOnlyList<int[]> prompts = conversations is not null
+            ? Keep(file, conversations.Skipped, conversations.SkipReasons, conversations.Rows, c =>
+            {
+                RequireTextTools(false, c.Origin, "messages");
+                return Tokenizer!.Encode(Template!.FormatPrompt(c.PromptMessages));
+            })
+            : Keep(file, pairs!.Skipped, pairs.SkipReasons, pairs.Rows, p =>
+            {
+                RequireTextTools(p.IsTokenized, p.Origin, "prompt");
+                var ids = p.IsTokenized ? p.PromptIds! : Tokenizer!.Encode(Template!.FormatPrompt(p.Prompt ?? []));
+                if (ids.Length == 0) throw new DataFormatException(p.Origin?.File ?? file, p.Origin?.Row, "prompt", "empty prompt");
+                CheckIds(p.Origin, ("prompt_ids", ids));
+                return ids;
+            });
+        return _truncation is null ? prompts : prompts.Select(p => p.Length > maxPromptTokens ? p[^maxPromptTokens..] : p).ToList();
+    }
+
+    /// <summary>Reads a file as conversations, or failing that as preference pairs; a file that is neither reports the error of the row read further.</summary>
+    private (ReadResult<Conversation>?, ReadResult<PreferencePair>?) ReadEither(string file)
+    {
+        DataFormatException? conversationError = null;
+        try
+        {
+            var c = DatasetReader.ReadConversations(file, DatasetFormat.Auto, _skipBadRows);
+            if (c.Rows.Count > 0) return (c, null);
+        }
+        catch (DataFormatException e) { conversationError = e; }
+        try
+        {
+            var p = DatasetReader.ReadPreferencePairs(file, _skipBadRows);
+            if (p.Rows.Count > 0 || conversationError is null) return (null, p);
+        }
+        catch (DataFormatException e) when (conversationError is null || (e.Row ?? 0) > (conversationError.Row ?? 0)) { throw; }
+        catch (DataFormatException) { }
+        throw conversationError!;
+    }
+
+    private List<TOut> Keep<TIn, TOut>(string file, int skippedOnRead, IReadOnlyList<string> reasons, IReadOnlyList<TIn> rows, Func<TIn, TOut> encode)
+    {
+        var result = new List<TOut>();
+        int skipped = skippedOnRead;
+        var why = reasons.ToList();
+        foreach (var row in rows)
+        {
+            try { result.Add(encode(row)); }
+            catch (DataFormatException e) when (_skipBadRows) { skipped++; if (why.Count < 5) why.Add(e.Message); }
+        }
+        if (skipped > 0)
+        {
+            _log.WriteLine($"skipped {skipped} bad row(s) of {file}:");
+            foreach (var w in why) _log.WriteLine("  " + w);
+        }
+        if (result.Count == 0) throw new DataFormatException(file, null, null, "no usable rows");
+        return result;
+    }
+
+    private void RequireTextTools(bool tokenized, DataOrigin? origin, string field)
+    {
+        if (tokenized || Tokenizer is not null) return;
+        throw new DataFormatException(origin?.File ?? DataOrigin.InMemory, origin?.Row, field,
+            $"a text row needs a tokenizer, but {Path.Combine(ModelDir, "tokenizer.json")} does not exist (give token ids: prompt_ids, chosen_ids, rejected_ids)");
+    }
+
+    private void CheckIds(DataOrigin? origin, params (string Field, int[] Ids)[] parts)
+    {
+        foreach (var (field, ids) in parts)
+            foreach (var id in ids)
+                if (id < 0 || id >= VocabSize)
+                    throw new DataFormatException(origin?.File ?? DataOrigin.InMemory, origin?.Row, field, $"token id {id} is outside the model's vocabulary [0, {VocabSize})");
+    }
+}

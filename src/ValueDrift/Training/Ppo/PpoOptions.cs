@@ -1,0 +1,54 @@
+namespace ValueDrift.Training.Ppo;
+
+/// <summary>
+/// PPO hyperparameters (TRL's PPOv2 design, see docs/training.md). The loop options (steps, learning rate and
+/// schedule, clipping, seed, checkpoints) are the <see cref="TrainerOptions"/> every objective uses; there
+/// <see cref="TrainerOptions.BatchSize"/> is the number of prompts rolled out per step and
+/// <see cref="TrainerOptions.GradientAccumulation"/> is not used (see <see cref="NumMiniBatches"/>).
+/// Defaults equal TRL's PPOConfig except the learning rate (TRL 3e-6, for 1B+ models; ours is the loop default).
+/// </summary>
+public sealed record PpoOptions
+{
+    public TrainerOptions Loop { get; init; } = new();
+    /// <summary>Tokens sampled per response (TRL: response_length 53).</summary>
+    public int ResponseLength { get; init; } = 53;
+    /// <summary>Sampling temperature; log-probs are computed from logits / (T + 1e-7) to match (TRL: 0.7).</summary>
+    public double Temperature { get; init; } = 0.7;
+    /// <summary>Weight of the per-token k1 KL penalty to the reference (TRL: kl_coef 0.05).</summary>
+    public double KlCoef { get; init; } = 0.05;
+    /// <summary>Policy ratio clip ε (TRL: cliprange 0.2).</summary>
+    public double ClipRange { get; init; } = 0.2;
+    /// <summary>Value clip around the rollout's values (TRL: cliprange_value 0.2).</summary>
+    public double ClipRangeValue { get; init; } = 0.2;
+    /// <summary>Weight of the value loss in the total (TRL: vf_coef 0.1).</summary>
+    public double VfCoef { get; init; } = 0.1;
+    /// <summary>Discount γ (TRL: 1.0).</summary>
+    public double Gamma { get; init; } = 1.0;
+    /// <summary>GAE λ (TRL: 0.95).</summary>
+    public double Lambda { get; init; } = 0.95;
+    /// <summary>Passes over each rollout batch (TRL: num_ppo_epochs 4).</summary>
+    public int NumPpoEpochs { get; init; } = 4;
+    /// <summary>Shuffled mini-batches per pass; one optimizer update each (TRL: num_mini_batches 1).</summary>
+    public int NumMiniBatches { get; init; } = 1;
+    /// <summary>Subtracted from the score of a response that never emitted a stop token (TRL: missing_eos_penalty, off).</summary>
+    public double? MissingEosPenalty { get; init; }
+    /// <summary>Ids that end a response (kept in it); null = the policy config's eos_token_id list.</summary>
+    public IReadOnlyList<int>? StopTokenIds { get; init; }
+
+    public void Validate()
+    {
+        Loop.Validate();
+        void Check(bool ok, string field, string problem) { if (!ok) throw new Errors.TrainingException($"PPO option {field}: {problem}"); }
+        Check(ResponseLength > 0, nameof(ResponseLength), "must be > 0");
+        Check(Temperature > 0 && double.IsFinite(Temperature), nameof(Temperature), "must be a finite value > 0 (log-probs divide by it)");
+        Check(KlCoef >= 0 && double.IsFinite(KlCoef), nameof(KlCoef), "must be a finite value ≥ 0");
+        Check(ClipRange > 0 && ClipRange < 1, nameof(ClipRange), "must be in (0, 1)");
+        Check(ClipRangeValue > 0 && double.IsFinite(ClipRangeValue), nameof(ClipRangeValue), "must be a finite value > 0");
+        Check(VfCoef >= 0 && double.IsFinite(VfCoef), nameof(VfCoef), "must be a finite value ≥ 0");
+        Check(Gamma is >= 0 and <= 1, nameof(Gamma), "must be in [0, 1]");
+        Check(Lambda is >= 0 and <= 1, nameof(Lambda), "must be in [0, 1]");
+        Check(NumPpoEpochs > 0, nameof(NumPpoEpochs), "must be > 0");
+        Check(NumMiniBatches > 0 && NumMiniBatches <= Loop.BatchSize, nameof(NumMiniBatches), "must be in 1..BatchSize");
+        Check(MissingEosPenalty is null || double.IsFinite(MissingEosPenalty.Value), nameof(MissingEosPenalty), "must be finite");
+    }
+}

@@ -1,0 +1,304 @@
+using System.Diagnostics;
+using TorchSharp;
+using TorchSharp.Modules;
+using ValueDrift.Errors;
+using ValueDrift.Models;
+using ValueDrift.Training.Objectives;
+using static TorchSharp.torch;
+
+namespace ValueDrift.Training.Ppo;
+
+/// <summary>
+/// PPO for language models in TRL's PPOv2 design (four models: policy, frozen reference, reward function, separate
+/// value model). Each step, inside one dispose scope:
+/// <list type="number">
+/// <item>roll out: sample ResponseLength tokens for a batch of prompts at the set temperature (seed derived from
+/// (seed, step)), cut each response after its first stop token (kept);</item>
+/// <item>score: log-probs of the responses under the policy (old) and the reference, values from the value model,
+/// the reward function's score of prompt + response (minus MissingEosPenalty without a stop token);</item>
+/// <item>credit: per-token rewards −β_KL·(log π − log π_ref) plus the score on the last token, GAE (γ, λ), returns =
+/// A + V, advantages whitened;</item>
+/// <item>update: NumPpoEpochs passes over shuffled mini-batches, each one AdamW update of policy and value model on the
+/// clipped policy loss + VfCoef × clipped value loss, with gradient-norm clipping and the scheduled learning rate.</item>
+/// </list>
+/// Raises the same events as <see cref="Trainer"/> and writes the same run folder: metrics.jsonl and
+/// checkpoints/step-N (the policy, the value model in <see cref="ValueModelFolder"/>, the optimizer state). Every random
+/// draw derives from the seed and the step, so a resumed run repeats the uninterrupted one exactly.
+/// </summary>
+public sealed class PpoTrainer
+{
+    /// <summary>Sub-folder of a checkpoint holding the value model (backbone + <see cref="RewardModel.HeadFile"/>).</summary>
+    public const string ValueModelFolder = "value_model";
+    public const string ObjectiveName = "ppo";
+
+    private readonly CausalLM _policy;
+    private readonly CausalLM _reference;
+    private readonly IRewardFunction _reward;
+    private readonly RewardModel _value;
+    private readonly IReadOnlyList<int[]> _prompts;
+    private readonly int _padId;
+    private readonly PpoOptions _o;
+    private readonly string? _runDirectory;
+    private readonly string? _assetsFrom;
+    private readonly HashSet<int> _stop;
+
+    public event Action<TrainingStartedEvent>? Started;
+    public event Action<StepEndedEvent>? StepEnded;
+    public event Action<CheckpointSavedEvent>? CheckpointSaved;
+    public IProgress<TrainingProgress>? Progress { get; set; }
+
+    /// <summary>Metrics of every step run by this trainer, in order.</summary>
+    public List<(int Step, IReadOnlyDictionary<string, double> Metrics)> History { get; } = new();
+
+    /// <param name="policy">Trained in place.</param>
+    /// <param name="reference">Frozen; usually a second copy of the starting policy. Must not be <paramref name="policy"/>.</param>
+    /// <param name="reward">Scores finished responses; not trained.</param>
+    /// <param name="valueModel">Trained in place; TRL initialises it from the reward model (<see cref="RewardModel.Copy"/>).</param>
+    /// <param name="prompts">Prompt token ids, each non-empty.</param>
+    /// <param name="padId">Id fed at padded positions (masked out).</param>
+    public PpoTrainer(CausalLM policy, CausalLM reference, IRewardFunction reward, RewardModel valueModel, IReadOnlyList<int[]> prompts,
+        int padId, PpoOptions options, string? runDirectory = null, string? modelAssetsFrom = null)
+    {
+        options.Validate();
+        if (ReferenceEquals(policy, reference)) throw new TrainingException("PPO needs a separate frozen reference model (load the starting policy a second time)");
+        if (ReferenceEquals(reward, valueModel)) throw new TrainingException("PPO's value model must be separate from the reward model (use RewardModel.Copy())");
+        if (prompts.Count == 0) throw new TrainingException("PPO needs at least one prompt");
+        if (prompts.Any(p => p.Length == 0)) throw new TrainingException("every PPO prompt needs at least one token");
+        _policy = policy; _reference = reference; _reward = reward; _value = valueModel; _prompts = prompts; _padId = padId;
+        _o = options; _runDirectory = runDirectory; _assetsFrom = modelAssetsFrom;
+        _stop = (options.StopTokenIds ?? policy.Config.EosTokenIds).ToHashSet();
+    }
+
+    private IEnumerable<Parameter> TrainableParameters => _policy.parameters().Concat(_value.parameters());
+
+    /// <summary>Trains to MaxSteps; <paramref name="resume"/> continues from the newest checkpoint; cancelling stops after the current step with a checkpoint.</summary>
+    public void Run(bool resume = false, CancellationToken cancel = default)
+    {
+        TorchRuntime.EnsureInitialized();
+        var loop = _o.Loop;
+        var parameters = TrainableParameters.ToList();
+        foreach (var p in _reference.parameters()) p.requires_grad = false;
+        _reference.eval();
+        using var optimizer = optim.AdamW(parameters, loop.LearningRate, loop.Beta1, loop.Beta2, loop.AdamEpsilon, loop.WeightDecay);
+        int step = 0;
+        if (_runDirectory is not null)
+        {
+            Directory.CreateDirectory(_runDirectory);
+            TrainingCheckpoint.Tidy(_runDirectory, 0);
+            if (resume && TrainingCheckpoint.Latest(_runDirectory) is { } latest)
+                step = TrainingCheckpoint.Restore(latest.Directory, ObjectiveName, _policy, LoadValueModel, optimizer);
+        }
+        using var metricsFile = _runDirectory is null ? null : new MetricsWriter(Path.Combine(_runDirectory, "metrics.jsonl"), step);
+        var sampler = new BatchSampler(_prompts.Count, loop.BatchSize, loop.Seed);
+        Started?.Invoke(new TrainingStartedEvent(ObjectiveName, step, loop.MaxSteps, _policy, step > 0));
+        var clock = Stopwatch.StartNew();
+        while (step < loop.MaxSteps)
+        {
+            var metrics = TrainStep(step, sampler, optimizer, parameters);
+            step++;
+            if (metrics is null) continue;   // skipped non-finite step
+            History.Add((step, metrics));
+            metricsFile?.Write(step, metrics);
+            Progress?.Report(new TrainingProgress(ObjectiveName, step, loop.MaxSteps, metrics["loss"], clock.Elapsed));
+            _policy.eval();
+            StepEnded?.Invoke(new StepEndedEvent(ObjectiveName, step, loop.MaxSteps, metrics, _policy));
+            bool due = (loop.CheckpointEvery > 0 && step % loop.CheckpointEvery == 0) || step == loop.MaxSteps || cancel.IsCancellationRequested;
+            if (_runDirectory is not null && due)
+            {
+                var dir = TrainingCheckpoint.Save(_runDirectory, step, ObjectiveName, _policy, SaveValueModel, optimizer, loop, _assetsFrom);
+                TrainingCheckpoint.Tidy(_runDirectory, loop.KeepCheckpoints);
+                CheckpointSaved?.Invoke(new CheckpointSavedEvent(ObjectiveName, step, dir));
+            }
+            if (cancel.IsCancellationRequested) break;
+        }
+        _policy.eval();
+        _value.Backbone.eval();
+    }
+
+    private void SaveValueModel(string checkpointDirectory)
+    {
+        var dir = Path.Combine(checkpointDirectory, ValueModelFolder);
+        Directory.CreateDirectory(dir);
+        _value.SavePretrained(dir);
+    }
+
+    private void LoadValueModel(string checkpointDirectory)
+    {
+        var dir = Path.Combine(checkpointDirectory, ValueModelFolder);
+        if (!Directory.Exists(dir)) throw new CheckpointException(dir, null, "missing: a PPO checkpoint keeps its value model here");
+        Checkpoint.LoadWeights(_value.Backbone, dir);
+        _value.LoadHead(dir);
+    }
+
+    /// <summary>One rollout plus its updates, in one dispose scope. Null when a non-finite step was skipped.</summary>
+    private Dictionary<string, double>? TrainStep(int step, BatchSampler sampler, optim.Optimizer optimizer, List<Parameter> parameters)
+    {
+        var watch = Stopwatch.StartNew();
+        using var scope = NewDisposeScope();
+        var rollout = Rollout(step, sampler.IndicesForStep(step));
+        var metrics = new Dictionary<string, double>(rollout.Metrics);
+
+        double lr = LearningRateSchedule.At(step, _o.Loop);
+        foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+        _policy.train();
+        _value.Backbone.train();
+        int B = rollout.Responses.Length, updates = 0;
+        var sums = new Dictionary<string, double>();
+        void Add(string k, double v) => sums[k] = sums.GetValueOrDefault(k) + v;
+        for (int epoch = 0; epoch < _o.NumPpoEpochs; epoch++)
+        {
+            var order = Enumerable.Range(0, B).ToArray();
+            Common.Seeds.Random(_o.Loop.Seed, step, epoch, 1).Shuffle(order);
+            foreach (var mb in Split(order, _o.NumMiniBatches))
+            {
+                using var microScope = NewDisposeScope();
+                optimizer.zero_grad();
+                var rows = tensor(mb.Select(i => (long)i).ToArray(), device: _policy.Device);
+                var ids = rollout.Ids.index_select(0, rows);
+                var mask = rollout.Mask.index_select(0, rows);
+                var responseMask = rollout.ResponseMask.index_select(0, rows);
+                var logits = ResponseLogits(_policy, ids, mask, rollout.ContextLength, rollout.ResponseWidth);
+                var newLogp = PpoMath.TokenLogProbs(logits, rollout.ResponseTokens.index_select(0, rows), _o.Temperature);
+                var values = ResponseValues(ids, mask, rollout.ContextLength, rollout.ResponseWidth);
+                var pg = PpoMath.PolicyLoss(newLogp, rollout.OldLogp.index_select(0, rows), rollout.Advantages.index_select(0, rows), responseMask, _o.ClipRange);
+                var vf = PpoMath.ValueLoss(values, rollout.OldValues.index_select(0, rows), rollout.Returns.index_select(0, rows), responseMask, _o.ClipRangeValue);
+                var loss = pg.Loss + _o.VfCoef * vf.Loss;
+                double lossValue = loss.item<float>();
+                if (!double.IsFinite(lossValue)) return NonFinite(step, $"loss is {lossValue}", optimizer);
+                loss.backward();
+                double gradNorm = _o.Loop.MaxGradNorm > 0
+                    ? nn.utils.clip_grad_norm_(parameters, _o.Loop.MaxGradNorm)
+                    : Math.Sqrt(parameters.Where(p => p.grad is not null).Sum(p => p.grad!.pow(2).sum().item<float>()));
+                if (!double.IsFinite(gradNorm)) return NonFinite(step, $"gradient norm is {gradNorm}", optimizer);
+                optimizer.step();
+                updates++;
+                Add("loss", lossValue);
+                Add("grad_norm", gradNorm);
+                Add("loss/policy_avg", pg.Loss.item<float>());
+                Add("loss/value_avg", vf.Loss.item<float>());
+                Add("policy/approxkl_avg", pg.ApproxKl.item<float>());
+                Add("policy/clipfrac_avg", pg.ClipFraction.item<float>());
+                Add("val/clipfrac_avg", vf.ClipFraction.item<float>());
+                Add("val/ratio", pg.Ratio.item<float>());
+                using (no_grad()) Add("policy/entropy_avg", PpoMath.MaskedMean(PpoMath.Entropy(logits, _o.Temperature), responseMask).item<float>());
+            }
+        }
+        foreach (var (k, v) in sums) metrics[k] = v / updates;
+        metrics["lr"] = lr;
+        metrics["episode"] = (double)(step + 1) * B;
+        metrics["tokens_per_second"] = rollout.Tokens / Math.Max(1e-9, watch.Elapsed.TotalSeconds);
+        scope.Dispose();
+        GC.Collect();   // TorchSharp's native memory is invisible to the GC; without this RSS climbs between steps
+        return metrics;
+    }
+
+    private static IEnumerable<int[]> Split(int[] order, int parts)
+    {
+        int size = (int)Math.Ceiling((double)order.Length / parts);
+        return order.Chunk(size);
+    }
+
+    private Dictionary<string, double>? NonFinite(int step, string what, optim.Optimizer optimizer)
+    {
+        optimizer.zero_grad();
+        if (_o.Loop.SkipNonFiniteSteps) return null;
+        throw new TrainingException($"{ObjectiveName} step {step + 1}: {what}. This update was not applied (earlier mini-batch updates of the step were). " +
+            "Lower the learning rate, check the reward function, or set SkipNonFiniteSteps to skip such steps.");
+    }
+
+    /// <summary>A rollout batch: (B, L + W) rows [left-padded prompt | response, right-padded], response-aligned (B, W) tensors.</summary>
+    private sealed record RolloutBatch(Tensor Ids, Tensor Mask, int ContextLength, int ResponseWidth, int[][] Responses, Tensor ResponseTokens,
+        Tensor ResponseMask, Tensor OldLogp, Tensor OldValues, Tensor Advantages, Tensor Returns, Dictionary<string, double> Metrics, long Tokens);
+
+    private RolloutBatch Rollout(int step, int[] indices)
+    {
+        var prompts = indices.Select(i => _prompts[i]).ToArray();
+        _policy.eval();
+        _value.Backbone.eval();
+        // Generated to full length with no stop ids, then cut after the first stop token, which stays in the response
+        // (so the policy is trained to emit it); Generation would drop it.
+        var generated = Generation.Generate(_policy, prompts, new GenerationOptions
+        {
+            MaxNewTokens = _o.ResponseLength, Temperature = _o.Temperature, Seed = Common.Seeds.Derive(_o.Loop.Seed, step), PadTokenId = _padId,
+        });
+        var responses = generated.Select(g => CutAfterStop(g.Tokens)).ToArray();
+        bool[] ended = responses.Select(r => r.Length > 0 && _stop.Contains(r[^1])).ToArray();
+        int B = prompts.Length, L = prompts.Max(p => p.Length), W = Math.Max(1, responses.Max(r => r.Length));
+
+        var ids = new long[B, L + W];
+        var mask = new long[B, L + W];
+        var tokens = new long[B, W];
+        var responseMask = new float[B, W];
+        for (int b = 0; b < B; b++)
+        {
+            int offset = L - prompts[b].Length;
+            for (int t = 0; t < L + W; t++) ids[b, t] = _padId;
+            for (int t = 0; t < prompts[b].Length; t++) { ids[b, offset + t] = prompts[b][t]; mask[b, offset + t] = 1; }
+            for (int t = 0; t < W; t++) tokens[b, t] = _padId;
+            for (int t = 0; t < responses[b].Length; t++)
+            {
+                ids[b, L + t] = responses[b][t]; mask[b, L + t] = 1; tokens[b, t] = responses[b][t]; responseMask[b, t] = 1;
+            }
+        }
+        var device = _policy.Device;
+        var idsT = tensor(ids, device: device);
+        var maskT = tensor(mask, device: device);
+        var tokensT = tensor(tokens, device: device);
+        var m = tensor(responseMask, device: device);
+
+        var rawScores = _reward.Score(prompts, responses);
+        for (int b = 0; b < B; b++)
+        {
+            if (!double.IsFinite(rawScores[b]))
+                throw new TrainingException($"{ObjectiveName} step {step + 1}: the reward function returned {rawScores[b]} for prompt {indices[b]}");
+            if (!ended[b] && _o.MissingEosPenalty is { } penalty) rawScores[b] -= penalty;
+        }
+        var scores = tensor(rawScores.Select(s => (float)s).ToArray(), device: device);
+
+        Tensor oldLogp, refLogp, oldValues;
+        using (no_grad())
+        {
+            oldLogp = PpoMath.TokenLogProbs(ResponseLogits(_policy, idsT, maskT, L, W), tokensT, _o.Temperature) * m;
+            refLogp = PpoMath.TokenLogProbs(ResponseLogits(_reference, idsT, maskT, L, W), tokensT, _o.Temperature) * m;
+            oldValues = ResponseValues(idsT, maskT, L, W) * m;
+        }
+        var (rewards, kl) = PpoMath.PerTokenRewards(oldLogp, refLogp, scores, m, _o.KlCoef);
+        var (advantages, returns) = PpoMath.Gae(rewards, oldValues, m, _o.Gamma, _o.Lambda);
+        advantages = PpoMath.Whiten(advantages, m);
+
+        var klSum = kl.sum(1);                                              // (B)
+        var nonScore = -_o.KlCoef * klSum;
+        var metrics = new Dictionary<string, double>
+        {
+            ["objective/kl"] = klSum.mean().item<float>(),
+            ["objective/entropy"] = (-oldLogp).sum(1).mean().item<float>(),
+            ["objective/non_score_reward"] = nonScore.mean().item<float>(),
+            ["objective/rlhf_reward"] = (scores + nonScore).mean().item<float>(),
+            ["objective/scores"] = scores.mean().item<float>(),
+            ["val/num_eos_tokens"] = ended.Count(e => e),
+            ["response_length"] = responses.Average(r => r.Length),
+        };
+        return new RolloutBatch(idsT, maskT, L, W, responses, tokensT, m, oldLogp, oldValues, advantages, returns, metrics, maskT.sum().item<long>());
+    }
+
+    private int[] CutAfterStop(int[] tokens)
+    {
+        for (int t = 0; t < tokens.Length; t++)
+            if (_stop.Contains(tokens[t])) return tokens[..(t + 1)];
+        return tokens;
+    }
+
+    /// <summary>Logits that predict the W response tokens: positions L−1 … L+W−2 of the row. (B, W, V).</summary>
+    private static Tensor ResponseLogits(CausalLM model, Tensor ids, Tensor mask, int L, int W)
+    {
+        using var scope = NewDisposeScope();
+        return model.Forward(ids, mask).narrow(1, L - 1, W).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Value of the state before each response token (read at the position that predicts it), as TRL. (B, W).</summary>
+    private Tensor ResponseValues(Tensor ids, Tensor mask, int L, int W)
+    {
+        using var scope = NewDisposeScope();
+        return _value.Values(ids, mask).narrow(1, L - 1, W).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,131 @@
+using ValueDrift.Errors;
+using ValueDrift.Models;
+using ValueDrift.Training;
+using ValueDrift.Training.Objectives;
+using ValueDrift.Training.Ppo;
+using Xunit;
+
+namespace ValueDrift.Tests.Training;
+
+public class PpoTrainerTests
+{
+    /// <summary>A known reward: +1 for every occurrence of <see cref="Token"/> in the response.</summary>
+    private sealed class CountToken : IRewardFunction
+    {
+        public const int Token = 7;
+        public double[] Score(IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> responses) =>
+            responses.Select(r => (double)r.Count(t => t == Token)).ToArray();
+    }
+
+    private sealed class NaNReward : IRewardFunction
+    {
+        public double[] Score(IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> responses) => responses.Select(_ => double.NaN).ToArray();
+    }
+
+    private static List<int[]> Prompts(int n, int seed = 1)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, 2 + rng.Next(3)).Select(_ => 3 + rng.Next(30)).ToArray()).ToList();
+    }
+
+    private static PpoOptions Options(int steps, long seed = 0) => new()
+    {
+        Loop = new TrainerOptions { MaxSteps = steps, BatchSize = 16, LearningRate = 3e-3, Seed = seed, Decay = LearningRateDecay.Constant },
+        ResponseLength = 8, NumMiniBatches = 2,
+    };
+
+    private sealed record Models(CausalLM Policy, CausalLM Reference, RewardModel Value) : IDisposable
+    {
+        public static Models Create(long seed) => new(CausalLM.Create(TrainingData.TinyConfig(), seed), CausalLM.Create(TrainingData.TinyConfig(), seed),
+            RewardModel.Create(TrainingData.TinyConfig(), seed + 100));
+        public void Dispose() { Policy.Dispose(); Reference.Dispose(); Value.Dispose(); }
+    }
+
+    [Fact]
+    public void PpoRaisesTheMeanScoreOfAKnownReward()
+    {
+        using var m = Models.Create(1);
+        var trainer = new PpoTrainer(m.Policy, m.Reference, new CountToken(), m.Value, Prompts(64), padId: 0, Options(30));
+        trainer.Run();
+        double F(IEnumerable<(int, IReadOnlyDictionary<string, double> M)> h, string k) => h.Average(x => x.M[k]);
+        var first = trainer.History.Take(5).ToList();
+        var last = trainer.History.TakeLast(5).ToList();
+        Assert.True(F(last, "objective/scores") > F(first, "objective/scores") + 1.0,
+            $"mean score {F(first, "objective/scores"):F3} → {F(last, "objective/scores"):F3}");
+        Assert.True(F(last, "objective/kl") > 0, "the policy moved away from the reference");
+        foreach (var k in new[] { "objective/kl", "objective/entropy", "objective/scores", "objective/rlhf_reward", "policy/approxkl_avg",
+                     "policy/clipfrac_avg", "loss/policy_avg", "loss/value_avg", "val/clipfrac_avg", "lr" })
+            Assert.All(trainer.History, h => Assert.True(double.IsFinite(h.Metrics[k]), k));
+        // rlhf_reward = scores − β_KL · KL, per step
+        Assert.All(trainer.History, h => Assert.Equal(h.Metrics["objective/scores"] - 0.05 * h.Metrics["objective/kl"], h.Metrics["objective/rlhf_reward"], 4));
+    }
+
+    [Fact]
+    public void ResumingReproducesTheUninterruptedRunAndWritesTheRunFolder()
+    {
+        var prompts = Prompts(24, seed: 2);
+        var straightDir = Fixtures.TempDir("ppo-straight");
+        using var a = Models.Create(5);
+        // Every run starts from these files, not from re-seeded creation (torch's global RNG is shared by parallel tests).
+        var start = Fixtures.TempDir("ppo-start");
+        a.Policy.SavePretrained(start);
+        a.Value.SavePretrained(Path.Combine(start, "value"));
+        Models Load() => new(CausalLM.FromPretrained(start), CausalLM.FromPretrained(start), RewardModel.FromPretrained(Path.Combine(start, "value")));
+        var straight = new PpoTrainer(a.Policy, a.Reference, new CountToken(), a.Value, prompts, 0, Options(4, seed: 3) with { Loop = Options(4, 3).Loop with { CheckpointEvery = 2 } }, straightDir);
+        var events = new List<string>();
+        straight.Started += e => events.Add($"start {e.Step} {e.Objective}");
+        straight.StepEnded += e => events.Add($"step {e.Step}");
+        straight.CheckpointSaved += e => events.Add($"ckpt {e.Step}");
+        straight.Run();
+        Assert.Equal(["start 0 ppo", "step 1", "step 2", "ckpt 2", "step 3", "step 4", "ckpt 4"], events);
+        var ckpt = TrainingCheckpoint.FolderFor(straightDir, 4);
+        foreach (var f in new[] { "model.safetensors", "config.json", TrainingCheckpoint.OptimizerFile, TrainingCheckpoint.StateFile,
+                     Path.Combine(PpoTrainer.ValueModelFolder, "model.safetensors"), Path.Combine(PpoTrainer.ValueModelFolder, RewardModel.HeadFile) })
+            Assert.True(File.Exists(Path.Combine(ckpt, f)), f);
+        Assert.Equal(4, File.ReadAllLines(Path.Combine(straightDir, "metrics.jsonl")).Length);
+
+        var splitDir = Fixtures.TempDir("ppo-split");
+        using (var b = Load())
+        {
+            using var stop = new CancellationTokenSource();
+            var t = new PpoTrainer(b.Policy, b.Reference, new CountToken(), b.Value, prompts, 0, Options(4, seed: 3), splitDir);
+            t.StepEnded += e => { if (e.Step == 2) stop.Cancel(); };
+            t.Run(cancel: stop.Token);
+            Assert.Equal(2, t.History.Count);
+        }
+        using var c = Load();                                // starting weights; the checkpoint overwrites policy and value model
+        using (TorchSharp.torch.no_grad()) foreach (var p in c.Value.parameters()) p.mul_(0.5);
+        var resumed = new PpoTrainer(c.Policy, c.Reference, new CountToken(), c.Value, prompts, 0, Options(4, seed: 3), splitDir);
+        bool resumedFlag = false;
+        resumed.Started += e => resumedFlag = e.Resumed && e.Step == 2;
+        resumed.Run(resume: true);
+        Assert.True(resumedFlag);
+        Assert.Equal(straight.History.Skip(2).Select(h => h.Metrics["loss"]), resumed.History.Select(h => h.Metrics["loss"]));
+        foreach (var ((name, p), (_, q)) in a.Policy.named_parameters().Zip(c.Policy.named_parameters()))
+            Assert.True(p.detach().bytes.SequenceEqual(q.detach().bytes), $"policy {name} differs after resume");
+        foreach (var ((name, p), (_, q)) in a.Value.named_parameters().Zip(c.Value.named_parameters()))
+            Assert.True(p.detach().bytes.SequenceEqual(q.detach().bytes), $"value model {name} differs after resume");
+    }
+
+    [Fact]
+    public void NonFiniteRewardsAndLossesAreTrainingErrors()
+    {
+        using var m = Models.Create(7);
+        var e = Assert.Throws<TrainingException>(() => new PpoTrainer(m.Policy, m.Reference, new NaNReward(), m.Value, Prompts(8), 0, Options(2)).Run());
+        Assert.Contains("reward function returned NaN", e.Message);
+
+        var huge = Options(3) with { Loop = Options(3).Loop with { LearningRate = 1e30, MaxGradNorm = 0 } };
+        var e2 = Assert.Throws<TrainingException>(() => new PpoTrainer(m.Policy, m.Reference, new CountToken(), m.Value, Prompts(8), 0, huge).Run());
+        Assert.Matches("loss is|gradient norm is", e2.Message);
+    }
+
+    [Fact]
+    public void InvalidSetUpIsATrainingError()
+    {
+        using var m = Models.Create(8);
+        Assert.Throws<TrainingException>(() => new PpoTrainer(m.Policy, m.Policy, new CountToken(), m.Value, Prompts(4), 0, Options(1)));
+        Assert.Throws<TrainingException>(() => new PpoTrainer(m.Policy, m.Reference, new CountToken(), m.Value, [], 0, Options(1)));
+        Assert.Throws<TrainingException>(() => new PpoTrainer(m.Policy, m.Reference, new CountToken(), m.Value, Prompts(4), 0, Options(1) with { Temperature = 0 }));
+        Assert.Throws<TrainingException>(() => new PpoTrainer(m.Policy, m.Reference, new CountToken(), m.Value, Prompts(4), 0, Options(1) with { ClipRange = 1.5 }));
+    }
+}
