@@ -33,11 +33,12 @@ public sealed class CausalLM : nn.Module
     /// <summary>A freshly initialised model (weights ~ N(0, 0.02), norms 1), reproducible from <paramref name="seed"/>.</summary>
     public static CausalLM Create(ModelConfig config, long seed, ScalarType dtype = ScalarType.Float32, Device? device = null)
     {
-        torch.manual_seed(seed);
         var m = new CausalLM(config);
+        // A private generator: the global one is shared by everything in the process (other models, other threads).
+        using var generator = new torch.Generator((ulong)seed);
         using (no_grad())
             foreach (var (name, p) in m.named_parameters())
-                if (!name.EndsWith("norm.weight")) nn.init.normal_(p, 0.0, 0.02);
+                if (!name.EndsWith("norm.weight")) nn.init.normal_(p, 0.0, 0.02, generator);
         return m.To(dtype, device ?? CPU);
     }
 

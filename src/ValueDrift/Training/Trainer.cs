@@ -41,7 +41,6 @@ public sealed class Trainer
     public void Run(bool resume = false, CancellationToken cancel = default)
     {
         Models.TorchRuntime.EnsureInitialized();
-        torch.manual_seed(Common.Seeds.Derive(_o.Seed, 1));
         var parameters = _objective.TrainableParameters.ToList();
         using var optimizer = optim.AdamW(parameters, _o.LearningRate, _o.Beta1, _o.Beta2, _o.AdamEpsilon, _o.WeightDecay);
         int step = 0;
