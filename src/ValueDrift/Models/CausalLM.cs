@@ -38,7 +38,7 @@ public sealed class CausalLM : nn.Module
         using var generator = new torch.Generator((ulong)seed);
         using (no_grad())
             foreach (var (name, p) in m.named_parameters())
-                if (!name.EndsWith("norm.weight")) nn.init.normal_(p, 0.0, 0.02, generator);
+                if (!name.EndsWith("norm.weight")) p.normal_(0.0, 0.02, generator);   // (nn.init.normal_ ignores its generator in TorchSharp 0.107)
         return m.To(dtype, device ?? CPU);
     }
 

@@ -34,7 +34,7 @@ public sealed class RewardModel : nn.Module, IRewardFunction
         score = nn.Linear(backbone.Config.HiddenSize, 1, hasBias: false);
         // A private generator: reseeding torch's global one would disturb models being built elsewhere at the same time.
         using (var generator = new torch.Generator((ulong)headSeed))
-        using (no_grad()) nn.init.normal_(score.weight!, 0.0, 0.02, generator);   // transformers' initializer_range default
+        using (no_grad()) score.weight!.normal_(0.0, 0.02, generator);   // transformers' initializer_range default (nn.init.normal_ ignores its generator)
         score.to(backbone.DType).to(backbone.Device);
         PadId = backbone.Config.PadTokenId ?? 0;
         RegisterComponents();
