@@ -18,6 +18,9 @@ public static class CliApp
         [
             new LogitsCommand(),
             new GenerateCommand(),
+            new ProbeCommand(),
+            new GapCommand(),
+            new DriftCommand(),
         ];
         foreach (var c in commands) root.Subcommands.Add(c.Build(io));
         try
