@@ -49,9 +49,7 @@ public static class RowSeededGeneration
                 using (var scope = NewDisposeScope())
                 {
                     var last = model.Forward(feed, allMask, cache).select(1, -1);    // (B, V)
-                    for (int b = 0; b < B; b++)
-                        next[b] = done[b] ? options.PadTokenId
-                            : Generation.Sample(last.narrow(0, b, 1), options, generators[b]).item<long>();
+                    SampleRows(last, options, generators, done, next);
                 }
                 bool all = true;
                 for (int b = 0; b < B; b++)
@@ -74,5 +72,29 @@ public static class RowSeededGeneration
             foreach (var g in generators) g.Dispose();
         }
         return Enumerable.Range(0, B).Select(b => new Generated(outputs[b].ToArray(), stopped[b])).ToArray();
+    }
+
+    /// <summary>
+    /// Fills <paramref name="next"/> with one token per unfinished row. Greedy and plain temperature sampling compute
+    /// the (B, V) arithmetic once for the batch and only draw per row; top-p goes through
+    /// <see cref="Generation.Sample"/> row by row (its sort and cut are per row anyway).
+    /// </summary>
+    private static void SampleRows(Tensor last, GenerationOptions o, Generator[] generators, bool[] done, long[] next)
+    {
+        if (o.Temperature == 0)
+        {
+            var argmax = last.argmax(-1).cpu().data<long>().ToArray();
+            for (int b = 0; b < next.Length; b++) next[b] = done[b] ? o.PadTokenId : argmax[b];
+            return;
+        }
+        if (o.TopP >= 1.0)
+        {
+            var probs = (last / o.Temperature).softmax(-1);                    // (B, V)
+            for (int b = 0; b < next.Length; b++)
+                next[b] = done[b] ? o.PadTokenId : probs[b].multinomial(1, false, generators[b]).item<long>();
+            return;
+        }
+        for (int b = 0; b < next.Length; b++)
+            next[b] = done[b] ? o.PadTokenId : Generation.Sample(last.narrow(0, b, 1), o, generators[b]).item<long>();
     }
 }
