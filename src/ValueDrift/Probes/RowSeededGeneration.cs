@@ -6,8 +6,8 @@ namespace ValueDrift.Probes;
 /// <summary>
 /// Batched sampling in which every row draws from its own seeded random stream. <see cref="Generation.Generate"/>
 /// draws the whole batch from one generator, so a row's answer depends on which other rows share its batch; a probe
-/// must not depend on its batch size, so here row b samples with a generator seeded by <c>seeds[b]</c> (through
-/// <see cref="Generation.Sample"/>, one row at a time). The batch still shares one forward pass per step: prompts are
+/// must not depend on its batch size, so here row b draws with a generator seeded by <c>seeds[b]</c>. The batch
+/// still shares one forward pass (and one soft-max) per step; only the draws are per row. Prompts are
 /// left-padded, the mask hides the pads and the KV cache holds the past, exactly as in <see cref="Generation"/>.
 /// A row's tokens are therefore the same in any batch, up to the float rounding of padded batches.
 /// </summary>
