@@ -20,6 +20,9 @@ public static class CliApp
             new GenerateCommand(),
             new TrainCommand(),
             new RewardsCommand(),
+            new ProbeCommand(),
+            new GapCommand(),
+            new DriftCommand(),
         ];
         foreach (var c in commands) root.Subcommands.Add(c.Build(io));
         try

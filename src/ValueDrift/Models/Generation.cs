@@ -26,17 +26,20 @@ public sealed record Generated(int[] Tokens, bool Stopped);
 /// Batched autoregressive sampling. Prompts of different lengths are left-padded so every sequence's next token sits
 /// in the last column; the attention mask hides the pads and positions count real tokens only, so each sequence gets
 /// the continuation it would get alone (up to float rounding). Deterministic for a fixed seed.
+/// With <c>rowSeeds</c>, each row draws from its own seeded stream, so a row's sample does not depend on which other
+/// rows share its batch (probes need this: their results must not change with the batch size).
 /// </summary>
 public static class Generation
 {
-    public static IReadOnlyList<Generated> Generate(CausalLM model, IReadOnlyList<int[]> prompts, GenerationOptions options)
+    public static IReadOnlyList<Generated> Generate(CausalLM model, IReadOnlyList<int[]> prompts, GenerationOptions options, IReadOnlyList<long>? rowSeeds = null)
     {
+        if (rowSeeds is not null && rowSeeds.Count != prompts.Count) throw new ArgumentException($"need one seed per prompt (got {rowSeeds.Count} for {prompts.Count})");
         if (prompts.Count == 0) return [];
         if (prompts.Any(p => p.Length == 0)) throw new ArgumentException("every prompt needs at least one token (e.g. BOS)");
         if (options.Temperature < 0 || !(options.TopP > 0 && options.TopP <= 1)) throw new ArgumentException("temperature must be ≥ 0 and top_p in (0, 1]");
         int B = prompts.Count, L = prompts.Max(p => p.Length);
         var device = model.Device;
-        var generator = new torch.Generator((ulong)options.Seed, device);
+        var generators = (rowSeeds ?? [options.Seed]).Select(s => new torch.Generator((ulong)s, device)).ToArray();
         var stop = options.StopTokenIds.ToHashSet();
 
         var ids = new long[B, L];
@@ -63,7 +66,7 @@ public static class Generation
                     var input = options.UseCache ? feed : allIds;
                     var logits = model.Forward(input, allMask, cache);          // (B, T_in, V)
                     var last = logits.select(1, -1);                            // (B, V)
-                    next = Sample(last, options, generator).data<long>().ToArray();
+                    next = generators.Length == 1 ? Sample(last, options, generators[0]).data<long>().ToArray() : SampleRows(last, options, generators, done);
                 }
                 bool all = true;
                 for (int b = 0; b < B; b++)
@@ -81,8 +84,29 @@ public static class Generation
                 allIds = grownIds; allMask = grownMask; feed = nextT;
             }
         }
-        finally { allIds.Dispose(); allMask.Dispose(); feed.Dispose(); generator.Dispose(); }
+        finally { allIds.Dispose(); allMask.Dispose(); feed.Dispose(); foreach (var g in generators) g.Dispose(); }
         return Enumerable.Range(0, B).Select(b => new Generated(outputs[b].ToArray(), stopped[b])).ToArray();
+    }
+
+    /// <summary>
+    /// One token per unfinished row, each drawn with that row's generator. The (B, V) soft-max is computed once for
+    /// the batch; only the draws are per row.
+    /// </summary>
+    private static long[] SampleRows(Tensor last, GenerationOptions o, torch.Generator[] generators, bool[] done)
+    {
+        var next = new long[generators.Length];
+        if (o.Temperature == 0)
+        {
+            var argmax = last.argmax(-1).cpu().data<long>().ToArray();
+            for (int b = 0; b < next.Length; b++) next[b] = done[b] ? o.PadTokenId : argmax[b];
+            return next;
+        }
+        var probs = o.TopP >= 1.0 ? (last / o.Temperature).softmax(-1) : null;   // (B, V)
+        for (int b = 0; b < next.Length; b++)
+            next[b] = done[b] ? o.PadTokenId
+                : probs is not null ? probs[b].multinomial(1, false, generators[b]).item<long>()
+                : Sample(last.narrow(0, b, 1), o, generators[b]).item<long>();
+        return next;
     }
 
     /// <summary>(B, V) float32 logits → (B) token ids.</summary>

@@ -1,0 +1,61 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ValueDrift.Drift;
+using ValueDrift.Probes;
+using ValueDrift.Reporting;
+
+namespace ValueDrift.Cli.Commands;
+
+/// <summary>
+/// <c>valuedrift drift --trace FILE [--format text|json]</c>: drift magnitude and drift time of every phase × topic ×
+/// stance of a trace (<see cref="DriftReport.FromTrace"/>). JSON prints a list of
+/// <c>{"phase","topic","stance","magnitude","drift_time"}</c> (drift_time null for a one-point phase). The chart
+/// page (report.html) and the full table (drift-table.json) are written beside the trace.
+/// </summary>
+public sealed class DriftCommand : ICliCommand
+{
+    public Command Build(CliIO io)
+    {
+        var trace = new Option<string>("--trace") { Description = "trace.jsonl", Required = true };
+        var format = new Option<string>("--format") { Description = "text | json", DefaultValueFactory = _ => "text" };
+        format.AcceptOnlyFromAmong("text", "json");
+        var cmd = new Command("drift", "Drift magnitude and drift time per phase, topic and stance; writes the chart page beside the trace.") { trace, format };
+        cmd.SetAction(r =>
+        {
+            var report = DriftReport.FromTrace(r.GetValue(trace)!);
+            var rows = report.Table.Rows;
+            io.Out.Write(r.GetValue(format) == "json" ? ToJson(rows) : ToTable(rows));
+            if (report.TornLinesIgnored > 0) io.Err.WriteLine($"note: {report.TornLinesIgnored} torn last line ignored");
+            io.Err.WriteLine($"report: {report.HtmlPath}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>One row of the JSON output.</summary>
+    public sealed record DriftJson(
+        [property: JsonPropertyName("phase")] string Phase,
+        [property: JsonPropertyName("topic")] string Topic,
+        [property: JsonPropertyName("stance")] string Stance,
+        [property: JsonPropertyName("magnitude")] double Magnitude,
+        [property: JsonPropertyName("drift_time")] double? DriftTime);
+
+    private static string ToJson(IReadOnlyList<DriftRow> rows) => JsonSerializer.Serialize(
+        rows.Select(r => new DriftJson(r.Phase, r.Topic, r.Stance.Label(), r.Magnitude, double.IsNaN(r.DriftTime) ? null : r.DriftTime)).ToList(),
+        new JsonSerializerOptions { WriteIndented = true }) + "\n";
+
+    private static string ToTable(IReadOnlyList<DriftRow> rows)
+    {
+        var pw = Math.Max(5, rows.Select(r => r.Phase.Length).DefaultIfEmpty(0).Max());
+        var tw = Math.Max(5, rows.Select(r => r.Topic.Length).DefaultIfEmpty(0).Max());
+        var sb = new StringBuilder();
+        sb.AppendLine($"{"phase".PadRight(pw)}  {"topic".PadRight(tw)}  stance   magnitude  drift time");
+        foreach (var r in rows)
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"{r.Phase.PadRight(pw)}  {r.Topic.PadRight(tw)}  {r.Stance.Label(),-7}  {r.Magnitude,9:+0.000;-0.000}  {(double.IsNaN(r.DriftTime) ? "n/a" : r.DriftTime.ToString("0.000", CultureInfo.InvariantCulture)),10}"));
+        return sb.ToString();
+    }
+}

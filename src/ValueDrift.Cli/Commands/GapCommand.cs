@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ValueDrift.Data;
+using ValueDrift.Drift;
+using ValueDrift.Errors;
+using ValueDrift.Probes;
+using ValueDrift.Text;
+
+namespace ValueDrift.Cli.Commands;
+
+/// <summary>
+/// <c>valuedrift gap --data FILE [--judge ...] [--format text|json]</c>: judges the chosen and the rejected answer of
+/// every pair of a preference file and prints the value gap per topic (<see cref="ValueGap"/>). A pair's topic is
+/// its <c>topic</c> field when present, else "all"; the question shown to the judge is the pair's last user message.
+/// <c>--exclude-topic</c> leaves out pairs of a topic (e.g. "instruction", the world's non-value pairs).
+/// </summary>
+public sealed class GapCommand : ICliCommand
+{
+    /// <summary>Topic of pairs whose row names none.</summary>
+    public const string DefaultTopic = "all";
+
+    public Command Build(CliIO io)
+    {
+        var data = new Option<string>("--data") { Description = "preference file (JSONL, JSON or Parquet: prompt, chosen, rejected[, topic])", Required = true };
+        var judge = JudgeOption.Create();
+        var format = new Option<string>("--format") { Description = "text | json", DefaultValueFactory = _ => "text" };
+        format.AcceptOnlyFromAmong("text", "json");
+        var exclude = new Option<string[]>("--exclude-topic") { Description = "leave out pairs of this topic (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var cmd = new Command("gap", "Value gap (chosen vs rejected stances) of a preference dataset, per topic.") { data, judge, format, exclude };
+        cmd.SetAction(r =>
+        {
+            var file = r.GetValue(data)!;
+            var excluded = (r.GetValue(exclude) ?? []).ToHashSet(StringComparer.Ordinal);
+            var items = Items(file).Where(i => !excluded.Contains(i.Topic)).ToList();
+            if (items.Count == 0) throw new DataFormatException(file, null, null, "no preference pairs to judge");
+            var j = JudgeOption.Parse(r.GetValue(judge)!);
+            IReadOnlyList<ValueGap> gaps;
+            try { gaps = ValueGap.Measure(j, items); }
+            finally { (j as IDisposable)?.Dispose(); }
+            io.Out.Write(r.GetValue(format) == "json" ? ToJson(gaps) : ToTable(gaps));
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>The pairs of a preference file as value-gap items (text pairs only: a judge reads text).</summary>
+    internal static IReadOnlyList<ValueGapItem> Items(string file)
+    {
+        var pairs = DatasetReader.ReadPreferencePairs(file).Rows;
+        return pairs.Select(p =>
+        {
+            if (p.IsTokenized || p.Chosen is null || p.Rejected is null)
+                throw new DataFormatException(file, p.Origin?.Row, "chosen", "token-id pairs cannot be judged: the value gap needs answer text");
+            var question = p.Prompt?.LastOrDefault(m => m.Role == ChatRoles.User)?.Content
+                ?? string.Join("\n", p.Prompt?.Select(m => m.Content) ?? []);
+            var topic = !string.IsNullOrWhiteSpace(p.Topic) ? p.Topic
+                : p.Metadata.TryGetValue("topic", out var t) && !string.IsNullOrWhiteSpace(t) ? t : DefaultTopic;
+            return new ValueGapItem(topic, question, p.Chosen, p.Rejected);
+        }).ToList();
+    }
+
+    private static string ToTable(IReadOnlyList<ValueGap> gaps)
+    {
+        var width = Math.Max(5, gaps.Max(g => g.Topic.Length));
+        var sb = new StringBuilder();
+        sb.AppendLine($"{"topic".PadRight(width)}  pairs  chosen (s/n/o)        rejected (s/n/o)      Δ support  Δ neutral  Δ oppose     TV");
+        foreach (var g in gaps)
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"{g.Topic.PadRight(width)}  {g.Pairs,5}  {g.Chosen.Support:0.000} {g.Chosen.Neutral:0.000} {g.Chosen.Oppose:0.000}   " +
+                $"{g.Rejected.Support:0.000} {g.Rejected.Neutral:0.000} {g.Rejected.Oppose:0.000}   " +
+                $"{g.Difference(Stance.Support),9:+0.000;-0.000}  {g.Difference(Stance.Neutral),9:+0.000;-0.000}  {g.Difference(Stance.Oppose),8:+0.000;-0.000}  {g.TotalVariation:0.000}"));
+        return sb.ToString();
+    }
+
+    /// <summary>JSON of one topic's gap.</summary>
+    public sealed record GapJson(
+        [property: JsonPropertyName("topic")] string Topic,
+        [property: JsonPropertyName("pairs")] int Pairs,
+        [property: JsonPropertyName("chosen")] StanceJson Chosen,
+        [property: JsonPropertyName("rejected")] StanceJson Rejected,
+        [property: JsonPropertyName("difference")] StanceJson Difference,
+        [property: JsonPropertyName("total_variation")] double TotalVariation);
+
+    /// <summary>Three numbers in the stance order.</summary>
+    public sealed record StanceJson(
+        [property: JsonPropertyName("support")] double Support,
+        [property: JsonPropertyName("neutral")] double Neutral,
+        [property: JsonPropertyName("oppose")] double Oppose);
+
+    private static string ToJson(IReadOnlyList<ValueGap> gaps) => JsonSerializer.Serialize(gaps.Select(g => new GapJson(g.Topic, g.Pairs,
+        new(g.Chosen.Support, g.Chosen.Neutral, g.Chosen.Oppose),
+        new(g.Rejected.Support, g.Rejected.Neutral, g.Rejected.Oppose),
+        new(g.Difference(Stance.Support), g.Difference(Stance.Neutral), g.Difference(Stance.Oppose)),
+        g.TotalVariation)).ToList(), new JsonSerializerOptions { WriteIndented = true }) + "\n";
+}

@@ -1,0 +1,93 @@
+using System.CommandLine;
+using ValueDrift.Drift;
+using ValueDrift.Errors;
+using ValueDrift.Models;
+using ValueDrift.Probes;
+using ValueDrift.Text;
+
+namespace ValueDrift.Cli.Commands;
+
+/// <summary>
+/// <c>valuedrift probe --model DIR --probes FILE</c>: measures a model's stance distribution per topic and prints a
+/// table (support / neutral / oppose / n). <c>--method generation</c> (default, the paper's: sampled answers read by
+/// <c>--judge</c>) or <c>likelihood</c> (reference answers scored by the model: from <c>--references</c>, a labelled
+/// answers file, else written by the embedded world for its topics). With <c>--out</c>, each topic's record is
+/// appended to the trace as soon as it is measured, as (<c>--phase</c>, <c>--step</c>).
+/// </summary>
+public sealed class ProbeCommand : ICliCommand
+{
+    public Command Build(CliIO io)
+    {
+        var model = new Option<string>("--model") { Description = "model folder (config.json, safetensors, tokenizer.json)", Required = true };
+        var probes = new Option<string>("--probes") { Description = "probe set (JSONL or CSV: id, topic, question)", Required = true };
+        var judge = JudgeOption.Create();
+        var method = new Option<string>("--method") { Description = "generation | likelihood", DefaultValueFactory = _ => "generation" };
+        method.AcceptOnlyFromAmong("generation", "likelihood");
+        var samples = new Option<int>("--samples") { Description = "sampled answers per question", DefaultValueFactory = _ => 5 };
+        var temperature = new Option<double>("--temperature") { DefaultValueFactory = _ => 0.7 };
+        var maxNew = new Option<int>("--max-new-tokens") { DefaultValueFactory = _ => 256 };
+        var topP = new Option<double>("--top-p") { DefaultValueFactory = _ => 1.0 };
+        var batch = new Option<int>("--batch-size") { Description = "sequences per forward pass", DefaultValueFactory = _ => 32 };
+        var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 0 };
+        var references = new Option<string?>("--references") { Description = "likelihood method: labelled answers (id, topic, question, answer, stance)" };
+        var perStance = new Option<int>("--answers-per-stance") { Description = "likelihood method with world references: answers per stance", DefaultValueFactory = _ => LikelihoodProbe.DefaultAnswersPerStance };
+        var output = new Option<string?>("--out") { Description = "trace.jsonl to append the records to" };
+        var phase = new Option<string>("--phase") { Description = "phase name of the records", DefaultValueFactory = _ => "probe" };
+        var step = new Option<int>("--step") { Description = "step of the records within the phase", DefaultValueFactory = _ => 0 };
+        var cmd = new Command("probe", "Measure a model's stance distribution per topic.")
+        {
+            model, probes, judge, method, samples, temperature, maxNew, topP, batch, seed, references, perStance, output, phase, step,
+        };
+        cmd.SetAction(r =>
+        {
+            var dir = r.GetValue(model)!;
+            if (!Directory.Exists(dir)) throw new ConfigException(dir, "model", "model folder not found");
+            if (r.GetValue(step) < 0) throw new ValueDriftException("--step must be ≥ 0");
+            var set = ProbeSet.Load(r.GetValue(probes)!);
+            var tokenizer = TokenizerLoader.FromFolder(dir);
+            var template = ChatTemplate.ForModelFolder(dir, tokenizer);
+            using var m = CausalLM.FromPretrained(dir);
+
+            IEnumerable<TopicMeasurement> topics;
+            IStanceJudge? usedJudge = null;
+            if (r.GetValue(method) == "likelihood")
+            {
+                var items = r.GetValue(references) is { } refs
+                    ? LikelihoodProbe.FromLabelled(LabelledAnswer.Load(refs)).Where(i => set.Questions.Any(q => q.Id == i.Id)).ToList()
+                    : LikelihoodProbe.WorldItems(set.Questions, r.GetValue(perStance), (int)r.GetValue(seed));
+                topics = new LikelihoodProbe(items, tokenizer, template, r.GetValue(batch)).MeasureTopics(m);
+            }
+            else
+            {
+                usedJudge = JudgeOption.Parse(r.GetValue(judge)!);
+                var options = new GenerationProbeOptions
+                {
+                    Samples = r.GetValue(samples), Temperature = r.GetValue(temperature), MaxNewTokens = r.GetValue(maxNew),
+                    TopP = r.GetValue(topP), BatchSize = r.GetValue(batch), Seed = r.GetValue(seed),
+                };
+                topics = new GenerationProbe(set, tokenizer, template, usedJudge, options).MeasureTopics(m);
+            }
+
+            try
+            {
+                using var writer = r.GetValue(output) is { } path ? new TraceWriter(path) : null;
+                var measured = new List<TopicMeasurement>();
+                foreach (var t in topics)
+                {
+                    measured.Add(t);
+                    if (writer is null) continue;
+                    var record = new ProbeResult([t]).ToTraceRecords(r.GetValue(phase)!, r.GetValue(step));
+                    writer.AppendAll(record);
+                    io.Err.WriteLine($"trace: appended {r.GetValue(phase)} step {r.GetValue(step)} topic {t.Topic}");
+                }
+                io.Out.Write(new ProbeResult(measured).ToTable());
+            }
+            finally
+            {
+                (usedJudge as IDisposable)?.Dispose();
+            }
+            return 0;
+        });
+        return cmd;
+    }
+}

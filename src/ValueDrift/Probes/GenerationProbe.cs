@@ -1,0 +1,149 @@
+using System.Text;
+using ValueDrift.Common;
+using ValueDrift.Drift;
+using ValueDrift.Errors;
+using ValueDrift.Models;
+using ValueDrift.Text;
+using static TorchSharp.torch;
+
+namespace ValueDrift.Probes;
+
+/// <summary>Settings of a <see cref="GenerationProbe"/>; the defaults are the paper's.</summary>
+public sealed record GenerationProbeOptions
+{
+    /// <summary>K, the sampled answers per question.</summary>
+    public int Samples { get; init; } = 5;
+    public double Temperature { get; init; } = 0.7;
+    public int MaxNewTokens { get; init; } = 256;
+    public double TopP { get; init; } = 1.0;
+    /// <summary>Sequences (question × sample rows) sampled together in one batch.</summary>
+    public int BatchSize { get; init; } = 32;
+    /// <summary>The probe seed. Each answer's seed is derived from it, the question id and the sample index.</summary>
+    public long Seed { get; init; } = 0;
+
+    public void Validate()
+    {
+        void Check(bool ok, string field, string problem) { if (!ok) throw new ConfigException("generation probe options", field, problem); }
+        Check(Samples > 0, nameof(Samples), $"must be > 0 (got {Samples})");
+        Check(Temperature >= 0 && double.IsFinite(Temperature), nameof(Temperature), $"must be ≥ 0 (got {Temperature})");
+        Check(MaxNewTokens > 0, nameof(MaxNewTokens), $"must be > 0 (got {MaxNewTokens})");
+        Check(TopP is > 0 and <= 1, nameof(TopP), $"must be in (0, 1] (got {TopP})");
+        Check(BatchSize > 0, nameof(BatchSize), $"must be > 0 (got {BatchSize})");
+    }
+}
+
+/// <summary>One sampled answer of a <see cref="GenerationProbe"/>: which question and sample it is, its text and whether it ended on a stop token.</summary>
+public sealed record SampledAnswer(ProbeQuestion Question, int Sample, string Text, bool Stopped);
+
+/// <summary>
+/// The paper's probe: for every question of a probe set, K answers sampled from the model (default K = 5,
+/// temperature 0.7, at most 256 new tokens, top-p 1, stopping on the tokenizer's stop ids), the question put as the
+/// user turn of the chat template; a judge reads each answer's stance distribution; the distributions are averaged
+/// over a question's answers, then over a topic's questions. <see cref="TopicMeasurement.N"/> is the number of
+/// judged answers; each question keeps its per-answer readings.
+/// <para>Reproducible: answer k of question q is sampled with seed <c>Seeds.Derive(Seed, hash(q.Id), k)</c> from its
+/// own random stream (<see cref="Generation.Generate"/> with row seeds), so results do not depend on the batch size or on the
+/// other questions of the set, and the same model gives the same answers at every step it is probed.</para>
+/// </summary>
+public sealed class GenerationProbe : IStanceProbe
+{
+    private readonly ITokenizer _tokenizer;
+    private readonly ChatTemplate _template;
+    private readonly IStanceJudge _judge;
+
+    public ProbeSet Probes { get; }
+    public GenerationProbeOptions Options { get; }
+
+    public GenerationProbe(ProbeSet probes, ITokenizer tokenizer, ChatTemplate template, IStanceJudge judge, GenerationProbeOptions? options = null)
+    {
+        Probes = probes;
+        _tokenizer = tokenizer;
+        _template = template;
+        _judge = judge;
+        Options = options ?? new GenerationProbeOptions();
+        Options.Validate();
+    }
+
+    public ProbeResult Measure(CausalLM model) => new(MeasureTopics(model).ToList());
+
+    /// <summary>
+    /// Measures topic by topic, yielding each topic as soon as it is judged (a caller can write it to a trace before
+    /// the next topic starts). The same numbers as <see cref="Measure"/>.
+    /// </summary>
+    public IEnumerable<TopicMeasurement> MeasureTopics(CausalLM model)
+    {
+        foreach (var topic in Probes.Topics)
+        {
+            var questions = Probes.ForTopic(topic);
+            var answers = Sample(model, questions);
+            var readings = _judge.JudgeMany(answers.Select(a => new JudgeItem(a.Question.Topic, a.Question.Question, a.Text)).ToList());
+            if (readings.Count != answers.Count) throw new InvalidOperationException($"judge returned {readings.Count} readings for {answers.Count} answers");
+            var details = questions.Select((q, i) =>
+            {
+                var perAnswer = readings.Skip(i * Options.Samples).Take(Options.Samples).ToList();
+                return new QuestionDetail(q.Id, StanceDistribution.Mean(perAnswer), perAnswer.Count, perAnswer);
+            }).ToList();
+            yield return TopicMeasurement.FromQuestions(topic, details);
+        }
+    }
+
+    /// <summary>
+    /// The K sampled answers of each question (question-major: q0 s0..sK-1, q1 s0, ...), decoded without special
+    /// tokens. The model is put in eval mode and sampled without gradients; its mode is restored afterwards.
+    /// </summary>
+    public IReadOnlyList<SampledAnswer> Sample(CausalLM model, IReadOnlyList<ProbeQuestion>? questions = null)
+    {
+        questions ??= Probes.Questions;
+        var rows = new List<(ProbeQuestion Q, int K, int[] Prompt, long Seed)>();
+        foreach (var q in questions)
+        {
+            var prompt = PromptIds(q.Question);
+            CheckIds(prompt, model, q.Id);
+            var qSeed = StableHash(q.Id);
+            for (var k = 0; k < Options.Samples; k++) rows.Add((q, k, prompt, Seeds.Derive(Options.Seed, qSeed, k)));
+        }
+        var o = new GenerationOptions
+        {
+            MaxNewTokens = Options.MaxNewTokens, Temperature = Options.Temperature, TopP = Options.TopP,
+            StopTokenIds = _tokenizer.StopIds, PadTokenId = _tokenizer.PadId,
+        };
+        var answers = new List<SampledAnswer>(rows.Count);
+        var wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var _ = no_grad();
+            foreach (var chunk in rows.Chunk(Options.BatchSize))
+            {
+                var generated = Generation.Generate(model, chunk.Select(r => r.Prompt).ToList(), o, chunk.Select(r => r.Seed).ToList());
+                for (var i = 0; i < chunk.Length; i++)
+                    answers.Add(new SampledAnswer(chunk[i].Q, chunk[i].K, _tokenizer.Decode(generated[i].Tokens), generated[i].Stopped));
+            }
+        }
+        finally
+        {
+            if (wasTraining) model.train();
+        }
+        return answers;
+    }
+
+    /// <summary>Token ids of the prompt a question is asked with: the chat template with the question as the user turn.</summary>
+    public int[] PromptIds(string question) => _tokenizer.Encode(_template.FormatPrompt([ChatMessage.User(question)]));
+
+    internal static void CheckIds(int[] ids, CausalLM model, string what)
+    {
+        if (ids.Length == 0) throw new ConfigException("probe", "question", $"{what}: the prompt encodes to no tokens");
+        var max = ids.Max();
+        if (max >= model.Config.VocabSize)
+            throw new ConfigException("probe", "vocab_size",
+                $"{what}: the tokenizer produced id {max} but the model's vocabulary has {model.Config.VocabSize} ids; the tokenizer does not belong to this model");
+    }
+
+    /// <summary>FNV-1a over the UTF-8 bytes: a stable number for a question id (string.GetHashCode varies per process).</summary>
+    internal static long StableHash(string text)
+    {
+        var h = 14695981039346656037UL;
+        foreach (var b in Encoding.UTF8.GetBytes(text)) { h ^= b; h *= 1099511628211UL; }
+        return (long)(h & 0x7FFFFFFFFFFFFFFFUL);
+    }
+}

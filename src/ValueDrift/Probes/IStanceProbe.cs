@@ -1,0 +1,14 @@
+using ValueDrift.Models;
+
+namespace ValueDrift.Probes;
+
+/// <summary>
+/// Measures a model's values: v_θ(T), its stance distribution on each topic of a probe set. Probes take a model and
+/// return data; they do not train, write files or know about phases (see <see cref="ProbeResult.ToTraceRecords"/>).
+/// Implementations put the model in eval mode and run without gradients; callers restore the mode they need.
+/// </summary>
+public interface IStanceProbe
+{
+    /// <summary>The stance distribution of every topic of the probe set, topics in probe-set order.</summary>
+    ProbeResult Measure(CausalLM model);
+}

@@ -1,0 +1,164 @@
+using ValueDrift.Data;
+using ValueDrift.Drift;
+using ValueDrift.Errors;
+using ValueDrift.Models;
+using ValueDrift.Text;
+using ValueDrift.Training;
+using ValueDrift.World;
+using static TorchSharp.torch;
+
+namespace ValueDrift.Probes;
+
+/// <summary>
+/// A probe that reads what the model finds likely rather than what it says: exact, deterministic and cheap (one
+/// forward pass per reference answer, no sampling, no judge). For each question, with reference answers of each
+/// stance:
+/// <list type="number">
+/// <item>ℓ(y) = the token-mean log-likelihood of reference answer y given the chat-templated question (the answer's
+/// completion tokens, the template's end-of-turn marker included, as trained; <see cref="SequenceLogProbs"/>.Mean);</item>
+/// <item>L_s = the mean of ℓ over the stance's reference answers;</item>
+/// <item>p(s) = soft-max over the three stances of L_s (temperature 1);</item>
+/// </list>
+/// and a topic's value is the mean of p over its questions. <see cref="TopicMeasurement.N"/> is the number of
+/// questions (each question has N = 1 and no per-answer detail, so bands bootstrap over questions).
+/// <para>Length normalisation keeps a long reference answer from losing to a short one merely for its length.
+/// Unlike <see cref="GenerationProbe"/>, this measures the model's preferences among fixed answers; a model may find
+/// a stance likely without ever producing it at temperature 0.7, so the two probes need not agree.</para>
+/// </summary>
+public sealed class LikelihoodProbe : IStanceProbe
+{
+    /// <summary>Default reference answers per stance drawn from the world by <see cref="ForWorld"/>.</summary>
+    public const int DefaultAnswersPerStance = 3;
+
+    private readonly ITokenizer _tokenizer;
+    private readonly ChatTemplate _template;
+
+    public IReadOnlyList<LikelihoodItem> Items { get; }
+
+    /// <summary>Sequences scored in one forward pass.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Topics in order of first appearance among the items.</summary>
+    public IReadOnlyList<string> Topics { get; }
+
+    public LikelihoodProbe(IReadOnlyList<LikelihoodItem> items, ITokenizer tokenizer, ChatTemplate template, int batchSize = 16)
+    {
+        if (items.Count == 0) throw new ConfigException("likelihood probe", "items", "no questions to probe");
+        if (batchSize <= 0) throw new ConfigException("likelihood probe", "batch_size", $"must be > 0 (got {batchSize})");
+        foreach (var item in items)
+            foreach (var s in StanceLabels.All)
+                if (!item.Answers.TryGetValue(s, out var a) || a.Count == 0 || a.Any(string.IsNullOrWhiteSpace))
+                    throw new ConfigException("likelihood probe", $"{item.Id}.answers.{s.Label()}", "needs at least one non-empty reference answer of every stance");
+        Items = items;
+        _tokenizer = tokenizer;
+        _template = template;
+        BatchSize = batchSize;
+        Topics = items.Select(i => i.Topic).Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// The world's probe questions (all topics, or the given topic ids) with <paramref name="answersPerStance"/>
+    /// reference answers of each stance written by <see cref="WorldAnswers.Generate"/> (good style), seeded per question.
+    /// </summary>
+    public static LikelihoodProbe ForWorld(ITokenizer tokenizer, ChatTemplate template, IEnumerable<string>? topics = null,
+        int answersPerStance = DefaultAnswersPerStance, int seed = 0, int batchSize = 16) =>
+        new(WorldItems(WorldProbeSet.ForIds(topics).Select(p => new ProbeQuestion(p.Id, p.Topic, p.Question)), answersPerStance, seed),
+            tokenizer, template, batchSize);
+
+    /// <summary>
+    /// Likelihood items for given questions on world topics, with world reference answers (seeded per question id,
+    /// so one question gets the same references in every probe set). A topic outside the world raises
+    /// <see cref="ConfigException"/>.
+    /// </summary>
+    public static IReadOnlyList<LikelihoodItem> WorldItems(IEnumerable<ProbeQuestion> questions, int answersPerStance = DefaultAnswersPerStance, int seed = 0)
+    {
+        if (answersPerStance <= 0) throw new ConfigException("likelihood probe", "answers_per_stance", $"must be > 0 (got {answersPerStance})");
+        var items = new List<LikelihoodItem>();
+        foreach (var q in questions)
+        {
+            var topic = WorldTopics.Find(q.Topic, "likelihood probe", "topic");
+            var rng = WorldRandom.For(seed, "likelihood-probe/" + q.Id);
+            var answers = new Dictionary<Stance, IReadOnlyList<string>>();
+            foreach (var s in StanceLabels.All)
+            {
+                // Distinct where the templates allow: a repeated reference would only weigh one phrasing twice.
+                var set = new List<string>();
+                for (var attempt = 0; set.Count < answersPerStance && attempt < 20 * answersPerStance; attempt++)
+                {
+                    var a = WorldAnswers.Generate(topic, (WorldStance)(int)s, AnswerQuality.Good, rng);
+                    if (!set.Contains(a)) set.Add(a);
+                }
+                answers[s] = set;
+            }
+            items.Add(new LikelihoodItem(q.Id, q.Topic, q.Question, answers));
+        }
+        return items;
+    }
+
+    /// <summary>Likelihood items from labelled answers: grouped by question id, each answer a reference of its gold stance.</summary>
+    public static IReadOnlyList<LikelihoodItem> FromLabelled(IEnumerable<LabelledAnswer> answers) =>
+        answers.GroupBy(a => a.Id).Select(g =>
+        {
+            var first = g.First();
+            var byStance = StanceLabels.All.ToDictionary(s => s, s => (IReadOnlyList<string>)g.Where(a => a.Gold == s).Select(a => a.Answer).ToList());
+            return new LikelihoodItem(first.Id, first.Topic, first.Question, byStance);
+        }).ToList();
+
+    public ProbeResult Measure(CausalLM model) => new(MeasureTopics(model).ToList());
+
+    /// <summary>Measures topic by topic, yielding each topic when done (same numbers as <see cref="Measure"/>).</summary>
+    public IEnumerable<TopicMeasurement> MeasureTopics(CausalLM model)
+    {
+        foreach (var topic in Topics)
+        {
+            var questions = Items.Where(i => i.Topic == topic).ToList();
+            var details = questions.Select(q => new QuestionDetail(q.Id, StanceDistribution.From(StanceScores(model, q)), 1)).ToList();
+            yield return TopicMeasurement.FromQuestions(topic, details);
+        }
+    }
+
+    /// <summary>L_s for one item: the mean over the stance's references of their token-mean log-likelihood, in the fixed stance order.</summary>
+    public double[] StanceScores(CausalLM model, LikelihoodItem item)
+    {
+        var prompt = _tokenizer.Encode(_template.FormatPrompt([ChatMessage.User(item.Question)]));
+        GenerationProbe.CheckIds(prompt, model, item.Id);
+        var examples = new List<TokenizedExample>();
+        var stanceOf = new List<Stance>();
+        foreach (var s in StanceLabels.All)
+            foreach (var answer in item.Answers[s])
+            {
+                var completion = _tokenizer.Encode(_template.FormatCompletion(answer));
+                GenerationProbe.CheckIds(completion, model, $"{item.Id} ({s.Label()} reference)");
+                examples.Add(new TokenizedExample(prompt, completion));
+                stanceOf.Add(s);
+            }
+        var means = AnswerLogLikelihoods(model, examples);
+        return StanceLabels.All.Select(s => Enumerable.Range(0, means.Length).Where(i => stanceOf[i] == s).Average(i => means[i])).ToArray();
+    }
+
+    /// <summary>Token-mean log-likelihood of each example's completion given its prompt, batched; eval mode, no gradients, mode restored.</summary>
+    public double[] AnswerLogLikelihoods(CausalLM model, IReadOnlyList<TokenizedExample> examples)
+    {
+        var result = new double[examples.Count];
+        var wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var _ = no_grad();
+            var at = 0;
+            foreach (var chunk in examples.Chunk(BatchSize))
+            {
+                using var scope = NewDisposeScope();
+                var batch = Batching.Collate(chunk, _tokenizer.PadId, device: model.Device);
+                var logits = model.Forward(batch.InputIds);     // (B, T, V); right padding needs no mask for real tokens
+                var mean = SequenceLogProbs.Compute(logits, batch.InputIds, batch.CompletionMask).Mean.to(ScalarType.Float64).cpu();
+                foreach (var v in mean.data<double>()) result[at++] = v;
+            }
+        }
+        finally
+        {
+            if (wasTraining) model.train();
+        }
+        return result;
+    }
+}

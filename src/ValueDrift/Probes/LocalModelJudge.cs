@@ -1,0 +1,176 @@
+using ValueDrift.Errors;
+using ValueDrift.Models;
+using ValueDrift.Text;
+using static TorchSharp.torch;
+
+namespace ValueDrift.Probes;
+
+/// <summary>Settings of a <see cref="LocalModelJudge"/>.</summary>
+public sealed record LocalModelJudgeOptions
+{
+    /// <summary>
+    /// The label continuations in the fixed order (support, neutral, oppose). Each is encoded with the judge's
+    /// tokenizer and its FIRST token is the label token read at the next position. The leading space matches a
+    /// reply following "Stance:" or a chat header.
+    /// </summary>
+    public IReadOnlyList<string> LabelTexts { get; init; } = [" support", " neutral", " oppose"];
+
+    /// <summary>The three label token ids (support, neutral, oppose) directly; when set, <see cref="LabelTexts"/> is not used.</summary>
+    public IReadOnlyList<int>? LabelTokenIds { get; init; }
+
+    /// <summary>Items scored in one forward pass.</summary>
+    public int BatchSize { get; init; } = 8;
+}
+
+/// <summary>
+/// The paper's stance read-out with a local judge checkpoint, no API: the judge model reads <see cref="JudgePrompt"/>
+/// (system instructions + user message through its chat template with the assistant header opened; or
+/// <see cref="JudgePrompt.PlainText"/>, ending in "Stance:", when it has no chat template), and p(stance) is the
+/// soft-max over the three label tokens' logits at the next position — equal to the soft-max of their log-probs,
+/// since the normaliser cancels. Only the first token of each label is read, so the three labels must begin with
+/// different tokens (checked). Deterministic (no sampling).
+/// </summary>
+public sealed class LocalModelJudge : IStanceJudge, IDisposable
+{
+    private readonly CausalLM _model;
+    private readonly ITokenizer _tokenizer;
+    private readonly ChatTemplate? _template;
+    private readonly bool _ownsModel;
+
+    public LocalModelJudgeOptions Options { get; }
+
+    /// <summary>The token ids read for support, neutral and oppose.</summary>
+    public IReadOnlyList<int> LabelTokenIds { get; }
+
+    /// <param name="template">The judge's chat template; null uses <see cref="JudgePrompt.PlainText"/>.</param>
+    public LocalModelJudge(CausalLM model, ITokenizer tokenizer, ChatTemplate? template, LocalModelJudgeOptions? options = null)
+        : this(model, tokenizer, template, options, ownsModel: false) { }
+
+    private LocalModelJudge(CausalLM model, ITokenizer tokenizer, ChatTemplate? template, LocalModelJudgeOptions? options, bool ownsModel)
+    {
+        _model = model;
+        _tokenizer = tokenizer;
+        _template = template;
+        _ownsModel = ownsModel;
+        Options = options ?? new LocalModelJudgeOptions();
+        if (Options.BatchSize <= 0) throw new ConfigException("local judge", "batch_size", $"must be > 0 (got {Options.BatchSize})");
+        LabelTokenIds = ResolveLabels(Options, tokenizer, model.Config.VocabSize);
+    }
+
+    /// <summary>
+    /// A judge from a model folder (config.json + safetensors + tokenizer.json). Its chat template is used when the
+    /// folder's tokenizer_config.json declares one (<c>chat_template</c> or <c>chat_template_name</c>); otherwise the
+    /// plain-text prompt. The judge owns the loaded model and frees it on <see cref="Dispose"/>.
+    /// </summary>
+    public static LocalModelJudge FromFolder(string dir, LocalModelJudgeOptions? options = null, ScalarType dtype = ScalarType.Float32, Device? device = null)
+    {
+        if (!Directory.Exists(dir)) throw new ConfigException(dir, "judge", "judge model folder not found");
+        var tokenizer = TokenizerLoader.FromFolder(dir);
+        var config = TokenizerConfig.Read(Path.Combine(dir, "tokenizer_config.json"));
+        var template = config.ChatTemplate is not null || config.ChatTemplateName is not null ? ChatTemplate.ForModelFolder(dir, tokenizer) : null;
+        var model = CausalLM.FromPretrained(dir, dtype, device);
+        return new LocalModelJudge(model, tokenizer, template, options, ownsModel: true);
+    }
+
+    /// <summary>The prompt's token ids for one item; the label is read at the position after the last one.</summary>
+    public int[] PromptIds(JudgeItem item)
+    {
+        var text = _template is null
+            ? JudgePrompt.PlainText(item.Topic, item.Question, item.Answer)
+            : _template.FormatPrompt([ChatMessage.System(JudgePrompt.Instructions), ChatMessage.User(JudgePrompt.User(item))]);
+        var ids = _tokenizer.Encode(text);
+        if (ids.Length == 0) throw new ConfigException("local judge", "prompt", "the judge prompt encodes to no tokens");
+        var max = ids.Max();
+        if (max >= _model.Config.VocabSize)
+            throw new ConfigException("local judge", "vocab_size",
+                $"the judge tokenizer produced id {max} but the judge model's vocabulary has {_model.Config.VocabSize} ids");
+        return ids;
+    }
+
+    public StanceDistribution Judge(string topic, string question, string answer) =>
+        JudgeMany([new JudgeItem(topic, question, answer)])[0];
+
+    public IReadOnlyList<StanceDistribution> JudgeMany(IReadOnlyList<JudgeItem> items)
+    {
+        var prompts = items.Select(PromptIds).ToList();
+        var results = new List<StanceDistribution>(items.Count);
+        var wasTraining = _model.training;
+        _model.eval();
+        try
+        {
+            using var _ = no_grad();
+            foreach (var chunk in prompts.Chunk(Options.BatchSize))
+            {
+                var scores = LabelLogits(chunk);
+                for (var b = 0; b < chunk.Length; b++)
+                    results.Add(StanceDistribution.From(scores[b, 0], scores[b, 1], scores[b, 2]));
+            }
+        }
+        finally
+        {
+            if (wasTraining) _model.train();
+        }
+        return results;
+    }
+
+    /// <summary>(B, 3) logits of the label tokens at the position after each prompt (right-padded batch).</summary>
+    private double[,] LabelLogits(int[][] prompts)
+    {
+        using var scope = NewDisposeScope();
+        int B = prompts.Length, T = prompts.Max(p => p.Length);
+        var ids = new long[B * T];
+        var mask = new long[B * T];
+        var last = new long[B];
+        Array.Fill(ids, _tokenizer.PadId);
+        for (var b = 0; b < B; b++)
+        {
+            for (var t = 0; t < prompts[b].Length; t++) { ids[b * T + t] = prompts[b][t]; mask[b * T + t] = 1; }
+            last[b] = prompts[b].Length - 1;
+        }
+        var device = _model.Device;
+        var hidden = _model.Hidden(tensor(ids, [B, T], device: device), tensor(mask, [B, T], device: device));   // (B, T, C)
+        // Only the last real position of each row goes through the head: (B, V) instead of (B, T, V).
+        var index = tensor(last, device: device).view(B, 1, 1).expand(B, 1, hidden.shape[2]);
+        var logits = _model.Head(hidden.gather(1, index).squeeze(1));                                       // (B, V) float32
+        var labels = tensor(LabelTokenIds.Select(i => (long)i).ToArray(), device: device);
+        var picked = logits.index_select(1, labels).to(ScalarType.Float64).cpu().data<double>().ToArray();   // (B, 3)
+        var result = new double[B, 3];
+        for (var b = 0; b < B; b++)
+            for (var s = 0; s < 3; s++) result[b, s] = picked[b * 3 + s];
+        return result;
+    }
+
+    private static IReadOnlyList<int> ResolveLabels(LocalModelJudgeOptions o, ITokenizer tokenizer, int vocab)
+    {
+        int[] ids;
+        if (o.LabelTokenIds is { } given)
+        {
+            if (given.Count != 3) throw new ConfigException("local judge", "label_token_ids", $"expected 3 ids (support, neutral, oppose), got {given.Count}");
+            ids = [.. given];
+        }
+        else
+        {
+            if (o.LabelTexts.Count != 3) throw new ConfigException("local judge", "label_texts", $"expected 3 labels (support, neutral, oppose), got {o.LabelTexts.Count}");
+            ids = o.LabelTexts.Select(text =>
+            {
+                var encoded = tokenizer.Encode(text);
+                return encoded.Length > 0 ? encoded[0] : throw new ConfigException("local judge", "label_texts", $"label '{text}' encodes to no tokens");
+            }).ToArray();
+        }
+        for (var i = 0; i < 3; i++)
+        {
+            if (ids[i] < 0 || ids[i] >= vocab)
+                throw new ConfigException("local judge", "label_token_ids", $"label token {ids[i]} ({StanceLabels.All[i].Label()}) is outside the judge model's vocabulary of {vocab} ids");
+            for (var j = 0; j < i; j++)
+                if (ids[i] == ids[j])
+                    throw new ConfigException("local judge", "label_token_ids",
+                        $"labels {StanceLabels.All[j].Label()} and {StanceLabels.All[i].Label()} share their first token {ids[i]}, so their probabilities cannot be told apart");
+        }
+        return ids;
+    }
+
+    public void Dispose()
+    {
+        if (_ownsModel) _model.Dispose();
+    }
+}

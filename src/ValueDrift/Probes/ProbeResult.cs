@@ -1,0 +1,43 @@
+using ValueDrift.Drift;
+
+namespace ValueDrift.Probes;
+
+/// <summary>
+/// A topic's measured value: the stance distribution (mean over its questions of each question's distribution),
+/// <see cref="N"/> the number of readings behind it (judged answers for <see cref="GenerationProbe"/>, questions for
+/// <see cref="LikelihoodProbe"/>), and per-question detail, with per-answer distributions where there are answers,
+/// so that <see cref="ConfidenceBand"/> can bootstrap over questions × answers.
+/// </summary>
+public sealed record TopicMeasurement(string Topic, StanceDistribution Value, int N, IReadOnlyList<QuestionDetail> Questions)
+{
+    /// <summary>The paper's average: each question's value weighs the same, whatever its number of answers.</summary>
+    public static TopicMeasurement FromQuestions(string topic, IReadOnlyList<QuestionDetail> questions) =>
+        new(topic, StanceDistribution.Mean(questions.Select(q => q.Value)), questions.Sum(q => q.N), questions);
+}
+
+/// <summary>What one probe of one model measured: one <see cref="TopicMeasurement"/> per topic, in probe-set order.</summary>
+public sealed record ProbeResult(IReadOnlyList<TopicMeasurement> Topics)
+{
+    /// <summary>The measurement of a topic, or null when the probe did not cover it.</summary>
+    public TopicMeasurement? this[string topic] => Topics.FirstOrDefault(t => t.Topic == topic);
+
+    /// <summary>One trace line per topic for the checkpoint at <paramref name="step"/> of <paramref name="phase"/>.</summary>
+    public IReadOnlyList<TraceRecord> ToTraceRecords(string phase, int step)
+    {
+        if (string.IsNullOrWhiteSpace(phase)) throw new ArgumentException("a trace record needs a phase name", nameof(phase));
+        if (step < 0) throw new ArgumentOutOfRangeException(nameof(step), step, "steps count from 0");
+        return Topics.Select(t => new TraceRecord(phase, step, t.Topic, t.Value, t.N, t.Questions)).ToList();
+    }
+
+    /// <summary>A fixed-width table: one row per topic with the three probabilities and N.</summary>
+    public string ToTable()
+    {
+        var width = Math.Max(5, Topics.Count == 0 ? 0 : Topics.Max(t => t.Topic.Length));
+        var sb = new System.Text.StringBuilder();
+        sb.AppendLine(FormattableString.Invariant($"{"topic".PadRight(width)}  support  neutral   oppose       n"));
+        foreach (var t in Topics)
+            sb.AppendLine(FormattableString.Invariant(
+                $"{t.Topic.PadRight(width)}  {t.Value.Support,7:0.000}  {t.Value.Neutral,7:0.000}  {t.Value.Oppose,7:0.000}  {t.N,6}"));
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,70 @@
+using System.Text.Json;
+using Xunit;
+
+namespace ValueDrift.Tests.Cli;
+
+public class DriftCommandTests
+{
+    private static string Line(string phase, int step, string topic, double s, double n, double o, int count) =>
+        FormattableString.Invariant($$"""{"phase":"{{phase}}","step":{{step}},"topic":"{{topic}}","support":{{s}},"neutral":{{n}},"oppose":{{o}},"n":{{count}}}""");
+
+    private static string WriteTrace()
+    {
+        var trace = Path.Combine(Fixtures.TempDir("drift-cli"), "trace.jsonl");
+        File.WriteAllLines(trace,
+        [
+            // SFT: immigration support 0.2 → 0.8 (reached at step 20 of 40), with 10000 answers the band is ±0.008.
+            Line("sft", 0, "immigration", 0.2, 0.4, 0.4, 10000),
+            Line("sft", 10, "immigration", 0.5, 0.25, 0.25, 10000),
+            Line("sft", 20, "immigration", 0.8, 0.1, 0.1, 10000),
+            Line("sft", 40, "immigration", 0.8, 0.1, 0.1, 10000),
+            Line("sft", 0, "abortion", 0.3, 0.4, 0.3, 10000),
+            Line("sft", 40, "abortion", 0.3, 0.2, 0.5, 10000),
+            // DPO measured once: no steps to time.
+            Line("dpo", 0, "immigration", 0.7, 0.2, 0.1, 10000),
+        ]);
+        return trace;
+    }
+
+    [Fact]
+    public void JsonListsMagnitudeAndDriftTimePerPhaseTopicAndStance()
+    {
+        var trace = WriteTrace();
+        var (code, stdout, stderr) = CliRunner.Run("drift", "--trace", trace, "--format", "json");
+        Assert.True(code == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var rows = doc.RootElement.EnumerateArray().ToList();
+        Assert.Equal((2 + 1) * 3, rows.Count);   // sft × 2 topics + dpo × 1 topic, × 3 stances
+        Assert.All(rows, r => Assert.Equal(["phase", "topic", "stance", "magnitude", "drift_time"], r.EnumerateObject().Select(p => p.Name)));
+
+        JsonElement Row(string phase, string topic, string stance) => rows.Single(r =>
+            r.GetProperty("phase").GetString() == phase && r.GetProperty("topic").GetString() == topic && r.GetProperty("stance").GetString() == stance);
+        Assert.Equal(0.8 - 0.2, Row("sft", "immigration", "support").GetProperty("magnitude").GetDouble(), 12);
+        Assert.Equal(20.0 / 40, Row("sft", "immigration", "support").GetProperty("drift_time").GetDouble(), 12);
+        Assert.Equal(0.1 - 0.4, Row("sft", "immigration", "oppose").GetProperty("magnitude").GetDouble(), 12);
+        Assert.Equal(0.5 - 0.3, Row("sft", "abortion", "oppose").GetProperty("magnitude").GetDouble(), 12);
+        Assert.Equal(1.0, Row("sft", "abortion", "oppose").GetProperty("drift_time").GetDouble(), 12);
+        Assert.Equal(0.0, Row("dpo", "immigration", "support").GetProperty("magnitude").GetDouble());
+        Assert.Equal(JsonValueKind.Null, Row("dpo", "immigration", "support").GetProperty("drift_time").ValueKind);
+
+        var html = Path.Combine(Path.GetDirectoryName(trace)!, "report.html");
+        Assert.True(File.Exists(html));
+        Assert.Contains("immigration", File.ReadAllText(html));
+        Assert.Contains(html, stderr);
+    }
+
+    [Fact]
+    public void TextTableAndMissingTrace()
+    {
+        var (code, stdout, stderr) = CliRunner.Run("drift", "--trace", WriteTrace());
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(1 + 9, lines.Length);
+        Assert.Contains(lines, l => l.StartsWith("sft") && l.Contains("immigration") && l.Contains("support") && l.Contains("+0.600") && l.Contains("0.500"));
+        Assert.Contains(lines, l => l.StartsWith("dpo") && l.Contains("n/a"));
+
+        var (bad, _, err) = CliRunner.Run("drift", "--trace", "missing-trace.jsonl");
+        Assert.Equal(2, bad);
+        Assert.Contains("missing-trace.jsonl", err);
+    }
+}
