@@ -39,7 +39,7 @@ public static class ChartHtml
                     var waited = 0;
                     var timer = setInterval(function () {
                       if (typeof window.Plotly !== "undefined") { clearInterval(timer); draw(); }
-                      else if ((waited += 100) >= 15000) {
+                      else if ((waited += 100) >= 10000) {
                         clearInterval(timer);
                         var el = document.getElementById(id);
                         if (el) el.textContent = "plotly.js is not loaded: run the notebook's first cell (ValueDrift.Interactive.Notebook.Setup()).";
