@@ -13,6 +13,8 @@ if [[ ! -f artifacts/notebook/ValueDrift.Interactive.dll ]]; then
   exit 1
 fi
 dotnet tool restore >/dev/null || exit 1
+# No usage data sent from the kernels (and no network attempts on machines without network).
+export DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 
 # The kernel resolves a cell's relative #r paths against its working directory, so each notebook runs from its own
 # folder, as VS Code and Jupyter run it.

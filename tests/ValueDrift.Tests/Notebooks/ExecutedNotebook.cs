@@ -50,6 +50,8 @@ public sealed record ExecutedNotebook(string Name, int ExitCode, string Log, str
             UseShellExecute = false,
         };
         foreach (var a in new[] { "repl", "--run", name, "--exit-after-run", "--output-path", output }) psi.ArgumentList.Add(a);
+        psi.Environment["DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT"] = "1";
+        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         var clock = Stopwatch.StartNew();
         using var p = Process.Start(psi)!;
