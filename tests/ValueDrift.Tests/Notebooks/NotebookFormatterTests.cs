@@ -52,7 +52,7 @@ public class NotebookFormatterTests
         Assert.DoesNotContain("plotly.js v3.7.0", all);                             // plotly.js comes from the set-up output
 
         var one = Html(t, new NotebookOptions { MaxTopicCharts = 1 });
-        Assert.Equal(1, Regex.Matches(one, "Plotly.newPlot").Count);
+        Assert.Single(Regex.Matches(one, "Plotly.newPlot"));
         Assert.Contains("Charts of the first 1", one);
     }
 
