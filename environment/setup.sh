@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Everything a fresh machine with only the .NET SDK needs, idempotent:
-#  - the local .NET tools (.config/dotnet-tools.json: dotnet-repl for headless notebooks)
-#  - NuGet packages and a Release build of the solution
+#  - the local .NET tools (.config/dotnet-tools.json: dotnet-repl runs notebooks headless, dotnet-interactive is the
+#    kernel for VS Code / Jupyter)
+#  - NuGet packages and a Release build of the solution, which includes the notebook build: artifacts/notebook/
+#    (src/ValueDrift.Interactive with every dependency and LibTorch's natives; MSBuild skips it when up to date)
 #  - Debian's chromium, used by the tests that render the HTML charts (only when missing; needs root + apt)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -20,3 +22,8 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 dotnet build ValueDrift.sln -c Release --nologo -v q
+
+if [[ ! -f artifacts/notebook/ValueDrift.Interactive.dll || ! -f artifacts/notebook/libLibTorchSharp.so ]]; then
+  echo "setup: the notebook build (artifacts/notebook) is incomplete after the build" >&2
+  exit 1
+fi

@@ -1,0 +1,101 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using Microsoft.DotNet.Interactive.Formatting;
+using TorchSharp;
+using ValueDrift.Drift;
+using ValueDrift.Models;
+using ValueDrift.Reporting;
+
+namespace ValueDrift.Interactive;
+
+/// <summary>
+/// The one call every notebook starts with, after referencing this assembly:
+/// <code>
+/// #r "../artifacts/notebook/ValueDrift.Interactive.dll"
+/// ValueDrift.Interactive.Notebook.Setup()
+/// </code>
+/// It makes the F# dependencies loadable in the kernel, loads LibTorch's natives from the notebook folder, initialises
+/// TorchSharp, registers HTML formatters for the project's values, and returns a summary whose output also loads
+/// plotly.js for the notebook's charts.
+/// </summary>
+public static class Notebook
+{
+    private static readonly object Gate = new();
+    private static NotebookSetup? _setup;
+
+    /// <summary>Settings used when values are formatted.</summary>
+    public static NotebookOptions Options { get; set; } = new();
+
+    /// <summary>
+    /// Prepares the kernel (idempotent: a second call only applies <paramref name="options"/> and returns the summary again).
+    /// </summary>
+    public static NotebookSetup Setup(NotebookOptions? options = null)
+    {
+        // Before anything touches Deedle or XPlot (both F#): their FSharp.Core 10.1 reference must resolve.
+        FSharpCoreRedirect.Install();
+        if (options is not null) Options = options;
+        lock (Gate)
+        {
+            _setup = Initialise(Options);
+            return _setup;
+        }
+    }
+
+    /// <summary>The summary of the last <see cref="Setup"/>, or null before it ran.</summary>
+    public static NotebookSetup? Current => _setup;
+
+    // Kept out of Setup so that the JIT resolves the F#-dependent types only after the redirect is installed.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static NotebookSetup Initialise(NotebookOptions options)
+    {
+        var natives = TorchNatives.Preload();
+        TorchRuntime.EnsureInitialized();
+        if (options.Threads is { } n and > 0) torch.set_num_threads(n);
+        RegisterFormatters();
+        var folder = TorchNatives.Folder;
+        var shown = Path.GetRelativePath(Environment.CurrentDirectory, folder);
+        var version = typeof(Trajectory).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+                      ?? typeof(Trajectory).Assembly.GetName().Version?.ToString() ?? "?";
+        return new NotebookSetup(version.Split('+')[0], TorchRuntime.Describe(), shown,
+            natives.Select(Path.GetFileName).ToList()!, PlotlyJs.Version);
+    }
+
+    /// <summary>
+    /// HTML formatters: a trajectory draws its stance charts, a drift table and a Deedle frame show as tables, a
+    /// <see cref="PlotlyFigure"/> or XPlot chart draws offline. Registering again replaces the previous ones.
+    /// </summary>
+    public static void RegisterFormatters()
+    {
+        const string Html = "text/html";
+        Formatter.Register<NotebookSetup>((s, w) => w.Write(s.ToHtml()), Html);
+        Formatter.Register<NotebookSetup>((s, w) => w.Write(s.ToString()), "text/plain");
+        Formatter.Register<Trajectory>((t, w) => w.Write(TrajectoryHtml(t, Options)), Html);
+        Formatter.Register<DriftTable>((t, w) => w.Write(HtmlTables.DriftTable(t, Options.MaxTableRows)), Html);
+        Formatter.Register<PlotlyFigure>((f, w) => w.Write(ChartHtml.Render(f, Options.StandaloneCharts)), Html);
+        Formatter.Register<XPlot.Plotly.PlotlyChart>((c, w) => w.Write(ChartHtml.Render(ChartHtml.FromChart(c), Options.StandaloneCharts)), Html);
+        // Open generic: every Frame<TRow, TColumn>, whatever its key types.
+        Formatter.Register(typeof(Deedle.Frame<,>), (object f, TextWriter w) =>
+            w.Write(HtmlTables.Frame(f, Options.MaxFrameRows, Options.MaxFrameColumns)), Html);
+    }
+
+    /// <summary>A trajectory's output: a line naming its phases and step ranges, then one stance chart per topic.</summary>
+    public static string TrajectoryHtml(Trajectory trajectory, NotebookOptions options)
+    {
+        var phases = string.Join(" → ", trajectory.Phases.Select(p =>
+        {
+            var (first, last) = trajectory.StepRange(p);
+            return $"{p} (steps {first}–{last})";
+        }));
+        var sb = new System.Text.StringBuilder();
+        sb.Append("<div class=\"valuedrift-trajectory\"><p>")
+          .Append(System.Net.WebUtility.HtmlEncode($"Trajectory: {phases}; {trajectory.Topics.Count} topics."));
+        if (trajectory.Topics.Count > options.MaxTopicCharts)
+            sb.Append(System.Net.WebUtility.HtmlEncode(
+                $" Charts of the first {options.MaxTopicCharts}; draw others with DriftCharts.StanceOverSteps(trajectory, topic)."));
+        sb.Append("</p>\n");
+        foreach (var topic in trajectory.Topics.Take(options.MaxTopicCharts))
+            sb.Append(ChartHtml.Render(DriftCharts.StanceOverSteps(trajectory, topic), options.StandaloneCharts));
+        sb.Append("</div>\n");
+        return sb.ToString();
+    }
+}
