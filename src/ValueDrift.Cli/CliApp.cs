@@ -23,6 +23,7 @@ public static class CliApp
             new ProbeCommand(),
             new GapCommand(),
             new DriftCommand(),
+            new DemoCommand(),
         ];
         foreach (var c in commands) root.Subcommands.Add(c.Build(io));
         try

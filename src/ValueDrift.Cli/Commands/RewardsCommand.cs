@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using ValueDrift.Data;
 using ValueDrift.Errors;
+using ValueDrift.Experiments;
 using ValueDrift.Models;
 using ValueDrift.Training;
 using ValueDrift.Training.Objectives;
@@ -38,7 +39,7 @@ public sealed class RewardsCommand : ICliCommand
             using var re = CausalLM.FromPretrained(r.GetValue(reference)!);
             if (pi.Config.VocabSize != re.Config.VocabSize)
                 throw new ValueDriftException($"--reference: vocabulary size {re.Config.VocabSize} differs from the policy's {pi.Config.VocabSize}");
-            var inputs = new TrainingInputs(r.GetValue(policy)!, pi.Config, r.GetValue(maxLength), r.GetValue(skipBad), io.Err);
+            var inputs = new StageInputs(r.GetValue(policy)!, pi.Config, r.GetValue(maxLength), r.GetValue(skipBad), io.Err);
             var pairs = inputs.Preferences(r.GetValue(data)!);
             pi.eval(); re.eval();
             using var _ = no_grad();

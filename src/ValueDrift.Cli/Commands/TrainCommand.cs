@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ValueDrift.Errors;
+using ValueDrift.Experiments;
 using ValueDrift.Models;
 using ValueDrift.Training;
 using ValueDrift.Training.Objectives;
@@ -141,7 +142,7 @@ public sealed class TrainCommand : ICliCommand
             using var scorer = RewardModel.FromPretrained(r.GetValue(rewardModel)!, requireHead: true);
             if (scorer.Backbone.Config.VocabSize < policy.Config.VocabSize)
                 throw new ValueDriftException($"--reward-model: its vocabulary ({scorer.Backbone.Config.VocabSize}) is smaller than the policy's ({policy.Config.VocabSize})");
-            var inputs = new TrainingInputs(modelDir, policy.Config, r.GetValue(common.MaxLength), r.GetValue(common.SkipBadRows), io.Err);
+            var inputs = new StageInputs(modelDir, policy.Config, r.GetValue(common.MaxLength), r.GetValue(common.SkipBadRows), io.Err);
             int maxPrompt = Math.Max(1, (r.GetValue(common.MaxLength) ?? int.MaxValue) - options.ResponseLength);
             var prompts = inputs.Prompts(r.GetValue(common.Data)!, maxPrompt);
             scorer.PadId = inputs.PadId;
@@ -169,13 +170,13 @@ public sealed class TrainCommand : ICliCommand
     }
 
     private static int Execute(CliIO io, Common common, ParseResult r, string name,
-        Func<TrainingInputs, JsonObject, (ITrainingObjective Objective, IDisposable[] Owned)> build) => Guard(io, () =>
+        Func<StageInputs, JsonObject, (ITrainingObjective Objective, IDisposable[] Owned)> build) => Guard(io, () =>
     {
         var modelDir = r.GetValue(common.Model)!;
         var outDir = r.GetValue(common.Out)!;
         var loop = common.Loop(r);
         var config = RunConfig(name, r, common);
-        var inputs = new TrainingInputs(modelDir, ModelConfig.Load(Path.Combine(modelDir, "config.json")), r.GetValue(common.MaxLength), r.GetValue(common.SkipBadRows), io.Err);
+        var inputs = new StageInputs(modelDir, ModelConfig.Load(Path.Combine(modelDir, "config.json")), r.GetValue(common.MaxLength), r.GetValue(common.SkipBadRows), io.Err);
         var (objective, owned) = build(inputs, config);
         try
         {

@@ -42,6 +42,21 @@ public sealed class TraceWriter : IDisposable
 
     public void Dispose() => _stream.Dispose();
 
+    /// <summary>
+    /// Rewrites a trace keeping only the records <paramref name="keep"/> accepts (atomically: a crash leaves the old
+    /// file). Used before a stage restarts, so records it will measure again are not duplicated. Returns how many
+    /// records were dropped. Must not run while a writer has the file open.
+    /// </summary>
+    public static int Prune(string path, Func<TraceRecord, bool> keep)
+    {
+        if (!File.Exists(path)) return 0;
+        var records = TraceReader.Read(path).Records;
+        var kept = records.Where(keep).ToList();
+        if (kept.Count == records.Count) return 0;
+        IO.AtomicFile.WriteAllText(path, string.Concat(kept.Select(r => TraceJson.Serialize(r) + "\n")));
+        return records.Count - kept.Count;
+    }
+
     /// <summary>Truncates the file after its last newline; returns how many bytes were removed.</summary>
     private static long CutTornTail(FileStream s)
     {

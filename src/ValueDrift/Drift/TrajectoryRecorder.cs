@@ -44,14 +44,14 @@ public sealed class TrajectoryRecorder
     }
 
     /// <summary>Subscribes to the trainer's start and step events.</summary>
-    public void Attach(Trainer trainer)
+    public void Attach(ITrainingEvents trainer)
     {
         trainer.Started += OnStarted;
         trainer.StepEnded += OnStepEnded;
     }
 
     /// <summary>Unsubscribes from the trainer.</summary>
-    public void Detach(Trainer trainer)
+    public void Detach(ITrainingEvents trainer)
     {
         trainer.Started -= OnStarted;
         trainer.StepEnded -= OnStepEnded;

@@ -21,8 +21,12 @@ public sealed record Stage
     public double SimPoGammaBetaRatio { get; init; } = 0.5;
     /// <summary>PPO: per-token KL penalty to the reference (TRL default 0.05).</summary>
     public double PpoKlCoefficient { get; init; } = 0.05;
-    /// <summary>PPO: the reward model's folder (trained on preference data beforehand).</summary>
+    /// <summary>PPO: tokens sampled per response (TRL 53).</summary>
+    public int PpoResponseLength { get; init; } = 53;
+    /// <summary>PPO: a trained reward model's folder; null trains one on this stage's preference data first.</summary>
     public string? RewardModelPath { get; init; }
+    /// <summary>PPO: steps of reward-model training when none is given (same batch size and learning rate as the stage).</summary>
+    public int RewardModelSteps { get; init; } = 100;
     /// <summary>Probe every N steps after the dense early schedule (0, 1, 2, 5, 10, 20, 50, 100, …).</summary>
     public int ProbeEvery { get; init; } = 50;
     /// <summary>Longest sequence in tokens (prompt + completion); longer rows are truncated by the data layer's rules.</summary>

@@ -11,7 +11,7 @@ namespace ValueDrift.Training;
 /// learning rate → metrics and events → checkpoint. The trainer knows nothing about stances: probes subscribe to
 /// <see cref="StepEnded"/> and <see cref="Started"/>.
 /// </summary>
-public sealed class Trainer
+public sealed class Trainer : ITrainingEvents
 {
     private readonly ITrainingObjective _objective;
     private readonly TrainerOptions _o;

@@ -25,7 +25,7 @@ namespace ValueDrift.Training.Ppo;
 /// checkpoints/step-N (the policy, the value model in <see cref="ValueModelFolder"/>, the optimizer state). Every random
 /// draw derives from the seed and the step, so a resumed run repeats the uninterrupted one exactly.
 /// </summary>
-public sealed class PpoTrainer
+public sealed class PpoTrainer : ITrainingEvents
 {
     /// <summary>Sub-folder of a checkpoint holding the value model (backbone + <see cref="RewardModel.HeadFile"/>).</summary>
     public const string ValueModelFolder = "value_model";

@@ -3,16 +3,16 @@ using ValueDrift.Errors;
 using ValueDrift.Models;
 using ValueDrift.Text;
 
-namespace ValueDrift.Cli.Commands;
+namespace ValueDrift.Experiments;
 
 /// <summary>
 /// A model folder's text tools and the training rows of a data file, as token ids. Text rows are tokenised with the
 /// folder's tokenizer and chat template (<see cref="ExampleEncoder"/>); rows of token ids (<c>prompt_ids</c>,
 /// <c>chosen_ids</c>, <c>rejected_ids</c>) are used as given, so models without a tokenizer can be trained. Every
 /// bad row (unreadable, text without a tokenizer, an id outside the vocabulary) is a <see cref="DataFormatException"/>
-/// naming file, row and field, or is skipped and counted with --skip-bad-rows.
+/// naming file, row and field, or is skipped and counted (skipBadRows).
 /// </summary>
-public sealed class TrainingInputs
+public sealed class StageInputs
 {
     public string ModelDir { get; }
     public ITokenizer? Tokenizer { get; }
@@ -23,7 +23,7 @@ public sealed class TrainingInputs
     private readonly bool _skipBadRows;
     private readonly TextWriter _log;
 
-    public TrainingInputs(string modelDir, ModelConfig config, int? maxLength, bool skipBadRows, TextWriter log)
+    public StageInputs(string modelDir, ModelConfig config, int? maxLength, bool skipBadRows, TextWriter log)
     {
         ModelDir = modelDir;
         if (File.Exists(Path.Combine(modelDir, "tokenizer.json")))

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Diagnostics;
+using ValueDrift.Experiments;
+using ValueDrift.Training;
+using ValueDrift.World;
+
+namespace ValueDrift.Cli.Commands;
+
+/// <summary>
+/// <c>valuedrift demo [--quick] [--out DIR]</c>: the embedded world end to end — datasets, base model (cached), SFT,
+/// DPO / SimPO / PPO on standard and value-gap data, every stage traced, drift metrics, report.html. Resumable: run it
+/// again with the same --out to continue after an interruption.
+/// </summary>
+public sealed class DemoCommand : ICliCommand
+{
+    public Command Build(CliIO io)
+    {
+        var quick = new Option<bool>("--quick") { Description = "small sizes (about a minute): for a first look and for tests" };
+        var output = new Option<string>("--out") { Description = "run folder", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
+        var seed = new Option<long>("--seed") { Description = "seed of the world, the training and the probes", DefaultValueFactory = _ => 1 };
+        var topics = new Option<string?>("--topics") { Description = $"comma-separated world topics (default: {string.Join(",", WorldTopics.QuickDemoIds)})" };
+        var cache = new Option<string?>("--cache") { Description = "base-model cache folder (default $VALUEDRIFT_CACHE or ~/.cache/valuedrift)" };
+        var cmd = new Command("demo", "Run the embedded value-drift demo on the synthetic world and write report.html.") { quick, output, seed, topics, cache };
+        cmd.SetAction(r =>
+        {
+            var o = r.GetValue(quick) ? WorldDemoOptions.Quick(r.GetValue(output)!) : WorldDemoOptions.Default(r.GetValue(output)!);
+            o = o with { Seed = r.GetValue(seed), CacheRoot = r.GetValue(cache) };
+            if (r.GetValue(topics) is { } t)
+            {
+                var ids = t.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
+                WorldTopics.Select(ids);   // validates the names (typed error naming the unknown topic)
+                o = o with { World = o.World with { Topics = ids } };
+            }
+            var clock = Stopwatch.StartNew();
+            void Log(string line) => io.Err.WriteLine($"[{clock.Elapsed:mm\\:ss}] {line}");
+            using var cts = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); Log("stopping after this step (run again to resume)…"); };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                var result = WorldDemo.Run(o, Log, new StepReporter(Log), cts.Token);
+                io.Out.WriteLine($"report: {result.Run.ReportPath}");
+                io.Out.WriteLine($"trace:  {result.Run.TracePath}");
+                io.Out.WriteLine($"tables: {result.Run.TablesDirectory}");
+                foreach (var f in WorldDemoReport.Findings(result.Drift))
+                    io.Out.WriteLine($"- {f.Finding}: {f.Measured} → {f.Verdict}");
+                return 0;
+            }
+            catch (OperationCanceledException)
+            {
+                Log("stopped; run the same command again to resume");
+                return 130;
+            }
+            finally { Console.CancelKeyPress -= onCancel; }
+        });
+        return cmd;
+    }
+
+    /// <summary>Prints about ten progress lines per training run.</summary>
+    private sealed class StepReporter(Action<string> log) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress p)
+        {
+            int every = Math.Max(1, p.MaxSteps / 10);
+            if (p.Step % every == 0 || p.Step == p.MaxSteps)
+                log($"  {p.Objective} step {p.Step}/{p.MaxSteps} loss {p.Loss:F4}" + (p.Remaining is { } rem ? $" (~{rem.TotalSeconds:F0} s left)" : ""));
+        }
+    }
+}

@@ -1,0 +1,12 @@
+namespace ValueDrift.Training;
+
+/// <summary>
+/// What a training loop announces, so observers (probes, notebooks, progress displays) attach the same way to the
+/// shared <see cref="Trainer"/> and to PPO's own loop.
+/// </summary>
+public interface ITrainingEvents
+{
+    event Action<TrainingStartedEvent>? Started;
+    event Action<StepEndedEvent>? StepEnded;
+    event Action<CheckpointSavedEvent>? CheckpointSaved;
+}
