@@ -50,6 +50,7 @@ public static class Fuzz
         var sw = Stopwatch.StartNew();
         int ok = 0, typed = 0, ran = 0;
         var failures = new List<string>();
+        var kinds = new Dictionary<string, int>();   // outcome kind → count, so one message shows every kind of failure
         for (int i = 0; i < cases; i++)
         {
             if (OnlyCase is int only && only != i) continue;
@@ -58,6 +59,10 @@ public static class Fuzz
             var (input, what) = mutate(rng, i);
             string where = $"{reader}: seed {Seed}, case {i} ({what})";
             var outcome = RunOne(input, read, out var error, out long allocated);
+            string kind = outcome == Outcome.Other ? error!.GetType().Name + " in " + FirstFrame(error) : outcome.ToString();
+            bool firstOfKind = outcome is Outcome.Other or Outcome.Hang && kinds.TryAdd(kind, 0);
+            if (outcome is Outcome.Other or Outcome.Hang) kinds[kind]++;
+            if (outcome is Outcome.Other or Outcome.Hang && !firstOfKind && failures.Count >= 8) continue;
             switch (outcome)
             {
                 case Outcome.Success: ok++; break;
@@ -71,10 +76,14 @@ public static class Fuzz
         var counts = new FuzzCounts(reader, Seed, ran, ok, typed, Math.Round(sw.Elapsed.TotalSeconds, 2));
         if (OnlyCase is null) ReliabilityFigures.Record(counts);
         Assert.True(failures.Count == 0,
-            $"{failures.Count} of {ran} {reader} cases ended outside success/ValueDriftException " +
-            $"(rerun one with VALUEDRIFT_FUZZ_SEED={Seed} VALUEDRIFT_FUZZ_CASE=<case>):\n" + string.Join("\n\n", failures.Take(8)));
+            $"{kinds.Values.Sum() + failures.Count(f => f.Contains("allocated"))} of {ran} {reader} cases ended outside success/ValueDriftException " +
+            $"(rerun one with VALUEDRIFT_FUZZ_SEED={Seed} VALUEDRIFT_FUZZ_CASE=<case>):\n" +
+            string.Join("\n", kinds.Select(k => $"  {k.Value} × {k.Key}")) + "\n\n" + string.Join("\n\n", failures.Take(16)));
         return counts;
     }
+
+    private static string FirstFrame(Exception e) =>
+        e.StackTrace?.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("at ValueDrift."))?.Split(" in ")[0][3..] ?? "(no ValueDrift frame)";
 
     public enum Outcome { Success, Typed, Other, Hang }
 

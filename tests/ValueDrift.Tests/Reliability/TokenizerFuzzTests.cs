@@ -86,7 +86,7 @@ public class TokenizerFuzzTests
     {
         var (tok, cfg) = SyntheticTokenizer();
         var dir = Fixtures.TempDir("fuzz-tok");
-        var counts = Fuzz.Run("tokenizer.json, synthetic (TokenizerLoader/HfTokenizer.FromFolder)", 1500, (rng, i) =>
+        var counts = Fuzz.Run("tokenizer.json, synthetic (TokenizerLoader/HfTokenizer.FromFolder)", 1000, (rng, i) =>
         {
             bool damageConfig = i % 5 == 4;
             var (bytes, what) = Mutations.TextFile(damageConfig ? cfg : tok, rng, json: true);
