@@ -24,9 +24,9 @@ public static class TrainingCheckpoint
     {
         var final = FolderFor(runDirectory, step);
         var tmp = Path.Combine(runDirectory, "checkpoints", $".step-{step}.{Guid.NewGuid():N}.tmp");
-        Directory.CreateDirectory(tmp);
         try
         {
+            Directory.CreateDirectory(tmp);
             objective.Policy.SavePretrained(tmp);
             objective.SaveExtras(tmp);
             if (assetsFrom is not null)
