@@ -6,18 +6,11 @@ using Xunit;
 
 namespace ValueDrift.Tests.Reliability;
 
-/// <summary>Tests that watch the whole process's memory run alone, so another test's allocations cannot blur them.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class ProcessMemoryCollection
-{
-    public const string Name = "process memory";
-}
-
 /// <summary>
 /// A config.json is a set of length fields too: dimensions that the weights file cannot fill must be rejected before
 /// the model is built, or a one-line edit makes loading allocate (and initialise) gigabytes of native memory.
 /// </summary>
-[Collection(ProcessMemoryCollection.Name)]
+[Collection(RunsAlone.Name)]
 public class ConfigSizeLieTests
 {
     [Theory]
