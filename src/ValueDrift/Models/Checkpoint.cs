@@ -96,15 +96,18 @@ public static class Checkpoint
         if (File.Exists(index))
             return ReadIndex(index).Distinct().Select(shard => SafetensorsFile.Open(Path.Combine(dir, shard))).ToList();
         if (File.Exists(single)) return [SafetensorsFile.Open(single)];
-        var pickled = Directory.EnumerateFiles(dir).Select(Path.GetFileName)
-            .FirstOrDefault(n => n!.EndsWith(".bin") || n.EndsWith(".pt") || n.EndsWith(".pth") || n.EndsWith(".ckpt"));
-        if (pickled is not null)
-            throw new CheckpointException(Path.Combine(dir, pickled), null,
-                "pickled PyTorch weights are refused because loading them can execute code. Convert once in Python: " +
-                "`AutoModelForCausalLM.from_pretrained(dir).save_pretrained(out, safe_serialization=True)` " +
-                "(or `safetensors.torch.save_file(torch.load(f, weights_only=True), 'model.safetensors')`).");
+        var pickled = Directory.EnumerateFiles(dir).Select(Path.GetFileName).FirstOrDefault(n => IsPickle(n!));
+        if (pickled is not null) throw PickleRefused(Path.Combine(dir, pickled), null);
         throw new CheckpointException(dir, null, $"no {SingleFile} or {IndexFile} in the folder");
     }
+
+    private static bool IsPickle(string name) => name.EndsWith(".bin") || name.EndsWith(".pt") || name.EndsWith(".pth") || name.EndsWith(".ckpt");
+
+    private static CheckpointException PickleRefused(string file, string? tensor) =>
+        new(file, tensor,
+            "pickled PyTorch weights are refused because loading them can execute code. Convert once in Python: " +
+            "`AutoModelForCausalLM.from_pretrained(dir).save_pretrained(out, safe_serialization=True)` " +
+            "(or `safetensors.torch.save_file(torch.load(f, weights_only=True), 'model.safetensors')`).");
 
     private static IEnumerable<string> ReadIndex(string index)
     {
@@ -118,6 +121,10 @@ public static class Checkpoint
                 throw new CheckpointException(index, tensor, "weight_map value is not a file name");
             if (shard.Contains('/') || shard.Contains('\\') || shard == "..")
                 throw new CheckpointException(index, tensor, $"shard '{shard}' must be a file name inside the checkpoint folder");
+            // Checked by name, before the shard is opened: a pickle listed as a shard is never read.
+            if (IsPickle(shard)) throw PickleRefused(Path.Combine(Path.GetDirectoryName(index)!, shard), tensor);
+            if (!shard.EndsWith(".safetensors", StringComparison.Ordinal))
+                throw new CheckpointException(index, tensor, $"shard '{shard}' is not a .safetensors file");
             if (!File.Exists(Path.Combine(Path.GetDirectoryName(index)!, shard)))
                 throw new CheckpointException(index, tensor, $"shard '{shard}' is missing");
             yield return shard;
