@@ -169,6 +169,24 @@ public class DataFileFuzzTests
     }
 
     [Fact]
+    public void A_parquet_footer_length_claiming_gigabytes_is_rejected_before_allocating()
+    {
+        var dir = Fixtures.TempDir("parquet-lie");
+        var valid = File.ReadAllBytes(ParquetConversations(dir));
+        var file = Path.Combine(dir, "lie.parquet");
+        foreach (uint lie in new[] { 1u << 30, 3u << 30, uint.MaxValue })
+        {
+            var b = (byte[])valid.Clone();
+            BitConverter.GetBytes(lie).CopyTo(b, b.Length - 8);
+            File.WriteAllBytes(file, b);
+            var outcome = Fuzz.RunOne(file, f => DatasetReader.ReadConversations(f), out var error, out long allocated);
+            Assert.True(outcome == Fuzz.Outcome.Typed, $"footer length {lie}: {outcome} {error}");
+            Assert.Contains($"footer length {lie}", error!.Message);
+            Assert.True(allocated < 1 << 20, $"footer length {lie}: allocated {allocated:N0} bytes before rejecting");
+        }
+    }
+
+    [Fact]
     public void Probe_set_jsonl_ends_in_success_or_a_typed_error()
     {
         var file = Path.Combine(Fixtures.TempDir("fuzz-probes"), "probes.jsonl");

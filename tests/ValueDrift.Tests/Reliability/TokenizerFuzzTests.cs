@@ -86,7 +86,7 @@ public class TokenizerFuzzTests
     {
         var (tok, cfg) = SyntheticTokenizer();
         var dir = Fixtures.TempDir("fuzz-tok");
-        var counts = Fuzz.Run("tokenizer.json, synthetic (TokenizerLoader/HfTokenizer.FromFolder)", 1000, (rng, i) =>
+        var counts = Fuzz.Run("tokenizer.json, synthetic (TokenizerLoader/HfTokenizer.FromFolder)", 1500, (rng, i) =>
         {
             bool damageConfig = i % 5 == 4;
             var (bytes, what) = Mutations.TextFile(damageConfig ? cfg : tok, rng, json: true);
@@ -110,7 +110,7 @@ public class TokenizerFuzzTests
         int cut = Math.Min(8192, vocabAt);
         var dir = Fixtures.TempDir("fuzz-qwen3-tok");
         File.Copy(Path.Combine(Fixtures.Qwen3Tokenizer, "tokenizer_config.json"), Path.Combine(dir, "tokenizer_config.json"));
-        int cases = int.TryParse(Environment.GetEnvironmentVariable("VALUEDRIFT_FUZZ_QWEN3_CASES"), out var n) ? n : 24;
+        int cases = int.TryParse(Environment.GetEnvironmentVariable("VALUEDRIFT_FUZZ_QWEN3_CASES"), out var n) ? n : 96;
         Fuzz.Run("tokenizer.json, Qwen3 (HfTokenizer.FromFolder)", cases, (rng, i) =>
         {
             var (head, what) = rng.Next(2) == 0 ? Mutations.Json(text[..cut], rng) : Mutations.Lines(text[..cut], rng);
