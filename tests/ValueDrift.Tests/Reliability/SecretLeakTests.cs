@@ -48,7 +48,7 @@ public class SecretLeakTests
         $$$"""{"id":"c1","object":"chat.completion","created":1,"model":"judge","choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"support (request had {{{auth}}})"}}]}""";
 
     [Fact]
-    public void The_key_appears_in_no_console_output_exception_trace_or_report()
+    public async Task The_key_appears_in_no_console_output_exception_trace_or_report()
     {
         var variable = "VALUEDRIFT_TEST_KEY_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
         var key = "sk-REL-" + Guid.NewGuid().ToString("N");
@@ -96,7 +96,7 @@ public class SecretLeakTests
                 {
                     var items = new[] { new JudgeItem("immigration", "Q1?", "A1"), new JudgeItem("immigration", "Q2?", "A2") };
                     var readings = judge is ChatEndpointJudge c
-                        ? c.ReadManyAsync(items).GetAwaiter().GetResult()
+                        ? await c.ReadManyAsync(items)
                         : throw new InvalidOperationException("unexpected judge");
                     foreach (var r in readings)
                     {
