@@ -34,7 +34,13 @@ public static class DatasetReader
             try
             {
                 if (raw.Error is not null) throw raw.Error;
-                rows.Add(parse(new RowFields(file, raw.Row, raw.Object!)));
+                T parsed;
+                try { parsed = parse(new RowFields(file, raw.Row, raw.Object!)); }
+                catch (InvalidOperationException ex)
+                {   // JSON accepts an escaped lone surrogate ("\ud800"); reading that string as text throws.
+                    throw new DataFormatException(file, raw.Row, null, "holds a string that is not valid UTF-16: " + ex.Message, ex);
+                }
+                rows.Add(parsed);
             }
             catch (DataFormatException ex) when (skipBadRows)
             {

@@ -37,11 +37,19 @@ internal static class RowSource
             if (string.IsNullOrWhiteSpace(line)) continue;
             JsonNode? node;
             DataFormatException? error = null;
-            try { node = JsonNode.Parse(line); }
+            try { node = JsonNode.Parse(line, documentOptions: Strict); }
             catch (JsonException ex) { node = null; error = new DataFormatException(file, row, null, "not valid JSON: " + ex.Message, ex); }
+            catch (InvalidOperationException ex) { node = null; error = NotUtf16(file, row, ex); }
             yield return Wrap(file, row, node, error);
         }
     }
+
+    // Duplicate keys are refused while parsing: JsonNode would otherwise throw ArgumentException on first access.
+    private static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false };
+
+    // The duplicate-key check reads every key; an escaped lone surrogate ("\ud800") in one throws InvalidOperationException.
+    private static DataFormatException NotUtf16(string file, long? row, InvalidOperationException ex) =>
+        new(file, row, null, "holds a string that is not valid UTF-16: " + ex.Message, ex);
 
     private static bool StartsWithArray(string file)
     {
@@ -54,26 +62,50 @@ internal static class RowSource
     private static IEnumerable<RawRow> ReadJsonArray(string file)
     {
         JsonArray array;
-        try { array = JsonNode.Parse(File.ReadAllText(file))!.AsArray(); }
+        try { array = JsonNode.Parse(File.ReadAllText(file), documentOptions: Strict)!.AsArray(); }
         catch (JsonException ex) { throw new DataFormatException(file, null, null, "not valid JSON: " + ex.Message, ex); }
+        catch (InvalidOperationException ex) { throw NotUtf16(file, null, ex); }
         for (var i = 0; i < array.Count; i++) yield return Wrap(file, i + 1, array[i], null);
     }
 
     private static IEnumerable<RawRow> ReadParquet(string file)
     {
         IList<Dictionary<string, object>> data;
+        CheckParquetFrame(file);
         try
         {
             // Parquet.Net reads whole row groups; the whole file is held in memory, fine for SFT/DPO-sized sets.
             using var stream = File.OpenRead(file);
             data = ParquetSerializer.DeserializeUntypedAsync(stream).GetAwaiter().GetResult().Data;
         }
-        catch (Exception ex) when (ex is Parquet.ParquetException or Parquet.Meta.Proto.ThriftProtocolException or IOException or InvalidDataException
-            or NotSupportedException or InvalidOperationException or ArgumentException or FormatException or IndexOutOfRangeException)
+        catch (Exception ex)
         {
-            throw new DataFormatException(file, null, null, "not a readable Parquet file: " + ex.Message, ex);
+            // Parquet.Net interprets untrusted bytes: a damaged page or schema surfaces as whatever it happened to hit
+            // (NullReferenceException, OverflowException, an OutOfMemoryException for an impossible array length...).
+            // Every one of them means the same thing to the user: this file cannot be read.
+            throw new DataFormatException(file, null, null, $"not a readable Parquet file: {ex.GetType().Name}: {ex.Message}", ex);
         }
         for (var i = 0; i < data.Count; i++) yield return Wrap(file, i + 1, JsonSerializer.SerializeToNode(data[i]), null);
+    }
+
+    /// <summary>
+    /// Checks the frame of a Parquet file ("PAR1", data, footer, 4-byte footer length, "PAR1") before Parquet.Net sizes
+    /// any buffer from it, so a footer length that lies is rejected without allocating.
+    /// </summary>
+    private static void CheckParquetFrame(string file)
+    {
+        using var fs = File.OpenRead(file);
+        long length = fs.Length;
+        if (length < 12) throw new DataFormatException(file, null, null, $"not a Parquet file: {length} bytes is shorter than its frame");
+        Span<byte> head = stackalloc byte[4], tail = stackalloc byte[8];
+        fs.ReadExactly(head);
+        fs.Seek(-8, SeekOrigin.End);
+        fs.ReadExactly(tail);
+        if (!head.SequenceEqual("PAR1"u8) || !tail[4..].SequenceEqual("PAR1"u8))
+            throw new DataFormatException(file, null, null, "not a Parquet file: missing the 'PAR1' magic at its start or end");
+        uint footer = BitConverter.ToUInt32(tail[..4]);
+        if (footer == 0 || footer > length - 12)
+            throw new DataFormatException(file, null, null, $"footer length {footer} is impossible for a file of {length} bytes");
     }
 
     private static RawRow Wrap(string file, long row, JsonNode? node, DataFormatException? error) =>

@@ -26,19 +26,39 @@ public static class Checkpoint
     {
         if (!Directory.Exists(dir)) throw new CheckpointException(dir, null, "model folder not found");
         var config = ModelConfig.Load(Path.Combine(dir, "config.json"));
+        var sources = OpenWeights(dir);
+        // config.json's dimensions size the model's allocations; check them against the weights before building it,
+        // so a config the file cannot fill fails here instead of allocating (and initialising) gigabytes first.
+        long stored = sources.Sum(f => f.Entries.Values.Sum(e => e.ByteLength / SafetensorsFile.ElementSize(e.DType, f.Path, e.Name)));
+        double needed = MinimumParameterCount(config);
+        if (needed > stored)
+            throw new CheckpointException(sources[0].Path, null,
+                $"config.json describes a model of at least {needed:N0} parameters but the weights hold {stored:N0} values: config.json does not belong to these weights");
         var model = new CausalLM(config);
-        LoadWeights(model, dir);
+        LoadWeights(model, sources);
         return model.To(dtype, device);
+    }
+
+    /// <summary>
+    /// A lower bound on the parameters a config implies: the embedding plus every layer's attention and MLP matrices
+    /// (norms and biases left out). Computed in double so absurd dimensions cannot overflow.
+    /// </summary>
+    private static double MinimumParameterCount(ModelConfig c)
+    {
+        double h = c.HiddenSize, q = (double)c.NumAttentionHeads * c.HeadDim, kv = (double)c.NumKeyValueHeads * c.HeadDim;
+        double perLayer = h * q * 2 + h * kv * 2 + 3 * h * c.IntermediateSize;
+        return (double)c.VocabSize * h + c.NumHiddenLayers * perLayer;
     }
 
     /// <summary>
     /// Copies the weights of a checkpoint folder into an existing model (any dtype or device), after checking every
     /// tensor's presence, shape and dtype. The folder's config must describe the same architecture.
     /// </summary>
-    public static void LoadWeights(CausalLM model, string dir)
+    public static void LoadWeights(CausalLM model, string dir) => LoadWeights(model, OpenWeights(dir));
+
+    private static void LoadWeights(CausalLM model, List<SafetensorsFile> sources)
     {
         var config = model.Config;
-        var sources = OpenWeights(dir);
         var expected = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         var found = new Dictionary<string, SafetensorsFile>();
         foreach (var f in sources)
@@ -76,15 +96,18 @@ public static class Checkpoint
         if (File.Exists(index))
             return ReadIndex(index).Distinct().Select(shard => SafetensorsFile.Open(Path.Combine(dir, shard))).ToList();
         if (File.Exists(single)) return [SafetensorsFile.Open(single)];
-        var pickled = Directory.EnumerateFiles(dir).Select(Path.GetFileName)
-            .FirstOrDefault(n => n!.EndsWith(".bin") || n.EndsWith(".pt") || n.EndsWith(".pth") || n.EndsWith(".ckpt"));
-        if (pickled is not null)
-            throw new CheckpointException(Path.Combine(dir, pickled), null,
-                "pickled PyTorch weights are refused because loading them can execute code. Convert once in Python: " +
-                "`AutoModelForCausalLM.from_pretrained(dir).save_pretrained(out, safe_serialization=True)` " +
-                "(or `safetensors.torch.save_file(torch.load(f, weights_only=True), 'model.safetensors')`).");
+        var pickled = Directory.EnumerateFiles(dir).Select(Path.GetFileName).FirstOrDefault(n => IsPickle(n!));
+        if (pickled is not null) throw PickleRefused(Path.Combine(dir, pickled), null);
         throw new CheckpointException(dir, null, $"no {SingleFile} or {IndexFile} in the folder");
     }
+
+    private static bool IsPickle(string name) => name.EndsWith(".bin") || name.EndsWith(".pt") || name.EndsWith(".pth") || name.EndsWith(".ckpt");
+
+    private static CheckpointException PickleRefused(string file, string? tensor) =>
+        new(file, tensor,
+            "pickled PyTorch weights are refused because loading them can execute code. Convert once in Python: " +
+            "`AutoModelForCausalLM.from_pretrained(dir).save_pretrained(out, safe_serialization=True)` " +
+            "(or `safetensors.torch.save_file(torch.load(f, weights_only=True), 'model.safetensors')`).");
 
     private static IEnumerable<string> ReadIndex(string index)
     {
@@ -98,6 +121,10 @@ public static class Checkpoint
                 throw new CheckpointException(index, tensor, "weight_map value is not a file name");
             if (shard.Contains('/') || shard.Contains('\\') || shard == "..")
                 throw new CheckpointException(index, tensor, $"shard '{shard}' must be a file name inside the checkpoint folder");
+            // Checked by name, before the shard is opened: a pickle listed as a shard is never read.
+            if (IsPickle(shard)) throw PickleRefused(Path.Combine(Path.GetDirectoryName(index)!, shard), tensor);
+            if (!shard.EndsWith(".safetensors", StringComparison.Ordinal))
+                throw new CheckpointException(index, tensor, $"shard '{shard}' is not a .safetensors file");
             if (!File.Exists(Path.Combine(Path.GetDirectoryName(index)!, shard)))
                 throw new CheckpointException(index, tensor, $"shard '{shard}' is missing");
             yield return shard;

@@ -42,11 +42,18 @@ public sealed record ModelConfig
         if (Directory.Exists(path)) path = Path.Combine(path, "config.json");
         if (!File.Exists(path)) throw new ConfigException(path, "(file)", "config.json not found");
         JsonNode? root;
-        try { root = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { MaxDepth = 32 }); }
+        // Duplicate keys are refused while parsing: JsonNode would otherwise throw ArgumentException on first access.
+        try { root = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { MaxDepth = 32, AllowDuplicateProperties = false }); }
         catch (JsonException e) { throw new ConfigException(path, "(json)", "not valid JSON: " + e.Message, e); }
+        catch (InvalidOperationException e) { throw NotUtf16(path, e); }
         if (root is not JsonObject obj) throw new ConfigException(path, "(root)", "expected a JSON object");
-        return Parse(obj, path);
+        try { return Parse(obj, path); }
+        catch (InvalidOperationException e) { throw NotUtf16(path, e); }
     }
+
+    // JSON accepts an escaped lone surrogate ("\ud800"); reading that string as text throws InvalidOperationException.
+    private static ConfigException NotUtf16(string path, InvalidOperationException e) =>
+        new(path, "(json)", "holds a string that is not valid UTF-16: " + e.Message, e);
 
     public static ModelConfig Parse(JsonObject o, string file)
     {

@@ -91,16 +91,10 @@ public sealed class SafetensorsFile
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new CheckpointException(path, null, "header is not a JSON object");
-            foreach (var prop in doc.RootElement.EnumerateObject())
-            {
-                if (prop.Name == "__metadata__")
-                {
-                    if (prop.Value.ValueKind != JsonValueKind.Object) throw new CheckpointException(path, "__metadata__", "must be an object of strings");
-                    foreach (var m in prop.Value.EnumerateObject())
-                        metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : throw new CheckpointException(path, "__metadata__", $"value of '{m.Name}' is not a string");
-                    continue;
-                }
-                entries[prop.Name] = ParseEntry(path, prop.Name, prop.Value, dataLength);
+            try { ParseHeader(path, doc.RootElement, dataLength, entries, metadata); }
+            catch (InvalidOperationException e)
+            {   // JsonDocument accepts an escaped lone surrogate ("\ud800") and fails only when the string is read.
+                throw new CheckpointException(path, null, "header holds a string that is not valid UTF-16: " + e.Message, e);
             }
         }
 
@@ -112,6 +106,21 @@ public sealed class SafetensorsFile
             prevEnd = e.End; prevName = e.Name;
         }
         return new SafetensorsFile(path, entries, metadata, dataStart);
+    }
+
+    private static void ParseHeader(string path, JsonElement root, long dataLength, Dictionary<string, SafetensorsEntry> entries, Dictionary<string, string> metadata)
+    {
+        foreach (var prop in root.EnumerateObject())
+        {
+            if (prop.Name == "__metadata__")
+            {
+                if (prop.Value.ValueKind != JsonValueKind.Object) throw new CheckpointException(path, "__metadata__", "must be an object of strings");
+                foreach (var m in prop.Value.EnumerateObject())
+                    metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : throw new CheckpointException(path, "__metadata__", $"value of '{m.Name}' is not a string");
+                continue;
+            }
+            entries[prop.Name] = ParseEntry(path, prop.Name, prop.Value, dataLength);
+        }
     }
 
     private static SafetensorsEntry ParseEntry(string path, string name, JsonElement v, long dataLength)
@@ -133,7 +142,8 @@ public sealed class SafetensorsFile
         }
         if (!v.TryGetProperty("data_offsets", out var off) || off.ValueKind != JsonValueKind.Array || off.GetArrayLength() != 2)
             throw new CheckpointException(path, name, "missing or invalid 'data_offsets'");
-        if (!off[0].TryGetInt64(out long b) || !off[1].TryGetInt64(out long e) || b < 0 || e < b)
+        if (off[0].ValueKind != JsonValueKind.Number || off[1].ValueKind != JsonValueKind.Number
+            || !off[0].TryGetInt64(out long b) || !off[1].TryGetInt64(out long e) || b < 0 || e < b)
             throw new CheckpointException(path, name, "data_offsets are not an increasing pair of non-negative integers");
         if (e > dataLength) throw new CheckpointException(path, name, $"data_offsets end {e} lies beyond the data section ({dataLength} bytes): file truncated or header lies");
         if (numel > long.MaxValue / elem || numel * elem != e - b)

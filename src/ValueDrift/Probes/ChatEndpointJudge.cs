@@ -151,7 +151,9 @@ public sealed class ChatEndpointJudge : IStanceJudge
             throw Scrubbed(e);
         }
 
-        var reply = response.Text ?? "";
+        // An endpoint may echo the request (Authorization header included) in its reply; the reply is kept in
+        // readings that end up in logs and reports, so the key is scrubbed from it too.
+        var reply = SecretScrubber.Scrub(response.Text ?? "", _secret);
         if (TryLabelLogProbs(response) is { } scores)
             return new JudgeReading(StanceDistribution.From(scores), JudgeReadout.LogProbs, reply);
 

@@ -48,6 +48,10 @@ internal static class ProbeFileReader
             {
                 throw new DataFormatException(name, lineNo, null, "not valid JSON: " + e.Message, e);
             }
+            catch (InvalidOperationException e)
+            {   // JSON accepts an escaped lone surrogate ("\ud800"); reading that string as text throws.
+                throw new DataFormatException(name, lineNo, null, "holds a string that is not valid UTF-16: " + e.Message, e);
+            }
             yield return new Row(lineNo, fields);
         }
     }

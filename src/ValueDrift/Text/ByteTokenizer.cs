@@ -121,6 +121,11 @@ public sealed class ByteTokenizer : ITokenizer
     public static ByteTokenizer Load(string dir)
     {
         var file = Path.Combine(dir, "tokenizer.json");
+        return TokenizerJson.Interpret(file, () => ReadFile(file));
+    }
+
+    private static ByteTokenizer ReadFile(string file)
+    {
         using var doc = TokenizerJson.Parse(file);
         var root = doc.RootElement;
         var type = TokenizerJson.Required(root, "type", JsonValueKind.String, file).GetString();

@@ -71,6 +71,11 @@ public sealed class HfTokenizer : ITokenizer
     public static HfTokenizer FromFolder(string dir)
     {
         var file = Path.Combine(dir, "tokenizer.json");
+        return TokenizerJson.Interpret(file, () => Load(dir, file));
+    }
+
+    private static HfTokenizer Load(string dir, string file)
+    {
         using var doc = TokenizerJson.Parse(file);
         var root = doc.RootElement;
 
@@ -205,7 +210,7 @@ public sealed class HfTokenizer : ITokenizer
         var forms = new List<NormalizationForm>();
         void Add(JsonElement step)
         {
-            var type = step.TryGetProperty("type", out var t) ? t.GetString() : null;
+            var type = TokenizerJson.StepType(step);
             switch (type)
             {
                 case "NFC": forms.Add(NormalizationForm.FormC); break;
@@ -229,19 +234,21 @@ public sealed class HfTokenizer : ITokenizer
         if (!root.TryGetProperty("pre_tokenizer", out var p) || p.ValueKind == JsonValueKind.Null) return (splits, false);
         void Add(JsonElement step)
         {
-            var type = step.TryGetProperty("type", out var t) ? t.GetString() : null;
+            var type = TokenizerJson.StepType(step);
             switch (type)
             {
                 case "Sequence" when step.TryGetProperty("pretokenizers", out var list) && list.ValueKind == JsonValueKind.Array:
                     foreach (var s in list.EnumerateArray()) Add(s);
                     break;
                 case "Split":
-                    var behavior = step.TryGetProperty("behavior", out var b) ? b.GetString() : "Isolated";
+                    var behavior = !step.TryGetProperty("behavior", out var b) ? "Isolated"
+                        : b.ValueKind == JsonValueKind.String ? b.GetString() : throw new DataFormatException(file, null, "pre_tokenizer.behavior", "expected a string");
                     var invert = step.TryGetProperty("invert", out var inv) && inv.ValueKind == JsonValueKind.True;
                     if (behavior != "Isolated" || invert)
                         throw new DataFormatException(file, null, "pre_tokenizer.behavior", $"Split '{behavior}'{(invert ? " inverted" : "")} is not supported (only Isolated)");
                     if (!step.TryGetProperty("pattern", out var pat)) throw new DataFormatException(file, null, "pre_tokenizer.pattern", "missing");
                     string pattern;
+                    if (pat.ValueKind != JsonValueKind.Object) throw new DataFormatException(file, null, "pre_tokenizer.pattern", "expected an object");
                     if (pat.TryGetProperty("Regex", out var rx) && rx.ValueKind == JsonValueKind.String) pattern = rx.GetString()!;
                     else if (pat.TryGetProperty("String", out var lit) && lit.ValueKind == JsonValueKind.String) pattern = Regex.Escape(lit.GetString()!);
                     else throw new DataFormatException(file, null, "pre_tokenizer.pattern", "needs a 'Regex' or 'String'");

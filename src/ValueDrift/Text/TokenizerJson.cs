@@ -9,15 +9,39 @@ internal static class TokenizerJson
     public static JsonDocument Parse(string file)
     {
         if (!File.Exists(file)) throw new DataFormatException(file, null, null, "file not found");
+        var bytes = File.ReadAllBytes(file);
+        // JsonDocument checks UTF-8 only when a string is read, and then throws InvalidOperationException.
+        try { _ = StrictUtf8.GetCharCount(bytes); }
+        catch (System.Text.DecoderFallbackException ex) { throw new DataFormatException(file, null, null, $"not valid UTF-8 at byte {ex.Index}", ex); }
         try
         {
-            return JsonDocument.Parse(File.ReadAllBytes(file), new JsonDocumentOptions { AllowTrailingCommas = true });
+            return JsonDocument.Parse(bytes, new JsonDocumentOptions { AllowTrailingCommas = true });
         }
         catch (JsonException ex)
         {
             throw new DataFormatException(file, null, null, $"not valid JSON (line {ex.LineNumber + 1}): {ex.Message}", ex);
         }
     }
+
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// Runs the interpretation of a parsed file. A JSON string holding an escaped lone surrogate ("\ud800") parses,
+    /// but reading it throws InvalidOperationException, as does reading a value of an unexpected kind; both become a
+    /// <see cref="DataFormatException"/> naming the file.
+    /// </summary>
+    public static T Interpret<T>(string file, Func<T> read)
+    {
+        try { return read(); }
+        catch (InvalidOperationException ex)
+        {
+            throw new DataFormatException(file, null, null, "holds a string that is not valid UTF-16 or a value of an unexpected kind: " + ex.Message, ex);
+        }
+    }
+
+    /// <summary>The <c>"type"</c> of a step object (normaliser, pre-tokenizer), or null when it is not an object with a string type.</summary>
+    public static string? StepType(JsonElement step) =>
+        step.ValueKind == JsonValueKind.Object && step.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
 
     public static JsonElement Required(JsonElement obj, string name, JsonValueKind kind, string file, string prefix = "")
     {
@@ -41,7 +65,9 @@ internal static class TokenizerJson
 /// <summary>The parts of a Hugging Face <c>tokenizer_config.json</c> we use. A missing file means "no special tokens declared".</summary>
 internal sealed record TokenizerConfig(string File, string? BosToken, string? EosToken, string? PadToken, string? ChatTemplate, string? ChatTemplateName)
 {
-    public static TokenizerConfig Read(string file)
+    public static TokenizerConfig Read(string file) => TokenizerJson.Interpret(file, () => ReadFile(file));
+
+    private static TokenizerConfig ReadFile(string file)
     {
         if (!System.IO.File.Exists(file)) return new TokenizerConfig(file, null, null, null, null, null);
         using var doc = TokenizerJson.Parse(file);
@@ -55,7 +81,7 @@ internal sealed record TokenizerConfig(string File, string? BosToken, string? Eo
             else if (ct.ValueKind == JsonValueKind.Array)
                 template = ct.EnumerateArray()
                     .Where(e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("template", out var tv) && tv.ValueKind == JsonValueKind.String)
-                    .OrderByDescending(e => e.TryGetProperty("name", out var n) && n.GetString() == "default")
+                    .OrderByDescending(e => e.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String && n.GetString() == "default")
                     .Select(e => e.GetProperty("template").GetString())
                     .FirstOrDefault();
             else if (ct.ValueKind != JsonValueKind.Null) throw new DataFormatException(file, null, "chat_template", "expected a string or a list of {name, template}");

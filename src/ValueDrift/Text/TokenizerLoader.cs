@@ -14,15 +14,15 @@ public static class TokenizerLoader
     public static ITokenizer FromFolder(string dir)
     {
         var file = Path.Combine(dir, "tokenizer.json");
+        bool isByte;
         using (var doc = TokenizerJson.Parse(file))
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new DataFormatException(file, null, null, "expected a JSON object");
-            if (root.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == ByteTokenizer.TypeMarker)
-                return ByteTokenizer.Load(dir);
-            if (!root.TryGetProperty("model", out _))
+            isByte = TokenizerJson.Interpret(file, () => TokenizerJson.StepType(root) == ByteTokenizer.TypeMarker);
+            if (!isByte && !root.TryGetProperty("model", out _))
                 throw new DataFormatException(file, null, "model", $"missing: neither a Hugging Face tokenizer nor \"type\": \"{ByteTokenizer.TypeMarker}\"");
         }
-        return HfTokenizer.FromFolder(dir);
+        return isByte ? ByteTokenizer.Load(dir) : HfTokenizer.FromFolder(dir);
     }
 }

@@ -10,20 +10,35 @@ public sealed class MetricsWriter : IDisposable
 {
     private readonly StreamWriter _writer;
 
+    private readonly string _path;
+
+    /// <exception cref="Errors.TrainingException">The file cannot be written (read-only folder, full disk, path blocked by a file).</exception>
     public MetricsWriter(string path, int keepUpToStep)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        TruncateAfter(path, keepUpToStep);
-        _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read));
+        _path = path;
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            TruncateAfter(path, keepUpToStep);
+            _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw Unwritable(e); }
     }
 
     public void Write(int step, IReadOnlyDictionary<string, double> metrics)
     {
         var line = new Dictionary<string, object> { ["step"] = step };
         foreach (var (k, v) in metrics) line[k] = double.IsFinite(v) ? v : v.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        _writer.WriteLine(JsonSerializer.Serialize(line));
-        _writer.Flush();
+        try
+        {
+            _writer.WriteLine(JsonSerializer.Serialize(line));
+            _writer.Flush();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw Unwritable(e); }
     }
+
+    private Errors.TrainingException Unwritable(Exception e) =>
+        new($"could not write metrics to {_path}: {e.Message} (checkpoints already saved are intact)", e);
 
     /// <summary>On resume from step N, lines of later steps (which will be recomputed) are dropped, atomically.</summary>
     private static void TruncateAfter(string path, int step)

@@ -32,9 +32,9 @@ public static class TrainingCheckpoint
     {
         var final = FolderFor(runDirectory, step);
         var tmp = Path.Combine(runDirectory, "checkpoints", $".step-{step}.{Guid.NewGuid():N}.tmp");
-        Directory.CreateDirectory(tmp);
         try
         {
+            Directory.CreateDirectory(tmp);
             policy.SavePretrained(tmp);
             saveExtras(tmp);
             if (assetsFrom is not null)
