@@ -44,3 +44,30 @@ public class LogitsCommandTests
         Assert.Contains("no-such-model", stderr);
     }
 }
+
+public class GenerateCommandTests
+{
+    [Fact]
+    public void GreedyIdsEqualTheLibrarysGeneration()
+    {
+        var (code, stdout, stderr) = CliRunner.Run("generate", "--model", Fixtures.TinyQwen3, "--ids", "5,17,3", "--max-new-tokens", "6");
+        Assert.True(code == 0, stderr);
+        using var model = ValueDrift.Models.CausalLM.FromPretrained(Fixtures.TinyQwen3);
+        var expected = ValueDrift.Models.Generation.Generate(model, [[5, 17, 3]], new ValueDrift.Models.GenerationOptions { MaxNewTokens = 6, StopTokenIds = model.Config.EosTokenIds })[0];
+        Assert.Equal(string.Join(",", expected.Tokens), stdout.Trim());
+    }
+
+    [Fact]
+    public void PromptIsAnsweredThroughTheTokenizerAndChatTemplate()
+    {
+        var dir = ValueDrift.Tests.Probes.ProbeModels.SaveByteModel("generate-prompt");
+        var (code, stdout, stderr) = CliRunner.Run("generate", "--model", dir, "--prompt", "Is more immigration good?", "--max-new-tokens", "5");
+        Assert.True(code == 0, stderr);
+        var tokenizer = ValueDrift.Text.TokenizerLoader.FromFolder(dir);
+        using var model = ValueDrift.Models.CausalLM.FromPretrained(dir);
+        var ids = tokenizer.Encode(ValueDrift.Text.ChatTemplate.ForModelFolder(dir, tokenizer).FormatPrompt([ValueDrift.Text.ChatMessage.User("Is more immigration good?")]));
+        var g = ValueDrift.Models.Generation.Generate(model, [ids], new ValueDrift.Models.GenerationOptions { MaxNewTokens = 5, StopTokenIds = tokenizer.StopIds, PadTokenId = tokenizer.PadId })[0];
+        Assert.Equal(tokenizer.Decode(g.Tokens), stdout.TrimEnd('\n'));
+        Assert.Equal(2, CliRunner.Run("generate", "--model", dir).Code);   // neither --prompt nor --ids
+    }
+}
