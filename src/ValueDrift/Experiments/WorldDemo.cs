@@ -50,7 +50,7 @@ public static class WorldDemo
         var questions = WorldProbeSet.ForIds(topics).GroupBy(p => p.Topic).SelectMany(g => g.Take(o.ProbeQuestionsPerTopic))
             .Select(p => new ProbeQuestion(p.Id, p.Topic, p.Question)).ToList();
         var generation = new GenerationProbe(new ProbeSet(questions, "world probes"), tokenizer, template, new WorldStanceJudge(),
-            new GenerationProbeOptions { Samples = o.ProbeSamples, Temperature = 0.7, MaxNewTokens = o.ProbeMaxNewTokens, BatchSize = 64, Seed = o.Seed });
+            new GenerationProbeOptions { Samples = o.ProbeSamples, Temperature = 0.7, MaxNewTokens = o.ProbeMaxNewTokens, BatchSize = 256, Seed = o.Seed });
         var likelihood = o.LikelihoodProbe
             ? new LikelihoodProbe(LikelihoodProbe.WorldItems(questions, seed: (int)o.Seed), tokenizer, template, batchSize: 32) : null;
 
