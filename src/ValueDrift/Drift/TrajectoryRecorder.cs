@@ -21,6 +21,7 @@ public sealed class TrajectoryRecorder
     private readonly TraceWriter _writer;
     private readonly HashSet<int> _stepsInTrace;
     private int _resumeStep = -1;
+    private readonly HashSet<int> _measuredElsewhere = [];
 
     public string Phase { get; }
     public ProbeSchedule Schedule { get; }
@@ -68,6 +69,11 @@ public sealed class TrajectoryRecorder
     private void MaybeRecord(CausalLM model, int step, int maxSteps)
     {
         if (!Schedule.Includes(step, maxSteps)) return;
+        if (_measuredElsewhere.Contains(step))
+        {
+            SkippedSteps.Add(step);
+            return;
+        }
         if (step <= _resumeStep && _stepsInTrace.Contains(step))
         {
             SkippedSteps.Add(step);
@@ -80,6 +86,20 @@ public sealed class TrajectoryRecorder
     /// Measures <paramref name="model"/> now and appends its records as (<paramref name="phase"/>, <paramref name="step"/>),
     /// e.g. the base model before any phase. Always measures, whatever the schedule and the trace hold.
     /// </summary>
+    /// <summary>
+    /// Appends records measured elsewhere for <paramref name="step"/> of this phase (relabelled with the phase and step)
+    /// and skips that step when the trainer reaches it. Used for step 0 of a stage that starts from a checkpoint whose
+    /// measurement is already in the trace: the probes are deterministic, so measuring it again would give the same.
+    /// </summary>
+    public void Reuse(int step, IEnumerable<TraceRecord> records)
+    {
+        _measuredElsewhere.Add(step);
+        if (_stepsInTrace.Contains(step)) return;
+        _writer.AppendAll(records.Select(r => r with { Phase = Phase, Step = step }));
+        _stepsInTrace.Add(step);
+        RecordedSteps.Add(step);
+    }
+
     public IReadOnlyList<TraceRecord> RecordNow(CausalLM model, string phase, int step)
     {
         var wasTraining = model.training;

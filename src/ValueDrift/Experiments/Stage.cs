@@ -25,8 +25,10 @@ public sealed record Stage
     public int PpoResponseLength { get; init; } = 53;
     /// <summary>PPO: a trained reward model's folder; null trains one on this stage's preference data first.</summary>
     public string? RewardModelPath { get; init; }
-    /// <summary>PPO: steps of reward-model training when none is given (same batch size and learning rate as the stage).</summary>
+    /// <summary>PPO: steps of reward-model training when none is given (same batch size as the stage).</summary>
     public int RewardModelSteps { get; init; } = 100;
+    /// <summary>PPO: learning rate of that reward-model training (its scalar head starts from scratch).</summary>
+    public double RewardModelLearningRate { get; init; } = 1e-4;
     /// <summary>Probe every N steps after the dense early schedule (0, 1, 2, 5, 10, 20, 50, 100, …).</summary>
     public int ProbeEvery { get; init; } = 50;
     /// <summary>Longest sequence in tokens (prompt + completion); longer rows are truncated by the data layer's rules.</summary>

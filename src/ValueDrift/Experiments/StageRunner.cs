@@ -18,6 +18,9 @@ namespace ValueDrift.Experiments;
 /// </summary>
 public sealed class StageRunner(RunDirectory run, IReadOnlyList<TraceTarget> traces)
 {
+    /// <summary>The last measurement of each checkpoint a stage ended on, per trace: reused as step 0 of stages starting there.</summary>
+    private readonly Dictionary<(TraceTarget, string), IReadOnlyList<TraceRecord>> _finalMeasurements = new();
+
     /// <summary>Progress of the training loop (reward-model training reports under the name "reward").</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
     /// <summary>One line per notable event ("sft-neutral: probing step 20", ...), for a console or a notebook.</summary>
@@ -31,11 +34,17 @@ public sealed class StageRunner(RunDirectory run, IReadOnlyList<TraceTarget> tra
         if (TrainingCheckpoint.Latest(dir) is { } done && done.Step >= stage.Training.MaxSteps)
         {
             Log?.Invoke($"{stage.Name}: already complete ({done.Directory})");
+            RememberFinal(stage, done.Directory);
             return new StageResult(stage, startModel, done.Directory, [], watch.Elapsed, AlreadyComplete: true);
         }
         Directory.CreateDirectory(dir);
         var schedule = ProbeSchedule.DenseEarly(stage.Training.MaxSteps, stage.ProbeEvery);
-        var recorders = traces.Select(t => new TrajectoryRecorder(t.Probe, t.Writer, stage.Name, schedule)).ToList();
+        var recorders = traces.Select(t =>
+        {
+            var recorder = new TrajectoryRecorder(t.Probe, t.Writer, stage.Name, schedule);
+            if (_finalMeasurements.TryGetValue((t, Path.GetFullPath(startModel)), out var start)) recorder.Reuse(0, start);
+            return recorder;
+        }).ToList();
         bool resume = TrainingCheckpoint.Latest(dir) is not null;
         Log?.Invoke($"{stage.Name}: {stage.Kind} on {Path.GetFileName(stage.DataPath)} from {startModel}{(resume ? " (resuming)" : "")}");
 
@@ -60,6 +69,7 @@ public sealed class StageRunner(RunDirectory run, IReadOnlyList<TraceTarget> tra
         }
         if (!Directory.Exists(final) && !cancel.IsCancellationRequested)
             throw new TrainingException($"{stage.Name}: training ended without its final checkpoint {final}");
+        if (!cancel.IsCancellationRequested) RememberFinal(stage, final);
         return new StageResult(stage, startModel, final, history, watch.Elapsed, AlreadyComplete: false);
     }
 
@@ -87,7 +97,7 @@ public sealed class StageRunner(RunDirectory run, IReadOnlyList<TraceTarget> tra
     private string TrainRewardModel(Stage stage, string startModel, StageInputs inputs, string dir, CancellationToken cancel)
     {
         var rewardRun = Path.Combine(dir, "reward-model");
-        var options = stage.Training with { MaxSteps = stage.RewardModelSteps, CheckpointEvery = 0 };
+        var options = stage.Training with { MaxSteps = stage.RewardModelSteps, LearningRate = stage.RewardModelLearningRate, CheckpointEvery = 0 };
         var final = TrainingCheckpoint.FolderFor(rewardRun, options.MaxSteps);
         if (Directory.Exists(final)) return final;
         Log?.Invoke($"{stage.Name}: training the reward model ({options.MaxSteps} steps)");
@@ -96,6 +106,16 @@ public sealed class StageRunner(RunDirectory run, IReadOnlyList<TraceTarget> tra
         var trainer = new Trainer(new RewardModelObjective(model, inputs.Preferences(stage.DataPath), inputs.PadId), options, rewardRun, startModel) { Progress = Progress };
         trainer.Run(resume: TrainingCheckpoint.Latest(rewardRun) is not null, cancel);
         return final;
+    }
+
+    /// <summary>Remembers what each trace holds for the stage's last step, keyed by the final checkpoint's folder.</summary>
+    private void RememberFinal(Stage stage, string finalCheckpoint)
+    {
+        foreach (var t in traces)
+        {
+            var records = TraceReader.Read(t.Writer.Path).Records.Where(r => r.Phase == stage.Name && r.Step == stage.Training.MaxSteps).ToList();
+            if (records.Count > 0) _finalMeasurements[(t, Path.GetFullPath(finalCheckpoint))] = records;
+        }
     }
 
     private static void Observe(ITrainingEvents trainer, List<TrajectoryRecorder> recorders)

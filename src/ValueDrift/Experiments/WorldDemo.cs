@@ -103,9 +103,9 @@ public static class WorldDemo
                 list.Add((new Stage
                 {
                     Name = $"{kind.ToString().ToLowerInvariant()}-{label}", Kind = kind, DataPath = data(dataset),
-                    Training = o.Loop(ppo ? o.PpoSteps : o.PreferenceSteps, ppo ? o.PpoLearningRate : o.PreferenceLearningRate),
+                    Training = o.Loop(ppo ? o.PpoSteps : o.PreferenceSteps, ppo ? o.PpoLearningRate : o.PreferenceLearningRate, o.PreferenceBatchSize),
                     ProbeEvery = ppo ? Math.Max(1, o.ProbeEvery / 2) : o.ProbeEvery,
-                    RewardModelSteps = o.RewardModelSteps, PpoResponseLength = o.ProbeMaxNewTokens,
+                    RewardModelSteps = o.RewardModelSteps, RewardModelLearningRate = o.RewardModelLearningRate, PpoResponseLength = o.ProbeMaxNewTokens,
                 }, SupportiveSft));
             }
         return list;
@@ -143,8 +143,8 @@ public static class WorldDemo
         var config = new
         {
             command = "demo", world_version = WorldSpec.Version, world, base_model = baseDir, base_recipe = o.BaseModel,
-            o.Seed, o.SftSteps, o.PreferenceSteps, o.PpoSteps, o.RewardModelSteps, o.BatchSize, o.SftLearningRate, o.PreferenceLearningRate,
-            o.PpoLearningRate, o.ProbeEvery, o.ProbeSamples, o.ProbeQuestionsPerTopic, o.ProbeMaxNewTokens, probe_temperature = 0.7,
+            o.Seed, o.SftSteps, o.PreferenceSteps, o.PpoSteps, o.RewardModelSteps, o.BatchSize, o.PreferenceBatchSize, o.SftLearningRate,
+            o.PreferenceLearningRate, o.PpoLearningRate, o.RewardModelLearningRate, o.ProbeEvery, o.ProbeSamples, o.ProbeQuestionsPerTopic, o.ProbeMaxNewTokens, probe_temperature = 0.7,
         };
         IO.AtomicFile.WriteAllText(run.ConfigPath, JsonSerializer.Serialize(config, new JsonSerializerOptions { WriteIndented = true }));
     }

@@ -44,15 +44,20 @@ public static class WorldDemoReport
                 $"M_{stance.Label()} {F(m)}, drift time {P(dt)} (mean over topics)",
                 m >= MovedThreshold && dt <= 0.5 ? "consistent" : m >= MovedThreshold ? "moves, but not early" : "not seen in this run"));
         }
-        var standard = new[] { "dpo", "simpo", "ppo" }.Select(a => (a, MeanLargestShift(t, a + "-standard"))).ToList();
-        var gapShift = new[] { "dpo", "simpo", "ppo" }.Select(a => Math.Max(MeanLargestShift(t, a + "-support-aligned"), MeanLargestShift(t, a + "-oppose-aligned"))).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
-        double stdMax = standard.Select(x => x.Item2).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
+        var algorithms = new[] { "dpo", "simpo", "ppo" };
+        var standard = algorithms.Select(a => (a, Std: MeanLargestShift(t, a + "-standard"),
+            Gap: Math.Max(MeanLargestShift(t, a + "-support-aligned"), MeanLargestShift(t, a + "-oppose-aligned")))).ToList();
+        bool measured = standard.All(x => double.IsFinite(x.Std));
+        bool anyGapMoved = standard.Any(x => x.Gap >= MovedThreshold);
+        // "Barely moves": each algorithm moves values on standard data by less than the threshold, or by less than a
+        // third of what the same algorithm does on value-gap data.
+        bool small = standard.All(x => x.Std < MovedThreshold || (double.IsFinite(x.Gap) && x.Std < x.Gap / 3));
         list.Add(new FindingCheck("Standard preference data barely moves values",
             "Chosen and rejected share a stance (small value gap), so PPO, DPO and SimPO on UltraFeedback / HH-RLHF move stances little (|M| 0.01–0.27).",
-            string.Join(", ", standard.Select(x => $"{x.a} {P(x.Item2)}")) + " (mean over topics of the largest |M|)",
-            !double.IsFinite(stdMax) ? "not measured"
-            : !(gapShift >= MovedThreshold) ? "inconclusive: value-gap data did not move values either"
-            : stdMax < 0.5 * gapShift ? "consistent" : "not seen in this run"));
+            string.Join(", ", standard.Select(x => $"{x.a} {P(x.Std)} (value-gap data {P(x.Gap)})")) + " (mean over topics of the largest |M|)",
+            !measured ? "not measured"
+            : small ? (anyGapMoved ? "consistent" : "consistent, but value-gap data did not move values either")
+            : "not seen in this run"));
         foreach (var (label, chosen) in new[] { ("support-aligned", Stance.Support), ("oppose-aligned", Stance.Oppose) })
         {
             var m = new[] { "dpo", "simpo", "ppo" }.Select(a => (a, MeanMagnitude(t, $"{a}-{label}", chosen))).ToList();
