@@ -1,0 +1,25 @@
+using System.Diagnostics;
+using static TorchSharp.torch;
+
+namespace ValueDrift.Benchmarks;
+
+/// <summary>The machine's float32 matrix-multiply rate through TorchSharp: the ceiling a training step is compared to.</summary>
+public static class ComputeRate
+{
+    /// <summary>FLOP/s of an n×n by n×n float32 matmul (2n³ operations), median of <paramref name="reps"/> after one warm-up.</summary>
+    public static double MatmulFlops(int n = 2048, int reps = 5)
+    {
+        using var scope = NewDisposeScope();
+        var g = new Generator(7);
+        var a = randn([n, n], generator: g);
+        var b = randn([n, n], generator: g);
+        var times = new List<double>();
+        for (int i = 0; i <= reps; i++)
+        {
+            var w = Stopwatch.StartNew();
+            using (var c = matmul(a, b)) { }
+            if (i > 0) times.Add(w.Elapsed.TotalSeconds);
+        }
+        return 2.0 * n * n * n / Stats.Median(times);
+    }
+}
