@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -11,11 +12,34 @@ public static class TorchRuntime
 {
     private static readonly Lazy<Device> _device = new(() =>
     {
+        PreferPassiveOpenMpWaiting();
         torch.InitializeDeviceType(DeviceType.CPU);
         try { if (torch.cuda.is_available()) { torch.InitializeDeviceType(DeviceType.CUDA); return CUDA; } }
         catch (Exception) { /* CPU-only natives: no CUDA entry points */ }
         return CPU;
     });
+
+    /// <summary>
+    /// LibTorch's OpenMP runtime (libgomp) by default spins for a while after each parallel region. On a machine
+    /// whose cores are shared with other work, a spinning thread holds a core its partner needs, and multi-threaded
+    /// steps become several to a hundred times slower (docs/benchmarks.md: Quick base-model pretraining 21 s → 4–8 s,
+    /// generation-probe throughput 13 → 84–151 answers/s on two busy cores). Passive waiting costs little on an idle
+    /// machine. libgomp reads the variable when it loads, so it is set in the native environment before LibTorch
+    /// loads; a value the user set is kept, and nothing changes if the natives are already loaded.
+    /// </summary>
+    private static void PreferPassiveOpenMpWaiting()
+    {
+        const string name = "OMP_WAIT_POLICY";
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable(name) is { Length: > 0 }) return;
+        try
+        {
+            if (setenv(name, "PASSIVE", 0) == 0) Environment.SetEnvironmentVariable(name, "PASSIVE");
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { /* no glibc: leave the default */ }
+    }
+
+    [DllImport("libc.so.6", EntryPoint = "setenv")]
+    private static extern int setenv([MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, int overwrite);
 
     /// <summary>Loads the natives once; safe to call from anywhere.</summary>
     public static void EnsureInitialized() => _ = _device.Value;

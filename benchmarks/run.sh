@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The benchmark suite in one command: ValueDrift against PyTorch eager on the same machine, ratios printed, tables
+# written into docs/benchmarks.md. Installs the PyTorch baseline (Debian's python3-torch with the OpenMP OpenBLAS)
+# when it is missing. Arguments go to the suite: --quick (a tiny grid, a smoke test), --threads N, --out FILE.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+python=/usr/bin/python3   # Debian's interpreter, the one python3-torch installs into
+if ! dpkg -s python3-torch libopenblas0-openmp >/dev/null 2>&1 || ! "$python" -c "import torch" >/dev/null 2>&1; then
+  echo "benchmarks: installing the PyTorch baseline (python3-torch, libopenblas0-openmp)…"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch libopenblas0-openmp >/dev/null
+fi
+
+# Both contenders use libgomp. Its default spin-waiting makes multi-threaded steps tens of times slower on a machine
+# shared with other work (a spinning thread holds a core the other thread needs); passive waiting is set for both.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+
+dotnet build benchmarks/ValueDrift.Benchmarks/ValueDrift.Benchmarks.csproj -c Release --nologo -v q
+exec dotnet benchmarks/ValueDrift.Benchmarks/bin/Release/net10.0/linux-x64/ValueDrift.Benchmarks.dll \
+  --python "$python" --script benchmarks/baseline/torch_baseline.py --out docs/benchmarks.md "$@"
