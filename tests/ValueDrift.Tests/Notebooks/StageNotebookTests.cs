@@ -51,7 +51,7 @@ public class StageNotebookTests(NotebookRuns runs)
             var (topic, stance, delta, start, end) = Largest(likelihoodTrace, phase);
             var expected = FormattableString.Invariant($"likelihood probe: largest change {topic} {stance.Label()} {Signed(delta)} ({start:0.00} → {end:0.00})");
             Assert.Contains(expected, cell.Text);
-            Assert.StartsWith(phase + ":", cell.Text.TrimStart());
+            Assert.Matches(new Regex($"<p>{Regex.Escape(phase)}: "), cell.Html);
         }
         // Preference stages start from the SFT checkpoint: their step 0 is the SFT stage's last measurement.
         var trace = TraceReader.Read(likelihoodTrace).Records;
@@ -83,7 +83,7 @@ public class StageNotebookTests(NotebookRuns runs)
         Assert.Matches(new Regex(@"pref-support-aligned: immigration \(TV 0\.9\d\)"), gaps.Text);
         Assert.Matches(new Regex(@"pref-standard: immigration \(TV 0\.0\d\)"), gaps.Text);
         var compare = NotebookExecutionTests.Cell(run, "CompareChanges")!;
-        Assert.Contains("Change of 'support' by stage (likelihood probe)", compare.Text);
+        Assert.Matches(new Regex(@"Change of (\\u0027|')support(\\u0027|') by stage \(likelihood probe\)"), compare.Html);
         foreach (var phase in new[] { "dpo-support-aligned", "simpo-support-aligned", "ppo-support-aligned" })
             Assert.Contains($"\"name\":\"{phase}\"", compare.Html);
     }
@@ -93,7 +93,10 @@ public class StageNotebookTests(NotebookRuns runs)
     {
         var run = runs.Get("03-reproduce-paper.ipynb");
         var protocol = NotebookExecutionTests.Cell(run, "bool paperSetup")!;
-        var printed = string.Concat(protocol.Outputs.Where(o => o.Kind == "stream").SelectMany(o => o.Data.Values));
+        // Console output is a "stream" output, whose text is outside "data": read it from the executed file.
+        var cell = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(run.OutputPath))!["cells"]![protocol.Index]!;
+        var printed = string.Concat(cell["outputs"]!.AsArray().Where(o => (string?)o!["output_type"] == "stream")
+            .SelectMany(o => o!["text"] is System.Text.Json.Nodes.JsonArray a ? a.Select(x => (string?)x) : [(string?)o!["text"]]));
         Assert.Contains("path: fallback to the synthetic world", printed, StringComparison.Ordinal);
         Assert.DoesNotContain("path: paper protocol", printed, StringComparison.Ordinal);
         Assert.Contains("stages: sft-neutral, sft-supportive, ppo-standard, dpo-standard, simpo-standard", printed);
