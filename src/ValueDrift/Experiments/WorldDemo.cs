@@ -9,7 +9,6 @@ using ValueDrift.World;
 
 namespace ValueDrift.Experiments;
 
-/// <summary>What the demo produced: where everything is, and the numbers the report is made of.</summary>
 /// <summary>A prepared world run: its folder, the world (seeded), the datasets' profile, the base model and the probes.</summary>
 public sealed record WorldSetup(RunDirectory Run, WorldOptions World, WorldProfile Profile, string BaseModel, WorldProbes Probes)
 {
@@ -17,6 +16,7 @@ public sealed record WorldSetup(RunDirectory Run, WorldOptions World, WorldProfi
     public string DataPath(string dataset) => Path.Combine(Run.DataDirectory, WorldDatasets.FileName(dataset));
 }
 
+/// <summary>What the demo produced: where everything is, and the numbers the report is made of.</summary>
 public sealed record WorldDemoResult(RunDirectory Run, string BaseModel, IReadOnlyList<StageResult> Stages, DriftTable Drift,
     DriftTable? LikelihoodDrift, WorldProfile Profile, TimeSpan Elapsed);
 
