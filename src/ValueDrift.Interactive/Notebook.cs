@@ -73,9 +73,61 @@ public static class Notebook
         Formatter.Register<DriftTable>((t, w) => w.Write(HtmlTables.DriftTable(t, Options.MaxTableRows)), Html);
         Formatter.Register<PlotlyFigure>((f, w) => w.Write(ChartHtml.Render(f, Options.StandaloneCharts)), Html);
         Formatter.Register<XPlot.Plotly.PlotlyChart>((c, w) => w.Write(ChartHtml.Render(ChartHtml.FromChart(c), Options.StandaloneCharts)), Html);
+        Formatter.Register<StageChange>((c, w) => w.Write(StageChangeHtml(c, Options)), Html);
+        Formatter.Register<StageChange>((c, w) => w.Write(c.Summary), "text/plain");
+        Formatter.Register<WorldSession>((s, w) => w.Write(SessionHtml(s)), Html);
         // Open generic: every Frame<TRow, TColumn>, whatever its key types.
         Formatter.Register(typeof(Deedle.Frame<,>), (object f, TextWriter w) =>
             w.Write(HtmlTables.Frame(f, Options.MaxFrameRows, Options.MaxFrameColumns)), Html);
+    }
+
+    /// <summary>
+    /// A stage's output: its one-line summary, the chart of stance change since the previous stage (Δp per topic and
+    /// stance, generation probe, then the likelihood probe when traced), and the stage's stance lines per topic.
+    /// </summary>
+    public static string StageChangeHtml(StageChange change, NotebookOptions options)
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.Append("<div class=\"valuedrift-stage\"><p>").Append(System.Net.WebUtility.HtmlEncode(change.Summary)).Append("</p>\n");
+        sb.Append(ChartHtml.Render(StageChangeCharts.ChangeBars(change.Changes, change.Phase, "generation probe"), options.StandaloneCharts));
+        if (change.LikelihoodChanges is { } l)
+            sb.Append(ChartHtml.Render(StageChangeCharts.ChangeBars(l, change.Phase, "likelihood probe"), options.StandaloneCharts));
+        // The lines of the probe that moved most: at notebook size the generation probe may read flat.
+        var lines = change.LikelihoodTrajectory is { } lt && change.LikelihoodChanges is { } lc && Spread(lc) > Spread(change.Changes)
+            ? (lt, "likelihood probe") : (change.Trajectory, "generation probe");
+        foreach (var topic in lines.Item1.Topics.Take(options.MaxTopicCharts))
+        {
+            var figure = DriftCharts.StanceOverSteps(lines.Item1, topic, bands: lines.Item2 == "generation probe");
+            sb.Append(ChartHtml.Render(new PlotlyFigure($"{figure.Title} ({lines.Item2})", figure.Traces, figure.Layout) { Height = 360 }, options.StandaloneCharts));
+        }
+        sb.Append("</div>\n");
+        return sb.ToString();
+    }
+
+    private static double Spread(DriftTable t) => t.Rows.Count == 0 ? 0 : t.Rows.Max(r => Math.Abs(r.Magnitude));
+
+    /// <summary>A session's output: its run folder, base model, topics and probes, and the base model's stances.</summary>
+    public static string SessionHtml(WorldSession session)
+    {
+        var o = session.Options;
+        var e = (Func<string, string>)System.Net.WebUtility.HtmlEncode;
+        var sb = new System.Text.StringBuilder("<div class=\"valuedrift-session\">");
+        sb.Append("<p>").Append(e(
+            FormattableString.Invariant($"World {session.Profile.Version}, topics {string.Join(", ", session.Profile.Topics)}; run folder {session.Folder.Root}; base model {session.BaseModel}. ") +
+            FormattableString.Invariant($"Generation probe: {o.ProbeSamples} answer(s) per question at temperature 0.7, {o.ProbeQuestionsPerTopic} questions per topic, at most {o.ProbeMaxNewTokens} new tokens") +
+            (o.LikelihoodProbe ? "; likelihood probe on." : "."))).Append("</p>\n");
+        sb.Append("<table class=\"valuedrift-table\" style=\"border-collapse:collapse\"><caption style=\"text-align:left;font-weight:bold\">The base model's stances</caption>");
+        sb.Append("<tr><th>probe</th><th>topic</th><th>support</th><th>neutral</th><th>oppose</th></tr>\n");
+        void Rows(string probe, Trajectory? t)
+        {
+            if (t is null) return;
+            foreach (var r in t.Records().Where(r => r.Phase == "base"))
+                sb.Append(FormattableString.Invariant($"<tr><td>{e(probe)}</td><td>{e(r.Topic)}</td><td>{r.Value.Support:0.000}</td><td>{r.Value.Neutral:0.000}</td><td>{r.Value.Oppose:0.000}</td></tr>\n"));
+        }
+        Rows("generation", session.Trajectory());
+        Rows("likelihood", session.LikelihoodTrajectory());
+        sb.Append("</table></div>\n");
+        return sb.ToString();
     }
 
     /// <summary>A trajectory's output: a line naming its phases and step ranges, then one stance chart per topic.</summary>

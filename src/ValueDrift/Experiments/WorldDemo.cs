@@ -9,6 +9,13 @@ using ValueDrift.World;
 
 namespace ValueDrift.Experiments;
 
+/// <summary>A prepared world run: its folder, the world (seeded), the datasets' profile, the base model and the probes.</summary>
+public sealed record WorldSetup(RunDirectory Run, WorldOptions World, WorldProfile Profile, string BaseModel, WorldProbes Probes)
+{
+    /// <summary>The path of one of the world's datasets in the run's data folder (<see cref="WorldDatasets"/> names).</summary>
+    public string DataPath(string dataset) => Path.Combine(Run.DataDirectory, WorldDatasets.FileName(dataset));
+}
+
 /// <summary>What the demo produced: where everything is, and the numbers the report is made of.</summary>
 public sealed record WorldDemoResult(RunDirectory Run, string BaseModel, IReadOnlyList<StageResult> Stages, DriftTable Drift,
     DriftTable? LikelihoodDrift, WorldProfile Profile, TimeSpan Elapsed);
@@ -32,36 +39,15 @@ public static class WorldDemo
     {
         var watch = Stopwatch.StartNew();
         log ??= _ => { };
-        var run = new RunDirectory(o.OutputDirectory);
-        var world = o.World with { Seed = (int)o.Seed };
-
-        log($"world {WorldSpec.Version}: writing datasets to {run.DataDirectory}");
-        var profile = WorldDatasets.WriteAll(run.DataDirectory, world);
+        var (run, _, profile, baseDir, probes) = Prepare(o, log, progress);
         string Data(string name) => Path.Combine(run.DataDirectory, WorldDatasets.FileName(name));
-
-        log("base model: " + (Directory.Exists(Path.Combine(o.CacheRoot ?? BaseModel.DefaultCacheRoot, "base-models", o.BaseModel.Key(world)))
-            ? "cached" : $"pretraining ({o.BaseModel.Steps} steps; cached afterwards)"));
-        var baseDir = BaseModel.GetOrTrain(world, o.BaseModel, o.CacheRoot, progress);
-        WriteConfig(run, o, world, baseDir);
-
-        var tokenizer = TokenizerLoader.FromFolder(baseDir);
-        var template = ChatTemplate.ForModelFolder(baseDir, tokenizer);
-        var topics = world.Topics ?? WorldTopics.All.Select(t => t.Id).ToList();
-        var questions = WorldProbeSet.ForIds(topics).GroupBy(p => p.Topic).SelectMany(g => g.Take(o.ProbeQuestionsPerTopic))
-            .Select(p => new ProbeQuestion(p.Id, p.Topic, p.Question)).ToList();
-        var generation = new GenerationProbe(new ProbeSet(questions, "world probes"), tokenizer, template, new WorldStanceJudge(),
-            new GenerationProbeOptions { Samples = o.ProbeSamples, Temperature = 0.7, MaxNewTokens = o.ProbeMaxNewTokens, BatchSize = 256, Seed = o.Seed });
-        var likelihood = o.LikelihoodProbe
-            ? new LikelihoodProbe(LikelihoodProbe.WorldItems(questions, seed: (int)o.Seed), tokenizer, template, batchSize: 32) : null;
 
         var stages = Stages(o, Data);
         PruneUnfinished(run, stages);
-        using var trace = new TraceWriter(run.TracePath);
-        using var likelihoodTrace = likelihood is null ? null : new TraceWriter(run.LikelihoodTracePath);
-        var targets = new List<TraceTarget> { new(generation, trace) };
-        if (likelihood is not null) targets.Add(new TraceTarget(likelihood, likelihoodTrace!));
+        using var traces = probes.Open(run);
+        var targets = traces.Targets;
 
-        MeasureBase(run, baseDir, targets, log);
+        MeasureBase(baseDir, targets, log);
         var runner = new StageRunner(run, targets) { Progress = progress, Log = log };
         var results = new List<StageResult>();
         var sftFinal = new Dictionary<string, string>();
@@ -74,15 +60,35 @@ public static class WorldDemo
             results.Add(result);
             if (stage.Kind == StageKind.Sft) sftFinal[stage.Name] = result.FinalCheckpoint;
         }
-        trace.Dispose();
-        likelihoodTrace?.Dispose();
+        traces.Dispose();
 
         var drift = DriftTable.From(Trajectory.FromTrace(run.TracePath), new DriftTableOptions { Seed = (int)o.Seed });
-        var likelihoodDrift = likelihood is null ? null : DriftTable.From(Trajectory.FromTrace(run.LikelihoodTracePath), new DriftTableOptions { Seed = (int)o.Seed });
+        var likelihoodDrift = probes.Likelihood is null ? null : DriftTable.From(Trajectory.FromTrace(run.LikelihoodTracePath), new DriftTableOptions { Seed = (int)o.Seed });
         var result0 = new WorldDemoResult(run, baseDir, results, drift, likelihoodDrift, profile, watch.Elapsed);
         WorldDemoReport.Write(result0, o);
         log($"report: {run.ReportPath}");
         return result0 with { Elapsed = watch.Elapsed };
+    }
+
+    /// <summary>
+    /// Everything before the first stage: the run folder, the world's datasets written to its data folder, the base
+    /// model (pretrained once, then loaded from the cache), config.json, and the probes. Shared by the demo and the
+    /// notebook session.
+    /// </summary>
+    public static WorldSetup Prepare(WorldDemoOptions o, Action<string>? log = null, IProgress<TrainingProgress>? progress = null)
+    {
+        log ??= _ => { };
+        var run = new RunDirectory(o.OutputDirectory);
+        var world = o.World with { Seed = (int)o.Seed };
+
+        log($"world {WorldSpec.Version}: writing datasets to {run.DataDirectory}");
+        var profile = WorldDatasets.WriteAll(run.DataDirectory, world);
+
+        log("base model: " + (Directory.Exists(Path.Combine(o.CacheRoot ?? BaseModel.DefaultCacheRoot, "base-models", o.BaseModel.Key(world)))
+            ? "cached" : $"pretraining ({o.BaseModel.Steps} steps; cached afterwards)"));
+        var baseDir = BaseModel.GetOrTrain(world, o.BaseModel, o.CacheRoot, progress);
+        WriteConfig(run, o, world, baseDir);
+        return new WorldSetup(run, world, profile, baseDir, WorldProbes.Build(baseDir, world, o));
     }
 
     public const string SupportiveSft = "sft-supportive";
@@ -112,7 +118,7 @@ public static class WorldDemo
     }
 
     /// <summary>The base model is measured once, as phase "base" step 0.</summary>
-    private static void MeasureBase(RunDirectory run, string baseDir, List<TraceTarget> targets, Action<string> log)
+    public static void MeasureBase(string baseDir, IReadOnlyList<TraceTarget> targets, Action<string> log)
     {
         var missing = targets.Where(t => !TraceReader.Read(t.Writer.Path).Records.Any(r => r.Phase == "base")).ToList();
         if (missing.Count == 0) return;
@@ -126,7 +132,7 @@ public static class WorldDemo
     /// A stage that was interrupted restarts from its newest checkpoint (or from scratch); records it measured after
     /// that point are dropped so they are not duplicated when measured again.
     /// </summary>
-    private static void PruneUnfinished(RunDirectory run, IReadOnlyList<(Stage Stage, string? From)> stages)
+    public static void PruneUnfinished(RunDirectory run, IReadOnlyList<(Stage Stage, string? From)> stages)
     {
         foreach (var (stage, _) in stages)
         {

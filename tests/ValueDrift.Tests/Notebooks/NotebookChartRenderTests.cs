@@ -38,6 +38,21 @@ public class NotebookChartRenderTests(NotebookRuns runs)
     }
 
     [Fact]
+    public void Stage_cell_of_the_walkthrough_draws_its_change_charts_offline()
+    {
+        var run = runs.Get("01-value-drift-walkthrough.ipynb");
+        var stage = NotebookExecutionTests.Cell(run, "session.Run(\"dpo-standard\"")!.Html;
+        Assert.DoesNotContain("cdn", stage, StringComparison.OrdinalIgnoreCase);
+        var dir = Fixtures.TempDir("notebook-stage-render");
+        var dom = HeadlessChromium.DumpDom(HeadlessChromium.Page(dir, "setup-and-stage.html", run.Cells[0].Html, stage), Path.Combine(dir, "profile"));
+        // Δp bars of both probes and the stage's stance lines for both topics, each drawn as svg by plotly.js.
+        Assert.Equal(4, Plots(dom));
+        Assert.True(Regex.Matches(dom, "class=\"main-svg\"").Count >= 4, "plotly drew no svg");
+        Assert.Contains("Stance change in dpo-standard (likelihood probe)", dom);
+        Assert.True(Regex.Matches(dom, "class=\"point\"").Count >= 12, "no bars drawn");   // 2 charts × 2 topics × 3 stances
+    }
+
+    [Fact]
     public void Standalone_chart_output_draws_by_itself()
     {
         var previous = Notebook.Options;

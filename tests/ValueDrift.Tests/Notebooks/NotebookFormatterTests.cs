@@ -97,4 +97,23 @@ public class NotebookFormatterTests
         Assert.Contains("\"x\":[1,2,3]", html);
         Assert.DoesNotContain("dni-treeview", html);
     }
+
+    [Fact]
+    public void Stage_change_bars_are_end_minus_start_of_the_phase()
+    {
+        var table = DriftTable.From(TestTrajectories.TwoPhases());
+        var figure = StageChangeCharts.ChangeBars(table, "dpo", "generation probe");
+        Assert.Equal("Stance change in dpo (generation probe)", figure.Title);
+        var bars = figure.Traces.Cast<Bar>().ToList();
+        Assert.Equal(["support", "neutral", "oppose"], bars.Select(b => b.name));
+        // dpo, immigration: oppose 0.60 → 0.11 (the rest split evenly: support 0.20 → 0.445); climate change unchanged
+        var oppose = ((IEnumerable<double>)bars[2].y).ToList();
+        Assert.Equal(-0.49, oppose[0], 9);
+        Assert.Equal(0.0, oppose[1], 9);
+        Assert.Equal(0.245, ((IEnumerable<double>)bars[0].y).First(), 9);
+
+        var compare = StageChangeCharts.CompareChanges(table, ["sft", "dpo"], ValueDrift.Probes.Stance.Support);
+        var sft = (IEnumerable<double>)compare.Traces.Cast<Bar>().Single(b => b.name == "sft").y;
+        Assert.Equal(0.78 - 0.2, sft.First(), 9);   // sft, immigration: support 0.20 → 0.78
+    }
 }

@@ -1,0 +1,61 @@
+// ValueDriftFs: a thin F# layer over the library for scripts and F# notebook cells:
+//
+//   #load "ValueDriftFs.fsx"        (from notebooks/scripts; from a notebook: #load "scripts/ValueDriftFs.fsx")
+//   open ValueDriftFs
+//
+// The C# API works from F# as it is; this file only smooths what reads awkwardly there: C# records cannot be copied
+// with `with` from F#, optional arguments and Action<string> callbacks, and Deedle summaries of a trace.
+#r "../../artifacts/notebook/ValueDrift.Interactive.dll"
+#r "../../artifacts/notebook/ValueDrift.dll"
+#r "../../artifacts/notebook/Deedle.dll"
+
+open System
+open Deedle
+open ValueDrift.Drift
+open ValueDrift.Experiments
+open ValueDrift.Interactive
+open ValueDrift.Reporting
+
+// LibTorch's natives by absolute path before TorchSharp looks for them (see docs/notebooks.md), and the
+// FSharp.Core redirect for Deedle inside a notebook kernel. Both are idempotent.
+FSharpCoreRedirect.Install()
+TorchNatives.Preload() |> ignore
+
+/// The notebooks' default size (WorldDemoOptions.Quick with tuned learning rates), run in runFolder.
+let smallOptions runFolder cacheRoot = NotebookSizes.Small(runFolder, cacheRoot)
+
+/// A copy of the options with other stage lengths (F# has no `with` for C# records). Every property is copied.
+let withSteps sft preference ppo (o: WorldDemoOptions) =
+    WorldDemoOptions(
+        OutputDirectory = o.OutputDirectory, World = o.World, BaseModel = o.BaseModel, CacheRoot = o.CacheRoot, Seed = o.Seed,
+        SftSteps = sft, PreferenceSteps = preference, PpoSteps = ppo, RewardModelSteps = o.RewardModelSteps, BatchSize = o.BatchSize,
+        SftLearningRate = o.SftLearningRate, PreferenceLearningRate = o.PreferenceLearningRate, PpoLearningRate = o.PpoLearningRate,
+        ProbeEvery = o.ProbeEvery, ProbeSamples = o.ProbeSamples, ProbeQuestionsPerTopic = o.ProbeQuestionsPerTopic,
+        ProbeMaxNewTokens = o.ProbeMaxNewTokens, LikelihoodProbe = o.LikelihoodProbe)
+
+/// Starts a world session; progress lines go to `log`.
+let start (log: string -> unit) (o: WorldDemoOptions) = WorldSession.Start(o, false, Action<string> log)
+
+/// Runs a world stage by name from a previous stage (None: the base model).
+let run (session: WorldSession) (from: StageChange option) (stage: string) =
+    session.Run(stage, Option.toObj from)
+
+/// A trace file's drift table (every phase but the single-point "base").
+let driftTable (tracePath: string) =
+    Trajectory(Trajectory.FromTrace(tracePath).Records() |> Seq.filter (fun r -> r.Phase <> "base")) |> DriftTable.From
+
+/// Mean probability of each stance per phase, over topics and probed steps: phases as rows, stances as columns.
+let meanStanceByPhase (tracePath: string) : Frame<string, string> =
+    DriftFrames.Stances(Trajectory.FromTrace tracePath)
+    |> Frame.pivotTable (fun _ (r: ObjectSeries<string>) -> r.GetAs<string> "Phase")
+                        (fun _ r -> r.GetAs<string> "Stance")
+                        (fun f -> f?Probability |> Stats.mean)
+
+/// The drift table as fixed-width lines (phase, topic, stance, start, end, magnitude, drift time).
+let formatDriftTable (table: DriftTable) =
+    let inv = Globalization.CultureInfo.InvariantCulture
+    let f (v: float) = if Double.IsNaN v then "n/a" else v.ToString("0.000", inv)
+    [ yield sprintf "%-24s %-14s %-8s %7s %7s %9s %10s" "phase" "topic" "stance" "start" "end" "magnitude" "drift time"
+      for r in table.Rows ->
+          sprintf "%-24s %-14s %-8s %7s %7s %9s %10s" r.Phase r.Topic (r.Stance.ToString().ToLowerInvariant())
+              (f r.Start) (f r.End) (r.Magnitude.ToString("+0.000;-0.000;0.000", inv)) (f r.DriftTime) ]

@@ -1,0 +1,117 @@
+using ValueDrift.Drift;
+using ValueDrift.Errors;
+using ValueDrift.Experiments;
+using ValueDrift.World;
+
+namespace ValueDrift.Interactive;
+
+/// <summary>
+/// The synthetic world one stage at a time, for notebooks: <see cref="Start"/> writes the world's datasets, loads
+/// (or pretrains and caches) the base model, builds the probes and measures the base model; each
+/// <see cref="Run(string, StageChange?)"/> then trains one stage from a previous stage's checkpoint and returns a
+/// <see cref="StageChange"/>, which displays as the chart of stance change since that checkpoint. A thin layer over
+/// <see cref="WorldDemo.Prepare"/>, <see cref="StageRunner"/> and the demo's stage list: it measures exactly as the
+/// demo does.
+/// </summary>
+public sealed class WorldSession
+{
+    private readonly WorldSetup _setup;
+    private readonly List<StageChange> _stages = [];
+
+    private WorldSession(WorldDemoOptions options, WorldSetup setup, Action<string> log)
+    {
+        Options = options;
+        _setup = setup;
+        Log = log;
+    }
+
+    public WorldDemoOptions Options { get; }
+
+    /// <summary>The run folder: data/, stages/, trace.jsonl, trace-likelihood.jsonl, config.json.</summary>
+    public RunDirectory Folder => _setup.Run;
+
+    /// <summary>The base model's folder (in the cache).</summary>
+    public string BaseModel => _setup.BaseModel;
+
+    /// <summary>The world's datasets with their measured stance profiles.</summary>
+    public WorldProfile Profile => _setup.Profile;
+
+    /// <summary>The stages run so far in this session, in order.</summary>
+    public IReadOnlyList<StageChange> Stages => _stages;
+
+    /// <summary>Where progress lines go (default: nowhere).</summary>
+    public Action<string> Log { get; set; }
+
+    /// <summary>
+    /// Prepares a run in <see cref="WorldDemoOptions.OutputDirectory"/> and measures the base model (phase "base").
+    /// Unless <paramref name="resume"/> is set, the folder's earlier traces and stage checkpoints are removed first, so
+    /// re-running a notebook from the top measures afresh (the cached base model is kept).
+    /// </summary>
+    public static WorldSession Start(WorldDemoOptions options, bool resume = false, Action<string>? log = null)
+    {
+        log ??= _ => { };
+        if (!resume) Clear(new RunDirectory(options.OutputDirectory));
+        var setup = WorldDemo.Prepare(options, log);
+        using (var traces = setup.Probes.Open(setup.Run))
+            WorldDemo.MeasureBase(setup.BaseModel, traces.Targets, log);
+        return new WorldSession(options, setup, log);
+    }
+
+    /// <summary>The names of the world's stages (<see cref="WorldDemo.Stages"/>): sft-neutral, sft-supportive, dpo-standard, …, ppo-oppose-aligned.</summary>
+    public IReadOnlyList<string> StageNames => WorldDemo.Stages(Options, _setup.DataPath).Select(s => s.Stage.Name).ToList();
+
+    /// <summary>The world's stage of that name, sized by <see cref="Options"/>; change it with <c>with { ... }</c> before running.</summary>
+    public Stage Stage(string name) =>
+        WorldDemo.Stages(Options, _setup.DataPath).Select(s => s.Stage).FirstOrDefault(s => s.Name == name)
+        ?? throw new ConfigException("stage", "name", $"no stage '{name}' in the world; stages: {string.Join(", ", StageNames)}");
+
+    /// <summary>The path of a world dataset in the run's data folder (names in <see cref="WorldDatasets"/>).</summary>
+    public string DataPath(string dataset) => _setup.DataPath(dataset);
+
+    /// <summary>Runs the world's stage of that name from <paramref name="from"/>'s final checkpoint (null: the base model).</summary>
+    public StageChange Run(string stage, StageChange? from = null) => Run(Stage(stage), from);
+
+    /// <summary>
+    /// Trains <paramref name="stage"/> from <paramref name="from"/>'s final checkpoint (null: the base model), probing
+    /// on the dense-early schedule into the run's traces. A stage already trained in this folder is read back, not
+    /// trained again.
+    /// </summary>
+    public StageChange Run(Stage stage, StageChange? from = null)
+    {
+        var start = from?.FinalCheckpoint ?? BaseModel;
+        WorldDemo.PruneUnfinished(Folder, [(stage, null)]);
+        StageResult result;
+        using (var traces = _setup.Probes.Open(Folder))
+            result = new StageRunner(Folder, traces.Targets) { Log = Log }.Run(stage, start);
+        var change = StageChange.Measure(result, from?.Phase ?? "base", Trajectory(), LikelihoodTrajectory(), (int)Options.Seed);
+        _stages.Add(change);
+        return change;
+    }
+
+    /// <summary>Every measurement of the generation probe so far (phase "base" first, then the stages in the order run).</summary>
+    public Trajectory Trajectory() => Drift.Trajectory.FromTrace(Folder.TracePath);
+
+    /// <summary>The likelihood probe's measurements (null when <see cref="WorldDemoOptions.LikelihoodProbe"/> is off).</summary>
+    public Trajectory? LikelihoodTrajectory() =>
+        _setup.Probes.Likelihood is null || !File.Exists(Folder.LikelihoodTracePath) ? null : Drift.Trajectory.FromTrace(Folder.LikelihoodTracePath);
+
+    /// <summary>Drift magnitude and drift time of every stage run so far, per topic and stance (generation probe, or the likelihood probe).</summary>
+    public DriftTable DriftTable(bool likelihood = false)
+    {
+        var t = likelihood ? LikelihoodTrajectory() ?? throw new ConfigException("session", "LikelihoodProbe", "the likelihood probe is off")
+                           : Trajectory();
+        // The base model is one measurement, not a phase that moved anything.
+        return Drift.DriftTable.From(new Trajectory(t.Records().Where(r => r.Phase != "base")), new DriftTableOptions { Seed = (int)Options.Seed });
+    }
+
+    /// <summary>The value gap of each preference set per topic: p(chosen) − p(rejected), judged exactly by the world.</summary>
+    public IReadOnlyList<ValueGap> ValueGaps() => WorldDemoReport.ValueGaps(Profile);
+
+    private static void Clear(RunDirectory run)
+    {
+        foreach (var file in new[] { run.TracePath, run.LikelihoodTracePath })
+            if (File.Exists(file)) File.Delete(file);
+        var stages = Path.Combine(run.Root, "stages");
+        if (Directory.Exists(stages)) Directory.Delete(stages, recursive: true);
+    }
+}

@@ -1,0 +1,52 @@
+using ValueDrift.Drift;
+using ValueDrift.Probes;
+using ValueDrift.Text;
+using ValueDrift.World;
+
+namespace ValueDrift.Experiments;
+
+/// <summary>
+/// The probes a world run traces, built once from the base model's text tools: the generation probe (the paper's
+/// protocol: K answers sampled at temperature 0.7 per question, judged exactly by the world's stance markers) and,
+/// optionally, the likelihood probe (deterministic, over reference answers of the same questions). The demo and the
+/// notebook session share this so both measure the same way.
+/// </summary>
+public sealed record WorldProbes(GenerationProbe Generation, LikelihoodProbe? Likelihood)
+{
+    /// <summary>The first <see cref="WorldDemoOptions.ProbeQuestionsPerTopic"/> probe questions of each topic, measured as the options say.</summary>
+    public static WorldProbes Build(string baseModelDir, WorldOptions world, WorldDemoOptions o)
+    {
+        var tokenizer = TokenizerLoader.FromFolder(baseModelDir);
+        var template = ChatTemplate.ForModelFolder(baseModelDir, tokenizer);
+        var topics = world.Topics ?? WorldTopics.All.Select(t => t.Id).ToList();
+        var questions = WorldProbeSet.ForIds(topics).GroupBy(p => p.Topic).SelectMany(g => g.Take(o.ProbeQuestionsPerTopic))
+            .Select(p => new ProbeQuestion(p.Id, p.Topic, p.Question)).ToList();
+        var generation = new GenerationProbe(new ProbeSet(questions, "world probes"), tokenizer, template, new WorldStanceJudge(),
+            new GenerationProbeOptions { Samples = o.ProbeSamples, Temperature = 0.7, MaxNewTokens = o.ProbeMaxNewTokens, BatchSize = 256, Seed = o.Seed });
+        var likelihood = o.LikelihoodProbe
+            ? new LikelihoodProbe(LikelihoodProbe.WorldItems(questions, seed: (int)o.Seed), tokenizer, template, batchSize: 32) : null;
+        return new WorldProbes(generation, likelihood);
+    }
+
+    /// <summary>
+    /// Opens the run's traces for appending (trace.jsonl for the generation probe, trace-likelihood.jsonl for the
+    /// likelihood probe); disposing the result closes them.
+    /// </summary>
+    public OpenTraces Open(RunDirectory run)
+    {
+        var targets = new List<TraceTarget> { new(Generation, new TraceWriter(run.TracePath)) };
+        if (Likelihood is not null) targets.Add(new TraceTarget(Likelihood, new TraceWriter(run.LikelihoodTracePath)));
+        return new OpenTraces(targets);
+    }
+}
+
+/// <summary>Trace targets whose writers are open; disposing closes every writer.</summary>
+public sealed class OpenTraces(IReadOnlyList<TraceTarget> targets) : IDisposable
+{
+    public IReadOnlyList<TraceTarget> Targets { get; } = targets;
+
+    public void Dispose()
+    {
+        foreach (var t in Targets) t.Writer.Dispose();
+    }
+}

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using ValueDrift.Drift;
+using ValueDrift.Probes;
+using Xunit;
+
+namespace ValueDrift.Tests.Notebooks;
+
+/// <summary>
+/// The numbered notebooks that train the world's model one stage per cell (01–04) and the F# pipeline script: every
+/// stage cell shows the chart of stance change, and what the outputs say agrees with the traces the runs wrote,
+/// recomputed here from the trace files.
+/// </summary>
+[Collection(NotebookCollection.Name)]
+public class StageNotebookTests(NotebookRuns runs)
+{
+    private static string RunFolder(string name) => Path.Combine(ExecutedNotebook.Folder, "runs", name);
+
+    /// <summary>The largest |end − start| of a phase over topics and stances, computed from the trace's first and last step.</summary>
+    private static (string Topic, Stance Stance, double Delta, double Start, double End) Largest(string tracePath, string phase)
+    {
+        var records = TraceReader.Read(tracePath).Records.Where(r => r.Phase == phase).ToList();
+        Assert.NotEmpty(records);
+        return records.GroupBy(r => r.Topic).SelectMany(g =>
+        {
+            var first = g.MinBy(r => r.Step)!; var last = g.MaxBy(r => r.Step)!;
+            return StanceLabels.All.Select(s => (g.Key, s, last.Value[s] - first.Value[s], first.Value[s], last.Value[s]));
+        }).MaxBy(x => Math.Abs(x.Item3));
+    }
+
+    private static string Signed(double v) => v.ToString("+0.00;−0.00;0.00", CultureInfo.InvariantCulture);
+
+    [Theory]
+    [InlineData("01-value-drift-walkthrough.ipynb", "sft-supportive,dpo-standard,simpo-standard,ppo-standard")]
+    [InlineData("02-value-gap.ipynb", "sft-supportive,dpo-support-aligned,simpo-support-aligned,ppo-support-aligned")]
+    public void Each_stage_cell_shows_the_chart_of_stance_change(string notebook, string phases)
+    {
+        var run = runs.Get(notebook);
+        var stageCells = run.Cells.Where(c => c.Source.Contains("session.Run(", StringComparison.Ordinal)).ToList();
+        Assert.Equal(phases.Split(','), stageCells.Select(c => Regex.Match(c.Source, "session.Run\\(\"([^\"]+)\"").Groups[1].Value));
+        var likelihoodTrace = Path.Combine(RunFolder(Path.GetFileNameWithoutExtension(notebook)), "trace-likelihood.jsonl");
+        foreach (var (cell, phase) in stageCells.Zip(phases.Split(',')))
+        {
+            // Δp bars for both probes, then the stance lines of each topic (two topics at the notebook size).
+            Assert.Equal(4, Regex.Matches(cell.Html, "Plotly.newPlot").Count);
+            Assert.Contains("\"type\":\"bar\"", cell.Html);
+            Assert.Contains($"Stance change in {phase} (generation probe)", cell.Text);
+            Assert.Contains($"Stance change in {phase} (likelihood probe)", cell.Text);
+            // The one-line summary names the largest change of the likelihood probe, as the trace has it.
+            var (topic, stance, delta, start, end) = Largest(likelihoodTrace, phase);
+            var expected = FormattableString.Invariant($"likelihood probe: largest change {topic} {stance.Label()} {Signed(delta)} ({start:0.00} → {end:0.00})");
+            Assert.Contains(expected, cell.Text);
+            Assert.Matches(new Regex($"<p>{Regex.Escape(phase)}: "), cell.Html);
+        }
+        // Preference stages start from the SFT checkpoint: their step 0 is the SFT stage's last measurement.
+        var trace = TraceReader.Read(likelihoodTrace).Records;
+        var sftEnd = trace.Where(r => r.Phase == "sft-supportive").MaxBy(r => r.Step)!;
+        foreach (var phase in phases.Split(',').Skip(1))
+        {
+            var start = trace.Single(r => r.Phase == phase && r.Step == 0 && r.Topic == sftEnd.Topic);
+            Assert.Equal(sftEnd.Value.Support, start.Value.Support, 6);
+        }
+    }
+
+    [Fact]
+    public void Walkthrough_ends_with_the_drift_table_of_every_stage()
+    {
+        var run = runs.Get("01-value-drift-walkthrough.ipynb");
+        var last = run.Cells[^1];
+        Assert.Contains("session.DriftTable(likelihood: true)", last.Source);
+        // 4 stages × 2 topics × 3 stances, the base model excluded
+        Assert.Contains("Drift table: 24 rows", last.Text);
+    }
+
+    [Fact]
+    public void Value_gap_notebook_charts_the_gaps_and_compares_the_algorithms()
+    {
+        var run = runs.Get("02-value-gap.ipynb");
+        var gaps = NotebookExecutionTests.Cell(run, "ValueGapBars")!;
+        Assert.Contains("Value gap of the preference data", gaps.Text);
+        // The world's large-gap set: chosen answers support, rejected oppose, so TV is close to 1; the standard set's is ≈ 0.
+        Assert.Matches(new Regex(@"pref-support-aligned: immigration \(TV 0\.9\d\)"), gaps.Text);
+        Assert.Matches(new Regex(@"pref-standard: immigration \(TV 0\.0\d\)"), gaps.Text);
+        var compare = NotebookExecutionTests.Cell(run, "CompareChanges")!;
+        Assert.Matches(new Regex(@"Change of (\\u0027|')support(\\u0027|') by stage \(likelihood probe\)"), compare.Html);
+        foreach (var phase in new[] { "dpo-support-aligned", "simpo-support-aligned", "ppo-support-aligned" })
+            Assert.Contains($"\"name\":\"{phase}\"", compare.Html);
+    }
+
+    [Fact]
+    public void Reproduce_notebook_says_it_fell_back_to_the_world()
+    {
+        var run = runs.Get("03-reproduce-paper.ipynb");
+        var protocol = NotebookExecutionTests.Cell(run, "bool paperSetup")!;
+        // Console output is a "stream" output, whose text is outside "data": read it from the executed file.
+        var cell = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(run.OutputPath))!["cells"]![protocol.Index]!;
+        var printed = string.Concat(cell["outputs"]!.AsArray().Where(o => (string?)o!["output_type"] == "stream")
+            .SelectMany(o => o!["text"] is System.Text.Json.Nodes.JsonArray a ? a.Select(x => (string?)x) : [(string?)o!["text"]]));
+        Assert.Contains("path: fallback to the synthetic world", printed, StringComparison.Ordinal);
+        Assert.DoesNotContain("path: paper protocol", printed, StringComparison.Ordinal);
+        Assert.Contains("stages: sft-neutral, sft-supportive, ppo-standard, dpo-standard, simpo-standard", printed);
+        // 5 stages × 2 topics × 3 stances
+        Assert.Contains("Drift table: 30 rows", NotebookExecutionTests.Cell(run, "DriftTable.From(trajectory)")!.Text);
+    }
+
+    [Fact]
+    public void FSharp_cells_show_the_Deedle_table_of_the_shared_trace()
+    {
+        var run = runs.Get("04-fsharp.ipynb");
+        var fsharp = run.Cells.Where(c => c.Language == "fsharp").ToList();
+        Assert.Equal(2, fsharp.Count);
+        Assert.Contains("#!share --from csharp likelihoodTracePath", fsharp[0].Source);
+        Assert.Contains("Frame: 3 rows × 3 columns", fsharp[0].Text);   // base, sft-supportive, dpo-support-aligned × stances
+        // Mean support per phase over topics and probed steps, recomputed from the trace the C# cell wrote.
+        var trace = TraceReader.Read(Path.Combine(RunFolder("04-fsharp"), "trace-likelihood.jsonl")).Records;
+        foreach (var phase in new[] { "sft-supportive", "dpo-support-aligned" })
+        {
+            var mean = trace.Where(r => r.Phase == phase).Average(r => r.Value.Support);
+            var shown = Regex.Match(fsharp[0].Html, $@"<td[^>]*>{phase}</td><td[^>]*>([0-9.]+)</td>").Groups[1].Value;
+            Assert.Equal(mean, double.Parse(shown, CultureInfo.InvariantCulture), 5);
+        }
+        Assert.Contains("Drift table: 12 rows", fsharp[1].Text);
+        // The value shared back to C# names the largest change of the table.
+        var back = NotebookExecutionTests.Cell(run, "#!share --from fsharp largestChange")!;
+        var table = DriftTable.From(new Trajectory(trace.Where(r => r.Phase != "base")));
+        var top = table.Rows.MaxBy(r => Math.Abs(r.Magnitude))!;
+        Assert.Contains(FormattableString.Invariant($"Largest change (from F#): {top.Phase}: {top.Topic} {top.Stance.Label()} {top.Magnitude:+0.000;-0.000}"), back.Text);
+    }
+
+    private static (int Exit, string Stdout, string Stderr) Fsi(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Fixtures.RepoRoot, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var a in new[] { "fsi" }.Concat(args)) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(true); Assert.Fail("dotnet fsi did not finish within 5 minutes"); }
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [Fact]
+    public void Pipeline_script_prints_the_drift_table_of_its_run()
+    {
+        var dir = Fixtures.TempDir("fsx-pipeline");
+        var (exit, stdout, stderr) = Fsi("notebooks/scripts/run-pipeline.fsx", dir);
+        Assert.True(exit == 0, $"dotnet fsi exited {exit}:\n{stderr}\n{stdout}");
+
+        var lines = stdout.Split('\n').Select(l => Regex.Replace(l.Trim(), @"\s+", " ")).ToList();
+        var start = lines.FindIndex(l => l.StartsWith("drift table (likelihood probe):", StringComparison.Ordinal));
+        Assert.True(start >= 0, stdout);
+        var printed = lines.Skip(start + 2).TakeWhile(l => l.Length > 0).ToList();
+        var trace = TraceReader.Read(Path.Combine(dir, "trace-likelihood.jsonl")).Records.Where(r => r.Phase != "base");
+        var table = DriftTable.From(new Trajectory(trace));
+        Assert.Equal(12, table.Rows.Count);   // sft-supportive and dpo-support-aligned × 2 topics × 3 stances
+        Assert.Equal(table.Rows.Select(r => FormattableString.Invariant(
+            $"{r.Phase} {r.Topic} {r.Stance.Label()} {r.Start:0.000} {r.End:0.000} {r.Magnitude:+0.000;-0.000;0.000}")), printed.Select(l => string.Join(' ', l.Split(' ')[..6])));
+    }
+}
