@@ -80,8 +80,13 @@ public class KilledTrainingTests
         for (int attempt = 0; attempt < 12; attempt++)
         {
             using var p = Start([.. TrainArgs(model, data, killed), "--resume"]);
-            var wait = TimeSpan.FromMilliseconds(rng.Next(1500, 5000));
-            if (p.WaitForExit(wait)) { Assert.Equal(0, p.ExitCode); break; }
+            // Kill a few steps further on, at a random point inside a step (wherever the run happens to be then):
+            // waiting on progress, not on the clock, keeps the test meaningful on fast and slow machines alike.
+            int target = Losses(killed).Count + rng.Next(1, 7);
+            var clock = Stopwatch.StartNew();
+            while (!p.HasExited && Losses(killed).Count < target && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(10);
+            Thread.Sleep(rng.Next(0, 40));
+            if (p.HasExited) { Assert.Equal(0, p.ExitCode); break; }
             p.Kill();   // SIGKILL
             p.WaitForExit();
             kills++;
@@ -92,6 +97,12 @@ public class KilledTrainingTests
             var partial = Losses(killed);
             foreach (var (step, loss) in partial) Assert.Equal(expected[step], loss);
         }
+        if (!File.Exists(Path.Combine(killed, "checkpoints", $"step-{Steps}", "trainer_state.json")))
+            using (var p = Start([.. TrainArgs(model, data, killed), "--resume"]))
+            {
+                Assert.True(p.WaitForExit(TimeSpan.FromMinutes(3)));
+                Assert.Equal(0, p.ExitCode);
+            }
         Assert.True(kills >= 2, $"only {kills} kill(s) happened before the run finished: the test needs a longer run");
         Assert.Equal(expected, Losses(killed));
         var a = File.ReadAllBytes(Path.Combine(straight, "checkpoints", $"step-{Steps}", Checkpoint.SingleFile));
