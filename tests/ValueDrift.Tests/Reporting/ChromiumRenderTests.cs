@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using ValueDrift.Drift;
 using ValueDrift.Probes;
@@ -14,48 +13,9 @@ namespace ValueDrift.Tests.Reporting;
 /// </summary>
 public class ChromiumRenderTests
 {
-    private static string FindChromium()
-    {
-        foreach (var name in new[] { "chromium", "chromium-browser", "google-chrome" })
-            foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':'))
-            {
-                var path = Path.Combine(dir, name);
-                if (File.Exists(path)) return path;
-            }
-        Assert.Fail("headless rendering test needs Chromium: install the Debian package 'chromium' (apt-get install -y chromium)");
-        return "";
-    }
-
-    private static (int Exit, string Stdout) RunChromium(string chromium, string userDataDir, params string[] extra)
-    {
-        var psi = new ProcessStartInfo(chromium)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[]
-                 {
-                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     $"--user-data-dir={userDataDir}", "--virtual-time-budget=15000",
-                 }.Concat(extra))
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromSeconds(120)))
-        {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail("chromium did not finish within 120 s: " + stderr.Result);
-        }
-        return (p.ExitCode, stdout.Result);
-    }
-
     [Fact]
     public void Report_renders_every_chart_offline()
     {
-        var chromium = FindChromium();
         var dir = Fixtures.TempDir("chromium-render");
         var trace = Path.Combine(dir, "trace.jsonl");
         using (var w = new TraceWriter(trace)) w.AppendAll(TestTrajectories.TwoPhases().Records());
@@ -66,10 +26,8 @@ public class ChromiumRenderTests
         };
         var report = DriftReport.FromTrace(trace, new DriftReportOptions { ValueGaps = gaps });
         var expectedCharts = 3 + 1 + 2 * 2; // heatmaps, value gap, per topic lines + shares
-        var url = new Uri(report.HtmlPath).AbsoluteUri;
 
-        var (exit, dom) = RunChromium(chromium, Path.Combine(dir, "profile-dom"), "--dump-dom", url);
-        Assert.True(exit == 0, $"chromium --dump-dom exited {exit}");
+        var dom = HeadlessChromium.DumpDom(report.HtmlPath, Path.Combine(dir, "profile-dom"));
         var plots = Regex.Matches(dom, "class=\"[^\"]*js-plotly-plot[^\"]*\"").Count;
         Assert.Equal(expectedCharts, plots);
         // plotly draws its main svg (plus an info layer) into each chart
@@ -78,8 +36,7 @@ public class ChromiumRenderTests
         Assert.Contains("class=\"gtitle\"", dom);
 
         var png = Path.Combine(dir, "report.png");
-        var (exit2, _) = RunChromium(chromium, Path.Combine(dir, "profile-shot"), $"--screenshot={png}", "--window-size=1200,2600", "--hide-scrollbars", url);
-        Assert.True(exit2 == 0, $"chromium --screenshot exited {exit2}");
+        HeadlessChromium.Screenshot(report.HtmlPath, png, Path.Combine(dir, "profile-shot"));
         Assert.True(new FileInfo(png).Length > 20_000, "screenshot is suspiciously small");
     }
 }
