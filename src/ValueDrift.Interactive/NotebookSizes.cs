@@ -1,27 +1,28 @@
 using ValueDrift.Experiments;
+using ValueDrift.World;
 
 namespace ValueDrift.Interactive;
 
 /// <summary>
-/// The sizes the project's notebooks run at by default: <see cref="WorldDemoOptions.Quick"/> (the small base model,
-/// two topics, short stages) with higher learning rates so a dozen steps visibly move the likelihood probe, and a
-/// lean generation probe. Each notebook then runs headless in about a minute on two cores. At this size the base
-/// model is too small to write answers with stance markers, so the generation probe reads uniform; scale up with
-/// <see cref="WorldDemoOptions.Default"/> (about ten minutes) to see it move.
+/// The size the project's notebooks run at by default: the demo's world on two of its topics and the demo's base-model
+/// recipe (pretrained once, about two minutes on two cores, then cached) with short stages and a lean probe, so each stage cell takes seconds and the
+/// generation probe — the paper's read-out — shows stances moving. Learning rates are the demo's. Scale up with
+/// <see cref="WorldDemoOptions.Default"/> (about ten minutes) for the full-size stages and probes.
 /// </summary>
 public static class NotebookSizes
 {
     /// <summary>The notebook size, writing its run to <paramref name="runFolder"/> and caching the base model under <paramref name="cacheRoot"/>.</summary>
-    public static WorldDemoOptions Small(string runFolder, string cacheRoot) => WorldDemoOptions.Quick(runFolder) with
+    public static WorldDemoOptions Small(string runFolder, string cacheRoot) => WorldDemoOptions.Default(runFolder) with
     {
+        World = WorldOptions.Demo with { Topics = WorldTopics.QuickDemoIds.Take(2).ToList() },
         CacheRoot = cacheRoot,
-        SftLearningRate = 1e-2,
-        PreferenceLearningRate = 5e-3,
-        PpoLearningRate = 1e-3,
-        PpoSteps = 2,
-        RewardModelSteps = 4,
-        ProbeSamples = 1,
-        ProbeQuestionsPerTopic = 2,
-        ProbeMaxNewTokens = 24,
+        SftSteps = 20,
+        PreferenceSteps = 20,
+        PpoSteps = 6,
+        RewardModelSteps = 20,
+        ProbeEvery = 10,
+        ProbeSamples = 3,
+        ProbeQuestionsPerTopic = 3,
+        ProbeMaxNewTokens = 64,
     };
 }

@@ -25,9 +25,24 @@ public static class BaseModel
     public static string GetOrTrain(WorldOptions world, BaseModelRecipe recipe, string? cacheRoot = null, IProgress<TrainingProgress>? progress = null)
     {
         var dir = Path.Combine(cacheRoot ?? DefaultCacheRoot, "base-models", recipe.Key(world));
-        if (File.Exists(Path.Combine(dir, RecipeFile)) && File.Exists(Path.Combine(dir, Checkpoint.SingleFile))) return dir;
-        Train(world, recipe, dir, progress);
+        bool Ready() => File.Exists(Path.Combine(dir, RecipeFile)) && File.Exists(Path.Combine(dir, Checkpoint.SingleFile));
+        if (Ready()) return dir;
+        // Two processes (two notebooks, a notebook and the demo) may want the same model at once: one trains, the
+        // other waits for it, instead of both training and replacing each other's folder.
+        using var gate = AcquireLock(dir + ".lock");
+        if (!Ready()) Train(world, recipe, dir, progress);
         return dir;
+    }
+
+    private static FileStream AcquireLock(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var wait = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose); }
+            catch (IOException) when (wait.Elapsed < TimeSpan.FromMinutes(30)) { Thread.Sleep(500); }
+        }
     }
 
     /// <summary>Pretrains from scratch into <paramref name="dir"/> (written under a temporary name, then renamed).</summary>
