@@ -21,7 +21,7 @@ open ValueDrift.Reporting
 FSharpCoreRedirect.Install()
 TorchNatives.Preload() |> ignore
 
-/// The notebooks' default size (WorldDemoOptions.Quick with tuned learning rates), run in runFolder.
+/// The notebooks' default size (NotebookSizes.Small: the demo's base model, two topics, short stages), run in runFolder.
 let smallOptions runFolder cacheRoot = NotebookSizes.Small(runFolder, cacheRoot)
 
 /// A copy of the options with other stage lengths (F# has no `with` for C# records). Every property is copied.
@@ -29,6 +29,7 @@ let withSteps sft preference ppo (o: WorldDemoOptions) =
     WorldDemoOptions(
         OutputDirectory = o.OutputDirectory, World = o.World, BaseModel = o.BaseModel, CacheRoot = o.CacheRoot, Seed = o.Seed,
         SftSteps = sft, PreferenceSteps = preference, PpoSteps = ppo, RewardModelSteps = o.RewardModelSteps, BatchSize = o.BatchSize,
+        PreferenceBatchSize = o.PreferenceBatchSize, RewardModelLearningRate = o.RewardModelLearningRate,
         SftLearningRate = o.SftLearningRate, PreferenceLearningRate = o.PreferenceLearningRate, PpoLearningRate = o.PpoLearningRate,
         ProbeEvery = o.ProbeEvery, ProbeSamples = o.ProbeSamples, ProbeQuestionsPerTopic = o.ProbeQuestionsPerTopic,
         ProbeMaxNewTokens = o.ProbeMaxNewTokens, LikelihoodProbe = o.LikelihoodProbe)
