@@ -86,19 +86,7 @@ public class TokenizerFuzzTests
     {
         var (tok, cfg) = SyntheticTokenizer();
         var dir = Fixtures.TempDir("fuzz-tok");
-        var counts = Fuzz.Run("tokenizer.json, synthetic (TokenizerLoader/HfTokenizer.FromFolder)", 1500, (rng, i) =>
-        {
-            bool damageConfig = i % 5 == 4;
-            var (bytes, what) = Mutations.TextFile(damageConfig ? cfg : tok, rng, json: true);
-            return ((damageConfig, bytes), (damageConfig ? "tokenizer_config.json " : "tokenizer.json ") + what);
-        }, input =>
-        {
-            File.WriteAllText(Path.Combine(dir, "tokenizer.json"), tok);
-            File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), cfg);
-            File.WriteAllBytes(Path.Combine(dir, input.damageConfig ? "tokenizer_config.json" : "tokenizer.json"), input.bytes);
-            LoadAndUse(dir);
-        }, maxAllocatedBytes: 32L << 20);
-        Assert.True(counts.TypedErrors > counts.Cases / 4, $"only {counts.TypedErrors} of {counts.Cases} mutations were rejected");
+        FuzzTokenizerFolder("tokenizer.json, synthetic (TokenizerLoader/HfTokenizer.FromFolder)", 1500, dir, tok, cfg, configEvery: 5, maxAllocatedBytes: 32L << 20);
     }
 
     [Fact]
@@ -129,9 +117,18 @@ public class TokenizerFuzzTests
         new ByteTokenizer().Save(dir);
         var tok = File.ReadAllText(Path.Combine(dir, "tokenizer.json"));
         var cfg = File.ReadAllText(Path.Combine(dir, "tokenizer_config.json"));
-        var counts = Fuzz.Run("tokenizer.json, byte (ByteTokenizer via TokenizerLoader)", 1000, (rng, i) =>
+        FuzzTokenizerFolder("tokenizer.json, byte (ByteTokenizer via TokenizerLoader)", 1000, dir, tok, cfg, configEvery: 4, maxAllocatedBytes: 16L << 20);
+    }
+
+    /// <summary>
+    /// Mutates tokenizer.json (and every <paramref name="configEvery"/>-th case tokenizer_config.json) of a valid
+    /// tokenizer folder; every load must end in success or a typed error, and a fair share must be rejected.
+    /// </summary>
+    private static void FuzzTokenizerFolder(string reader, int cases, string dir, string tok, string cfg, int configEvery, long maxAllocatedBytes)
+    {
+        var counts = Fuzz.Run(reader, cases, (rng, i) =>
         {
-            bool damageConfig = i % 4 == 3;
+            bool damageConfig = i % configEvery == configEvery - 1;
             var (bytes, what) = Mutations.TextFile(damageConfig ? cfg : tok, rng, json: true);
             return ((damageConfig, bytes), (damageConfig ? "tokenizer_config.json " : "tokenizer.json ") + what);
         }, input =>
@@ -140,7 +137,7 @@ public class TokenizerFuzzTests
             File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), cfg);
             File.WriteAllBytes(Path.Combine(dir, input.damageConfig ? "tokenizer_config.json" : "tokenizer.json"), input.bytes);
             LoadAndUse(dir);
-        }, maxAllocatedBytes: 16L << 20);
+        }, maxAllocatedBytes: maxAllocatedBytes);
         Assert.True(counts.TypedErrors > counts.Cases / 4, $"only {counts.TypedErrors} of {counts.Cases} mutations were rejected");
     }
 }
