@@ -43,14 +43,7 @@ public sealed class Trainer : ITrainingEvents
         Models.TorchRuntime.EnsureInitialized();
         var parameters = _objective.TrainableParameters.ToList();
         using var optimizer = optim.AdamW(parameters, _o.LearningRate, _o.Beta1, _o.Beta2, _o.AdamEpsilon, _o.WeightDecay);
-        int step = 0;
-        if (_runDirectory is not null)
-        {
-            Directory.CreateDirectory(_runDirectory);
-            TrainingCheckpoint.Tidy(_runDirectory, 0);
-            if (resume && TrainingCheckpoint.Latest(_runDirectory) is { } latest)
-                step = TrainingCheckpoint.Restore(latest.Directory, _objective, optimizer);
-        }
+        int step = TrainingCheckpoint.Begin(_runDirectory, resume, dir => TrainingCheckpoint.Restore(dir, _objective, optimizer));
         _objective.Prepare(_runDirectory);
         using var metricsFile = _runDirectory is null ? null : new MetricsWriter(Path.Combine(_runDirectory, "metrics.jsonl"), step);
 

@@ -59,6 +59,19 @@ public static class TrainingCheckpoint
         catch { TryDelete(tmp); throw; }
     }
 
+    /// <summary>
+    /// Opens a run folder at the start of a training loop: creates it, removes half-written checkpoints a killed run
+    /// left, and with <paramref name="resume"/> restores the newest complete checkpoint through
+    /// <paramref name="restore"/>. Returns the step to continue from (0 for a fresh run or no run folder).
+    /// </summary>
+    public static int Begin(string? runDirectory, bool resume, Func<string, int> restore)
+    {
+        if (runDirectory is null) return 0;
+        Directory.CreateDirectory(runDirectory);
+        Tidy(runDirectory, 0);
+        return resume && Latest(runDirectory) is { } latest ? restore(latest.Directory) : 0;
+    }
+
     /// <summary>The newest complete checkpoint of a run (one whose trainer_state.json exists), or null.</summary>
     public static (int Step, string Directory)? Latest(string runDirectory)
     {

@@ -80,14 +80,7 @@ public sealed class PpoTrainer : ITrainingEvents
         foreach (var p in _reference.parameters()) p.requires_grad = false;
         _reference.eval();
         using var optimizer = optim.AdamW(parameters, loop.LearningRate, loop.Beta1, loop.Beta2, loop.AdamEpsilon, loop.WeightDecay);
-        int step = 0;
-        if (_runDirectory is not null)
-        {
-            Directory.CreateDirectory(_runDirectory);
-            TrainingCheckpoint.Tidy(_runDirectory, 0);
-            if (resume && TrainingCheckpoint.Latest(_runDirectory) is { } latest)
-                step = TrainingCheckpoint.Restore(latest.Directory, ObjectiveName, _policy, LoadValueModel, optimizer);
-        }
+        int step = TrainingCheckpoint.Begin(_runDirectory, resume, dir => TrainingCheckpoint.Restore(dir, ObjectiveName, _policy, LoadValueModel, optimizer));
         using var metricsFile = _runDirectory is null ? null : new MetricsWriter(Path.Combine(_runDirectory, "metrics.jsonl"), step);
         var sampler = new BatchSampler(_prompts.Count, loop.BatchSize, loop.Seed);
         Started?.Invoke(new TrainingStartedEvent(ObjectiveName, step, loop.MaxSteps, _policy, step > 0));
