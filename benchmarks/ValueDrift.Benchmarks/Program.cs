@@ -52,7 +52,7 @@ public static class Program
             ];
         var steps = new Table("Training steps: ValueDrift vs PyTorch eager",
             "One optimizer step each (forward, loss from per-sequence log-probs, backward, clipping, AdamW); ValueDrift through its " +
-            "`Trainer`. Median of the timed repetitions after one warm-up, ValueDrift and PyTorch alternating. Speed = PyTorch time / " +
+            "`TrainingLoop`. Median of the timed repetitions after one warm-up, ValueDrift and PyTorch alternating. Speed = PyTorch time / " +
             "ValueDrift time (target ≥ 1.0×). Achieved FLOP/s ≈ 6 · parameters · tokens / step time, against the matmul rate " +
             "(target ≥ 50% at d_model ≥ 512). Peak RSS is each process's own.",
             "step", "shape", "params", "tokens", "ValueDrift", "PyTorch", "speed", "target", "VD GFLOP/s", "% of matmul", "target", "VD peak RSS", "PyTorch peak RSS", "VD spread");

@@ -16,7 +16,7 @@ public sealed record StepComparison(TrainShape Shape, string Mode, long Paramete
 }
 
 /// <summary>
-/// Training-step benchmarks: ValueDrift's real <see cref="Trainer"/> path against the PyTorch eager baseline, with
+/// Training-step benchmarks: ValueDrift's real <see cref="TrainingLoop"/> path against the PyTorch eager baseline, with
 /// their repetitions interleaved; DPO with cached against live reference log-probs.
 /// </summary>
 public sealed class TrainingBenchmarks(BaselineWorker? torch, int warmup)

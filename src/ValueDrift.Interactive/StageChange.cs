@@ -52,7 +52,7 @@ public sealed record StageChange(
         {
             var s = Result.Stage;
             var (first, last) = Trajectory.Phases.Count > 0 ? Trajectory.StepRange(Phase) : (0, 0);
-            var text = FormattableString.Invariant($"{Phase}: {s.Kind} on {Path.GetFileName(s.DataPath)}, {s.Training.MaxSteps} steps from {From}")
+            var text = FormattableString.Invariant($"{Phase}: {s.Algorithm.Name.ToUpperInvariant()} on {Path.GetFileName(s.DataPath)}, {s.Training.MaxSteps} steps from {From}")
                 + (Result.AlreadyComplete ? " (already trained: read back from the run folder)" : FormattableString.Invariant($", {Result.Elapsed.TotalSeconds:F0} s"))
                 + "; generation probe: " + Largest(Changes);
             if (LikelihoodChanges is not null) text += "; likelihood probe: " + Largest(LikelihoodChanges);

@@ -6,8 +6,8 @@ using static TorchSharp.torch;
 namespace ValueDrift.Drift;
 
 /// <summary>
-/// Records a phase's value trajectory while it trains: subscribed to a <see cref="Trainer"/>'s
-/// <see cref="Trainer.Started"/> and <see cref="Trainer.StepEnded"/> events (<see cref="Attach"/>), it measures the
+/// Records a phase's value trajectory while it trains: subscribed to a <see cref="TrainingLoop"/>'s
+/// <see cref="TrainingLoop.Started"/> and <see cref="TrainingLoop.StepEnded"/> events (<see cref="Attach"/>), it measures the
 /// policy with an <see cref="IStanceProbe"/> at the steps of a <see cref="ProbeSchedule"/> and appends one
 /// <see cref="TraceRecord"/> per topic to a trace (each line synced as written, so a killed run keeps what it had).
 /// Steps count within the phase: 0 is the checkpoint the phase started from.

@@ -1,36 +1,41 @@
+using ValueDrift.Errors;
 using ValueDrift.Training;
+using ValueDrift.Training.Algorithms;
 
 namespace ValueDrift.Experiments;
 
 /// <summary>
-/// One post-training phase: an algorithm, its data and hyperparameters, and how often to probe. <see cref="Name"/>
-/// is the phase name in the trace ("sft-neutral", "dpo-value-gap", ...). Plain data: a notebook cell or the demo
-/// builds a Stage and hands it to <see cref="StageRunner"/> with the checkpoint it starts from.
+/// One post-training phase: its name in the trace ("sft-neutral", "dpo-value-gap", ...), the algorithm with its
+/// hyperparameters, the data, the loop options and how often to probe. Plain data: the CLI, a notebook cell, the
+/// demo or a recipe builds a Stage (change one with <c>with { ... }</c>) and hands it to <see cref="StageRunner"/>
+/// with the checkpoint it starts from. Its folder's stage.json records it, so a changed stage is never mistaken for
+/// a finished one.
 /// </summary>
 public sealed record Stage
 {
     public required string Name { get; init; }
-    public required StageKind Kind { get; init; }
+    /// <summary><see cref="Sft"/>, <see cref="Dpo"/>, <see cref="SimPo"/>, <see cref="Reward"/> or <see cref="Ppo"/>, with its settings.</summary>
+    public required Algorithm Algorithm { get; init; }
     /// <summary>Dataset file: conversations (Alpaca / messages) for SFT, preference pairs otherwise (PPO uses their prompts).</summary>
     public required string DataPath { get; init; }
+    /// <summary>Steps, batch size, learning rate and schedule, clipping, seed, checkpointing.</summary>
     public TrainerOptions Training { get; init; } = new();
-    /// <summary>DPO β (TRL default 0.1).</summary>
-    public double DpoBeta { get; init; } = 0.1;
-    /// <summary>SimPO β and γ/β (the SimPO authors' Llama-3-Base recipe: β 2, γ/β 0.5).</summary>
-    public double SimPoBeta { get; init; } = 2.0;
-    public double SimPoGammaBetaRatio { get; init; } = 0.5;
-    /// <summary>PPO: per-token KL penalty to the reference (TRL default 0.05).</summary>
-    public double PpoKlCoefficient { get; init; } = 0.05;
-    /// <summary>PPO: tokens sampled per response (TRL 53).</summary>
-    public int PpoResponseLength { get; init; } = 53;
-    /// <summary>PPO: a trained reward model's folder; null trains one on this stage's preference data first.</summary>
-    public string? RewardModelPath { get; init; }
-    /// <summary>PPO: steps of reward-model training when none is given (same batch size as the stage).</summary>
-    public int RewardModelSteps { get; init; } = 100;
-    /// <summary>PPO: learning rate of that reward-model training (its scalar head starts from scratch).</summary>
-    public double RewardModelLearningRate { get; init; } = 1e-4;
     /// <summary>Probe every N steps after the dense early schedule (0, 1, 2, 5, 10, 20, 50, 100, …).</summary>
     public int ProbeEvery { get; init; } = 50;
-    /// <summary>Longest sequence in tokens (prompt + completion); longer rows are truncated by the data layer's rules.</summary>
-    public int MaxLength { get; init; } = 256;
+    /// <summary>Longest sequence in tokens (prompt + completion); longer rows are truncated by the data layer's rules. Null: no limit beyond the data layer's.</summary>
+    public int? MaxLength { get; init; }
+    /// <summary>Skip malformed data rows (counted) instead of stopping at the first.</summary>
+    public bool SkipBadRows { get; init; }
+
+    /// <summary>Refuses an invalid stage before any work, naming the option.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Name) || Name.IndexOfAny(['/', '\\']) >= 0 || Name is "." or "..")
+            throw new ConfigException("stage", "name", $"'{Name}' cannot name a folder");
+        try { Training.Validate(); }
+        catch (TrainingException e) { throw new ConfigException($"stage '{Name}'", "training", e.Message); }
+        if (ProbeEvery <= 0) throw new ConfigException($"stage '{Name}'", "probe_every", $"must be > 0, got {ProbeEvery}");
+        if (MaxLength is <= 1) throw new ConfigException($"stage '{Name}'", "max_length", $"must be > 1, got {MaxLength}");
+        Algorithm.Validate(Name, Training);
+    }
 }

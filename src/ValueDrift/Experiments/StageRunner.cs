@@ -1,125 +1,158 @@
 using System.Diagnostics;
+using System.Text.Json.Nodes;
+using ValueDrift.Data;
 using ValueDrift.Drift;
 using ValueDrift.Errors;
 using ValueDrift.Models;
 using ValueDrift.Probes;
 using ValueDrift.Training;
-using ValueDrift.Training.Objectives;
-using ValueDrift.Training.Ppo;
+using ValueDrift.Training.Algorithms;
 
 namespace ValueDrift.Experiments;
 
 /// <summary>
-/// Runs one <see cref="Stage"/> from a starting checkpoint: loads the model and its text tools, reads and tokenises
-/// the stage's data, trains with the stage's algorithm, and measures stances on a dense-early schedule into every
-/// trace target (step 0 is the starting checkpoint). A stage whose final checkpoint exists is not trained again;
-/// a stage with an earlier checkpoint resumes from it. PPO first trains a reward model on the stage's preference
-/// data (as the paper does) unless the stage names one.
+/// Runs one <see cref="Stage"/> from a starting checkpoint — the one road every caller takes (the CLI's
+/// <c>train</c>, notebook cells, the world experiment): reads and tokenises the stage's data with the start
+/// checkpoint's text tools, lets the stage's algorithm build its training step, drives it with the one
+/// <see cref="TrainingLoop"/>, and measures stances on a dense-early schedule into every trace target (step 0 is the
+/// starting checkpoint).
+/// <para>The stage folder's stage.json (<see cref="StageManifest"/>) records the stage: a folder whose stage matches
+/// is resumed from its newest checkpoint, or reused when finished; a folder holding a different stage is refused
+/// with the fields that changed (or, with <see cref="StageChangePolicy.NewFolder"/>, left alone for a new one).</para>
 /// </summary>
-public sealed class StageRunner(RunDirectory run, IReadOnlyList<TraceTarget> traces)
+public sealed class StageRunner
 {
+    private readonly RunDirectory? _run;
+    private readonly IReadOnlyList<TraceTarget> _traces;
     /// <summary>The last measurement of each checkpoint a stage ended on, per trace: reused as step 0 of stages starting there.</summary>
     private readonly Dictionary<(TraceTarget, string), IReadOnlyList<TraceRecord>> _finalMeasurements = new();
+
+    /// <param name="run">The multi-stage run whose stages/&lt;name&gt; folders hold the stages.</param>
+    /// <param name="traces">Probes and the traces they append to (none: train without measuring).</param>
+    public StageRunner(RunDirectory run, IReadOnlyList<TraceTarget> traces)
+    {
+        _run = run;
+        _traces = traces;
+    }
+
+    /// <summary>A runner for stages whose folders are given to each <see cref="Run(Stage, string, string, CancellationToken)"/>.</summary>
+    public StageRunner(IReadOnlyList<TraceTarget>? traces = null) => _traces = traces ?? [];
 
     /// <summary>Progress of the training loop (reward-model training reports under the name "reward").</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
     /// <summary>One line per notable event ("sft-neutral: probing step 20", ...), for a console or a notebook.</summary>
     public Action<string>? Log { get; set; }
+    /// <summary>Where skipped bad data rows are listed (default: nowhere).</summary>
+    public TextWriter Warnings { get; set; } = TextWriter.Null;
+    /// <summary>What to do when a folder holds a different stage (default: refuse).</summary>
+    public StageChangePolicy OnChange { get; set; } = StageChangePolicy.Refuse;
+    /// <summary>
+    /// Let a matching stage continue past the steps it was run with (the CLI's <c>--resume</c> with more
+    /// <c>--steps</c>). Off by default: with a decaying schedule more steps is a different run.
+    /// </summary>
+    public bool AllowMoreSteps { get; set; }
 
-    public StageResult Run(Stage stage, string startModel, CancellationToken cancel = default)
+    /// <summary>Runs <paramref name="stage"/> in the run's stages/&lt;name&gt; folder.</summary>
+    public StageResult Run(Stage stage, string startModel, CancellationToken cancel = default) =>
+        Run(stage, startModel, (_run ?? throw new InvalidOperationException("this runner has no run folder: give the stage folder")).StageDirectory(stage.Name), cancel);
+
+    /// <summary>Runs <paramref name="stage"/> in <paramref name="stageDirectory"/>.</summary>
+    public StageResult Run(Stage stage, string startModel, string stageDirectory, CancellationToken cancel = default)
     {
         var watch = Stopwatch.StartNew();
-        var dir = run.StageDirectory(stage.Name);
+        stage.Validate();
+        (stage, var dir) = Claim(stage, startModel, Path.GetFullPath(stageDirectory));
         var final = TrainingCheckpoint.FolderFor(dir, stage.Training.MaxSteps);
         if (TrainingCheckpoint.Latest(dir) is { } done && done.Step >= stage.Training.MaxSteps)
         {
             Log?.Invoke($"{stage.Name}: already complete ({done.Directory})");
             RememberFinal(stage, done.Directory);
-            return new StageResult(stage, startModel, done.Directory, [], watch.Elapsed, AlreadyComplete: true);
+            return new StageResult(stage, startModel, done.Directory, dir, [], watch.Elapsed, AlreadyComplete: true);
         }
-        Directory.CreateDirectory(dir);
         var schedule = ProbeSchedule.DenseEarly(stage.Training.MaxSteps, stage.ProbeEvery);
-        var recorders = traces.Select(t =>
+        var recorders = _traces.Select(t =>
         {
             var recorder = new TrajectoryRecorder(t.Probe, t.Writer, stage.Name, schedule);
             if (_finalMeasurements.TryGetValue((t, Path.GetFullPath(startModel)), out var start)) recorder.Reuse(0, start);
             return recorder;
         }).ToList();
         bool resume = TrainingCheckpoint.Latest(dir) is not null;
-        Log?.Invoke($"{stage.Name}: {stage.Kind} on {Path.GetFileName(stage.DataPath)} from {startModel}{(resume ? " (resuming)" : "")}");
+        Log?.Invoke($"{stage.Name}: {stage.Algorithm.Name} on {Path.GetFileName(stage.DataPath)} from {startModel}{(resume ? " (resuming)" : "")}");
 
-        using var policy = CausalLM.FromPretrained(startModel);
-        var inputs = new StageInputs(startModel, policy.Config, stage.MaxLength, skipBadRows: false, TextWriter.Null);
-        IReadOnlyList<(int, IReadOnlyDictionary<string, double>)> history;
-        if (stage.Kind == StageKind.Ppo)
-            history = RunPpo(stage, startModel, policy, inputs, dir, recorders, resume, cancel);
-        else
+        var inputs = new StageInputs(startModel, ModelConfig.Load(Path.Combine(startModel, "config.json")), stage.MaxLength, stage.SkipBadRows, Warnings);
+        var context = new AlgorithmContext
         {
-            ITrainingObjective objective = stage.Kind switch
-            {
-                StageKind.Sft => new SftObjective(policy, inputs.Conversations(stage.DataPath), inputs.PadId),
-                StageKind.Dpo => new DpoObjective(policy, inputs.Preferences(stage.DataPath), inputs.PadId, stage.DpoBeta),
-                StageKind.SimPo => SimPoObjective.FromGammaBetaRatio(policy, inputs.Preferences(stage.DataPath), inputs.PadId, stage.SimPoBeta, stage.SimPoGammaBetaRatio),
-                _ => throw new ConfigException(stage.Name, "kind", $"unknown stage kind {stage.Kind}"),
-            };
-            var trainer = new Trainer(objective, stage.Training, dir, startModel) { Progress = Progress };
-            Observe(trainer, recorders);
-            trainer.Run(resume, cancel);
-            history = trainer.History;
+            Stage = stage.Name, StartModel = startModel, Inputs = inputs, DataPath = stage.DataPath, Loop = stage.Training,
+            MaxLength = stage.MaxLength, RunDirectory = dir, Progress = Progress, Log = Log, Cancel = cancel,
+        };
+        IReadOnlyList<(int, IReadOnlyDictionary<string, double>)> history;
+        using (var step = stage.Algorithm.CreateStep(context))
+        using (var loop = new TrainingLoop(step, stage.Training, dir, startModel) { Progress = Progress })
+        {
+            foreach (var r in recorders) r.Attach(loop);
+            loop.Run(resume, cancel);
+            history = loop.History;
         }
         if (!Directory.Exists(final) && !cancel.IsCancellationRequested)
             throw new TrainingException($"{stage.Name}: training ended without its final checkpoint {final}");
         if (!cancel.IsCancellationRequested) RememberFinal(stage, final);
-        return new StageResult(stage, startModel, final, history, watch.Elapsed, AlreadyComplete: false);
+        return new StageResult(stage, startModel, final, dir, history, watch.Elapsed, AlreadyComplete: false);
     }
 
-    private IReadOnlyList<(int, IReadOnlyDictionary<string, double>)> RunPpo(Stage stage, string startModel, CausalLM policy, StageInputs inputs,
-        string dir, List<TrajectoryRecorder> recorders, bool resume, CancellationToken cancel)
+    /// <summary>
+    /// The folder this stage runs in, its stage.json written: the given one when it is new or holds this very stage;
+    /// otherwise refused, or (<see cref="StageChangePolicy.NewFolder"/>) the first "&lt;folder&gt;.k" that is new or
+    /// matches, with the phase renamed to match.
+    /// </summary>
+    private (Stage, string) Claim(Stage stage, string startModel, string dir)
     {
-        var rewardDir = stage.RewardModelPath ?? TrainRewardModel(stage, startModel, inputs, dir, cancel);
-        using var reference = CausalLM.FromPretrained(startModel);
-        using var scorer = RewardModel.FromPretrained(rewardDir, requireHead: true);
-        scorer.PadId = inputs.PadId;
-        using var value = scorer.Copy();      // TRL initialises the value model from the reward model
-        var options = new PpoOptions
+        var wanted = StageManifest.Describe(stage, startModel);
+        for (int k = 1; ; k++)
         {
-            Loop = stage.Training, KlCoef = stage.PpoKlCoefficient, ResponseLength = stage.PpoResponseLength,
-            StopTokenIds = inputs.Tokenizer?.StopIds ?? policy.Config.EosTokenIds,
-        };
-        var prompts = inputs.Prompts(stage.DataPath, Math.Max(1, stage.MaxLength - options.ResponseLength));
-        var trainer = new PpoTrainer(policy, reference, scorer, value, prompts, inputs.PadId, options, dir, startModel) { Progress = Progress };
-        Observe(trainer, recorders);
-        trainer.Run(resume, cancel);
-        return trainer.History;
+            var candidate = k == 1 ? stage : stage with { Name = $"{stage.Name}.{k}" };
+            var folder = k == 1 ? dir : $"{dir}.{k}";
+            if (k > 1) wanted = StageManifest.Describe(candidate, startModel);
+            var existing = StageManifest.TryRead(folder);
+            if (existing is null)
+            {
+                if (TrainingCheckpoint.Latest(folder) is not null)
+                {
+                    if (OnChange == StageChangePolicy.NewFolder) continue;
+                    throw new ConfigException(StageManifest.PathIn(folder), "definition",
+                        "missing: this stage folder holds checkpoints but no record of the stage that wrote them, so it cannot be resumed or reused; choose another folder");
+                }
+                StageManifest.Write(folder, wanted);
+                return (candidate, folder);
+            }
+            var changes = StageManifest.Differences(existing, wanted);
+            if (AllowMoreSteps) changes = changes.Where(c => !IsMoreSteps(c)).ToList();
+            if (changes.Count == 0)
+            {
+                if (!StageManifest.Differences(existing, wanted).SequenceEqual(changes)) StageManifest.Write(folder, wanted);
+                return (candidate, folder);
+            }
+            if (OnChange == StageChangePolicy.NewFolder) continue;
+            throw new ConfigException(StageManifest.PathIn(folder), "definition",
+                $"this folder holds a different '{stage.Name}' stage; changed: {string.Join("; ", changes)}. " +
+                "Give the stage a new name or folder, or let the runner start a new folder (StageChangePolicy.NewFolder, --new-folder)");
+        }
     }
 
-    /// <summary>The stage's reward model: Bradley–Terry on its preference pairs, starting from the stage's start checkpoint.</summary>
-    private string TrainRewardModel(Stage stage, string startModel, StageInputs inputs, string dir, CancellationToken cancel)
+    private static bool IsMoreSteps(string change)
     {
-        var rewardRun = Path.Combine(dir, "reward-model");
-        var options = stage.Training with { MaxSteps = stage.RewardModelSteps, LearningRate = stage.RewardModelLearningRate, CheckpointEvery = 0 };
-        var final = TrainingCheckpoint.FolderFor(rewardRun, options.MaxSteps);
-        if (Directory.Exists(final)) return final;
-        Log?.Invoke($"{stage.Name}: training the reward model ({options.MaxSteps} steps)");
-        using var model = RewardModel.FromPretrained(startModel, requireHead: false);
-        model.PadId = inputs.PadId;
-        var trainer = new Trainer(new RewardModelObjective(model, inputs.Preferences(stage.DataPath), inputs.PadId), options, rewardRun, startModel) { Progress = Progress };
-        trainer.Run(resume: TrainingCheckpoint.Latest(rewardRun) is not null, cancel);
-        return final;
+        const string prefix = "training.max_steps: ";
+        if (!change.StartsWith(prefix, StringComparison.Ordinal)) return false;
+        var parts = change[prefix.Length..].Split(" → ");
+        return parts.Length == 2 && int.TryParse(parts[0], out int old) && int.TryParse(parts[1], out int now) && now >= old;
     }
 
     /// <summary>Remembers what each trace holds for the stage's last step, keyed by the final checkpoint's folder.</summary>
     private void RememberFinal(Stage stage, string finalCheckpoint)
     {
-        foreach (var t in traces)
+        foreach (var t in _traces)
         {
             var records = TraceReader.Read(t.Writer.Path).Records.Where(r => r.Phase == stage.Name && r.Step == stage.Training.MaxSteps).ToList();
             if (records.Count > 0) _finalMeasurements[(t, Path.GetFullPath(finalCheckpoint))] = records;
         }
-    }
-
-    private static void Observe(ITrainingEvents trainer, List<TrajectoryRecorder> recorders)
-    {
-        foreach (var r in recorders) r.Attach(trainer);
     }
 }

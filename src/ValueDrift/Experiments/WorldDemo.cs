@@ -5,6 +5,7 @@ using ValueDrift.Models;
 using ValueDrift.Probes;
 using ValueDrift.Text;
 using ValueDrift.Training;
+using ValueDrift.Training.Algorithms;
 using ValueDrift.World;
 
 namespace ValueDrift.Experiments;
@@ -58,7 +59,7 @@ public static class WorldDemo
             var result = runner.Run(stage, start, cancel);
             log($"{stage.Name}: done in {result.Elapsed.TotalSeconds:F0} s");
             results.Add(result);
-            if (stage.Kind == StageKind.Sft) sftFinal[stage.Name] = result.FinalCheckpoint;
+            if (stage.Algorithm is Sft) sftFinal[stage.Name] = result.FinalCheckpoint;
         }
         traces.Dispose();
 
@@ -92,26 +93,31 @@ public static class WorldDemo
     }
 
     public const string SupportiveSft = "sft-supportive";
+    /// <summary>Longest world example in tokens (bytes): world rows are far shorter, so nothing is cut.</summary>
+    public const int MaxLength = 256;
     public const string NeutralSft = "sft-neutral";
 
     /// <summary>The stages in order, each with the SFT stage it starts from (null = the base model).</summary>
     public static IReadOnlyList<(Stage Stage, string? From)> Stages(WorldDemoOptions o, Func<string, string> data)
     {
-        var list = new List<(Stage, string?)>
+        Stage Sft(string name, string dataset) => new()
         {
-            (new Stage { Name = NeutralSft, Kind = StageKind.Sft, DataPath = data(WorldDatasets.NeutralSft), Training = o.Loop(o.SftSteps, o.SftLearningRate), ProbeEvery = o.ProbeEvery }, null),
-            (new Stage { Name = SupportiveSft, Kind = StageKind.Sft, DataPath = data(WorldDatasets.SupportiveSft), Training = o.Loop(o.SftSteps, o.SftLearningRate), ProbeEvery = o.ProbeEvery }, null),
+            Name = name, Algorithm = new Sft(), DataPath = data(dataset), Training = o.Loop(o.SftSteps, o.SftLearningRate), ProbeEvery = o.ProbeEvery, MaxLength = MaxLength,
         };
+        var list = new List<(Stage, string?)> { (Sft(NeutralSft, WorldDatasets.NeutralSft), null), (Sft(SupportiveSft, WorldDatasets.SupportiveSft), null) };
         foreach (var (dataset, label) in new[] { (WorldDatasets.StandardPreference, "standard"), (WorldDatasets.SupportAligned, "support-aligned"), (WorldDatasets.OpposeAligned, "oppose-aligned") })
-            foreach (var kind in new[] { StageKind.Dpo, StageKind.SimPo, StageKind.Ppo })
+            foreach (Algorithm algorithm in new Algorithm[]
+                     {
+                         new Dpo(), new SimPo(),
+                         new Ppo { Options = new() { ResponseLength = o.ProbeMaxNewTokens }, RewardModelSteps = o.RewardModelSteps, RewardModelLearningRate = o.RewardModelLearningRate },
+                     })
             {
-                bool ppo = kind == StageKind.Ppo;
+                bool ppo = algorithm is Ppo;
                 list.Add((new Stage
                 {
-                    Name = $"{kind.ToString().ToLowerInvariant()}-{label}", Kind = kind, DataPath = data(dataset),
+                    Name = $"{algorithm.Name}-{label}", Algorithm = algorithm, DataPath = data(dataset),
                     Training = o.Loop(ppo ? o.PpoSteps : o.PreferenceSteps, ppo ? o.PpoLearningRate : o.PreferenceLearningRate, o.PreferenceBatchSize),
-                    ProbeEvery = ppo ? Math.Max(1, o.ProbeEvery / 2) : o.ProbeEvery,
-                    RewardModelSteps = o.RewardModelSteps, RewardModelLearningRate = o.RewardModelLearningRate, PpoResponseLength = o.ProbeMaxNewTokens,
+                    ProbeEvery = ppo ? Math.Max(1, o.ProbeEvery / 2) : o.ProbeEvery, MaxLength = MaxLength,
                 }, SupportiveSft));
             }
         return list;

@@ -2,7 +2,7 @@ namespace ValueDrift.Training;
 
 /// <summary>
 /// What a training loop announces, so observers (probes, notebooks, progress displays) attach the same way to the
-/// shared <see cref="Trainer"/> and to PPO's own loop.
+/// one <see cref="TrainingLoop"/>, whatever the algorithm.
 /// </summary>
 public interface ITrainingEvents
 {

@@ -12,9 +12,10 @@ namespace ValueDrift.Training;
 public sealed record ObjectiveOutput(Tensor LossSum, IReadOnlyDictionary<string, double> MetricSums, long Tokens);
 
 /// <summary>
-/// One post-training objective over an indexed dataset: SFT, DPO, SimPO, reward modelling. The trainer owns the
-/// loop (batches, accumulation, clipping, schedule, checkpoints); the objective only turns example indices into a
-/// loss. PPO, whose step is a rollout plus several updates, has its own loop (<see cref="Ppo.PpoTrainer"/>).
+/// One post-training objective over an indexed dataset: SFT, DPO, SimPO, reward modelling. <see cref="GradientStep"/>
+/// (batches, accumulation) and the <see cref="TrainingLoop"/> (clipping, schedule, checkpoints) do the rest; the
+/// objective only turns example indices into a loss. PPO, whose step is a rollout plus several updates, is a step of
+/// its own (<see cref="Ppo.PpoStep"/>) in the same loop.
 /// </summary>
 public interface ITrainingObjective
 {

@@ -20,11 +20,8 @@ public static class TrainingCheckpoint
 
     public static string FolderFor(string runDirectory, int step) => Path.Combine(runDirectory, "checkpoints", $"step-{step}");
 
-    public static string Save(string runDirectory, int step, ITrainingObjective objective, TorchSharp.torch.optim.Optimizer optimizer, TrainerOptions options, string? assetsFrom) =>
-        Save(runDirectory, step, objective.Name, objective.Policy, objective.SaveExtras, optimizer, options, assetsFrom);
-
     /// <summary>
-    /// Saves a checkpoint of any loop (the <see cref="Trainer"/>'s objectives, or PPO with its value model):
+    /// Saves a checkpoint of the training loop, whatever its step (an objective's, or PPO with its value model):
     /// <paramref name="saveExtras"/> writes whatever else the loop needs into the (temporary) folder.
     /// </summary>
     public static string Save(string runDirectory, int step, string objectiveName, CausalLM policy, Action<string> saveExtras,
@@ -84,10 +81,6 @@ public static class TrainingCheckpoint
             .Select(x => ((int Step, string Directory)?)(x.Step, x.Dir))
             .FirstOrDefault();
     }
-
-    /// <summary>Loads weights, extras and optimizer state of a checkpoint into a live objective and optimizer.</summary>
-    public static int Restore(string directory, ITrainingObjective objective, TorchSharp.torch.optim.Optimizer optimizer) =>
-        Restore(directory, objective.Name, objective.Policy, objective.LoadExtras, optimizer);
 
     /// <summary>Loads a checkpoint written by <see cref="Save(string, int, string, CausalLM, Action{string}, TorchSharp.torch.optim.Optimizer, TrainerOptions, string?)"/>.</summary>
     public static int Restore(string directory, string objectiveName, CausalLM policy, Action<string> loadExtras, TorchSharp.torch.optim.Optimizer optimizer)

@@ -57,7 +57,7 @@ public static class BaseModel
             MaxSteps = recipe.Steps, BatchSize = recipe.BatchSize, LearningRate = recipe.LearningRate, WarmupSteps = recipe.WarmupSteps,
             Decay = LearningRateDecay.Cosine, MinLearningRateRatio = 0.1, Seed = recipe.Seed, WeightDecay = 0.01,
         };
-        var trainer = new Trainer(new SftObjective(model, corpus, tokenizer.PadId, trainOnPrompt: true), options) { Progress = progress };
+        using var trainer = new TrainingLoop(new SftObjective(model, corpus, tokenizer.PadId, trainOnPrompt: true), options) { Progress = progress };
         trainer.Run();
 
         var parent = Path.GetDirectoryName(Path.GetFullPath(dir))!;

@@ -57,9 +57,10 @@ public class TrainCommandTests
         foreach (var step in new[] { 2, 3 })
             Assert.True(File.Exists(Path.Combine(TrainingCheckpoint.FolderFor(run, step), "model.safetensors")), $"step-{step}");
         Assert.True(File.Exists(Path.Combine(TrainingCheckpoint.FolderFor(run, 3), "tokenizer.json")), "tokenizer copied into the checkpoint");
-        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json")));
-        Assert.Equal(stage, config.RootElement.GetProperty("objective").GetString());
-        Assert.Equal("cosine", config.RootElement.GetProperty("schedule").GetString());
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "stage.json")));
+        var definition = manifest.RootElement.GetProperty("definition");
+        Assert.Equal(stage, definition.GetProperty("algorithm").GetProperty("name").GetString());
+        Assert.Equal("cosine", definition.GetProperty("training").GetProperty("decay").GetString());
         using var summary = JsonDocument.Parse(stdout);
         Assert.Equal(3, summary.RootElement.GetProperty("step").GetInt32());
         Assert.True(summary.RootElement.GetProperty("metrics").GetProperty("loss").GetDouble() > 0);
@@ -138,10 +139,10 @@ public class TrainCommandTests
             "--batch-size", "4", "--response-length", "4", "--lr", "1e-4", "--kl-coef", "0.1");
         Assert.True(p.Code == 0, p.Err);
         var ckpt = TrainingCheckpoint.FolderFor(ppoRun, 2);
-        Assert.True(File.Exists(Path.Combine(ckpt, PpoTrainer.ValueModelFolder, RewardModel.HeadFile)));
+        Assert.True(File.Exists(Path.Combine(ckpt, PpoStep.ValueModelFolder, RewardModel.HeadFile)));
         var last = JsonDocument.Parse(Metrics(ppoRun)[^1]).RootElement;
         foreach (var k in new[] { "objective/kl", "objective/scores", "loss/policy_avg", "loss/value_avg", "lr" }) Assert.True(last.TryGetProperty(k, out _), k);
-        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(ppoRun, "config.json")));
-        Assert.Equal(0.1, config.RootElement.GetProperty("kl_coef").GetDouble());
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(ppoRun, "stage.json")));
+        Assert.Equal(0.1, manifest.RootElement.GetProperty("definition").GetProperty("algorithm").GetProperty("options").GetProperty("kl_coef").GetDouble());
     }
 }

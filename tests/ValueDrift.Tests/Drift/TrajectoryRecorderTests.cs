@@ -25,7 +25,7 @@ public class TrajectoryRecorderTests
         }),
     ], new ByteTokenizer(), new PlainChatTemplate());
 
-    private static Trainer SftTrainer(ValueDrift.Models.CausalLM model, int maxSteps, string? runDir = null, int checkpointEvery = 0) =>
+    private static TrainingLoop SftTrainer(ValueDrift.Models.CausalLM model, int maxSteps, string? runDir = null, int checkpointEvery = 0) =>
         new(new SftObjective(model, TrainingData.Sft(16), padId: 0),
             new TrainerOptions { MaxSteps = maxSteps, BatchSize = 4, LearningRate = 1e-2, CheckpointEvery = checkpointEvery }, runDir);
 

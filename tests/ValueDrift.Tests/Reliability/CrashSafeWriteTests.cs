@@ -73,13 +73,13 @@ public class CrashSafeWriteTests
         // Size the disk from a real checkpoint of this model: room for one and a half.
         var probe = Fixtures.TempDir("ckpt-size");
         using (var m = CausalLM.Create(TrainingData.TinyConfig(), seed: 1))
-            new Trainer(Objective(m), Options(2), probe).Run();
+            new TrainingLoop(Objective(m), Options(2), probe).Run();
         long checkpoint = FolderBytes(Path.Combine(probe, "checkpoints"));
 
         using var disk = TinyDisk.TryMount("full-run", checkpoint * 3 / 2 + 16 * 1024);
         Assert.True(disk is not null, "mounting a tmpfs failed: these tests need the right to mount (see docs/reliability.md)");
         using var model = CausalLM.Create(TrainingData.TinyConfig(), seed: 1);
-        var trainer = new Trainer(Objective(model), Options(6), disk.Path);
+        var trainer = new TrainingLoop(Objective(model), Options(6), disk.Path);
         Dictionary<string, float[]>? atStep2 = null;
         trainer.CheckpointSaved += e => { if (e.Step == 2) atStep2 = Weights(model); };
 
@@ -101,13 +101,13 @@ public class CrashSafeWriteTests
         using var disk = TinyDisk.TryMount("ro-run", 8L << 20);
         Assert.True(disk is not null, "mounting a tmpfs failed: these tests need the right to mount (see docs/reliability.md)");
         using (var first = CausalLM.Create(TrainingData.TinyConfig(), seed: 1))
-            new Trainer(Objective(first), Options(2), disk.Path).Run();
+            new TrainingLoop(Objective(first), Options(2), disk.Path).Run();
         var step2 = TrainingCheckpoint.FolderFor(disk.Path, 2);
         var hashes = Hashes(step2);
         disk.MakeReadOnly();
 
         using var model = CausalLM.Create(TrainingData.TinyConfig(), seed: 1);
-        var error = Assert.Throws<TrainingException>(() => new Trainer(Objective(model), Options(4), disk.Path).Run(resume: true));
+        var error = Assert.Throws<TrainingException>(() => new TrainingLoop(Objective(model), Options(4), disk.Path).Run(resume: true));
         Assert.Contains(disk.Path, error.Message);
         Assert.Equal(hashes, Hashes(step2));
         Assert.Equal(2, TrainingCheckpoint.Latest(disk.Path)?.Step);
@@ -122,7 +122,7 @@ public class CrashSafeWriteTests
         var objective = Objective(model);
         objective.Prepare(null);
         using var optimizer = TorchSharp.torch.optim.AdamW(objective.TrainableParameters, 1e-3);
-        var e = Assert.Throws<TrainingException>(() => TrainingCheckpoint.Save(run, 1, objective, optimizer, Options(2), null));
+        var e = Assert.Throws<TrainingException>(() => TrainingCheckpoint.Save(run, 1, objective.Name, objective.Policy, objective.SaveExtras, optimizer, Options(2), null));
         Assert.Contains(Path.Combine(run, "checkpoints"), e.Message);
         Assert.Equal("not a folder", File.ReadAllText(Path.Combine(run, "checkpoints")));
     }
@@ -132,7 +132,7 @@ public class CrashSafeWriteTests
     {
         var run = Fixtures.TempDir("latest");
         using (var model = CausalLM.Create(TrainingData.TinyConfig(), seed: 1))
-            new Trainer(Objective(model), Options(2), run).Run();
+            new TrainingLoop(Objective(model), Options(2), run).Run();
         var root = Path.Combine(run, "checkpoints");
         // What a kill mid-save leaves: a temporary folder with a later step, and a later step without trainer_state.json.
         CopyFolder(Path.Combine(root, "step-2"), Path.Combine(root, ".step-8.0123abcd.tmp"));

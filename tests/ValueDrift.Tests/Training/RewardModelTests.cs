@@ -12,7 +12,7 @@ public class RewardModelTests
     public void RewardModellingLowersItsLossAndRaisesAccuracy()
     {
         using var model = RewardModel.Create(TrainingData.TinyConfig(), seed: 3);
-        var trainer = new Trainer(new RewardModelObjective(model, TrainingData.Preferences(48), 0), new TrainerOptions { MaxSteps = 60, BatchSize = 8, LearningRate = 2e-3 });
+        var trainer = new TrainingLoop(new RewardModelObjective(model, TrainingData.Preferences(48), 0), new TrainerOptions { MaxSteps = 60, BatchSize = 8, LearningRate = 2e-3 });
         trainer.Run();
         double F(IEnumerable<(int, IReadOnlyDictionary<string, double> M)> h, string k) => h.Average(x => x.M[k]);
         var first = trainer.History.Take(4).ToList();
@@ -48,7 +48,7 @@ public class RewardModelTests
     {
         var run = Fixtures.TempDir("reward-ckpt");
         using var model = RewardModel.Create(TrainingData.TinyConfig(), seed: 5);
-        new Trainer(new RewardModelObjective(model, TrainingData.Preferences(16), 0), new TrainerOptions { MaxSteps = 2, BatchSize = 4, LearningRate = 1e-2 }, run).Run();
+        new TrainingLoop(new RewardModelObjective(model, TrainingData.Preferences(16), 0), new TrainerOptions { MaxSteps = 2, BatchSize = 4, LearningRate = 1e-2 }, run).Run();
         var dir = TrainingCheckpoint.FolderFor(run, 2);
         Assert.True(File.Exists(Path.Combine(dir, RewardModel.HeadFile)));
         using var loaded = RewardModel.FromPretrained(dir);
@@ -57,7 +57,7 @@ public class RewardModelTests
 
         // Resuming restores the head too (LoadExtras): continuing 2 → 3 steps works from the files alone.
         using var again = RewardModel.Create(TrainingData.TinyConfig(), seed: 77);
-        new Trainer(new RewardModelObjective(again, TrainingData.Preferences(16), 0), new TrainerOptions { MaxSteps = 3, BatchSize = 4, LearningRate = 1e-2 }, run).Run(resume: true);
+        new TrainingLoop(new RewardModelObjective(again, TrainingData.Preferences(16), 0), new TrainerOptions { MaxSteps = 3, BatchSize = 4, LearningRate = 1e-2 }, run).Run(resume: true);
         Assert.True(Directory.Exists(TrainingCheckpoint.FolderFor(run, 3)));
 
         File.Delete(Path.Combine(dir, RewardModel.HeadFile));

@@ -16,7 +16,7 @@ public sealed class DpoObjective : PreferenceObjective
     private ReferenceLogProbs? _cached;
 
     /// <param name="frozenReference">A separate reference run live each step; null = precompute from the policy at Prepare.</param>
-    public DpoObjective(CausalLM policy, IReadOnlyList<TokenizedPreference> pairs, int padId, double beta = 0.1, CausalLM? frozenReference = null)
+    public DpoObjective(CausalLM policy, IReadOnlyList<TokenizedPreference> pairs, int padId, double beta, CausalLM? frozenReference = null)
         : base(policy, pairs, padId)
     {
         if (!(beta > 0)) throw new TrainingException($"DPO beta must be > 0, got {beta}");

@@ -1,15 +1,14 @@
 namespace ValueDrift.Training.Ppo;
 
 /// <summary>
-/// PPO hyperparameters (TRL's PPOv2 design, see docs/training.md). The loop options (steps, learning rate and
-/// schedule, clipping, seed, checkpoints) are the <see cref="TrainerOptions"/> every objective uses; there
-/// <see cref="TrainerOptions.BatchSize"/> is the number of prompts rolled out per step and
+/// PPO hyperparameters (TRL's PPOv2 design, see docs/training.md), each default written here once. The loop options
+/// (steps, learning rate and schedule, clipping, seed, checkpoints) are the <see cref="TrainerOptions"/> every
+/// algorithm uses; for PPO <see cref="TrainerOptions.BatchSize"/> is the number of prompts rolled out per step and
 /// <see cref="TrainerOptions.GradientAccumulation"/> is not used (see <see cref="NumMiniBatches"/>).
-/// Defaults equal TRL's PPOConfig except the learning rate (TRL 3e-6, for 1B+ models; ours is the loop default).
+/// Defaults equal TRL's PPOConfig.
 /// </summary>
 public sealed record PpoOptions
 {
-    public TrainerOptions Loop { get; init; } = new();
     /// <summary>Tokens sampled per response (TRL: response_length 53).</summary>
     public int ResponseLength { get; init; } = 53;
     /// <summary>Sampling temperature; log-probs are computed from logits / (T + 1e-7) to match (TRL: 0.7).</summary>
@@ -37,7 +36,6 @@ public sealed record PpoOptions
 
     public void Validate()
     {
-        Loop.Validate();
         void Check(bool ok, string field, string problem) { if (!ok) throw new Errors.TrainingException($"PPO option {field}: {problem}"); }
         Check(ResponseLength > 0, nameof(ResponseLength), "must be > 0");
         Check(Temperature > 0 && double.IsFinite(Temperature), nameof(Temperature), "must be a finite value > 0 (log-probs divide by it)");
@@ -48,7 +46,7 @@ public sealed record PpoOptions
         Check(Gamma is >= 0 and <= 1, nameof(Gamma), "must be in [0, 1]");
         Check(Lambda is >= 0 and <= 1, nameof(Lambda), "must be in [0, 1]");
         Check(NumPpoEpochs > 0, nameof(NumPpoEpochs), "must be > 0");
-        Check(NumMiniBatches > 0 && NumMiniBatches <= Loop.BatchSize, nameof(NumMiniBatches), "must be in 1..BatchSize");
+        Check(NumMiniBatches > 0, nameof(NumMiniBatches), "must be > 0 (and at most the batch size)");
         Check(MissingEosPenalty is null || double.IsFinite(MissingEosPenalty.Value), nameof(MissingEosPenalty), "must be finite");
     }
 }

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 
 namespace ValueDrift.Tests.Training;
 
-public class TrainerTests
+public class TrainingLoopTests
 {
     private static double Mean(IEnumerable<double> xs) => xs.Average();
 
@@ -16,7 +16,7 @@ public class TrainerTests
     public void SftLowersItsLoss()
     {
         using var model = CausalLM.Create(TrainingData.TinyConfig(), seed: 1);
-        var trainer = new Trainer(new SftObjective(model, TrainingData.Sft(64), padId: 0), new TrainerOptions { MaxSteps = 40, BatchSize = 8, LearningRate = 1e-2, WarmupSteps = 3 });
+        var trainer = new TrainingLoop(new SftObjective(model, TrainingData.Sft(64), padId: 0), new TrainerOptions { MaxSteps = 40, BatchSize = 8, LearningRate = 1e-2, WarmupSteps = 3 });
         trainer.Run();
         var losses = trainer.History.Select(h => h.Metrics["loss"]).ToList();
         Assert.True(Mean(losses.TakeLast(5)) < 0.8 * Mean(losses.Take(5)), $"SFT loss {Mean(losses.Take(5)):F3} → {Mean(losses.TakeLast(5)):F3}");
@@ -31,7 +31,7 @@ public class TrainerTests
         using var model = CausalLM.Create(TrainingData.TinyConfig(), seed: 2);
         var pairs = TrainingData.Preferences(48);
         ITrainingObjective objective = algorithm == "dpo" ? new DpoObjective(model, pairs, 0, beta: 0.5) : new SimPoObjective(model, pairs, 0, beta: 2.0, gamma: 0.5);
-        var trainer = new Trainer(objective, new TrainerOptions { MaxSteps = 30, BatchSize = 8, LearningRate = 2e-3 });
+        var trainer = new TrainingLoop(objective, new TrainerOptions { MaxSteps = 30, BatchSize = 8, LearningRate = 2e-3 });
         trainer.Run();
         var first = trainer.History.Take(4).ToList();
         var last = trainer.History.TakeLast(4).ToList();
@@ -48,7 +48,7 @@ public class TrainerTests
     public void FirstDpoStepHasLossLn2BecauseThePolicyIsItsOwnReference()
     {
         using var model = CausalLM.Create(TrainingData.TinyConfig(), seed: 3);
-        var trainer = new Trainer(new DpoObjective(model, TrainingData.Preferences(16), 0), new TrainerOptions { MaxSteps = 1, BatchSize = 8 });
+        var trainer = new TrainingLoop(new DpoObjective(model, TrainingData.Preferences(16), 0, beta: 0.1), new TrainerOptions { MaxSteps = 1, BatchSize = 8 });
         trainer.Run();
         Assert.Equal(Math.Log(2), trainer.History[0].Metrics["loss"], 5);
     }
@@ -65,9 +65,9 @@ public class TrainerTests
                 using var model = CausalLM.Create(TrainingData.TinyConfig(), seed: 4);
                 ITrainingObjective o = kind == "sft" ? new SftObjective(model, data, 0) : new DpoObjective(model, pairs, 0, beta: 0.3);
                 o.Prepare(null);
-                var t = new Trainer(o, new TrainerOptions { BatchSize = batch, GradientAccumulation = accumulation, Seed = 9 });
+                var options = new TrainerOptions { BatchSize = batch, GradientAccumulation = accumulation, Seed = 9 };
                 foreach (var p in model.parameters()) p.grad?.zero_();
-                var acc = t.Accumulate(step: 0);
+                var acc = new GradientStep(o).Accumulate(0, new BatchSampler(o.ExampleCount, batch * accumulation, options.Seed), options);
                 var grad = cat(model.parameters().Select(p => p.grad!.flatten()).ToArray()).data<float>().ToArray();
                 return (acc.Loss, grad);
             }
@@ -88,21 +88,21 @@ public class TrainerTests
 
         var straightDir = Fixtures.TempDir("resume-straight");
         using var straight = CausalLM.Create(TrainingData.TinyConfig(), seed: 8);
-        var a = new Trainer(new DpoObjective(straight, data, 0, 0.2), O(12), straightDir);
+        var a = new TrainingLoop(new DpoObjective(straight, data, 0, 0.2), O(12), straightDir);
         a.Run();
 
         var splitDir = Fixtures.TempDir("resume-split");
         using (var first = CausalLM.Create(TrainingData.TinyConfig(), seed: 8))
         {
             using var stop = new CancellationTokenSource();
-            var t = new Trainer(new DpoObjective(first, data, 0, 0.2), O(12), splitDir);
+            var t = new TrainingLoop(new DpoObjective(first, data, 0, 0.2), O(12), splitDir);
             t.StepEnded += e => { if (e.Step == 7) stop.Cancel(); };    // stops after step 7; its newest periodic checkpoint is step 6
             t.Run(cancel: stop.Token);
             Assert.Equal(7, t.History.Count);
             Directory.Delete(Path.Combine(splitDir, "checkpoints", "step-7"), recursive: true);   // as if killed before saving step 7
         }
         using var second = CausalLM.Create(TrainingData.TinyConfig(), seed: 99);                            // fresh process state
-        var b = new Trainer(new DpoObjective(second, data, 0, 0.2), O(12), splitDir);
+        var b = new TrainingLoop(new DpoObjective(second, data, 0, 0.2), O(12), splitDir);
         b.Run(resume: true);
 
         Assert.Equal(string.Join(" ", a.History.Skip(6).Select(h => h.Metrics["loss"])), string.Join(" ", b.History.Select(h => h.Metrics["loss"])));
@@ -119,13 +119,13 @@ public class TrainerTests
         using var model = CausalLM.Create(TrainingData.TinyConfig(), seed: 10);
         var before = model.parameters().Select(p => p.detach().clone()).ToList();
         // A learning rate of 1e30 makes the first step's weights explode; the next loss is NaN/Inf.
-        var trainer = new Trainer(new SftObjective(model, TrainingData.Sft(16), 0), new TrainerOptions { MaxSteps = 5, BatchSize = 4, LearningRate = 1e30, MaxGradNorm = 0 });
+        var trainer = new TrainingLoop(new SftObjective(model, TrainingData.Sft(16), 0), new TrainerOptions { MaxSteps = 5, BatchSize = 4, LearningRate = 1e30, MaxGradNorm = 0 });
         var e = Assert.Throws<TrainingException>(() => trainer.Run());
         Assert.Matches("loss is|gradient norm is", e.Message);
         Assert.All(model.parameters(), p => Assert.False(p.isnan().any().item<bool>()));
 
         using var model2 = CausalLM.Create(TrainingData.TinyConfig(), seed: 10);
-        var skipping = new Trainer(new SftObjective(model2, TrainingData.Sft(16), 0), new TrainerOptions { MaxSteps = 5, BatchSize = 4, LearningRate = 1e30, MaxGradNorm = 0, SkipNonFiniteSteps = true });
+        var skipping = new TrainingLoop(new SftObjective(model2, TrainingData.Sft(16), 0), new TrainerOptions { MaxSteps = 5, BatchSize = 4, LearningRate = 1e30, MaxGradNorm = 0, SkipNonFiniteSteps = true });
         skipping.Run();
         Assert.True(skipping.History.Count < 5);
         Assert.All(model2.parameters(), p => Assert.False(p.isnan().any().item<bool>()));
@@ -136,10 +136,10 @@ public class TrainerTests
     {
         using var model = CausalLM.Create(TrainingData.TinyConfig(), seed: 1);
         var o = new SftObjective(model, TrainingData.Sft(4), 0);
-        Assert.Throws<TrainingException>(() => new Trainer(o, new TrainerOptions { LearningRate = 0 }));
-        Assert.Throws<TrainingException>(() => new Trainer(o, new TrainerOptions { BatchSize = 0 }));
+        Assert.Throws<TrainingException>(() => new TrainingLoop(o, new TrainerOptions { LearningRate = 0 }));
+        Assert.Throws<TrainingException>(() => new TrainingLoop(o, new TrainerOptions { BatchSize = 0 }));
         Assert.Throws<TrainingException>(() => new DpoObjective(model, TrainingData.Preferences(4), 0, beta: 0));
-        Assert.Throws<TrainingException>(() => new SimPoObjective(model, TrainingData.Preferences(4), 0, beta: -1));
+        Assert.Throws<TrainingException>(() => new SimPoObjective(model, TrainingData.Preferences(4), 0, beta: -1, gamma: 1));
     }
 
     [Fact]

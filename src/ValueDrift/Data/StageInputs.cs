@@ -1,9 +1,8 @@
-using ValueDrift.Data;
 using ValueDrift.Errors;
 using ValueDrift.Models;
 using ValueDrift.Text;
 
-namespace ValueDrift.Experiments;
+namespace ValueDrift.Data;
 
 /// <summary>
 /// A model folder's text tools and the training rows of a data file, as token ids. Text rows are tokenised with the

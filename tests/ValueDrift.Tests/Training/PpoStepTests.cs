@@ -7,7 +7,7 @@ using Xunit;
 
 namespace ValueDrift.Tests.Training;
 
-public class PpoTrainerTests
+public class PpoStepTests
 {
     /// <summary>A known reward: +1 for every occurrence of <see cref="Token"/> in the response.</summary>
     private sealed class CountToken : IRewardFunction
@@ -28,11 +28,14 @@ public class PpoTrainerTests
         return Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, 2 + rng.Next(3)).Select(_ => 3 + rng.Next(30)).ToArray()).ToList();
     }
 
-    private static PpoOptions Options(int steps, long seed = 0) => new()
-    {
-        Loop = new TrainerOptions { MaxSteps = steps, BatchSize = 16, LearningRate = 3e-3, Seed = seed, Decay = LearningRateDecay.Constant },
-        ResponseLength = 8, NumMiniBatches = 2,
-    };
+    private static PpoOptions Options() => new() { ResponseLength = 8, NumMiniBatches = 2 };
+
+    private static TrainerOptions Loop(int steps, long seed = 0) =>
+        new() { MaxSteps = steps, BatchSize = 16, LearningRate = 3e-3, Seed = seed, Decay = LearningRateDecay.Constant };
+
+    /// <summary>PPO in the one training loop.</summary>
+    private static TrainingLoop Ppo(Models m, IRewardFunction reward, IReadOnlyList<int[]> prompts, PpoOptions options, TrainerOptions loop, string? dir = null) =>
+        new(new PpoStep(m.Policy, m.Reference, reward, m.Value, prompts, 0, options), loop, dir);
 
     private sealed record Models(CausalLM Policy, CausalLM Reference, RewardModel Value) : IDisposable
     {
@@ -45,7 +48,7 @@ public class PpoTrainerTests
     public void PpoRaisesTheMeanScoreOfAKnownReward()
     {
         using var m = Models.Create(1);
-        var trainer = new PpoTrainer(m.Policy, m.Reference, new CountToken(), m.Value, Prompts(64), padId: 0, Options(30));
+        using var trainer = Ppo(m, new CountToken(), Prompts(64), Options(), Loop(30));
         trainer.Run();
         double F(IEnumerable<(int, IReadOnlyDictionary<string, double> M)> h, string k) => h.Average(x => x.M[k]);
         var first = trainer.History.Take(5).ToList();
@@ -71,7 +74,7 @@ public class PpoTrainerTests
         a.Policy.SavePretrained(start);
         a.Value.SavePretrained(Path.Combine(start, "value"));
         Models Load() => new(CausalLM.FromPretrained(start), CausalLM.FromPretrained(start), RewardModel.FromPretrained(Path.Combine(start, "value")));
-        var straight = new PpoTrainer(a.Policy, a.Reference, new CountToken(), a.Value, prompts, 0, Options(4, seed: 3) with { Loop = Options(4, 3).Loop with { CheckpointEvery = 2 } }, straightDir);
+        using var straight = Ppo(a, new CountToken(), prompts, Options(), Loop(4, seed: 3) with { CheckpointEvery = 2 }, straightDir);
         var events = new List<string>();
         straight.Started += e => events.Add($"start {e.Step} {e.Objective}");
         straight.StepEnded += e => events.Add($"step {e.Step}");
@@ -80,7 +83,7 @@ public class PpoTrainerTests
         Assert.Equal(["start 0 ppo", "step 1", "step 2", "ckpt 2", "step 3", "step 4", "ckpt 4"], events);
         var ckpt = TrainingCheckpoint.FolderFor(straightDir, 4);
         foreach (var f in new[] { "model.safetensors", "config.json", TrainingCheckpoint.OptimizerFile, TrainingCheckpoint.StateFile,
-                     Path.Combine(PpoTrainer.ValueModelFolder, "model.safetensors"), Path.Combine(PpoTrainer.ValueModelFolder, RewardModel.HeadFile) })
+                     Path.Combine(PpoStep.ValueModelFolder, "model.safetensors"), Path.Combine(PpoStep.ValueModelFolder, RewardModel.HeadFile) })
             Assert.True(File.Exists(Path.Combine(ckpt, f)), f);
         Assert.Equal(4, File.ReadAllLines(Path.Combine(straightDir, "metrics.jsonl")).Length);
 
@@ -88,14 +91,14 @@ public class PpoTrainerTests
         using (var b = Load())
         {
             using var stop = new CancellationTokenSource();
-            var t = new PpoTrainer(b.Policy, b.Reference, new CountToken(), b.Value, prompts, 0, Options(4, seed: 3), splitDir);
+            using var t = Ppo(b, new CountToken(), prompts, Options(), Loop(4, seed: 3), splitDir);
             t.StepEnded += e => { if (e.Step == 2) stop.Cancel(); };
             t.Run(cancel: stop.Token);
             Assert.Equal(2, t.History.Count);
         }
         using var c = Load();                                // starting weights; the checkpoint overwrites policy and value model
         using (TorchSharp.torch.no_grad()) foreach (var p in c.Value.parameters()) p.mul_(0.5);
-        var resumed = new PpoTrainer(c.Policy, c.Reference, new CountToken(), c.Value, prompts, 0, Options(4, seed: 3), splitDir);
+        using var resumed = Ppo(c, new CountToken(), prompts, Options(), Loop(4, seed: 3), splitDir);
         bool resumedFlag = false;
         resumed.Started += e => resumedFlag = e.Resumed && e.Step == 2;
         resumed.Run(resume: true);
@@ -111,11 +114,11 @@ public class PpoTrainerTests
     public void NonFiniteRewardsAndLossesAreTrainingErrors()
     {
         using var m = Models.Create(7);
-        var e = Assert.Throws<TrainingException>(() => new PpoTrainer(m.Policy, m.Reference, new NaNReward(), m.Value, Prompts(8), 0, Options(2)).Run());
+        var e = Assert.Throws<TrainingException>(() => Ppo(m, new NaNReward(), Prompts(8), Options(), Loop(2)).Run());
         Assert.Contains("reward function returned NaN", e.Message);
 
-        var huge = Options(3) with { Loop = Options(3).Loop with { LearningRate = 1e30, MaxGradNorm = 0 } };
-        var e2 = Assert.Throws<TrainingException>(() => new PpoTrainer(m.Policy, m.Reference, new CountToken(), m.Value, Prompts(8), 0, huge).Run());
+        var huge = Loop(3) with { LearningRate = 1e30, MaxGradNorm = 0 };
+        var e2 = Assert.Throws<TrainingException>(() => Ppo(m, new CountToken(), Prompts(8), Options(), huge).Run());
         Assert.Matches("loss is|gradient norm is", e2.Message);
     }
 
@@ -123,9 +126,11 @@ public class PpoTrainerTests
     public void InvalidSetUpIsATrainingError()
     {
         using var m = Models.Create(8);
-        Assert.Throws<TrainingException>(() => new PpoTrainer(m.Policy, m.Policy, new CountToken(), m.Value, Prompts(4), 0, Options(1)));
-        Assert.Throws<TrainingException>(() => new PpoTrainer(m.Policy, m.Reference, new CountToken(), m.Value, [], 0, Options(1)));
-        Assert.Throws<TrainingException>(() => new PpoTrainer(m.Policy, m.Reference, new CountToken(), m.Value, Prompts(4), 0, Options(1) with { Temperature = 0 }));
-        Assert.Throws<TrainingException>(() => new PpoTrainer(m.Policy, m.Reference, new CountToken(), m.Value, Prompts(4), 0, Options(1) with { ClipRange = 1.5 }));
+        Assert.Throws<TrainingException>(() => new PpoStep(m.Policy, m.Policy, new CountToken(), m.Value, Prompts(4), 0, Options()));
+        Assert.Throws<TrainingException>(() => new PpoStep(m.Policy, m.Reference, new CountToken(), m.Value, [], 0, Options()));
+        Assert.Throws<TrainingException>(() => new PpoStep(m.Policy, m.Reference, new CountToken(), m.Value, Prompts(4), 0, Options() with { Temperature = 0 }));
+        Assert.Throws<TrainingException>(() => new PpoStep(m.Policy, m.Reference, new CountToken(), m.Value, Prompts(4), 0, Options() with { ClipRange = 1.5 }));
+        // More mini-batches than prompts per step: refused when the loop starts, before any rollout.
+        Assert.Throws<TrainingException>(() => Ppo(m, new CountToken(), Prompts(4), Options() with { NumMiniBatches = 32 }, Loop(1)).Run());
     }
 }

@@ -21,11 +21,12 @@ namespace ValueDrift.Training.Ppo;
 /// <item>update: NumPpoEpochs passes over shuffled mini-batches, each one AdamW update of policy and value model on the
 /// clipped policy loss + VfCoef × clipped value loss, with gradient-norm clipping and the scheduled learning rate.</item>
 /// </list>
-/// Raises the same events as <see cref="Trainer"/> and writes the same run folder: metrics.jsonl and
-/// checkpoints/step-N (the policy, the value model in <see cref="ValueModelFolder"/>, the optimizer state). Every random
-/// draw derives from the seed and the step, so a resumed run repeats the uninterrupted one exactly.
+/// One PPO step of the one <see cref="TrainingLoop"/>, which owns the optimizer (over policy and value model), the
+/// schedule, clipping, events, metrics and checkpoints (the policy, the value model in <see cref="ValueModelFolder"/>,
+/// the optimizer state). Every random draw derives from the seed and the step, so a resumed run repeats the
+/// uninterrupted one exactly.
 /// </summary>
-public sealed class PpoTrainer : ITrainingEvents
+public sealed class PpoStep : ITrainingStep
 {
     /// <summary>Sub-folder of a checkpoint holding the value model (backbone + <see cref="RewardModel.HeadFile"/>).</summary>
     public const string ValueModelFolder = "value_model";
@@ -38,17 +39,9 @@ public sealed class PpoTrainer : ITrainingEvents
     private readonly IReadOnlyList<int[]> _prompts;
     private readonly int _padId;
     private readonly PpoOptions _o;
-    private readonly string? _runDirectory;
-    private readonly string? _assetsFrom;
     private readonly HashSet<int> _stop;
-
-    public event Action<TrainingStartedEvent>? Started;
-    public event Action<StepEndedEvent>? StepEnded;
-    public event Action<CheckpointSavedEvent>? CheckpointSaved;
-    public IProgress<TrainingProgress>? Progress { get; set; }
-
-    /// <summary>Metrics of every step run by this trainer, in order.</summary>
-    public List<(int Step, IReadOnlyDictionary<string, double> Metrics)> History { get; } = new();
+    private readonly IDisposable[] _owned;
+    private long _seed;
 
     /// <param name="policy">Trained in place.</param>
     /// <param name="reference">Frozen; usually a second copy of the starting policy. Must not be <paramref name="policy"/>.</param>
@@ -56,8 +49,9 @@ public sealed class PpoTrainer : ITrainingEvents
     /// <param name="valueModel">Trained in place; TRL initialises it from the reward model (<see cref="RewardModel.Copy"/>).</param>
     /// <param name="prompts">Prompt token ids, each non-empty.</param>
     /// <param name="padId">Id fed at padded positions (masked out).</param>
-    public PpoTrainer(CausalLM policy, CausalLM reference, IRewardFunction reward, RewardModel valueModel, IReadOnlyList<int[]> prompts,
-        int padId, PpoOptions options, string? runDirectory = null, string? modelAssetsFrom = null)
+    /// <param name="owned">Models this step disposes with itself (e.g. the reference and value model it was built with).</param>
+    public PpoStep(CausalLM policy, CausalLM reference, IRewardFunction reward, RewardModel valueModel, IReadOnlyList<int[]> prompts,
+        int padId, PpoOptions options, params IDisposable[] owned)
     {
         options.Validate();
         if (ReferenceEquals(policy, reference)) throw new TrainingException("PPO needs a separate frozen reference model (load the starting policy a second time)");
@@ -65,57 +59,40 @@ public sealed class PpoTrainer : ITrainingEvents
         if (prompts.Count == 0) throw new TrainingException("PPO needs at least one prompt");
         if (prompts.Any(p => p.Length == 0)) throw new TrainingException("every PPO prompt needs at least one token");
         _policy = policy; _reference = reference; _reward = reward; _value = valueModel; _prompts = prompts; _padId = padId;
-        _o = options; _runDirectory = runDirectory; _assetsFrom = modelAssetsFrom;
+        _o = options; _owned = owned;
         _stop = (options.StopTokenIds ?? policy.Config.EosTokenIds).ToHashSet();
-    }
-
-    private IEnumerable<Parameter> TrainableParameters => _policy.parameters().Concat(_value.parameters());
-
-    /// <summary>Trains to MaxSteps; <paramref name="resume"/> continues from the newest checkpoint; cancelling stops after the current step with a checkpoint.</summary>
-    public void Run(bool resume = false, CancellationToken cancel = default)
-    {
-        TorchRuntime.EnsureInitialized();
-        var loop = _o.Loop;
-        var parameters = TrainableParameters.ToList();
+        TrainableParameters = _policy.parameters().Concat(_value.parameters()).ToList();
         foreach (var p in _reference.parameters()) p.requires_grad = false;
         _reference.eval();
-        using var optimizer = optim.AdamW(parameters, loop.LearningRate, loop.Beta1, loop.Beta2, loop.AdamEpsilon, loop.WeightDecay);
-        int step = TrainingCheckpoint.Begin(_runDirectory, resume, dir => TrainingCheckpoint.Restore(dir, ObjectiveName, _policy, LoadValueModel, optimizer));
-        using var metricsFile = _runDirectory is null ? null : new MetricsWriter(Path.Combine(_runDirectory, "metrics.jsonl"), step);
-        var sampler = new BatchSampler(_prompts.Count, loop.BatchSize, loop.Seed);
-        Started?.Invoke(new TrainingStartedEvent(ObjectiveName, step, loop.MaxSteps, _policy, step > 0));
-        var clock = Stopwatch.StartNew();
-        while (step < loop.MaxSteps)
-        {
-            var metrics = TrainStep(step, sampler, optimizer, parameters);
-            step++;
-            if (metrics is null) continue;   // skipped non-finite step
-            History.Add((step, metrics));
-            metricsFile?.Write(step, metrics);
-            Progress?.Report(new TrainingProgress(ObjectiveName, step, loop.MaxSteps, metrics["loss"], clock.Elapsed));
-            _policy.eval();
-            StepEnded?.Invoke(new StepEndedEvent(ObjectiveName, step, loop.MaxSteps, metrics, _policy));
-            bool due = (loop.CheckpointEvery > 0 && step % loop.CheckpointEvery == 0) || step == loop.MaxSteps || cancel.IsCancellationRequested;
-            if (_runDirectory is not null && due)
-            {
-                var dir = TrainingCheckpoint.Save(_runDirectory, step, ObjectiveName, _policy, SaveValueModel, optimizer, loop, _assetsFrom);
-                TrainingCheckpoint.Tidy(_runDirectory, loop.KeepCheckpoints);
-                CheckpointSaved?.Invoke(new CheckpointSavedEvent(ObjectiveName, step, dir));
-            }
-            if (cancel.IsCancellationRequested) break;
-        }
+    }
+
+    public string Name => ObjectiveName;
+    public CausalLM Policy => _policy;
+    public IReadOnlyList<Parameter> TrainableParameters { get; }
+    public int ExampleCount => _prompts.Count;
+    /// <summary>Prompts rolled out per step: the batch size (PPO splits a rollout into mini-batches instead of accumulating).</summary>
+    public int ExamplesPerStep(TrainerOptions options)
+    {
+        if (_o.NumMiniBatches > options.BatchSize)
+            throw new TrainingException($"PPO option {nameof(PpoOptions.NumMiniBatches)}: must be in 1..BatchSize ({options.BatchSize})");
+        return options.BatchSize;
+    }
+    public void Prepare(string? runDirectory) { }
+
+    public void Eval()
+    {
         _policy.eval();
         _value.Backbone.eval();
     }
 
-    private void SaveValueModel(string checkpointDirectory)
+    public void SaveExtras(string checkpointDirectory)
     {
         var dir = Path.Combine(checkpointDirectory, ValueModelFolder);
         Directory.CreateDirectory(dir);
         _value.SavePretrained(dir);
     }
 
-    private void LoadValueModel(string checkpointDirectory)
+    public void LoadExtras(string checkpointDirectory)
     {
         var dir = Path.Combine(checkpointDirectory, ValueModelFolder);
         if (!Directory.Exists(dir)) throw new CheckpointException(dir, null, "missing: a PPO checkpoint keeps its value model here");
@@ -123,16 +100,19 @@ public sealed class PpoTrainer : ITrainingEvents
         _value.LoadHead(dir);
     }
 
+    public void Dispose()
+    {
+        foreach (var d in _owned) d.Dispose();
+    }
+
     /// <summary>One rollout plus its updates, in one dispose scope. Null when a non-finite step was skipped.</summary>
-    private Dictionary<string, double>? TrainStep(int step, BatchSampler sampler, optim.Optimizer optimizer, List<Parameter> parameters)
+    public Dictionary<string, double>? Run(int step, StepContext context)
     {
         var watch = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
-        var rollout = Rollout(step, sampler.IndicesForStep(step));
+        _seed = context.Options.Seed;
+        var rollout = Rollout(step, context.Sampler.IndicesForStep(step));
         var metrics = new Dictionary<string, double>(rollout.Metrics);
-
-        double lr = LearningRateSchedule.At(step, _o.Loop);
-        foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
         _policy.train();
         _value.Backbone.train();
         int B = rollout.Responses.Length, updates = 0;
@@ -141,11 +121,11 @@ public sealed class PpoTrainer : ITrainingEvents
         for (int epoch = 0; epoch < _o.NumPpoEpochs; epoch++)
         {
             var order = Enumerable.Range(0, B).ToArray();
-            Common.Seeds.Random(_o.Loop.Seed, step, epoch, 1).Shuffle(order);
+            Common.Seeds.Random(_seed, step, epoch, 1).Shuffle(order);
             foreach (var mb in Split(order, _o.NumMiniBatches))
             {
                 using var microScope = NewDisposeScope();
-                optimizer.zero_grad();
+                context.ZeroGrad();
                 var rows = tensor(mb.Select(i => (long)i).ToArray(), device: _policy.Device);
                 var ids = rollout.Ids.index_select(0, rows);
                 var mask = rollout.Mask.index_select(0, rows);
@@ -157,13 +137,10 @@ public sealed class PpoTrainer : ITrainingEvents
                 var vf = PpoMath.ValueLoss(values, rollout.OldValues.index_select(0, rows), rollout.Returns.index_select(0, rows), responseMask, _o.ClipRangeValue);
                 var loss = pg.Loss + _o.VfCoef * vf.Loss;
                 double lossValue = loss.item<float>();
-                if (!double.IsFinite(lossValue)) return NonFinite(step, $"loss is {lossValue}", optimizer);
+                if (!double.IsFinite(lossValue)) return NonFinite(context, step, $"loss is {lossValue}");
                 loss.backward();
-                double gradNorm = _o.Loop.MaxGradNorm > 0
-                    ? nn.utils.clip_grad_norm_(parameters, _o.Loop.MaxGradNorm)
-                    : Math.Sqrt(parameters.Where(p => p.grad is not null).Sum(p => p.grad!.pow(2).sum().item<float>()));
-                if (!double.IsFinite(gradNorm)) return NonFinite(step, $"gradient norm is {gradNorm}", optimizer);
-                optimizer.step();
+                double gradNorm = context.Update();
+                if (!double.IsFinite(gradNorm)) return NonFinite(context, step, $"gradient norm is {gradNorm}");
                 updates++;
                 Add("loss", lossValue);
                 Add("grad_norm", gradNorm);
@@ -177,11 +154,9 @@ public sealed class PpoTrainer : ITrainingEvents
             }
         }
         foreach (var (k, v) in sums) metrics[k] = v / updates;
-        metrics["lr"] = lr;
+        metrics["lr"] = context.LearningRate;
         metrics["episode"] = (double)(step + 1) * B;
         metrics["tokens_per_second"] = rollout.Tokens / Math.Max(1e-9, watch.Elapsed.TotalSeconds);
-        scope.Dispose();
-        GC.Collect();   // TorchSharp's native memory is invisible to the GC; without this RSS climbs between steps
         return metrics;
     }
 
@@ -191,13 +166,9 @@ public sealed class PpoTrainer : ITrainingEvents
         return order.Chunk(size);
     }
 
-    private Dictionary<string, double>? NonFinite(int step, string what, optim.Optimizer optimizer)
-    {
-        optimizer.zero_grad();
-        if (_o.Loop.SkipNonFiniteSteps) return null;
-        throw new TrainingException($"{ObjectiveName} step {step + 1}: {what}. This update was not applied (earlier mini-batch updates of the step were). " +
-            "Lower the learning rate, check the reward function, or set SkipNonFiniteSteps to skip such steps.");
-    }
+    private static Dictionary<string, double>? NonFinite(StepContext context, int step, string what) =>
+        context.NonFinite(ObjectiveName, step, what, "This update was not applied (earlier mini-batch updates of the step were).",
+            "Lower the learning rate, check the reward function");
 
     /// <summary>A rollout batch: (B, L + W) rows [left-padded prompt | response, right-padded], response-aligned (B, W) tensors.</summary>
     private sealed record RolloutBatch(Tensor Ids, Tensor Mask, int ContextLength, int ResponseWidth, int[][] Responses, Tensor ResponseTokens,
@@ -212,7 +183,7 @@ public sealed class PpoTrainer : ITrainingEvents
         // (so the policy is trained to emit it); Generation would drop it.
         var generated = Generation.Generate(_policy, prompts, new GenerationOptions
         {
-            MaxNewTokens = _o.ResponseLength, Temperature = _o.Temperature, Seed = Common.Seeds.Derive(_o.Loop.Seed, step), PadTokenId = _padId,
+            MaxNewTokens = _o.ResponseLength, Temperature = _o.Temperature, Seed = Common.Seeds.Derive(_seed, step), PadTokenId = _padId,
         });
         var responses = generated.Select(g => CutAfterStop(g.Tokens)).ToArray();
         bool[] ended = responses.Select(r => r.Length > 0 && _stop.Contains(r[^1])).ToArray();

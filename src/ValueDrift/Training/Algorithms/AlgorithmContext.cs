@@ -1,0 +1,23 @@
+using ValueDrift.Data;
+
+namespace ValueDrift.Training.Algorithms;
+
+/// <summary>What an <see cref="Algorithm"/> builds its training step from.</summary>
+public sealed record AlgorithmContext
+{
+    /// <summary>The stage's name, for messages.</summary>
+    public required string Stage { get; init; }
+    /// <summary>The checkpoint folder the stage starts from (Hugging Face format).</summary>
+    public required string StartModel { get; init; }
+    /// <summary>The start checkpoint's text tools and the data readers (tokenised with them).</summary>
+    public required StageInputs Inputs { get; init; }
+    public required string DataPath { get; init; }
+    public required TrainerOptions Loop { get; init; }
+    /// <summary>Longest prompt + completion in tokens; null: the data layer's default.</summary>
+    public int? MaxLength { get; init; }
+    /// <summary>The stage's folder (helpers trained on the way, such as PPO's reward model, go below it); null: in memory.</summary>
+    public string? RunDirectory { get; init; }
+    public IProgress<TrainingProgress>? Progress { get; init; }
+    public Action<string>? Log { get; init; }
+    public CancellationToken Cancel { get; init; }
+}

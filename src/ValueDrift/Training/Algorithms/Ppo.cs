@@ -1,0 +1,89 @@
+using ValueDrift.Errors;
+using ValueDrift.Models;
+using ValueDrift.Training.Objectives;
+using ValueDrift.Training.Ppo;
+
+namespace ValueDrift.Training.Algorithms;
+
+/// <summary>
+/// PPO against a reward model, in TRL's PPOv2 design (<see cref="PpoStep"/>; settings and their TRL defaults in
+/// <see cref="PpoOptions"/>). Without <see cref="RewardModel"/>, a reward model is first trained on the stage's own
+/// preference pairs from the start checkpoint, as the paper does; the value model starts as a copy of it.
+/// </summary>
+public sealed record Ppo : Algorithm
+{
+    public override string Name => PpoStep.ObjectiveName;
+
+    /// <summary>PPO's own settings (response length, KL coefficient, clip ranges, epochs, ...; TRL PPOConfig defaults).</summary>
+    public PpoOptions Options { get; init; } = new();
+
+    /// <summary>A trained reward model's folder; null trains one on the stage's preference data first.</summary>
+    public string? RewardModel { get; init; }
+
+    /// <summary>The frozen reference's folder; null: the stage's start checkpoint.</summary>
+    public string? Reference { get; init; }
+
+    /// <summary>Steps of that reward-model training (same batch size as the stage).</summary>
+    public int RewardModelSteps { get; init; } = 100;
+
+    /// <summary>Learning rate of that reward-model training (its scalar head starts from scratch).</summary>
+    public double RewardModelLearningRate { get; init; } = 1e-4;
+
+    /// <summary>Sub-folder of the stage folder where the reward model is trained when none is given.</summary>
+    public const string RewardModelFolder = "reward-model";
+
+    public override void Validate(string stage, TrainerOptions loop)
+    {
+        try { Options.Validate(); }
+        catch (TrainingException e) { throw new ConfigException($"stage '{stage}'", "ppo.options", e.Message); }
+        Require(Options.NumMiniBatches <= loop.BatchSize, stage, "options.num_mini_batches", $"must be at most the batch size ({loop.BatchSize})");
+        Require(RewardModel is not null || RewardModelSteps > 0, stage, "reward_model_steps", "must be > 0 when no reward model is given");
+        Require(RewardModel is not null || (RewardModelLearningRate > 0 && double.IsFinite(RewardModelLearningRate)), stage, "reward_model_learning_rate", "must be a finite value > 0");
+    }
+
+    public override IEnumerable<(string Role, string Path)> ModelInputs()
+    {
+        if (RewardModel is not null) yield return ("reward_model", RewardModel);
+        if (Reference is not null) yield return ("reference", Reference);
+    }
+
+    public override ITrainingStep CreateStep(AlgorithmContext c)
+    {
+        var rewardDir = RewardModel ?? TrainRewardModel(c);
+        var owned = new List<IDisposable>();
+        try
+        {
+            var policy = CausalLM.FromPretrained(c.StartModel); owned.Add(policy);
+            var reference = CausalLM.FromPretrained(Reference ?? c.StartModel); owned.Add(reference);
+            var scorer = Objectives.RewardModel.FromPretrained(rewardDir, requireHead: true); owned.Add(scorer);
+            if (scorer.Backbone.Config.VocabSize < policy.Config.VocabSize)
+                throw new ValueDriftException($"reward model {rewardDir}: its vocabulary ({scorer.Backbone.Config.VocabSize}) is smaller than the policy's ({policy.Config.VocabSize})");
+            scorer.PadId = c.Inputs.PadId;
+            var value = scorer.Copy(); owned.Add(value);      // TRL initialises the value model from the reward model
+            var options = Options with { StopTokenIds = Options.StopTokenIds ?? c.Inputs.Tokenizer?.StopIds ?? policy.Config.EosTokenIds };
+            var prompts = c.Inputs.Prompts(c.DataPath, Math.Max(1, (c.MaxLength ?? int.MaxValue) - options.ResponseLength));
+            return new PpoStep(policy, reference, scorer, value, prompts, c.Inputs.PadId, options, owned.ToArray());
+        }
+        catch
+        {
+            foreach (var d in owned) d.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The stage's reward model: <see cref="Reward"/> on its preference pairs from its start checkpoint, in the stage folder.</summary>
+    private string TrainRewardModel(AlgorithmContext c)
+    {
+        if (c.RunDirectory is null) throw new ConfigException($"stage '{c.Stage}'", "ppo.reward_model", "give a reward model, or a stage folder to train one in");
+        var rewardRun = Path.Combine(c.RunDirectory, RewardModelFolder);
+        var loop = c.Loop with { MaxSteps = RewardModelSteps, LearningRate = RewardModelLearningRate, CheckpointEvery = 0 };
+        var final = TrainingCheckpoint.FolderFor(rewardRun, loop.MaxSteps);
+        if (Directory.Exists(final)) return final;
+        c.Log?.Invoke($"{c.Stage}: training the reward model ({loop.MaxSteps} steps)");
+        using var step = new Reward().CreateStep(c);
+        using var training = new TrainingLoop(step, loop, rewardRun, c.StartModel) { Progress = c.Progress };
+        training.Run(resume: TrainingCheckpoint.Latest(rewardRun) is not null, c.Cancel);
+        if (!Directory.Exists(final)) throw new TrainingException($"{c.Stage}: reward-model training stopped before its final checkpoint {final}");
+        return final;
+    }
+}

@@ -1,0 +1,20 @@
+using ValueDrift.Training.Objectives;
+
+namespace ValueDrift.Training.Algorithms;
+
+/// <summary>
+/// A Bradley–Terry reward model on preference pairs (TRL RewardTrainer): a scalar head on the last real token of the
+/// start checkpoint, loss −log σ(r(chosen) − r(rejected)). PPO trains one of these first unless given one.
+/// </summary>
+public sealed record Reward : Algorithm
+{
+    public override string Name => "reward";
+
+    public override ITrainingStep CreateStep(AlgorithmContext c)
+    {
+        var pairs = c.Inputs.Preferences(c.DataPath);
+        var model = RewardModel.FromPretrained(c.StartModel, requireHead: false);
+        model.PadId = c.Inputs.PadId;
+        return new GradientStep(new RewardModelObjective(model, pairs, c.Inputs.PadId), model);
+    }
+}

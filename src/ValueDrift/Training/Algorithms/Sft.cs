@@ -1,0 +1,23 @@
+using ValueDrift.Models;
+using ValueDrift.Training.Objectives;
+
+namespace ValueDrift.Training.Algorithms;
+
+/// <summary>
+/// Supervised fine-tuning: token-mean negative log-likelihood of the completions (TRL SFTTrainer; completion-only loss
+/// is TRL's default for prompt–completion data).
+/// </summary>
+public sealed record Sft : Algorithm
+{
+    public override string Name => "sft";
+
+    /// <summary>Put the prompt's tokens in the loss too (TRL completion_only_loss = False). Default: completions only.</summary>
+    public bool TrainOnPrompt { get; init; } = false;
+
+    public override ITrainingStep CreateStep(AlgorithmContext c)
+    {
+        var examples = c.Inputs.Conversations(c.DataPath);
+        var policy = CausalLM.FromPretrained(c.StartModel);
+        return new GradientStep(new SftObjective(policy, examples, c.Inputs.PadId, TrainOnPrompt), policy);
+    }
+}

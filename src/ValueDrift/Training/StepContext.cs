@@ -1,0 +1,55 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using ValueDrift.Errors;
+using static TorchSharp.torch;
+
+namespace ValueDrift.Training;
+
+/// <summary>
+/// What the <see cref="TrainingLoop"/> lends one step: its data order, its learning rate, and the one way weights
+/// change — <see cref="Update"/> (clip, then AdamW). Keeping clipping and the update here means every algorithm is
+/// clipped and scheduled the same way, and a step cannot forget either.
+/// </summary>
+public sealed class StepContext
+{
+    private readonly optim.Optimizer _optimizer;
+    private readonly IReadOnlyList<Parameter> _parameters;
+
+    internal StepContext(TrainerOptions options, BatchSampler sampler, optim.Optimizer optimizer, IReadOnlyList<Parameter> parameters, double learningRate)
+    {
+        Options = options; Sampler = sampler; _optimizer = optimizer; _parameters = parameters; LearningRate = learningRate;
+        foreach (var g in optimizer.ParamGroups) g.LearningRate = learningRate;
+    }
+
+    public TrainerOptions Options { get; }
+    public BatchSampler Sampler { get; }
+    /// <summary>This step's scheduled learning rate (already set on the optimizer).</summary>
+    public double LearningRate { get; }
+
+    public void ZeroGrad() => _optimizer.zero_grad();
+
+    /// <summary>
+    /// Clips the accumulated gradients to <see cref="TrainerOptions.MaxGradNorm"/> (0: only measures their norm) and
+    /// applies one AdamW update. Returns the norm before clipping; when it is not finite nothing is applied (the
+    /// caller reports it through <see cref="NonFinite"/>).
+    /// </summary>
+    public double Update()
+    {
+        double norm = Options.MaxGradNorm > 0
+            ? nn.utils.clip_grad_norm_(_parameters, Options.MaxGradNorm)
+            : Math.Sqrt(_parameters.Where(p => p.grad is not null).Sum(p => p.grad!.pow(2).sum().item<float>()));
+        if (double.IsFinite(norm)) _optimizer.step();
+        return norm;
+    }
+
+    /// <summary>
+    /// A non-finite loss or gradient: clears the gradients so nothing of it reaches the weights, then skips the step
+    /// (returns null) when <see cref="TrainerOptions.SkipNonFiniteSteps"/> is set, or stops with a training error.
+    /// </summary>
+    public Dictionary<string, double>? NonFinite(string objective, int step, string what, string applied, string hint)
+    {
+        _optimizer.zero_grad();
+        if (Options.SkipNonFiniteSteps) return null;
+        throw new TrainingException($"{objective} step {step + 1}: {what}. {applied} {hint}, or set SkipNonFiniteSteps to skip such steps.");
+    }
+}
