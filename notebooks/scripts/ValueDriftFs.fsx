@@ -4,7 +4,7 @@
 //   open ValueDriftFs
 //
 // The C# API works from F# as it is; this file only smooths what reads awkwardly there: C# records cannot be copied
-// with `with` from F#, optional arguments and Action<string> callbacks, and Deedle summaries of a trace.
+// with `with` from F# (the C# side offers With… methods), optional arguments and Action<string> callbacks, and Deedle summaries of a trace.
 #r "../../artifacts/notebook/ValueDrift.Interactive.dll"
 #r "../../artifacts/notebook/ValueDrift.dll"
 #r "../../artifacts/notebook/Deedle.dll"
@@ -24,15 +24,8 @@ TorchNatives.Preload() |> ignore
 /// The notebooks' default size (NotebookSizes.Small: the demo's base model, two topics, short stages), run in runFolder.
 let smallOptions runFolder cacheRoot = NotebookSizes.Small(runFolder, cacheRoot)
 
-/// A copy of the options with other stage lengths (F# has no `with` for C# records). Every property is copied.
-let withSteps sft preference ppo (o: WorldDemoOptions) =
-    WorldDemoOptions(
-        OutputDirectory = o.OutputDirectory, World = o.World, BaseModel = o.BaseModel, CacheRoot = o.CacheRoot, Seed = o.Seed,
-        SftSteps = sft, PreferenceSteps = preference, PpoSteps = ppo, RewardModelSteps = o.RewardModelSteps, BatchSize = o.BatchSize,
-        PreferenceBatchSize = o.PreferenceBatchSize, RewardModelLearningRate = o.RewardModelLearningRate,
-        SftLearningRate = o.SftLearningRate, PreferenceLearningRate = o.PreferenceLearningRate, PpoLearningRate = o.PpoLearningRate,
-        ProbeEvery = o.ProbeEvery, ProbeSamples = o.ProbeSamples, ProbeQuestionsPerTopic = o.ProbeQuestionsPerTopic,
-        ProbeMaxNewTokens = o.ProbeMaxNewTokens, LikelihoodProbe = o.LikelihoodProbe)
+/// A copy of the options with other stage lengths (C#'s `with`, through WorldDemoOptions.WithSteps).
+let withSteps sft preference ppo (o: WorldDemoOptions) = o.WithSteps(sft, preference, ppo)
 
 /// Starts a world session; progress lines go to `log`.
 let start (log: string -> unit) (o: WorldDemoOptions) = WorldSession.Start(o, false, Action<string> log)

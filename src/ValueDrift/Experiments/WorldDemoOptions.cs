@@ -42,6 +42,9 @@ public sealed record WorldDemoOptions
     /// <summary>Also trace the likelihood probe (exact, cheap) beside the generation probe.</summary>
     public bool LikelihoodProbe { get; init; } = true;
 
+    /// <summary>A copy with other stage lengths (for F#, which has no <c>with</c> for C# records).</summary>
+    public WorldDemoOptions WithSteps(int sft, int preference, int ppo) => this with { SftSteps = sft, PreferenceSteps = preference, PpoSteps = ppo };
+
     public static WorldDemoOptions Default(string output) => new() { OutputDirectory = output };
 
     /// <summary>A few minutes' worth of everything: a small base model and short stages. For tests and a first look.</summary>

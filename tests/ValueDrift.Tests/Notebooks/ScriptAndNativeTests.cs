@@ -10,13 +10,15 @@ namespace ValueDrift.Tests.Notebooks;
 [Collection(NotebookCollection.Name)]
 public class ScriptAndNativeTests(NotebookRuns runs)
 {
-    private static (int Exit, string Stdout, string Stderr) Fsi(params string[] args)
+    private static (int Exit, string Stdout, string Stderr) Fsi(params string[] args) => FsiScript("notebooks/scripts/trajectory.fsx", args);
+
+    private static (int Exit, string Stdout, string Stderr) FsiScript(string script, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Fixtures.RepoRoot, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        foreach (var a in new[] { "fsi", "notebooks/scripts/trajectory.fsx" }.Concat(args)) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "fsi", script }.Concat(args)) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
@@ -42,6 +44,26 @@ public class ScriptAndNativeTests(NotebookRuns runs)
         Assert.Equal(12, lines.Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, "^(sft|dpo) .* (support|neutral|oppose) ")));
         // Deedle pivot: largest |magnitude| of immigration is 0.58 in SFT, 0.49 in DPO
         Assert.Contains(lines, l => l == "immigration -> 0.58 0.49");
+    }
+
+    [Fact]
+    public void FSharp_helper_changes_stage_lengths_through_the_CSharp_with_method()
+    {
+        // A script beside ValueDriftFs.fsx (its #r paths are relative to it) that copies the notebook size with other steps.
+        var script = Path.Combine(Fixtures.RepoRoot, "notebooks", "scripts", $".with-steps-{Guid.NewGuid():N}.fsx");
+        File.WriteAllText(script, string.Join("\n",
+            "#load \"ValueDriftFs.fsx\"",
+            "open ValueDriftFs",
+            "let o = smallOptions \"run\" \"cache\"",
+            "let c = o |> withSteps 7 5 3",
+            "printfn \"%d %d %d %b\" c.SftSteps c.PreferenceSteps c.PpoSteps (c = o.WithSteps(7, 5, 3) && c.ProbeSamples = o.ProbeSamples && c.World = o.World)"));
+        try
+        {
+            var (exit, stdout, stderr) = FsiScript(script);
+            Assert.True(exit == 0, $"dotnet fsi exited {exit}:\n{stderr}");
+            Assert.Contains("7 5 3 true", stdout);
+        }
+        finally { File.Delete(script); }
     }
 
     [Fact]
