@@ -53,7 +53,7 @@ public sealed class WorldSession
         if (!resume) Clear(new RunDirectory(options.OutputDirectory));
         var setup = WorldDemo.Prepare(options, log);
         using (var traces = setup.Probes.Open(setup.Run))
-            WorldDemo.MeasureBase(setup.BaseModel, traces.Targets, log);
+            StagePlan.MeasureBase(setup.BaseModel, traces.Targets, log);
         return new WorldSession(options, setup, log);
     }
 
@@ -79,7 +79,7 @@ public sealed class WorldSession
     public StageChange Run(Stage stage, StageChange? from = null)
     {
         var start = from?.FinalCheckpoint ?? BaseModel;
-        WorldDemo.PruneUnfinished(Folder, [(stage, null)]);
+        new StagePlan(BaseModel, [new PlannedStage(stage, null)]).PruneUnfinished(Folder, _setup.Probes.Traced(Folder).Select(p => p.TracePath));
         StageResult result;
         using (var traces = _setup.Probes.Open(Folder))
             result = new StageRunner(Folder, traces.Targets) { Log = Log }.Run(stage, start);

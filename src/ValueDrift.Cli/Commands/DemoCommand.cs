@@ -38,7 +38,7 @@ public sealed class DemoCommand : ICliCommand
             Console.CancelKeyPress += onCancel;
             try
             {
-                var result = WorldDemo.Run(o, Log, new StepReporter(Log), cts.Token);
+                var result = WorldDemo.Run(o, Log, new TrainingProgressLines(Log), cts.Token);
                 io.Out.WriteLine($"report: {result.Run.ReportPath}");
                 io.Out.WriteLine($"trace:  {result.Run.TracePath}");
                 io.Out.WriteLine($"tables: {result.Run.TablesDirectory}");
@@ -54,16 +54,5 @@ public sealed class DemoCommand : ICliCommand
             finally { Console.CancelKeyPress -= onCancel; }
         });
         return cmd;
-    }
-
-    /// <summary>Prints about ten progress lines per training run.</summary>
-    private sealed class StepReporter(Action<string> log) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress p)
-        {
-            int every = Math.Max(1, p.MaxSteps / 10);
-            if (p.Step % every == 0 || p.Step == p.MaxSteps)
-                log($"  {p.Objective} step {p.Step}/{p.MaxSteps} loss {p.Loss:F4}" + (p.Remaining is { } rem ? $" (~{rem.TotalSeconds:F0} s left)" : ""));
-        }
     }
 }

@@ -43,25 +43,8 @@ public static class WorldDemo
         var (run, _, profile, baseDir, probes) = Prepare(o, log, progress);
         string Data(string name) => Path.Combine(run.DataDirectory, WorldDatasets.FileName(name));
 
-        var stages = Stages(o, Data);
-        PruneUnfinished(run, stages);
-        using var traces = probes.Open(run);
-        var targets = traces.Targets;
-
-        MeasureBase(baseDir, targets, log);
-        var runner = new StageRunner(run, targets) { Progress = progress, Log = log };
-        var results = new List<StageResult>();
-        var sftFinal = new Dictionary<string, string>();
-        foreach (var (stage, from) in stages)
-        {
-            cancel.ThrowIfCancellationRequested();
-            var start = from is null ? baseDir : sftFinal[from];
-            var result = runner.Run(stage, start, cancel);
-            log($"{stage.Name}: done in {result.Elapsed.TotalSeconds:F0} s");
-            results.Add(result);
-            if (stage.Algorithm is Sft) sftFinal[stage.Name] = result.FinalCheckpoint;
-        }
-        traces.Dispose();
+        var plan = Plan(o, Data, baseDir);
+        var results = plan.Run(run, probes.Traced(run), log, progress, cancel).ToList();
 
         var drift = DriftTable.From(Trajectory.FromTrace(run.TracePath), new DriftTableOptions { Seed = (int)o.Seed });
         var likelihoodDrift = probes.Likelihood is null ? null : DriftTable.From(Trajectory.FromTrace(run.LikelihoodTracePath), new DriftTableOptions { Seed = (int)o.Seed });
@@ -97,6 +80,10 @@ public static class WorldDemo
     public const int MaxLength = 256;
     public const string NeutralSft = "sft-neutral";
 
+    /// <summary>The world's plan: its stages in order from the base model.</summary>
+    public static StagePlan Plan(WorldDemoOptions o, Func<string, string> data, string baseModel) =>
+        new(baseModel, Stages(o, data).Select(s => new PlannedStage(s.Stage, s.From)).ToList());
+
     /// <summary>The stages in order, each with the SFT stage it starts from (null = the base model).</summary>
     public static IReadOnlyList<(Stage Stage, string? From)> Stages(WorldDemoOptions o, Func<string, string> data)
     {
@@ -121,33 +108,6 @@ public static class WorldDemo
                 }, SupportiveSft));
             }
         return list;
-    }
-
-    /// <summary>The base model is measured once, as phase "base" step 0.</summary>
-    public static void MeasureBase(string baseDir, IReadOnlyList<TraceTarget> targets, Action<string> log)
-    {
-        var missing = targets.Where(t => !TraceReader.Read(t.Writer.Path).Records.Any(r => r.Phase == "base")).ToList();
-        if (missing.Count == 0) return;
-        log("base: probing the base model");
-        using var model = CausalLM.FromPretrained(baseDir);
-        foreach (var t in missing)
-            new TrajectoryRecorder(t.Probe, t.Writer, "base", ProbeSchedule.At([0])).RecordNow(model, "base", 0);
-    }
-
-    /// <summary>
-    /// A stage that was interrupted restarts from its newest checkpoint (or from scratch); records it measured after
-    /// that point are dropped so they are not duplicated when measured again.
-    /// </summary>
-    public static void PruneUnfinished(RunDirectory run, IReadOnlyList<(Stage Stage, string? From)> stages)
-    {
-        foreach (var (stage, _) in stages)
-        {
-            var latest = TrainingCheckpoint.Latest(run.StageDirectory(stage.Name));
-            if (latest is { } l && l.Step >= stage.Training.MaxSteps) continue;
-            int keepUpTo = latest?.Step ?? -1;
-            foreach (var path in new[] { run.TracePath, run.LikelihoodTracePath })
-                TraceWriter.Prune(path, r => r.Phase != stage.Name || r.Step <= keepUpTo);
-        }
     }
 
     private static void WriteConfig(RunDirectory run, WorldDemoOptions o, WorldOptions world, string baseDir)

@@ -28,25 +28,14 @@ public sealed record WorldProbes(GenerationProbe Generation, LikelihoodProbe? Li
         return new WorldProbes(generation, likelihood);
     }
 
-    /// <summary>
-    /// Opens the run's traces for appending (trace.jsonl for the generation probe, trace-likelihood.jsonl for the
-    /// likelihood probe); disposing the result closes them.
-    /// </summary>
-    public OpenTraces Open(RunDirectory run)
+    /// <summary>The probes with the run's trace paths: trace.jsonl for the generation probe, trace-likelihood.jsonl for the likelihood probe.</summary>
+    public IReadOnlyList<TracedProbe> Traced(RunDirectory run)
     {
-        var targets = new List<TraceTarget> { new(Generation, new TraceWriter(run.TracePath)) };
-        if (Likelihood is not null) targets.Add(new TraceTarget(Likelihood, new TraceWriter(run.LikelihoodTracePath)));
-        return new OpenTraces(targets);
+        var probes = new List<TracedProbe> { new(Generation, run.TracePath) };
+        if (Likelihood is not null) probes.Add(new TracedProbe(Likelihood, run.LikelihoodTracePath));
+        return probes;
     }
-}
 
-/// <summary>Trace targets whose writers are open; disposing closes every writer.</summary>
-public sealed class OpenTraces(IReadOnlyList<TraceTarget> targets) : IDisposable
-{
-    public IReadOnlyList<TraceTarget> Targets { get; } = targets;
-
-    public void Dispose()
-    {
-        foreach (var t in Targets) t.Writer.Dispose();
-    }
+    /// <summary>Opens the run's traces for appending (<see cref="Traced"/>); disposing the result closes them.</summary>
+    public OpenTraces Open(RunDirectory run) => TracedProbe.Open(Traced(run));
 }

@@ -1,0 +1,46 @@
+using System.CommandLine;
+using System.Diagnostics;
+using ValueDrift.Experiments;
+
+namespace ValueDrift.Cli.Commands;
+
+/// <summary>
+/// <c>valuedrift reproduce --recipe FILE.json [--out DIR]</c>: the paper's grid as one resumable command — every stage
+/// of the recipe (docs/reproduce.md) through the one <see cref="StageRunner"/>, one trace, one report. Run it again with
+/// the same folder after an interruption to continue where it stopped.
+/// </summary>
+public sealed class ReproduceCommand : ICliCommand
+{
+    public Command Build(CliIO io)
+    {
+        var recipe = new Option<string>("--recipe") { Description = "recipe file (JSON with comments; see docs/reproduce.md and recipes/)", Required = true };
+        var output = new Option<string?>("--out") { Description = "run folder (default: runs/<recipe file name>)" };
+        var cmd = new Command("reproduce", "Run a recipe: base → each SFT set → each algorithm × preference set, traced, with a drift report.") { recipe, output };
+        cmd.SetAction(r =>
+        {
+            var file = r.GetValue(recipe)!;
+            var loaded = Recipe.Load(file);
+            var outDir = r.GetValue(output) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(file));
+            var clock = Stopwatch.StartNew();
+            void Log(string line) => io.Err.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] {line}");
+            using var cts = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); Log("stopping after this step (run again to continue)…"); };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                var result = RecipeRunner.Run(loaded, outDir, Log, new TrainingProgressLines(Log), cts.Token);
+                io.Out.WriteLine($"report: {result.Report.HtmlPath}");
+                io.Out.WriteLine($"trace:  {result.Run.TracePath}");
+                io.Out.WriteLine($"stages: {result.Stages.Count} ({result.Stages.Count(s => s.AlreadyComplete)} already complete)");
+                return 0;
+            }
+            catch (OperationCanceledException)
+            {
+                Log("stopped; run the same command again to continue");
+                return 130;
+            }
+            finally { Console.CancelKeyPress -= onCancel; }
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,91 @@
+using ValueDrift.Drift;
+using ValueDrift.Models;
+using ValueDrift.Probes;
+using ValueDrift.Training;
+
+namespace ValueDrift.Experiments;
+
+/// <summary>One stage of a plan and the stage it starts from (null: the base model).</summary>
+public sealed record PlannedStage(Stage Stage, string? From);
+
+/// <summary>
+/// A multi-stage run: a base model and stages in order, each starting from the base model or from an earlier stage's
+/// final checkpoint. The world experiment and every recipe are plans; <see cref="Run"/> executes one through
+/// <see cref="StageRunner"/> — base model measured once as phase "base", each stage traced, a killed run continued at
+/// the stage and step where it stopped.
+/// </summary>
+public sealed record StagePlan(string BaseModel, IReadOnlyList<PlannedStage> Stages)
+{
+    /// <summary>The phase name of the base model's one measurement.</summary>
+    public const string BasePhase = "base";
+
+    /// <summary>
+    /// Runs every stage in order into <paramref name="run"/>'s stage folders, each probe appending to its trace
+    /// (opened here, after records of unfinished stages were pruned, and closed at the end).
+    /// </summary>
+    public IReadOnlyList<StageResult> Run(RunDirectory run, IReadOnlyList<TracedProbe> probes, Action<string>? log = null,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    {
+        log ??= _ => { };
+        Validate();
+        PruneUnfinished(run, probes.Select(p => p.TracePath));
+        using var traces = TracedProbe.Open(probes);
+        var targets = traces.Targets;
+        MeasureBase(BaseModel, targets, log);
+        var runner = new StageRunner(run, targets) { Progress = progress, Log = log };
+        var results = new List<StageResult>();
+        var finals = new Dictionary<string, string>();
+        foreach (var (stage, from) in Stages)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var start = from is null ? BaseModel : finals[from];
+            var result = runner.Run(stage, start, cancel);
+            cancel.ThrowIfCancellationRequested();
+            log($"{stage.Name}: done in {result.Elapsed.TotalSeconds:F0} s");
+            results.Add(result);
+            finals[stage.Name] = result.FinalCheckpoint;
+        }
+        return results;
+    }
+
+    /// <summary>Names unique, every "from" an earlier stage, every stage valid — checked before any work.</summary>
+    public void Validate()
+    {
+        var seen = new HashSet<string>();
+        foreach (var (stage, from) in Stages)
+        {
+            stage.Validate();
+            if (!seen.Add(stage.Name)) throw new Errors.ConfigException("plan", "stages", $"two stages are named '{stage.Name}'");
+            if (from is not null && !seen.Contains(from))
+                throw new Errors.ConfigException($"stage '{stage.Name}'", "from", $"'{from}' is not an earlier stage of the plan");
+        }
+    }
+
+    /// <summary>The base model is measured once, as phase "base" step 0, into each trace that lacks it.</summary>
+    public static void MeasureBase(string baseModel, IReadOnlyList<TraceTarget> targets, Action<string> log)
+    {
+        var missing = targets.Where(t => !TraceReader.Read(t.Writer.Path).Records.Any(r => r.Phase == BasePhase)).ToList();
+        if (missing.Count == 0) return;
+        log("base: probing the base model");
+        using var model = CausalLM.FromPretrained(baseModel);
+        foreach (var t in missing)
+            new TrajectoryRecorder(t.Probe, t.Writer, BasePhase, ProbeSchedule.At([0])).RecordNow(model, BasePhase, 0);
+    }
+
+    /// <summary>
+    /// A stage that was interrupted restarts from its newest checkpoint (or from scratch); records it measured after
+    /// that point are dropped so they are not duplicated when measured again. The traces must not be open.
+    /// </summary>
+    public void PruneUnfinished(RunDirectory run, IEnumerable<string> tracePaths)
+    {
+        var paths = tracePaths.ToList();
+        foreach (var (stage, _) in Stages)
+        {
+            var latest = TrainingCheckpoint.Latest(run.StageDirectory(stage.Name));
+            if (latest is { } l && l.Step >= stage.Training.MaxSteps) continue;
+            int keepUpTo = latest?.Step ?? -1;
+            foreach (var path in paths)
+                TraceWriter.Prune(path, r => r.Phase != stage.Name || r.Step <= keepUpTo);
+        }
+    }
+}

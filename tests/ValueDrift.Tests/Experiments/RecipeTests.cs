@@ -1,0 +1,161 @@
+using System.Text.Json;
+using ValueDrift.Drift;
+using ValueDrift.Errors;
+using ValueDrift.Experiments;
+using ValueDrift.Models;
+using ValueDrift.Tests.Cli;
+using ValueDrift.Text;
+using ValueDrift.Training;
+using ValueDrift.Training.Algorithms;
+using Xunit;
+
+namespace ValueDrift.Tests.Experiments;
+
+/// <summary>The paper's grid as one recipe: read strictly, planned as the paper does, run and resumed through StageRunner.</summary>
+public class RecipeTests
+{
+    /// <summary>A Qwen3-shaped model (the tiny fixture's shape) sized to the real Qwen3 tokenizer, with its tokenizer and chat template.</summary>
+    private static string TinyQwen3WithTokenizer()
+    {
+        var dir = Fixtures.TempDir("recipe-qwen3");
+        var tokenizer = TokenizerLoader.FromFolder(Fixtures.Qwen3Tokenizer);
+        var config = ModelConfig.Load(Path.Combine(Fixtures.TinyQwen3, "config.json")) with { VocabSize = tokenizer.VocabSize, EosTokenIds = tokenizer.StopIds.ToList() };
+        using (var model = CausalLM.Create(config, seed: 3)) model.SavePretrained(dir);
+        foreach (var f in new[] { "tokenizer.json", "tokenizer_config.json" }) File.Copy(Path.Combine(Fixtures.Qwen3Tokenizer, f), Path.Combine(dir, f));
+        return dir;
+    }
+
+    private static string WriteRecipe(string dir, string json)
+    {
+        var path = Path.Combine(dir, "recipe.jsonc");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    /// <summary>Files the recipe names, relative to it: a multi-turn SFT set, preference pairs, four probe questions.</summary>
+    private static string RecipeFolder()
+    {
+        var dir = Fixtures.TempDir("recipe");
+        File.WriteAllLines(Path.Combine(dir, "sft.jsonl"), Enumerable.Range(0, 8).Select(i =>
+            $"{{\"messages\": [{{\"role\": \"user\", \"content\": \"Is rule {i} fair?\"}}, {{\"role\": \"assistant\", \"content\": \"It depends on case {i}.\"}}]}}"));
+        File.WriteAllLines(Path.Combine(dir, "pairs.jsonl"), Enumerable.Range(0, 8).Select(i =>
+            $"{{\"prompt\": \"Should we ban {i}?\", \"chosen\": \"Yes, ban {i}.\", \"rejected\": \"No.\"}}"));
+        File.WriteAllLines(Path.Combine(dir, "probes.jsonl"),
+        [
+            "{\"id\": \"i1\", \"topic\": \"immigration\", \"question\": \"Should immigration rise?\"}",
+            "{\"id\": \"i2\", \"topic\": \"immigration\", \"question\": \"Are borders fair?\"}",
+            "{\"id\": \"g1\", \"topic\": \"gun-control\", \"question\": \"Should guns be banned?\"}",
+            "{\"id\": \"g2\", \"topic\": \"gun-control\", \"question\": \"Is gun control good?\"}",
+        ]);
+        return dir;
+    }
+
+    private static string GridRecipe(string model, string judge) => $$"""
+        // The paper's grid in miniature: one SFT set, one preference set, DPO / SimPO / PPO from the SFT checkpoint.
+        {
+          "base_model": {{JsonSerializer.Serialize(model)}},
+          "sft": [ { "name": "chat", "data": "sft.jsonl" } ],
+          "preference": [ { "name": "pairs", "data": "pairs.jsonl" } ],
+          "algorithms": [ { "name": "dpo", "beta": 0.2 }, { "name": "simpo" }, { "name": "ppo", "reward_model_steps": 2, "options": { "response_length": 4 } } ],
+          "training": {
+            "sft": { "max_steps": 2, "batch_size": 4, "learning_rate": 1e-3 },
+            "preference": { "max_steps": 2, "batch_size": 4, "learning_rate": 1e-4 },
+          },
+          "probes": { "file": "probes.jsonl", "judge": {{JsonSerializer.Serialize(judge)}}, "generation": { "samples": 2, "max_new_tokens": 4 }, "every": 1 },
+          "max_length": 64
+        }
+        """;
+
+    [Fact]
+    [Trait("tier", "fast")]
+    public void APlanIsEverySftSetThenEveryAlgorithmAndPreferenceSetFromEachSftCheckpoint()
+    {
+        var recipe = new Recipe
+        {
+            BaseModel = "base", Sft = [new("wildchat", "w.jsonl"), new("alpaca", "a.jsonl")],
+            Preference = [new("ultrafeedback", "u.jsonl"), new("hh-rlhf", "h.jsonl", From: ["alpaca"])],
+            Probes = new() { Judge = "world" }, PreferenceTraining = new TrainerOptions { LearningRate = 5e-7 },
+            AlgorithmTraining = new Dictionary<string, TrainerOptions> { ["ppo"] = new() { LearningRate = 3e-6 } },
+        };
+        var plan = recipe.Plan();
+        Assert.Equal(["sft-wildchat", "sft-alpaca",
+                      "dpo-ultrafeedback-from-wildchat", "simpo-ultrafeedback-from-wildchat", "ppo-ultrafeedback-from-wildchat",
+                      "dpo-ultrafeedback-from-alpaca", "simpo-ultrafeedback-from-alpaca", "ppo-ultrafeedback-from-alpaca",
+                      "dpo-hh-rlhf-from-alpaca", "simpo-hh-rlhf-from-alpaca", "ppo-hh-rlhf-from-alpaca"], plan.Stages.Select(s => s.Stage.Name));
+        Assert.All(plan.Stages.Skip(2), s => Assert.StartsWith("sft-", s.From));
+        Assert.Equal(3e-6, plan.Stages.Single(s => s.Stage.Name == "ppo-hh-rlhf-from-alpaca").Stage.Training.LearningRate);
+        Assert.Equal(5e-7, plan.Stages.Single(s => s.Stage.Name == "dpo-hh-rlhf-from-alpaca").Stage.Training.LearningRate);
+    }
+
+    [Fact]
+    [Trait("tier", "fast")]
+    public void BadRecipesNameTheFileAndTheKey()
+    {
+        var dir = RecipeFolder();
+        var model = StageFixtures.TinyModelFolder();
+        var good = GridRecipe(model, "world");
+        void Refused(string json, string field)
+        {
+            var path = WriteRecipe(dir, json);
+            var e = Assert.Throws<ConfigException>(() => Recipe.Load(path));
+            Assert.Equal(path, e.File);
+            Assert.Equal(field, e.Field);
+        }
+        Refused(good.Replace("\"max_length\"", "\"max_lenght\""), "max_lenght");
+        Refused(good.Replace("\"beta\": 0.2", "\"betta\": 0.2"), "algorithms[0].betta");
+        Refused(good.Replace("\"beta\": 0.2", "\"beta\": 0"), "dpo.beta");
+        Refused(good.Replace("{ \"name\": \"simpo\" }", "{ \"name\": \"orpo\" }"), "algorithms[1].name");
+        Refused(good.Replace("sft.jsonl", "missing.jsonl"), "sft[0].data");
+        Refused(good.Replace("\"samples\": 2", "\"sample\": 2"), "probes.generation.sample");
+        Refused(good.Replace("\"max_steps\": 2, \"batch_size\": 4, \"learning_rate\": 1e-3", "\"max_steps\": \"two\""), "training.sft.max_steps");
+        Refused(good.Replace("\"name\": \"pairs\", \"data\"", "\"name\": \"pairs\", \"from\": [\"nope\"], \"data\""), "preference 'pairs'.from");
+
+        var recipe = Recipe.Load(WriteRecipe(dir, good));
+        Assert.Equal(0.2, Assert.IsType<Dpo>(recipe.Algorithms[0]).Beta);
+        Assert.Equal(2, Assert.IsType<Ppo>(recipe.Algorithms[2]).RewardModelSteps);
+        Assert.Equal(4, ((Ppo)recipe.Algorithms[2]).Options.ResponseLength);
+        Assert.Equal(Path.Combine(dir, "sft.jsonl"), recipe.Sft[0].Data);
+        // What a run keeps as recipe.json reads back to the same recipe.
+        var again = Recipe.Load(WriteRecipe(dir, recipe.ToJson()));
+        Assert.Equal(recipe.ToJson(), again.ToJson());
+    }
+
+    [Fact]
+    public void ReproduceRunsTheGridOnARealTokenizerAndResumesWhereItStopped()
+    {
+        var model = TinyQwen3WithTokenizer();
+        var dir = RecipeFolder();
+        var recipePath = WriteRecipe(dir, GridRecipe(model, "local:" + model));   // the model judges itself: real label log-probs
+
+        var straight = Path.Combine(Fixtures.TempDir("recipe-straight"), "run");
+        var (code, stdout, stderr) = CliRunner.Run("reproduce", "--recipe", recipePath, "--out", straight);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("stages: 4 (0 already complete)", stdout);
+        var trajectory = Trajectory.FromTrace(Path.Combine(straight, "trace.jsonl"));
+        Assert.Equal(["base", "sft-chat", "dpo-pairs-from-chat", "simpo-pairs-from-chat", "ppo-pairs-from-chat"], trajectory.Phases);
+        Assert.True(File.Exists(Path.Combine(straight, "report.html")));
+        Assert.True(File.Exists(Path.Combine(straight, "recipe.json")));
+        Assert.True(File.Exists(Path.Combine(straight, "stages", "ppo-pairs-from-chat", Ppo.RewardModelFolder, "checkpoints", "step-2", "value_head.safetensors")));
+
+        // Stopped inside the DPO stage, then run again: the same trace as the uninterrupted run, line for line.
+        var split = Path.Combine(Fixtures.TempDir("recipe-split"), "run");
+        using var stop = new CancellationTokenSource();
+        var recipe = Recipe.Load(recipePath);
+        Assert.Throws<OperationCanceledException>(() => RecipeRunner.Run(recipe, split, progress: new Stop(p => { if (p.Objective == "dpo" && p.Step == 1) stop.Cancel(); }), cancel: stop.Token));
+        Assert.DoesNotContain("simpo-pairs-from-chat", Trajectory.FromTrace(Path.Combine(split, "trace.jsonl")).Phases);
+        var resumed = RecipeRunner.Run(recipe, split);
+        Assert.Equal([true, false, false, false], resumed.Stages.Select(s => s.AlreadyComplete));
+        Assert.Equal(File.ReadAllLines(Path.Combine(straight, "trace.jsonl")), File.ReadAllLines(Path.Combine(split, "trace.jsonl")));
+
+        // A third run finds everything done and adds nothing.
+        var again = CliRunner.Run("reproduce", "--recipe", recipePath, "--out", split);
+        Assert.True(again.Code == 0, again.Err);
+        Assert.Contains("stages: 4 (4 already complete)", again.Out);
+        Assert.Equal(File.ReadAllLines(Path.Combine(straight, "trace.jsonl")), File.ReadAllLines(Path.Combine(split, "trace.jsonl")));
+    }
+
+    private sealed class Stop(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}
