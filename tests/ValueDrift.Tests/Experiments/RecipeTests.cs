@@ -121,6 +121,28 @@ public class RecipeTests
     }
 
     [Fact]
+    [Trait("tier", "fast")]
+    public void TheShippedPaperRecipeReadsWithItsFilesInPlace()
+    {
+        // The files it names, as placeholders in the layout its relative paths expect.
+        var root = Fixtures.TempDir("paper-recipe");
+        var recipes = Directory.CreateDirectory(Path.Combine(root, "recipes")).FullName;
+        File.Copy(Path.Combine(Fixtures.RepoRoot, "recipes", "llama3-3b-paper.jsonc"), Path.Combine(recipes, "paper.jsonc"));
+        Directory.CreateDirectory(Path.Combine(root, "models", "Llama-3.2-3B"));
+        foreach (var f in new[] { "data/wildchat-1m.parquet", "data/alpaca.json", "data/ultrafeedback_binarized/train_prefs.parquet", "data/hh-rlhf/train.jsonl", "probesets/open-values.jsonl" })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(root, f))!);
+            File.WriteAllText(Path.Combine(root, f), "");
+        }
+        var recipe = Recipe.Load(Path.Combine(recipes, "paper.jsonc"));
+        Assert.Equal(2 + 2 * 2 * 3, recipe.Plan().Stages.Count);
+        Assert.Equal(5, recipe.Probes.Generation.Samples);
+        Assert.Equal(0.7, recipe.Probes.Generation.Temperature);
+        Assert.Equal(256, recipe.Probes.Generation.MaxNewTokens);
+        Assert.Equal(3e-6, recipe.Plan().Stages.Single(s => s.Stage.Name == "ppo-hh-rlhf-from-alpaca").Stage.Training.LearningRate);
+    }
+
+    [Fact]
     public void ReproduceRunsTheGridOnARealTokenizerAndResumesWhereItStopped()
     {
         var model = TinyQwen3WithTokenizer();
