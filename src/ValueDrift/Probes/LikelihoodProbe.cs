@@ -1,5 +1,4 @@
 using ValueDrift.Data;
-using ValueDrift.Drift;
 using ValueDrift.Errors;
 using ValueDrift.Models;
 using ValueDrift.Text;
