@@ -8,6 +8,7 @@ using Xunit;
 
 namespace ValueDrift.Tests.Cli;
 
+[Trait("tier", "fast")]
 public class ProbeCommandTests
 {
     private static (string Model, string Probes, ProbeSet Set) Setup(string name)

@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 
 namespace ValueDrift.Tests.Probes;
 
+[Trait("tier", "fast")]
 public class LikelihoodProbeTests
 {
     private static LikelihoodItem Item(string id, string topic, string question, string[] support, string[] neutral, string[] oppose) =>
