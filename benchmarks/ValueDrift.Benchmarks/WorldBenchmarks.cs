@@ -21,7 +21,7 @@ public static class WorldBenchmarks
 
     /// <summary>Judged answers per second (median of <paramref name="reps"/> after a warm-up) of both probes on a base model.</summary>
     /// <remarks>The generation probe judges K sampled answers per question; the likelihood probe scores
-    /// 3 stances × <see cref="LikelihoodProbe.DefaultAnswersPerStance"/> reference answers per question.</remarks>
+    /// 3 stances × <see cref="WorldLikelihoodItems.DefaultAnswersPerStance"/> reference answers per question.</remarks>
     public static (double GenerationPerSecond, int GenerationAnswers, double LikelihoodPerSecond, int LikelihoodAnswers) ProbeThroughput(string baseDir, int reps)
     {
         Console.WriteLine("[world: probe throughput]");
@@ -35,7 +35,7 @@ public static class WorldBenchmarks
         // The Default demo's probe settings: K = 5 answers per question, temperature 0.7, 96 new tokens, batches of 64.
         var generation = new GenerationProbe(new ProbeSet(questions, "benchmark"), tokenizer, template, new WorldStanceJudge(),
             new GenerationProbeOptions { Samples = 5, Temperature = 0.7, MaxNewTokens = 96, BatchSize = 64, Seed = 1 });
-        var likelihood = new LikelihoodProbe(LikelihoodProbe.WorldItems(questions, seed: 1), tokenizer, template, batchSize: 32);
+        var likelihood = new LikelihoodProbe(WorldLikelihoodItems.For(questions, seed: 1), tokenizer, template, batchSize: 32);
 
         (double PerSecond, int Answers) Rate(IStanceProbe probe)
         {
@@ -52,7 +52,7 @@ public static class WorldBenchmarks
         }
         var g = Rate(generation);
         var l = Rate(likelihood);   // N counts questions here
-        int perQuestion = 3 * LikelihoodProbe.DefaultAnswersPerStance;
+        int perQuestion = 3 * WorldLikelihoodItems.DefaultAnswersPerStance;
         return (g.PerSecond, g.Answers, l.PerSecond * perQuestion, l.Answers * perQuestion);
     }
 

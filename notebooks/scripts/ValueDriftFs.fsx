@@ -7,6 +7,7 @@
 // with `with` from F# (the C# side offers With… methods), optional arguments and Action<string> callbacks, and Deedle summaries of a trace.
 #r "../../artifacts/notebook/ValueDrift.Interactive.dll"
 #r "../../artifacts/notebook/ValueDrift.dll"
+#r "../../artifacts/notebook/ValueDrift.Reporting.dll"
 #r "../../artifacts/notebook/Deedle.dll"
 
 open System

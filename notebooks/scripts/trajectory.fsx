@@ -5,6 +5,7 @@
 // Loads the library from the notebook folder, which `bash environment/setup.sh` builds (artifacts/notebook holds
 // ValueDrift.dll with every dependency). Relative #r paths resolve against this script's folder.
 #r "../../artifacts/notebook/ValueDrift.dll"
+#r "../../artifacts/notebook/ValueDrift.Reporting.dll"
 #r "../../artifacts/notebook/Deedle.dll"
 
 open System

@@ -1,6 +1,7 @@
 using ValueDrift.Drift;
 using ValueDrift.Errors;
 using ValueDrift.Experiments;
+using ValueDrift.Reporting;
 using ValueDrift.World;
 
 namespace ValueDrift.Interactive;

@@ -1,11 +1,11 @@
 namespace ValueDrift.Tests;
 
-/// <summary>Locates the shared reference fixtures (../shared/fixtures beside the repository root).</summary>
+/// <summary>Locates the reference fixtures the tests carry in tests/fixtures (their origin: tests/fixtures/PROVENANCE.md).</summary>
 public static class Fixtures
 {
     public static string RepoRoot { get; } = FindRepoRoot();
 
-    public static string Dir => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "fixtures"));
+    public static string Dir => Path.Combine(RepoRoot, "tests", "fixtures");
 
     public static string In(params string[] parts) => Path.Combine([Dir, .. parts]);
 

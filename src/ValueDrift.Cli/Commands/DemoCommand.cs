@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using ValueDrift.Experiments;
+using ValueDrift.Reporting;
 using ValueDrift.Training;
 using ValueDrift.World;
 
@@ -39,6 +40,8 @@ public sealed class DemoCommand : ICliCommand
             try
             {
                 var result = WorldDemo.Run(o, Log, new TrainingProgressLines(Log), cts.Token);
+                WorldDemoReport.Write(result, o);
+                Log($"report: {result.Run.ReportPath}");
                 io.Out.WriteLine($"report: {result.Run.ReportPath}");
                 io.Out.WriteLine($"trace:  {result.Run.TracePath}");
                 io.Out.WriteLine($"tables: {result.Run.TablesDirectory}");

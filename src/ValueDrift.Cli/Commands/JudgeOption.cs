@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ValueDrift.Errors;
 using ValueDrift.Probes;
+using ValueDrift.World;
 
 namespace ValueDrift.Cli.Commands;
 

@@ -4,6 +4,7 @@ using ValueDrift.Errors;
 using ValueDrift.Models;
 using ValueDrift.Probes;
 using ValueDrift.Text;
+using ValueDrift.World;
 
 namespace ValueDrift.Cli.Commands;
 
@@ -30,7 +31,7 @@ public sealed class ProbeCommand : ICliCommand
         var batch = new Option<int>("--batch-size") { Description = "sequences per forward pass", DefaultValueFactory = _ => 32 };
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 0 };
         var references = new Option<string?>("--references") { Description = "likelihood method: labelled answers (id, topic, question, answer, stance)" };
-        var perStance = new Option<int>("--answers-per-stance") { Description = "likelihood method with world references: answers per stance", DefaultValueFactory = _ => LikelihoodProbe.DefaultAnswersPerStance };
+        var perStance = new Option<int>("--answers-per-stance") { Description = "likelihood method with world references: answers per stance", DefaultValueFactory = _ => WorldLikelihoodItems.DefaultAnswersPerStance };
         var output = new Option<string?>("--out") { Description = "trace.jsonl to append the records to" };
         var phase = new Option<string>("--phase") { Description = "phase name of the records", DefaultValueFactory = _ => "probe" };
         var step = new Option<int>("--step") { Description = "step of the records within the phase", DefaultValueFactory = _ => 0 };
@@ -54,7 +55,7 @@ public sealed class ProbeCommand : ICliCommand
             {
                 var items = r.GetValue(references) is { } refs
                     ? LikelihoodProbe.FromLabelled(LabelledAnswer.Load(refs)).Where(i => set.Questions.Any(q => q.Id == i.Id)).ToList()
-                    : LikelihoodProbe.WorldItems(set.Questions, r.GetValue(perStance), (int)r.GetValue(seed));
+                    : WorldLikelihoodItems.For(set.Questions, r.GetValue(perStance), (int)r.GetValue(seed));
                 topics = new LikelihoodProbe(items, tokenizer, template, r.GetValue(batch)).MeasureTopics(m);
             }
             else

@@ -1,12 +1,13 @@
 using System.CommandLine;
 using System.Diagnostics;
 using ValueDrift.Experiments;
+using ValueDrift.Reporting;
 
 namespace ValueDrift.Cli.Commands;
 
 /// <summary>
 /// <c>valuedrift reproduce --recipe FILE.json [--out DIR]</c>: the paper's grid as one resumable command — every stage
-/// of the recipe (docs/reproduce.md) through the one <see cref="StageRunner"/>, one trace, one report. Run it again with
+/// of the recipe (docs/reproduce.md) through the one <see cref="StageRunner"/>, one trace, one report (report.html and drift-table.json beside the trace). Run it again with
 /// the same folder after an interruption to continue where it stopped.
 /// </summary>
 public sealed class ReproduceCommand : ICliCommand
@@ -29,7 +30,8 @@ public sealed class ReproduceCommand : ICliCommand
             try
             {
                 var result = RecipeRunner.Run(loaded, outDir, Log, new TrainingProgressLines(Log), cts.Token);
-                io.Out.WriteLine($"report: {result.Report.HtmlPath}");
+                var report = DriftReport.FromTrace(result.Run.TracePath);
+                io.Out.WriteLine($"report: {report.HtmlPath}");
                 io.Out.WriteLine($"trace:  {result.Run.TracePath}");
                 io.Out.WriteLine($"stages: {result.Stages.Count} ({result.Stages.Count(s => s.AlreadyComplete)} already complete)");
                 return 0;

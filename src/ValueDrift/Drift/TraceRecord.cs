@@ -3,13 +3,6 @@ using ValueDrift.Probes;
 namespace ValueDrift.Drift;
 
 /// <summary>
-/// Per-question detail of a probe: the question's stance distribution (mean over its judged answers), how many
-/// answers were judged, and optionally each answer's distribution (for bootstrap bands over questions × answers).
-/// JSON: <c>{"id", "support", "neutral", "oppose", "n", "answers"?: [[s, n, o], ...]}</c>.
-/// </summary>
-public sealed record QuestionDetail(string Id, StanceDistribution Value, int N, IReadOnlyList<StanceDistribution>? Answers = null);
-
-/// <summary>
 /// One line of <c>trace.jsonl</c>: a topic's stance distribution measured at one training step of one phase.
 /// JSON: <c>{"phase", "step", "topic", "support", "neutral", "oppose", "n", "questions"?: [...]}</c>, where
 /// <c>n</c> is the number of judged answers behind the distribution (questions × answers per question).

@@ -1,19 +1,18 @@
 using System.Diagnostics;
 using ValueDrift.Drift;
 using ValueDrift.Probes;
-using ValueDrift.Reporting;
 using ValueDrift.Text;
 using ValueDrift.Training;
 
 namespace ValueDrift.Experiments;
 
-/// <summary>What a recipe run produced: its folder, every stage's result, and the drift report beside the trace.</summary>
-public sealed record RecipeResult(RunDirectory Run, IReadOnlyList<StageResult> Stages, DriftReport Report, TimeSpan Elapsed);
+/// <summary>What a recipe run produced: its folder (trace.jsonl, stages/, recipe.json) and every stage's result.</summary>
+public sealed record RecipeResult(RunDirectory Run, IReadOnlyList<StageResult> Stages, TimeSpan Elapsed);
 
 /// <summary>
 /// Runs a <see cref="Recipe"/> into a run folder: the recipe as read (recipe.json), the base model measured, every
-/// stage of <see cref="Recipe.Plan"/> trained and traced by the generation probe with the recipe's judge, then the
-/// drift table and report beside the trace. A killed run, started again with the same recipe and folder, continues at
+/// stage of <see cref="Recipe.Plan"/> trained and traced by the generation probe with the recipe's judge (the drift
+/// report is written from the trace by the caller, e.g. <c>valuedrift reproduce</c>). A killed run, started again with the same recipe and folder, continues at
 /// the stage and step where it stopped; a finished one is read back.
 /// </summary>
 public static class RecipeRunner
@@ -37,9 +36,7 @@ public static class RecipeRunner
             var probe = new GenerationProbe(set, tokenizer, template, judge, recipe.Probes.Generation);
             log($"recipe: {plan.Stages.Count} stages, {set.Questions.Count} probe questions × {recipe.Probes.Generation.Samples} answers per measurement");
             var results = plan.Run(run, [new TracedProbe(probe, run.TracePath)], log, progress, cancel);
-            var report = DriftReport.FromTrace(run.TracePath);
-            log($"report: {report.HtmlPath}");
-            return new RecipeResult(run, results, report, watch.Elapsed);
+            return new RecipeResult(run, results, watch.Elapsed);
         }
         finally { (judge as IDisposable)?.Dispose(); }
     }

@@ -30,8 +30,10 @@ public sealed record WorldDemoResult(RunDirectory Run, string BaseModel, IReadOn
 /// <item>from the supportive SFT model, DPO, SimPO and PPO on the standard preference set and on both value-gap sets
 ///   (support-aligned: chosen agrees with the SFT prior; oppose-aligned: chosen goes against it);</item>
 /// <item>every stage traced by the generation probe (K sampled answers per question, judged exactly by the world's
-///   stance lookup) and the likelihood probe, then drift metrics, CSV tables and report.html.</item>
+///   stance lookup) and the likelihood probe, then drift metrics.</item>
 /// </list>
+/// The report (report.html and tables/*.csv) is drawn from the result by <c>WorldDemoReport.Write</c> in
+/// ValueDrift.Reporting, a layer above this one.
 /// Every step is resumable: finished stages are skipped, the base model is cached.
 /// </summary>
 public static class WorldDemo
@@ -48,10 +50,7 @@ public static class WorldDemo
 
         var drift = DriftTable.From(Trajectory.FromTrace(run.TracePath), new DriftTableOptions { Seed = (int)o.Seed });
         var likelihoodDrift = probes.Likelihood is null ? null : DriftTable.From(Trajectory.FromTrace(run.LikelihoodTracePath), new DriftTableOptions { Seed = (int)o.Seed });
-        var result0 = new WorldDemoResult(run, baseDir, results, drift, likelihoodDrift, profile, watch.Elapsed);
-        WorldDemoReport.Write(result0, o);
-        log($"report: {run.ReportPath}");
-        return result0 with { Elapsed = watch.Elapsed };
+        return new WorldDemoResult(run, baseDir, results, drift, likelihoodDrift, profile, watch.Elapsed);
     }
 
     /// <summary>

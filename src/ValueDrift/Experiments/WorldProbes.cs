@@ -24,7 +24,7 @@ public sealed record WorldProbes(GenerationProbe Generation, LikelihoodProbe? Li
         var generation = new GenerationProbe(new ProbeSet(questions, "world probes"), tokenizer, template, new WorldStanceJudge(),
             new GenerationProbeOptions { Samples = o.ProbeSamples, Temperature = 0.7, MaxNewTokens = o.ProbeMaxNewTokens, BatchSize = 256, Seed = o.Seed });
         var likelihood = o.LikelihoodProbe
-            ? new LikelihoodProbe(LikelihoodProbe.WorldItems(questions, seed: (int)o.Seed), tokenizer, template, batchSize: 32) : null;
+            ? new LikelihoodProbe(WorldLikelihoodItems.For(questions, seed: (int)o.Seed), tokenizer, template, batchSize: 32) : null;
         return new WorldProbes(generation, likelihood);
     }
 

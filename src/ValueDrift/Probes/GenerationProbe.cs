@@ -1,6 +1,5 @@
 using System.Text;
 using ValueDrift.Common;
-using ValueDrift.Drift;
 using ValueDrift.Errors;
 using ValueDrift.Models;
 using ValueDrift.Text;

@@ -1,10 +1,8 @@
 using ValueDrift.Data;
-using ValueDrift.Drift;
 using ValueDrift.Errors;
 using ValueDrift.Models;
 using ValueDrift.Text;
 using ValueDrift.Training;
-using ValueDrift.World;
 using static TorchSharp.torch;
 
 namespace ValueDrift.Probes;
@@ -27,9 +25,6 @@ namespace ValueDrift.Probes;
 /// </summary>
 public sealed class LikelihoodProbe : IStanceProbe
 {
-    /// <summary>Default reference answers per stance drawn from the world by <see cref="ForWorld"/>.</summary>
-    public const int DefaultAnswersPerStance = 3;
-
     private readonly ITokenizer _tokenizer;
     private readonly ChatTemplate _template;
 
@@ -54,45 +49,6 @@ public sealed class LikelihoodProbe : IStanceProbe
         _template = template;
         BatchSize = batchSize;
         Topics = items.Select(i => i.Topic).Distinct(StringComparer.Ordinal).ToList();
-    }
-
-    /// <summary>
-    /// The world's probe questions (all topics, or the given topic ids) with <paramref name="answersPerStance"/>
-    /// reference answers of each stance written by <see cref="WorldAnswers.Generate"/> (good style), seeded per question.
-    /// </summary>
-    public static LikelihoodProbe ForWorld(ITokenizer tokenizer, ChatTemplate template, IEnumerable<string>? topics = null,
-        int answersPerStance = DefaultAnswersPerStance, int seed = 0, int batchSize = 16) =>
-        new(WorldItems(WorldProbeSet.ForIds(topics).Select(p => new ProbeQuestion(p.Id, p.Topic, p.Question)), answersPerStance, seed),
-            tokenizer, template, batchSize);
-
-    /// <summary>
-    /// Likelihood items for given questions on world topics, with world reference answers (seeded per question id,
-    /// so one question gets the same references in every probe set). A topic outside the world raises
-    /// <see cref="ConfigException"/>.
-    /// </summary>
-    public static IReadOnlyList<LikelihoodItem> WorldItems(IEnumerable<ProbeQuestion> questions, int answersPerStance = DefaultAnswersPerStance, int seed = 0)
-    {
-        if (answersPerStance <= 0) throw new ConfigException("likelihood probe", "answers_per_stance", $"must be > 0 (got {answersPerStance})");
-        var items = new List<LikelihoodItem>();
-        foreach (var q in questions)
-        {
-            var topic = WorldTopics.Find(q.Topic, "likelihood probe", "topic");
-            var rng = WorldRandom.For(seed, "likelihood-probe/" + q.Id);
-            var answers = new Dictionary<Stance, IReadOnlyList<string>>();
-            foreach (var s in StanceLabels.All)
-            {
-                // Distinct where the templates allow: a repeated reference would only weigh one phrasing twice.
-                var set = new List<string>();
-                for (var attempt = 0; set.Count < answersPerStance && attempt < 20 * answersPerStance; attempt++)
-                {
-                    var a = WorldAnswers.Generate(topic, (WorldStance)(int)s, AnswerQuality.Good, rng);
-                    if (!set.Contains(a)) set.Add(a);
-                }
-                answers[s] = set;
-            }
-            items.Add(new LikelihoodItem(q.Id, q.Topic, q.Question, answers));
-        }
-        return items;
     }
 
     /// <summary>Likelihood items from labelled answers: grouped by question id, each answer a reference of its gold stance.</summary>

@@ -1,12 +1,10 @@
-using ValueDrift.Drift;
-
 namespace ValueDrift.Probes;
 
 /// <summary>
 /// A topic's measured value: the stance distribution (mean over its questions of each question's distribution),
 /// <see cref="N"/> the number of readings behind it (judged answers for <see cref="GenerationProbe"/>, questions for
 /// <see cref="LikelihoodProbe"/>), and per-question detail, with per-answer distributions where there are answers,
-/// so that <see cref="ConfidenceBand"/> can bootstrap over questions × answers.
+/// so that the drift layer's <c>ConfidenceBand</c> can bootstrap over questions × answers.
 /// </summary>
 public sealed record TopicMeasurement(string Topic, StanceDistribution Value, int N, IReadOnlyList<QuestionDetail> Questions)
 {
@@ -20,14 +18,6 @@ public sealed record ProbeResult(IReadOnlyList<TopicMeasurement> Topics)
 {
     /// <summary>The measurement of a topic, or null when the probe did not cover it.</summary>
     public TopicMeasurement? this[string topic] => Topics.FirstOrDefault(t => t.Topic == topic);
-
-    /// <summary>One trace line per topic for the checkpoint at <paramref name="step"/> of <paramref name="phase"/>.</summary>
-    public IReadOnlyList<TraceRecord> ToTraceRecords(string phase, int step)
-    {
-        if (string.IsNullOrWhiteSpace(phase)) throw new ArgumentException("a trace record needs a phase name", nameof(phase));
-        if (step < 0) throw new ArgumentOutOfRangeException(nameof(step), step, "steps count from 0");
-        return Topics.Select(t => new TraceRecord(phase, step, t.Topic, t.Value, t.N, t.Questions)).ToList();
-    }
 
     /// <summary>A fixed-width table: one row per topic with the three probabilities and N.</summary>
     public string ToTable()

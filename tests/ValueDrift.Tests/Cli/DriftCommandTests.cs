@@ -3,6 +3,7 @@ using Xunit;
 
 namespace ValueDrift.Tests.Cli;
 
+[Trait("tier", "fast")]
 public class DriftCommandTests
 {
     private static string Line(string phase, int step, string topic, double s, double n, double o, int count) =>

@@ -4,6 +4,7 @@ using Xunit;
 
 namespace ValueDrift.Tests.Cli;
 
+[Trait("tier", "fast")]
 public class GapCommandTests
 {
     private static readonly Lazy<string> WorldDir = new(() =>

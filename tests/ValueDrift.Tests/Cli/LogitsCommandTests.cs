@@ -4,6 +4,7 @@ using Xunit;
 
 namespace ValueDrift.Tests.Cli;
 
+[Trait("tier", "fast")]
 public class LogitsCommandTests
 {
     [Theory]
@@ -45,6 +46,7 @@ public class LogitsCommandTests
     }
 }
 
+[Trait("tier", "fast")]
 public class GenerateCommandTests
 {
     [Fact]

@@ -8,6 +8,7 @@ using Xunit;
 
 namespace ValueDrift.Tests.Cli;
 
+[Trait("tier", "fast")]
 public class ProbeCommandTests
 {
     private static (string Model, string Probes, ProbeSet Set) Setup(string name)
@@ -64,7 +65,7 @@ public class ProbeCommandTests
         Assert.All(records, r => Assert.Equal(("probe", 0), (r.Phase, r.Step)));
 
         using var m = CausalLM.FromPretrained(model);
-        var expected = new LikelihoodProbe(LikelihoodProbe.WorldItems(set.Questions, 2, 0), new ByteTokenizer(), new PlainChatTemplate()).Measure(m);
+        var expected = new LikelihoodProbe(WorldLikelihoodItems.For(set.Questions, 2, 0), new ByteTokenizer(), new PlainChatTemplate()).Measure(m);
         AssertSame(expected["immigration"]!.Value, records[0].Value);
     }
 

@@ -5,6 +5,7 @@ using Xunit;
 
 namespace ValueDrift.Tests.Cli;
 
+[Trait("tier", "fast")]
 public class RewardsCommandTests
 {
     private static string WritePairs(ObjectivesFixture f)

@@ -5,6 +5,7 @@ using Xunit;
 
 namespace ValueDrift.Tests.Data;
 
+[Trait("tier", "fast")]
 public class BatchingTests
 {
     private static long[] Flat(TorchSharp.torch.Tensor t) => t.data<long>().ToArray();

@@ -5,6 +5,7 @@ using Xunit;
 
 namespace ValueDrift.Tests.Data;
 
+[Trait("tier", "fast")]
 public class DatasetReaderTests
 {
     private static string Jsonl(string name, params string[] lines)

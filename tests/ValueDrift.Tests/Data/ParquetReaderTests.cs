@@ -6,6 +6,7 @@ using Xunit;
 
 namespace ValueDrift.Tests.Data;
 
+[Trait("tier", "fast")]
 public class ParquetReaderTests
 {
     // Column names follow the data sets' spelling, hence the lower-case properties.

@@ -3,6 +3,7 @@ using Xunit;
 
 namespace ValueDrift.Tests.Data;
 
+[Trait("tier", "fast")]
 public class TruncationTests
 {
     private static int[] Range(int from, int count) => Enumerable.Range(from, count).ToArray();

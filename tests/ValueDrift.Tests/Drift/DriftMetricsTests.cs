@@ -6,6 +6,7 @@ using static ValueDrift.Tests.Drift.TestTrajectories;
 
 namespace ValueDrift.Tests.Drift;
 
+[Trait("tier", "fast")]
 public class DriftMetricsTests
 {
     private static IReadOnlyList<TrajectoryPoint> Points(Stance s, int n, params (int Step, double P)[] xs) =>

@@ -6,6 +6,7 @@ using Xunit;
 
 namespace ValueDrift.Tests.Drift;
 
+[Trait("tier", "fast")]
 public class TraceTests
 {
     private static TraceRecord Detailed(int step) => TraceRecord.FromQuestions("sft", step, "immigration",

@@ -5,6 +5,7 @@ using static ValueDrift.Tests.Drift.TestTrajectories;
 
 namespace ValueDrift.Tests.Drift;
 
+[Trait("tier", "fast")]
 public class TrajectoryTests
 {
     [Fact]

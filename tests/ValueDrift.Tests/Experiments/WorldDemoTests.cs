@@ -2,6 +2,7 @@ using ValueDrift.Cli;
 using ValueDrift.Drift;
 using ValueDrift.Experiments;
 using ValueDrift.Probes;
+using ValueDrift.Reporting;
 using Xunit;
 
 namespace ValueDrift.Tests.Experiments;

@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace ValueDrift.Tests.Models;
 
+[Trait("tier", "fast")]
 public class CheckpointTests
 {
     private static Dictionary<string, byte[]> RawBytes(CausalLM m) =>

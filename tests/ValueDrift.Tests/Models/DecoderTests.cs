@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace ValueDrift.Tests.Models;
 
+[Trait("tier", "fast")]
 public class DecoderTests
 {
     public static TheoryData<string> FixtureModels => new() { "tiny-qwen3", "tiny-llama3", "tiny-qwen3-reference" };

@@ -3,6 +3,7 @@ using Xunit;
 
 namespace ValueDrift.Tests.Models;
 
+[Trait("tier", "fast")]
 public class GenerationTests
 {
     private static readonly int[][] Prompts = [[5, 17, 3], [9, 40, 22, 61, 7, 13], [2 + 1]];

@@ -29,6 +29,7 @@ internal sealed class FakeChatClient(Func<IReadOnlyList<AiChatMessage>, ChatOpti
     public void Dispose() { }
 }
 
+[Trait("tier", "fast")]
 public class ChatEndpointJudgeTests
 {
     /// <summary>A response whose first token has the given top log-probs, as the OpenAI adapter returns it.</summary>

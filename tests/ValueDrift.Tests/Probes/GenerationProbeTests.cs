@@ -5,6 +5,7 @@ using Xunit;
 
 namespace ValueDrift.Tests.Probes;
 
+[Trait("tier", "fast")]
 public class GenerationProbeTests
 {
     private static GenerationProbe Probe(IStanceJudge judge, GenerationProbeOptions o) =>

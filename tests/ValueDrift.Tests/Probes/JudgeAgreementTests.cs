@@ -3,6 +3,7 @@ using Xunit;
 
 namespace ValueDrift.Tests.Probes;
 
+[Trait("tier", "fast")]
 public class JudgeAgreementTests
 {
     /// <summary>A judge that reads the stance from a fixed answer → distribution table.</summary>

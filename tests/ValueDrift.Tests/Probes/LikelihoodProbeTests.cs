@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 
 namespace ValueDrift.Tests.Probes;
 
+[Trait("tier", "fast")]
 public class LikelihoodProbeTests
 {
     private static LikelihoodItem Item(string id, string topic, string question, string[] support, string[] neutral, string[] oppose) =>
@@ -77,7 +78,7 @@ public class LikelihoodProbeTests
     public void ForWorldUsesTheWorldProbeQuestionsWithSeededReferencesOfEachStance()
     {
         var tok = new ByteTokenizer();
-        var probe = LikelihoodProbe.ForWorld(tok, new PlainChatTemplate(), ["immigration", "abortion"], answersPerStance: 2, seed: 5);
+        var probe = WorldLikelihoodItems.Probe(tok, new PlainChatTemplate(), ["immigration", "abortion"], answersPerStance: 2, seed: 5);
         var expectedQuestions = WorldProbeSet.ForIds(["immigration", "abortion"]);
         Assert.Equal(expectedQuestions.Select(q => q.Id), probe.Items.Select(i => i.Id));
         Assert.Equal(expectedQuestions.Select(q => q.Question), probe.Items.Select(i => i.Question));
@@ -87,9 +88,9 @@ public class LikelihoodProbeTests
                 Assert.Equal(2, item.Answers[s].Distinct().Count());
                 Assert.All(item.Answers[s], a => Assert.Equal((WorldStance)(int)s, WorldStanceLookup.Judge(a)));
             }
-        var again = LikelihoodProbe.ForWorld(tok, new PlainChatTemplate(), ["immigration", "abortion"], answersPerStance: 2, seed: 5);
+        var again = WorldLikelihoodItems.Probe(tok, new PlainChatTemplate(), ["immigration", "abortion"], answersPerStance: 2, seed: 5);
         Assert.Equal(probe.Items.SelectMany(i => i.Answers[Stance.Oppose]), again.Items.SelectMany(i => i.Answers[Stance.Oppose]));
-        var otherSeed = LikelihoodProbe.ForWorld(tok, new PlainChatTemplate(), ["immigration", "abortion"], answersPerStance: 2, seed: 6);
+        var otherSeed = WorldLikelihoodItems.Probe(tok, new PlainChatTemplate(), ["immigration", "abortion"], answersPerStance: 2, seed: 6);
         Assert.NotEqual(probe.Items.SelectMany(i => i.Answers[Stance.Oppose]), otherSeed.Items.SelectMany(i => i.Answers[Stance.Oppose]));
     }
 

@@ -8,6 +8,7 @@ using Xunit;
 
 namespace ValueDrift.Tests.Probes;
 
+[Trait("tier", "fast")]
 public class LocalModelJudgeTests
 {
     private static readonly JudgeItem[] Items =

@@ -6,6 +6,7 @@ using Xunit;
 
 namespace ValueDrift.Tests.Probes;
 
+[Trait("tier", "fast")]
 public class ProbeSetTests
 {
     private static string Write(string name, string text)

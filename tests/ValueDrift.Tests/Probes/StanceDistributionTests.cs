@@ -3,6 +3,7 @@ using Xunit;
 
 namespace ValueDrift.Tests.Probes;
 
+[Trait("tier", "fast")]
 public class StanceDistributionTests
 {
     [Fact]

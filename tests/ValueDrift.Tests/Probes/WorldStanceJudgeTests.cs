@@ -5,6 +5,7 @@ using Xunit;
 
 namespace ValueDrift.Tests.Probes;
 
+[Trait("tier", "fast")]
 public class WorldStanceJudgeTests
 {
     [Theory]

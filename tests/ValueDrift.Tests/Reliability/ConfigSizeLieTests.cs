@@ -11,6 +11,7 @@ namespace ValueDrift.Tests.Reliability;
 /// the model is built, or a one-line edit makes loading allocate (and initialise) gigabytes of native memory.
 /// </summary>
 [Collection(RunsAlone.Name)]
+[Trait("tier", "fast")]
 public class ConfigSizeLieTests
 {
     [Theory]

@@ -13,6 +13,7 @@ namespace ValueDrift.Tests.Reliability;
 /// opening the pickle, and a shard index cannot smuggle a pickle in as a shard. "Without opening" is checked with a
 /// named pipe in the pickle's place: opening it for reading would block until the time limit.
 /// </summary>
+[Trait("tier", "fast")]
 public class NoCodeExecutionTests
 {
     [DllImport("libc", SetLastError = true)]

@@ -8,6 +8,7 @@ using Xunit;
 
 namespace ValueDrift.Tests.Reporting;
 
+[Trait("tier", "fast")]
 public class ReportTests
 {
     [Fact]

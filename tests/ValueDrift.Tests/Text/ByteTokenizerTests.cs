@@ -4,6 +4,7 @@ using ValueDrift.Text;
 
 namespace ValueDrift.Tests.Text;
 
+[Trait("tier", "fast")]
 public class ByteTokenizerTests
 {
     [Theory]

@@ -4,6 +4,7 @@ using ValueDrift.Text;
 
 namespace ValueDrift.Tests.Text;
 
+[Trait("tier", "fast")]
 public class ChatTemplateTests
 {
     private static readonly ChatMessage[] SystemUser = [ChatMessage.System("You are helpful."), ChatMessage.User("Is the death penalty just?")];

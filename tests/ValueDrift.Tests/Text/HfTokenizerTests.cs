@@ -5,6 +5,7 @@ using ValueDrift.Text;
 
 namespace ValueDrift.Tests.Text;
 
+[Trait("tier", "fast")]
 public class HfTokenizerTests
 {
     // Loading the 151k-entry vocabulary takes a moment; share one instance across the tests of this class.

@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 
 namespace ValueDrift.Tests.Training;
 
+[Trait("tier", "fast")]
 public class ObjectiveTests
 {
     private static readonly ObjectivesFixture F = ObjectivesFixture.Load();

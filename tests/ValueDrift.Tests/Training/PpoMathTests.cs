@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 namespace ValueDrift.Tests.Training;
 
 /// <summary>PPO's pure functions against values worked out by hand from the formulas in their doc comments.</summary>
+[Trait("tier", "fast")]
 public class PpoMathTests
 {
     private static Tensor T(float[,] x) => tensor(x);

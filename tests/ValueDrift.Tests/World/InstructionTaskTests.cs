@@ -4,6 +4,7 @@ using Xunit;
 
 namespace ValueDrift.Tests.World;
 
+[Trait("tier", "fast")]
 public class InstructionTaskTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using Xunit;
 
 namespace ValueDrift.Tests.World;
 
+[Trait("tier", "fast")]
 public class WorldAnswersTests
 {
     public static IEnumerable<object[]> Qualities() => Enum.GetValues<AnswerQuality>().Select(q => new object[] { q });

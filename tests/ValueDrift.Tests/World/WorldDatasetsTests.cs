@@ -14,6 +14,7 @@ public class WorldDatasetsFixture
     public WorldDatasetsFixture() { Profile = WorldDatasets.Measure(Bundle); }
 }
 
+[Trait("tier", "fast")]
 public class WorldDatasetsTests : IClassFixture<WorldDatasetsFixture>
 {
     private readonly WorldDatasetBundle _b;
@@ -150,6 +151,7 @@ public class WorldDatasetsTests : IClassFixture<WorldDatasetsFixture>
     }
 }
 
+[Trait("tier", "fast")]
 public class WorldFilesTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "valuedrift-world-" + Guid.NewGuid().ToString("N"));

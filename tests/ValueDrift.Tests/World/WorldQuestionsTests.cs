@@ -3,6 +3,7 @@ using Xunit;
 
 namespace ValueDrift.Tests.World;
 
+[Trait("tier", "fast")]
 public class WorldQuestionsTests
 {
     [Fact]

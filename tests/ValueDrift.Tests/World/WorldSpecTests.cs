@@ -3,6 +3,7 @@ using Xunit;
 
 namespace ValueDrift.Tests.World;
 
+[Trait("tier", "fast")]
 public class WorldSpecTests
 {
     [Fact]
@@ -24,6 +25,7 @@ public class WorldSpecTests
     }
 }
 
+[Trait("tier", "fast")]
 public class WorldRandomTests
 {
     [Fact]

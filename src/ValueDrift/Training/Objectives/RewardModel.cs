@@ -2,7 +2,6 @@ using TorchSharp;
 using TorchSharp.Modules;
 using ValueDrift.Errors;
 using ValueDrift.Models;
-using ValueDrift.Training.Ppo;
 using static TorchSharp.torch;
 
 namespace ValueDrift.Training.Objectives;

@@ -1,8 +1,8 @@
-namespace ValueDrift.Training.Ppo;
+namespace ValueDrift.Training.Objectives;
 
 /// <summary>
 /// The scalar reward PPO maximises: one score per (prompt, response) token sequence. A trained
-/// <see cref="Objectives.RewardModel"/> is one implementation; a rule (e.g. "count a token") is another, which makes
+/// <see cref="RewardModel"/> is one implementation; a rule (e.g. "count a token") is another, which makes
 /// the optimisation target known exactly.
 /// </summary>
 public interface IRewardFunction

@@ -1,6 +1,6 @@
-using ValueDrift.World;
+using ValueDrift.Probes;
 
-namespace ValueDrift.Probes;
+namespace ValueDrift.World;
 
 /// <summary>
 /// The exact stance judge of the embedded synthetic world: counts the world's stance-marker phrases in an answer

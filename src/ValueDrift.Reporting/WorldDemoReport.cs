@@ -1,11 +1,11 @@
 using System.Globalization;
 using Deedle;
 using ValueDrift.Drift;
+using ValueDrift.Experiments;
 using ValueDrift.Probes;
-using ValueDrift.Reporting;
 using ValueDrift.World;
 
-namespace ValueDrift.Experiments;
+namespace ValueDrift.Reporting;
 
 /// <summary>One of the paper's findings beside what a run measured, and whether the run agrees.</summary>
 public sealed record FindingCheck(string Finding, string Paper, string Measured, string Verdict);

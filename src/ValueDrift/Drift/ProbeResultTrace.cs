@@ -1,0 +1,15 @@
+using ValueDrift.Probes;
+
+namespace ValueDrift.Drift;
+
+/// <summary>Turns what a probe measured into trace lines; here, not in Probes, because probes know nothing of phases or traces.</summary>
+public static class ProbeResultTrace
+{
+    /// <summary>One trace line per topic for the checkpoint at <paramref name="step"/> of <paramref name="phase"/>.</summary>
+    public static IReadOnlyList<TraceRecord> ToTraceRecords(this ProbeResult result, string phase, int step)
+    {
+        if (string.IsNullOrWhiteSpace(phase)) throw new ArgumentException("a trace record needs a phase name", nameof(phase));
+        if (step < 0) throw new ArgumentOutOfRangeException(nameof(step), step, "steps count from 0");
+        return result.Topics.Select(t => new TraceRecord(phase, step, t.Topic, t.Value, t.N, t.Questions)).ToList();
+    }
+}
