@@ -7,7 +7,11 @@ namespace ValueDrift.Drift;
 /// answers were judged, and optionally each answer's distribution (for bootstrap bands over questions × answers).
 /// JSON: <c>{"id", "support", "neutral", "oppose", "n", "answers"?: [[s, n, o], ...]}</c>.
 /// </summary>
-public sealed record QuestionDetail(string Id, StanceDistribution Value, int N, IReadOnlyList<StanceDistribution>? Answers = null);
+public sealed record QuestionDetail(string Id, StanceDistribution Value, int N, IReadOnlyList<StanceDistribution>? Answers = null)
+{
+    /// <summary>How each of <see cref="Answers"/> was read by the judge ("logprobs", "text", "exact"), in the same order; null when not recorded. JSON: <c>"readouts"</c>.</summary>
+    public IReadOnlyList<string>? Readouts { get; init; }
+}
 
 /// <summary>
 /// One line of <c>trace.jsonl</c>: a topic's stance distribution measured at one training step of one phase.
@@ -17,6 +21,12 @@ public sealed record QuestionDetail(string Id, StanceDistribution Value, int N, 
 public sealed record TraceRecord(string Phase, int Step, string Topic, StanceDistribution Value, int N,
     IReadOnlyList<QuestionDetail>? Questions = null)
 {
+    /// <summary>Answers sampled but left out because the judge gave no reading for them (JSON <c>"unjudged"</c>, absent when 0).</summary>
+    public int Unjudged { get; init; }
+
+    /// <summary>How many answers each judge readout produced, e.g. {"logprobs": 48, "text": 2} (JSON <c>"readouts"</c>); null when not recorded.</summary>
+    public IReadOnlyDictionary<string, int>? Readouts { get; init; }
+
     /// <summary>
     /// A record whose value is the paper's average: over each question's answers, then over questions
     /// (each question weighs the same, whatever its number of answers).

@@ -47,7 +47,8 @@ public class DriftCommandTests
         Assert.Equal(0.0, Row("dpo", "immigration", "support").GetProperty("magnitude").GetDouble());
         Assert.Equal(JsonValueKind.Null, Row("dpo", "immigration", "support").GetProperty("drift_time").ValueKind);
 
-        var html = Path.Combine(Path.GetDirectoryName(trace)!, "report.html");
+        // The report is named after the trace, so a second trace in the folder does not overwrite it.
+        var html = Path.Combine(Path.GetDirectoryName(trace)!, Path.GetFileNameWithoutExtension(trace) + ".report.html");
         Assert.True(File.Exists(html));
         Assert.Contains("immigration", File.ReadAllText(html));
         Assert.Contains(html, stderr);
