@@ -90,7 +90,7 @@ public sealed class JudgeOption
 
     /// <summary>One line on the cache's use, or null when there is no cache.</summary>
     public static string? CacheSummary(IStanceJudge judge) => judge is JudgementCachingJudge c
-        ? FormattableString.Invariant($"judge cache: {c.Cache.Hits} cached, {c.Cache.Misses} asked (hit rate {c.Cache.HitRate:P0}) in {c.Cache.Path}")
+        ? FormattableString.Invariant($"judge cache: {c.Cache.Hits} cached, {c.Cache.Misses} asked (hit rate {c.Cache.HitRate * 100:0}%) in {c.Cache.Path}")
         : null;
 
     /// <summary>Whether the judge asks its endpoint for log-probs (so a text readout means they were not returned).</summary>

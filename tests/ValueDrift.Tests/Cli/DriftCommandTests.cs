@@ -68,4 +68,18 @@ public class DriftCommandTests
         Assert.Equal(2, bad);
         Assert.Contains("missing-trace.jsonl", err);
     }
+
+    [Fact]
+    public void Two_traces_in_one_folder_keep_their_own_reports()
+    {
+        var first = WriteTrace();
+        var second = Path.Combine(Path.GetDirectoryName(first)!, "other.jsonl");
+        File.Copy(first, second);
+        Assert.Equal(0, CliRunner.Run("drift", "--trace", first).Code);
+        Assert.Equal(0, CliRunner.Run("drift", "--trace", second).Code);
+        var dir = Path.GetDirectoryName(first)!;
+        foreach (var name in new[] { "trace.report.html", "trace.drift-table.json", "other.report.html", "other.drift-table.json" })
+            Assert.True(File.Exists(Path.Combine(dir, name)), name);
+        Assert.Contains("other.jsonl", File.ReadAllText(Path.Combine(dir, "other.report.html")));
+    }
 }
