@@ -24,6 +24,7 @@ public static class CliApp
             new GapCommand(),
             new DriftCommand(),
             new DemoCommand(),
+            new DataCommand(),
         ];
         foreach (var c in commands) root.Subcommands.Add(c.Build(io));
         try
