@@ -182,4 +182,10 @@ public class ConversationEncodingTests
         Assert.Equal(20, cut.PromptIds.Length);
         Assert.Equal(3, cut.CompletionIds.Length);
     }
+
+    [Theory]
+    [InlineData(40960, 1024)]
+    [InlineData(512, 512)]
+    public void Default_max_length_is_the_smaller_of_the_positions_and_1024(int positions, int expected) =>
+        Assert.Equal(expected, TruncationOptions.Default(positions).MaxLength);
 }
