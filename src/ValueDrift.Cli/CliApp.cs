@@ -25,6 +25,7 @@ public static class CliApp
             new DriftCommand(),
             new DemoCommand(),
             new ReproduceCommand(),
+            new DataCommand(),
         ];
         foreach (var c in commands) root.Subcommands.Add(c.Build(io));
         try

@@ -15,6 +15,9 @@ public static class Fixtures
     public static string Qwen3Tokenizer => Path.Combine(Dir, "qwen3-tokenizer");
     public static string Objectives => Path.Combine(Dir, "objectives-tiny-qwen3.json");
 
+    /// <summary>Small files in each published data schema, written by the project (tests/fixtures/data, in the repository).</summary>
+    public static string DataFile(string name) => Path.Combine(RepoRoot, "tests", "fixtures", "data", name);
+
     /// <summary>A fresh empty folder under the test output, removed by nobody (kept as an artifact for inspection).</summary>
     public static string TempDir(string name)
     {

@@ -13,7 +13,8 @@ namespace ValueDrift.Cli.Commands;
 /// <c>valuedrift drift --trace FILE [--format text|json]</c>: drift magnitude and drift time of every phase × topic ×
 /// stance of a trace (<see cref="DriftReport.FromTrace"/>). JSON prints a list of
 /// <c>{"phase","topic","stance","magnitude","drift_time"}</c> (drift_time null for a one-point phase). The chart
-/// page (report.html) and the full table (drift-table.json) are written beside the trace.
+/// page and the full table are written beside the trace under its name (<c>runs/a.jsonl</c> →
+/// <c>runs/a.report.html</c>, <c>runs/a.drift-table.json</c>), so two traces in one folder keep their own reports.
 /// </summary>
 public sealed class DriftCommand : ICliCommand
 {
@@ -25,7 +26,8 @@ public sealed class DriftCommand : ICliCommand
         var cmd = new Command("drift", "Drift magnitude and drift time per phase, topic and stance; writes the chart page beside the trace.") { trace, format };
         cmd.SetAction(r =>
         {
-            var report = DriftReport.FromTrace(r.GetValue(trace)!);
+            var path = r.GetValue(trace)!;
+            var report = DriftReport.FromTrace(path, ReportOptions(path));
             var rows = report.Table.Rows;
             io.Out.Write(r.GetValue(format) == "json" ? ToJson(rows) : ToTable(rows));
             if (report.TornLinesIgnored > 0) io.Err.WriteLine($"note: {report.TornLinesIgnored} torn last line ignored");
@@ -33,6 +35,13 @@ public sealed class DriftCommand : ICliCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>Report file names derived from the trace's: <c>NAME.report.html</c> and <c>NAME.drift-table.json</c>.</summary>
+    public static DriftReportOptions ReportOptions(string tracePath)
+    {
+        var name = Path.GetFileNameWithoutExtension(tracePath);
+        return new DriftReportOptions { HtmlFileName = name + ".report.html", JsonFileName = name + ".drift-table.json" };
     }
 
     /// <summary>One row of the JSON output.</summary>

@@ -14,8 +14,10 @@ namespace ValueDrift.Cli.Commands;
 /// <summary>
 /// <c>valuedrift gap --data FILE [--judge ...] [--format text|json]</c>: judges the chosen and the rejected answer of
 /// every pair of a preference file and prints the value gap per topic (<see cref="ValueGap"/>). A pair's topic is
-/// its <c>topic</c> field when present, else "all"; the question shown to the judge is the pair's last user message.
-/// <c>--exclude-topic</c> leaves out pairs of a topic (e.g. "instruction", the world's non-value pairs).
+/// the field named by <c>--topic-field</c> (default <c>topic</c>) when present; else, with <c>--probes FILE</c>, the
+/// one probe topic whose name appears in the pair's question; else "all". The question shown to the judge is the
+/// pair's last user message. <c>--exclude-topic</c> leaves out pairs of a topic (e.g. "instruction", the world's
+/// non-value pairs). <c>--judge</c> is required unless the pairs are the embedded world's.
 /// </summary>
 public sealed class GapCommand : ICliCommand
 {
@@ -29,17 +31,27 @@ public sealed class GapCommand : ICliCommand
         var format = new Option<string>("--format") { Description = "text | json", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
         var exclude = new Option<string[]>("--exclude-topic") { Description = "leave out pairs of this topic (repeatable)", AllowMultipleArgumentsPerToken = false };
-        var cmd = new Command("gap", "Value gap (chosen vs rejected stances) of a preference dataset, per topic.") { data, judge, format, exclude };
+        var topicField = new Option<string>("--topic-field") { Description = "the row field that names a pair's topic", DefaultValueFactory = _ => "topic" };
+        var probes = new Option<string?>("--probes") { Description = "probe set whose topic names, found in a pair's question, give the topic of pairs without one" };
+        var cmd = new Command("gap", "Value gap (chosen vs rejected stances) of a preference dataset, per topic.") { data, format, exclude, topicField, probes };
+        judge.AddTo(cmd);
         cmd.SetAction(r =>
         {
             var file = r.GetValue(data)!;
             var excluded = (r.GetValue(exclude) ?? []).ToHashSet(StringComparer.Ordinal);
-            var items = Items(file).Where(i => !excluded.Contains(i.Topic)).ToList();
+            var probeTopics = r.GetValue(probes) is { } pf ? ProbeSet.Load(pf).Topics : [];
+            var items = Items(file, r.GetValue(topicField)!, probeTopics).Where(i => !excluded.Contains(i.Topic)).ToList();
             if (items.Count == 0) throw new DataFormatException(file, null, null, "no preference pairs to judge");
-            var j = JudgeOption.Parse(r.GetValue(judge)!);
+            // The world's own files name world topics; any other data needs a real judge.
+            var world = items.Any(i => JudgeOption.AllWorldTopics([i.Topic]));
+            var j = judge.Resolve(r, world);
             IReadOnlyList<ValueGap> gaps;
             try { gaps = ValueGap.Measure(j, items); }
-            finally { (j as IDisposable)?.Dispose(); }
+            finally
+            {
+                if (JudgeOption.CacheSummary(j) is { } summary) io.Err.WriteLine(summary);
+                (j as IDisposable)?.Dispose();
+            }
             io.Out.Write(r.GetValue(format) == "json" ? ToJson(gaps) : ToTable(gaps));
             return 0;
         });
@@ -47,7 +59,9 @@ public sealed class GapCommand : ICliCommand
     }
 
     /// <summary>The pairs of a preference file as value-gap items (text pairs only: a judge reads text).</summary>
-    internal static IReadOnlyList<ValueGapItem> Items(string file)
+    /// <param name="topicField">The row field naming the topic.</param>
+    /// <param name="probeTopics">Topics to find by name in the question of a pair that names none.</param>
+    internal static IReadOnlyList<ValueGapItem> Items(string file, string topicField = "topic", IReadOnlyList<string>? probeTopics = null)
     {
         var pairs = DatasetReader.ReadPreferencePairs(file).Rows;
         return pairs.Select(p =>
@@ -56,10 +70,21 @@ public sealed class GapCommand : ICliCommand
                 throw new DataFormatException(file, p.Origin?.Row, "chosen", "token-id pairs cannot be judged: the value gap needs answer text");
             var question = p.Prompt?.LastOrDefault(m => m.Role == ChatRoles.User)?.Content
                 ?? string.Join("\n", p.Prompt?.Select(m => m.Content) ?? []);
-            var topic = !string.IsNullOrWhiteSpace(p.Topic) ? p.Topic
-                : p.Metadata.TryGetValue("topic", out var t) && !string.IsNullOrWhiteSpace(t) ? t : DefaultTopic;
+            var topic = topicField == "topic" && !string.IsNullOrWhiteSpace(p.Topic) ? p.Topic
+                : p.Metadata.TryGetValue(topicField, out var t) && !string.IsNullOrWhiteSpace(t) ? t
+                : MatchTopic(question, probeTopics) ?? DefaultTopic;
             return new ValueGapItem(topic, question, p.Chosen, p.Rejected);
         }).ToList();
+    }
+
+    /// <summary>The one topic whose name (hyphens read as spaces) appears in the question as whole words; null when none or several do.</summary>
+    internal static string? MatchTopic(string question, IReadOnlyList<string>? topics)
+    {
+        if (topics is null || topics.Count == 0) return null;
+        var found = topics.Where(t => System.Text.RegularExpressions.Regex.IsMatch(question,
+            @"\b" + System.Text.RegularExpressions.Regex.Escape(t.Replace('-', ' ').Replace('_', ' ')).Replace(@"\ ", @"[\s-]+") + @"\b",
+            System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)).ToList();
+        return found.Count == 1 ? found[0] : null;
     }
 
     private static string ToTable(IReadOnlyList<ValueGap> gaps)

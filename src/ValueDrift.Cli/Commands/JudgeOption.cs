@@ -1,44 +1,77 @@
 using System.CommandLine;
 using ValueDrift.Errors;
+using ValueDrift.Experiments;
 using ValueDrift.Probes;
 using ValueDrift.World;
 
 namespace ValueDrift.Cli.Commands;
 
 /// <summary>
-/// The <c>--judge</c> option shared by the probing commands: <c>world</c> (the embedded world's exact judge),
-/// <c>local:DIR</c> (a judge checkpoint folder, <see cref="LocalModelJudge"/>) or <c>endpoint:URL,MODEL</c> (an
-/// OpenAI-compatible chat endpoint, <see cref="ChatEndpointJudge"/>; the key is read from VALUEDRIFT_JUDGE_API_KEY).
+/// The judge options shared by the probing commands. <c>--judge</c>: <c>world</c> (the embedded world's exact judge,
+/// only for the world's models and topics, and the default there), <c>local:DIR</c> (a judge checkpoint folder,
+/// <see cref="LocalModelJudge"/>) or <c>endpoint:URL,MODEL</c> (an OpenAI-compatible chat endpoint,
+/// <see cref="ChatEndpointJudge"/>; the key is read from VALUEDRIFT_JUDGE_API_KEY). Outside the world <c>--judge</c>
+/// is required. <c>--judge-cache DIR</c> keeps the readings of local and endpoint judges on disk
+/// (<see cref="JudgementCache"/>; a command may default it to its run folder); <c>--judge-concurrency N</c> bounds the
+/// endpoint requests in flight.
 /// </summary>
-public static class JudgeOption
+public sealed class JudgeOption
 {
-    public static Option<string> Create() => new("--judge")
+    /// <summary>Folder of the judgement cache inside a run folder.</summary>
+    public const string CacheFolderName = RecipeRunner.JudgementCacheFolder;
+
+    public Option<string?> Judge { get; } = new("--judge") { Description = "stance judge: endpoint:URL,MODEL | local:DIR | world (the embedded world only; its default)" };
+    public Option<string?> Cache { get; } = new("--judge-cache") { Description = "folder of the judgement cache (readings reused by later probes)" };
+    public Option<int> Concurrency { get; } = new("--judge-concurrency")
     {
-        Description = "stance judge: world | local:DIR | endpoint:URL,MODEL",
-        DefaultValueFactory = _ => "world",
+        Description = "endpoint judge: requests in flight at once", DefaultValueFactory = _ => new ChatEndpointJudgeOptions().MaxParallel,
     };
 
-    /// <summary>The judge a spec names. Dispose the result when it is disposable (a local judge owns its model).</summary>
-    public static IStanceJudge Parse(string spec)
+    public static JudgeOption Create() => new();
+
+    public void AddTo(Command command)
     {
-        spec = spec.Trim();
-        if (spec.Equals("world", StringComparison.OrdinalIgnoreCase)) return new WorldStanceJudge();
-        if (spec.StartsWith("local:", StringComparison.OrdinalIgnoreCase))
-        {
-            var dir = spec["local:".Length..];
-            if (dir.Length == 0) throw new ValueDriftException("--judge local:DIR needs a judge model folder");
-            return LocalModelJudge.FromFolder(dir);
-        }
-        if (spec.StartsWith("endpoint:", StringComparison.OrdinalIgnoreCase))
-        {
-            var rest = spec["endpoint:".Length..];
-            var comma = rest.LastIndexOf(',');
-            if (comma <= 0 || comma == rest.Length - 1)
-                throw new ValueDriftException($"--judge endpoint:URL,MODEL needs both an endpoint URL and a model name (got '{spec}')");
-            if (!Uri.TryCreate(rest[..comma], UriKind.Absolute, out var uri))
-                throw new ValueDriftException($"--judge: '{rest[..comma]}' is not an absolute URL");
-            return ChatEndpointJudge.ForOpenAICompatible(uri, rest[(comma + 1)..].Trim());
-        }
-        throw new ValueDriftException($"--judge: unknown judge '{spec}' (expected world, local:DIR or endpoint:URL,MODEL)");
+        command.Options.Add(Judge);
+        command.Options.Add(Cache);
+        command.Options.Add(Concurrency);
     }
+
+    /// <summary>
+    /// The judge the options name, behind a judgement cache when one is given (<c>--judge-cache</c>, else
+    /// <paramref name="defaultCacheDir"/>). Dispose the result when it is disposable.
+    /// </summary>
+    /// <param name="world">Whether the data belong to the embedded world (its models and topics): only then may the world judge read them.</param>
+    public IStanceJudge Resolve(ParseResult r, bool world, string? defaultCacheDir = null)
+    {
+        var spec = r.GetValue(Judge)?.Trim();
+        if (string.IsNullOrEmpty(spec))
+            spec = world ? "world"
+                : throw new ValueDriftException("--judge is required: these answers are not the embedded world's, so its judge cannot read them " +
+                                                "(give --judge endpoint:URL,MODEL or --judge local:DIR)");
+        var concurrency = r.GetValue(Concurrency);
+        if (concurrency < 1) throw new ValueDriftException($"--judge-concurrency must be at least 1 (got {concurrency})");
+        var (judge, identity) = Parse(spec, concurrency);
+        if (judge is WorldStanceJudge)
+        {
+            if (!world) throw new ValueDriftException("--judge world reads only the embedded world's answers (its models and topics); give --judge endpoint:URL,MODEL or --judge local:DIR");
+            return judge;   // exact and free: nothing to cache
+        }
+        var cacheDir = r.GetValue(Cache) ?? defaultCacheDir;
+        return cacheDir is null || identity is null ? judge : new JudgementCachingJudge(judge, new JudgementCache(cacheDir), identity);
+    }
+
+    /// <summary>The judge a spec names and its cache identity (null for the world judge).</summary>
+    public static (IStanceJudge Judge, string? Identity) Parse(string spec, int concurrency = 4) => JudgeSpec.Parse(spec, concurrency);
+
+    /// <summary>Whether every topic is one of the embedded world's.</summary>
+    public static bool AllWorldTopics(IEnumerable<string> topics) => topics.All(t => WorldTopics.TryFind(t) is not null);
+
+    /// <summary>One line on the cache's use, or null when there is no cache.</summary>
+    public static string? CacheSummary(IStanceJudge judge) => judge is JudgementCachingJudge c
+        ? FormattableString.Invariant($"judge cache: {c.Cache.Hits} cached, {c.Cache.Misses} asked (hit rate {c.Cache.HitRate * 100:0}%) in {c.Cache.Path}")
+        : null;
+
+    /// <summary>Whether the judge asks its endpoint for log-probs (so a text readout means they were not returned).</summary>
+    public static bool AsksForLogProbs(IStanceJudge judge) =>
+        (judge is JudgementCachingJudge c ? c.Inner : judge) is ChatEndpointJudge { Options.RequestLogProbs: true };
 }

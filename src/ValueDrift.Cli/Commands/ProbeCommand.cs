@@ -13,7 +13,9 @@ namespace ValueDrift.Cli.Commands;
 /// table (support / neutral / oppose / n). <c>--method generation</c> (default, the paper's: sampled answers read by
 /// <c>--judge</c>) or <c>likelihood</c> (reference answers scored by the model: from <c>--references</c>, a labelled
 /// answers file, else written by the embedded world for its topics). With <c>--out</c>, each topic's record is
-/// appended to the trace as soon as it is measured, as (<c>--phase</c>, <c>--step</c>).
+/// appended to the trace as soon as it is measured, as (<c>--phase</c>, <c>--step</c>). <c>--judge</c> is required
+/// unless the model and topics are the embedded world's; a local or endpoint judge's readings are cached in
+/// <c>judge-cache/</c> beside the trace (or <c>--judge-cache DIR</c>), and the cache's hit rate is printed.
 /// </summary>
 public sealed class ProbeCommand : ICliCommand
 {
@@ -22,6 +24,11 @@ public sealed class ProbeCommand : ICliCommand
         var model = new Option<string>("--model") { Description = "model folder (config.json, safetensors, tokenizer.json)", Required = true };
         var probes = new Option<string>("--probes") { Description = "probe set (JSONL or CSV: id, topic, question)", Required = true };
         var judge = JudgeOption.Create();
+        var maxUnjudged = new Option<double>("--max-unjudged")
+        {
+            Description = "fraction of a topic's answers the judge may leave unread before the probe stops",
+            DefaultValueFactory = _ => new GenerationProbeOptions().MaxUnjudgedFraction,
+        };
         var method = new Option<string>("--method") { Description = "generation | likelihood", DefaultValueFactory = _ => "generation" };
         method.AcceptOnlyFromAmong("generation", "likelihood");
         var samples = new Option<int>("--samples") { Description = "sampled answers per question", DefaultValueFactory = _ => 5 };
@@ -37,8 +44,9 @@ public sealed class ProbeCommand : ICliCommand
         var step = new Option<int>("--step") { Description = "step of the records within the phase", DefaultValueFactory = _ => 0 };
         var cmd = new Command("probe", "Measure a model's stance distribution per topic.")
         {
-            model, probes, judge, method, samples, temperature, maxNew, topP, batch, seed, references, perStance, output, phase, step,
+            model, probes, method, samples, temperature, maxNew, topP, batch, seed, references, perStance, output, phase, step, maxUnjudged,
         };
+        judge.AddTo(cmd);
         cmd.SetAction(r =>
         {
             var dir = r.GetValue(model)!;
@@ -60,11 +68,14 @@ public sealed class ProbeCommand : ICliCommand
             }
             else
             {
-                usedJudge = JudgeOption.Parse(r.GetValue(judge)!);
+                // The world judge reads only the world's answers: its byte-level models on its topics.
+                var world = tokenizer is ByteTokenizer && JudgeOption.AllWorldTopics(set.Topics);
+                var runDir = r.GetValue(output) is { } trace ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(trace))!, JudgeOption.CacheFolderName) : null;
+                usedJudge = judge.Resolve(r, world, runDir);
                 var options = new GenerationProbeOptions
                 {
                     Samples = r.GetValue(samples), Temperature = r.GetValue(temperature), MaxNewTokens = r.GetValue(maxNew),
-                    TopP = r.GetValue(topP), BatchSize = r.GetValue(batch), Seed = r.GetValue(seed),
+                    TopP = r.GetValue(topP), BatchSize = r.GetValue(batch), Seed = r.GetValue(seed), MaxUnjudgedFraction = r.GetValue(maxUnjudged),
                 };
                 topics = new GenerationProbe(set, tokenizer, template, usedJudge, options).MeasureTopics(m);
             }
@@ -76,12 +87,16 @@ public sealed class ProbeCommand : ICliCommand
                 foreach (var t in topics)
                 {
                     measured.Add(t);
+                    if (t.Unjudged > 0) io.Err.WriteLine($"warning: topic {t.Topic}: {t.Unjudged} answer(s) left unjudged after retries (skipped)");
+                    if (usedJudge is not null && JudgeOption.AsksForLogProbs(usedJudge) && t.Readouts?.GetValueOrDefault("text") is > 0 and var text)
+                        io.Err.WriteLine($"warning: topic {t.Topic}: the endpoint returned no label log-probs for {text} answer(s); they were read from the reply text");
                     if (writer is null) continue;
                     var record = new ProbeResult([t]).ToTraceRecords(r.GetValue(phase)!, r.GetValue(step));
                     writer.AppendAll(record);
                     io.Err.WriteLine($"trace: appended {r.GetValue(phase)} step {r.GetValue(step)} topic {t.Topic}");
                 }
                 io.Out.Write(new ProbeResult(measured).ToTable());
+                if (usedJudge is not null && JudgeOption.CacheSummary(usedJudge) is { } summary) io.Out.WriteLine(summary);
             }
             finally
             {

@@ -16,14 +16,15 @@ public sealed class StageTraceOptions
 {
     private static readonly GenerationProbeOptions Defaults = new();
     public readonly Option<string?> Probes = new("--probes") { Description = "with --trace: probe set (JSONL or CSV: id, topic, question)" };
-    public readonly Option<string> Judge = JudgeOption.Create();
+    public readonly JudgeOption Judge = JudgeOption.Create();
     public readonly Option<string?> Trace = new("--trace") { Description = "trace.jsonl to append the stage's measurements to (needs --probes)" };
     public readonly Option<int> Samples = new("--probe-samples") { Description = "with --trace: sampled answers per question", DefaultValueFactory = _ => Defaults.Samples };
     public readonly Option<int> MaxNewTokens = new("--probe-max-new-tokens") { Description = "with --trace: most tokens per sampled answer", DefaultValueFactory = _ => Defaults.MaxNewTokens };
 
     public void Add(Command c)
     {
-        foreach (Option o in new Option[] { Probes, Judge, Trace, Samples, MaxNewTokens }) c.Options.Add(o);
+        foreach (Option o in new Option[] { Probes, Trace, Samples, MaxNewTokens }) c.Options.Add(o);
+        Judge.AddTo(c);
     }
 
     /// <summary>The open trace, or null when --trace is not given. Dispose it to close the trace and release the judge.</summary>
@@ -40,7 +41,9 @@ public sealed class StageTraceOptions
         var set = ProbeSet.Load(probes);
         var tokenizer = TokenizerLoader.FromFolder(modelDir);
         var template = ChatTemplate.ForModelFolder(modelDir, tokenizer);
-        var judge = JudgeOption.Parse(r.GetValue(Judge)!);
+        // The world judge reads only the world's answers: its byte-level models on its topics.
+        var world = tokenizer is ByteTokenizer && JudgeOption.AllWorldTopics(set.Topics);
+        var judge = Judge.Resolve(r, world, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(trace))!, JudgeOption.CacheFolderName));
         var probe = new GenerationProbe(set, tokenizer, template, judge, Defaults with { Samples = r.GetValue(Samples), MaxNewTokens = r.GetValue(MaxNewTokens) });
         io.Err.WriteLine($"trace: {trace} ({set.Questions.Count} questions × {r.GetValue(Samples)} answers per probe)");
         return new OpenStageTrace([new TraceTarget(probe, new TraceWriter(trace))], judge as IDisposable);

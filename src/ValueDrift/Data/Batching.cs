@@ -6,11 +6,14 @@ namespace ValueDrift.Data;
 public static class Batching
 {
     /// <summary>An SFT batch: one row per example, prompt then completion.</summary>
-    /// <param name="completionOnlyLoss">True (default): the loss covers completion tokens only; false: every real token.</param>
+    /// <param name="completionOnlyLoss">
+    /// True (default): the loss covers the completion and the earlier answers an example marks in
+    /// <see cref="TokenizedExample.PromptLoss"/>; false: every real token.
+    /// </param>
     public static Batch Collate(IReadOnlyList<TokenizedExample> examples, int padId, bool completionOnlyLoss = true, Device? device = null)
     {
         if (examples.Count == 0) throw new ArgumentException("cannot collate an empty batch", nameof(examples));
-        var (ids, attention, completion) = Pad([.. examples.Select(e => (e.PromptIds, e.CompletionIds))], padId, completionOnlyLoss, device);
+        var (ids, attention, completion) = Pad([.. examples.Select(e => (e.PromptIds, e.CompletionIds, e.PromptLoss))], padId, completionOnlyLoss, device);
         return new Batch(ids, attention, completion);
     }
 
@@ -18,12 +21,12 @@ public static class Batching
     public static PreferenceBatch CollatePreference(IReadOnlyList<TokenizedPreference> pairs, int padId, bool completionOnlyLoss = true, Device? device = null)
     {
         if (pairs.Count == 0) throw new ArgumentException("cannot collate an empty batch", nameof(pairs));
-        var rows = pairs.Select(p => (p.PromptIds, p.ChosenIds)).Concat(pairs.Select(p => (p.PromptIds, p.RejectedIds))).ToArray();
+        var rows = pairs.Select(p => (p.PromptIds, p.ChosenIds, (bool[]?)null)).Concat(pairs.Select(p => (p.PromptIds, p.RejectedIds, (bool[]?)null))).ToArray();
         var (ids, attention, completion) = Pad(rows, padId, completionOnlyLoss, device);
         return new PreferenceBatch(ids, attention, completion, pairs.Count);
     }
 
-    private static (Tensor Ids, Tensor Attention, Tensor Completion) Pad((int[] Prompt, int[] Completion)[] rows, int padId, bool completionOnlyLoss, Device? device)
+    private static (Tensor Ids, Tensor Attention, Tensor Completion) Pad((int[] Prompt, int[] Completion, bool[]? PromptLoss)[] rows, int padId, bool completionOnlyLoss, Device? device)
     {
         var b = rows.Length;
         var t = rows.Max(r => r.Prompt.Length + r.Completion.Length);
@@ -33,13 +36,13 @@ public static class Batching
         Array.Fill(ids, padId);
         for (var i = 0; i < b; i++)
         {
-            var (prompt, completion) = rows[i];
+            var (prompt, completion, promptLoss) = rows[i];
             var row = i * t;
             for (var j = 0; j < prompt.Length; j++)
             {
                 ids[row + j] = prompt[j];
                 attention[row + j] = 1;
-                loss[row + j] = completionOnlyLoss ? 0 : 1;
+                loss[row + j] = !completionOnlyLoss || promptLoss is not null && promptLoss[j] ? 1 : 0;
             }
             for (var j = 0; j < completion.Length; j++)
             {

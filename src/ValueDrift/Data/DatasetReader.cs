@@ -99,6 +99,14 @@ public static class DatasetReader
                 Topic = topic, Metadata = metadata, Origin = f.Origin,
             };
 
+        // Anthropic HH-RLHF: two whole transcripts and no prompt field.
+        if (!f.Has("prompt") && f.Object["chosen"] is JsonValue && f.Object["rejected"] is JsonValue
+            && f.OptionalString("chosen") is { } c && f.OptionalString("rejected") is { } r && HhRlhfTranscript.IsTranscript(c))
+        {
+            var (hhPrompt, hhChosen, hhRejected) = HhRlhfTranscript.Split(c, r, f.File, f.Row);
+            return new PreferencePair { Prompt = hhPrompt, Chosen = hhChosen, Rejected = hhRejected, Topic = topic, Metadata = metadata, Origin = f.Origin };
+        }
+
         var (chosenPrompt, chosen) = Answer(f, "chosen");
         var (rejectedPrompt, rejected) = Answer(f, "rejected");
         // UltraFeedback-binarized: both answers are whole chats; their turns before the answer are the prompt.

@@ -5,24 +5,42 @@ namespace ValueDrift.Data;
 
 /// <summary>
 /// Turns conversations and preference pairs into token ids with a tokenizer and chat template, then applies the
-/// <see cref="Truncation"/> rules. Prompt and completion are tokenised separately
-/// (<c>Encode(FormatPrompt(history))</c>, <c>Encode(FormatCompletion(answer))</c>), so the completion mask is exact.
+/// <see cref="Truncation"/> rules. A conversation is rendered once, whole, by the template
+/// (<see cref="ChatTemplate.RenderParts"/>), and its tokens are the tokens of that one string; the loss covers every
+/// assistant answer (TRL's <c>assistant_only_loss</c>), or only the last with <c>lastTurnOnly</c>. A preference pair is
+/// tokenised as prompt and answers (<c>Encode(FormatPrompt(history))</c>, <c>Encode(FormatCompletion(answer))</c>).
 /// Token-id pairs are used as given (no template), only truncated.
 /// </summary>
 /// <param name="tokenizer">Needed for text examples; may be null when every pair carries token ids.</param>
 /// <param name="template">Needed for text examples.</param>
 /// <param name="truncation">Length limits; null means no limit.</param>
-public sealed class ExampleEncoder(ITokenizer? tokenizer, ChatTemplate? template, TruncationOptions? truncation = null)
+/// <param name="lastTurnOnly">SFT loss on the last assistant answer only; earlier answers are context, as in a prompt.</param>
+public sealed class ExampleEncoder(ITokenizer? tokenizer, ChatTemplate? template, TruncationOptions? truncation = null, bool lastTurnOnly = false)
 {
+    private int _truncated;
+
+    /// <summary>Whether earlier assistant answers of a conversation are left out of the loss.</summary>
+    public bool LastTurnOnly => lastTurnOnly;
+
+    /// <summary>How many examples this encoder has cut to fit <see cref="TruncationOptions.MaxLength"/> so far.</summary>
+    public int TruncatedRows => _truncated;
+
     public TokenizedExample Encode(Conversation c)
     {
         if (c.Messages.Count == 0 || c.Messages[^1].Role != ChatRoles.Assistant)
             throw Error(c.Origin, "messages", "the last message must be the assistant's answer");
         if (string.IsNullOrWhiteSpace(c.Completion)) throw Error(c.Origin, "completion", "empty completion");
         var (tok, tmpl) = Text(c.Origin);
-        var e = new TokenizedExample(tok.Encode(tmpl.FormatPrompt(c.PromptMessages)), tok.Encode(tmpl.FormatCompletion(c.Completion)));
+        IReadOnlyList<TemplatePart> parts;
+        try { parts = tmpl.RenderParts(c.Messages); }
+        catch (ArgumentException ex) { throw Error(c.Origin, "messages", ex.Message); }
+        var e = ConversationTokens.Encode(tok, parts, lastTurnOnly);
         Check(e.PromptIds, e.CompletionIds, c.Origin, "completion");
-        if (truncation is not null) e = Truncation.Apply(e, truncation);
+        if (truncation is not null && Truncation.Cuts(e, truncation))
+        {
+            Interlocked.Increment(ref _truncated);
+            e = Truncation.Apply(e, truncation);
+        }
         Check(e.PromptIds, e.CompletionIds, c.Origin, "completion");
         return e;
     }
@@ -42,7 +60,11 @@ public sealed class ExampleEncoder(ITokenizer? tokenizer, ChatTemplate? template
             t = new TokenizedPreference(tok.Encode(tmpl.FormatPrompt(p.Prompt ?? [])),
                 tok.Encode(tmpl.FormatCompletion(p.Chosen)), tok.Encode(tmpl.FormatCompletion(p.Rejected)));
         }
-        if (truncation is not null) t = Truncation.Apply(t, truncation);
+        if (truncation is not null && Truncation.Cuts(t, truncation))
+        {
+            Interlocked.Increment(ref _truncated);
+            t = Truncation.Apply(t, truncation);
+        }
         Check(t.PromptIds, t.ChosenIds, p.Origin, "chosen");
         Check(t.PromptIds, t.RejectedIds, p.Origin, "rejected");
         return t;

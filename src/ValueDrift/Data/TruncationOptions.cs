@@ -23,4 +23,14 @@ public sealed record TruncationOptions
 
     /// <summary>The prompt budget in force: <see cref="MaxPromptLength"/> or MaxLength / 2.</summary>
     public int PromptBudget => MaxPromptLength ?? MaxLength / 2;
+
+    /// <summary>Cap of the default <see cref="MaxLength"/> (TRL's SFT default max_length).</summary>
+    public const int DefaultMaxLengthCap = 1024;
+
+    /// <summary>
+    /// The limits used when none are given: min(max_position_embeddings, 1024), so no row is longer than the model's
+    /// positions and a long conversation does not take the memory of a whole batch. Rows cut by it are counted
+    /// (<see cref="ExampleEncoder.TruncatedRows"/>).
+    /// </summary>
+    public static TruncationOptions Default(int maxPositionEmbeddings) => new(Math.Max(2, Math.Min(maxPositionEmbeddings, DefaultMaxLengthCap)));
 }

@@ -10,6 +10,6 @@ public static class ProbeResultTrace
     {
         if (string.IsNullOrWhiteSpace(phase)) throw new ArgumentException("a trace record needs a phase name", nameof(phase));
         if (step < 0) throw new ArgumentOutOfRangeException(nameof(step), step, "steps count from 0");
-        return result.Topics.Select(t => new TraceRecord(phase, step, t.Topic, t.Value, t.N, t.Questions)).ToList();
+        return result.Topics.Select(t => new TraceRecord(phase, step, t.Topic, t.Value, t.N, t.Questions) { Unjudged = t.Unjudged, Readouts = t.Readouts }).ToList();
     }
 }

@@ -25,6 +25,8 @@ internal static class TraceJson
         [JsonPropertyName("oppose")] public double? Oppose { get; set; }
         [JsonPropertyName("n")] public int? N { get; set; }
         [JsonPropertyName("questions")] public List<Question>? Questions { get; set; }
+        [JsonPropertyName("unjudged")] public int? Unjudged { get; set; }
+        [JsonPropertyName("readouts")] public Dictionary<string, int>? Readouts { get; set; }
     }
 
     internal sealed class Question
@@ -35,6 +37,7 @@ internal static class TraceJson
         [JsonPropertyName("oppose")] public double? Oppose { get; set; }
         [JsonPropertyName("n")] public int? N { get; set; }
         [JsonPropertyName("answers")] public List<double[]>? Answers { get; set; }
+        [JsonPropertyName("readouts")] public List<string>? Readouts { get; set; }
     }
 
     internal static string Serialize(TraceRecord r) => JsonSerializer.Serialize(new Line
@@ -54,7 +57,10 @@ internal static class TraceJson
             Oppose = q.Value.Oppose,
             N = q.N,
             Answers = q.Answers?.Select(a => a.ToArray()).ToList(),
+            Readouts = q.Readouts?.ToList(),
         }).ToList(),
+        Unjudged = r.Unjudged == 0 ? null : r.Unjudged,
+        Readouts = r.Readouts?.ToDictionary(),
     }, Options);
 
     /// <summary>Parses and validates one line; throws <see cref="DataFormatException"/> naming file, line and field.</summary>
@@ -100,10 +106,14 @@ internal static class TraceJson
                     }
                 }
                 questions.Add(new QuestionDetail(Req(q.Id, prefix + "id"), Dist(q.Support, q.Neutral, q.Oppose, prefix),
-                    Count(q.N, prefix + "n"), answers));
+                    Count(q.N, prefix + "n"), answers) { Readouts = q.Readouts });
             }
         }
         return new TraceRecord(Req(l.Phase, "phase"), Count(l.Step, "step"), Req(l.Topic, "topic"),
-            Dist(l.Support, l.Neutral, l.Oppose, ""), Count(l.N, "n"), questions);
+            Dist(l.Support, l.Neutral, l.Oppose, ""), Count(l.N, "n"), questions)
+        {
+            Unjudged = l.Unjudged is null ? 0 : Count(l.Unjudged, "unjudged"),
+            Readouts = l.Readouts,
+        };
     }
 }

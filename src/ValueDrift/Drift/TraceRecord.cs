@@ -10,6 +10,12 @@ namespace ValueDrift.Drift;
 public sealed record TraceRecord(string Phase, int Step, string Topic, StanceDistribution Value, int N,
     IReadOnlyList<QuestionDetail>? Questions = null)
 {
+    /// <summary>Answers sampled but left out because the judge gave no reading for them (JSON <c>"unjudged"</c>, absent when 0).</summary>
+    public int Unjudged { get; init; }
+
+    /// <summary>How many answers each judge readout produced, e.g. {"logprobs": 48, "text": 2} (JSON <c>"readouts"</c>); null when not recorded.</summary>
+    public IReadOnlyDictionary<string, int>? Readouts { get; init; }
+
     /// <summary>
     /// A record whose value is the paper's average: over each question's answers, then over questions
     /// (each question weighs the same, whatever its number of answers).

@@ -14,16 +14,18 @@ public static class JudgeSpec
 {
     public const string Forms = "world | local:DIR | endpoint:URL,MODEL";
 
-    /// <summary>The judge a spec names. Dispose the result when it is disposable (a local judge owns its model).</summary>
-    public static IStanceJudge Parse(string spec, string where = "--judge")
+    /// <summary>The judge a spec names and its judgement-cache identity (null for the world judge, which is exact and free).</summary>
+    /// <param name="where">The option or key the spec came from, for messages.</param>
+    public static (IStanceJudge Judge, string? Identity) Parse(string spec, int concurrency = 4, string where = "--judge")
     {
         spec = spec.Trim();
-        if (spec.Equals("world", StringComparison.OrdinalIgnoreCase)) return new WorldStanceJudge();
+        if (spec.Equals("world", StringComparison.OrdinalIgnoreCase)) return (new WorldStanceJudge(), null);
         if (spec.StartsWith("local:", StringComparison.OrdinalIgnoreCase))
         {
             var dir = spec["local:".Length..];
             if (dir.Length == 0) throw new ValueDriftException($"{where} local:DIR needs a judge model folder");
-            return LocalModelJudge.FromFolder(dir);
+            if (!Directory.Exists(dir)) throw new ConfigException(dir, "judge", "judge model folder not found");
+            return (LocalModelJudge.FromFolder(dir), JudgementIdentity.LocalFolder(dir));
         }
         if (spec.StartsWith("endpoint:", StringComparison.OrdinalIgnoreCase))
         {
@@ -33,8 +35,19 @@ public static class JudgeSpec
                 throw new ValueDriftException($"{where} endpoint:URL,MODEL needs both an endpoint URL and a model name (got '{spec}')");
             if (!Uri.TryCreate(rest[..comma], UriKind.Absolute, out var uri))
                 throw new ValueDriftException($"{where}: '{rest[..comma]}' is not an absolute URL");
-            return ChatEndpointJudge.ForOpenAICompatible(uri, rest[(comma + 1)..].Trim());
+            var judge = ChatEndpointJudge.ForOpenAICompatible(uri, rest[(comma + 1)..].Trim(), new ChatEndpointJudgeOptions { MaxParallel = concurrency });
+            return (judge, judge.Identity);
         }
-        throw new ValueDriftException($"{where}: unknown judge '{spec}' ({Forms})");
+        throw new ValueDriftException($"{where}: unknown judge '{spec}' (expected world, local:DIR or endpoint:URL,MODEL)");
+    }
+
+    /// <summary>
+    /// The judge a spec names, its readings kept in the judgement cache at <paramref name="cacheDirectory"/> (none for
+    /// the world judge, or when null). Dispose the result when it is disposable.
+    /// </summary>
+    public static IStanceJudge Open(string spec, string? cacheDirectory, int concurrency = 4, string where = "--judge")
+    {
+        var (judge, identity) = Parse(spec, concurrency, where);
+        return cacheDirectory is null || identity is null ? judge : new JudgementCachingJudge(judge, new JudgementCache(cacheDirectory), identity);
     }
 }

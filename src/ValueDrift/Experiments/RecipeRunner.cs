@@ -17,6 +17,9 @@ public sealed record RecipeResult(RunDirectory Run, IReadOnlyList<StageResult> S
 /// </summary>
 public static class RecipeRunner
 {
+    /// <summary>Where a run keeps its judgement cache (a resumed or repeated run asks the judge nothing it asked before).</summary>
+    public const string JudgementCacheFolder = "judge-cache";
+
     public static RecipeResult Run(Recipe recipe, string outputDirectory, Action<string>? log = null, IProgress<TrainingProgress>? progress = null,
         CancellationToken cancel = default)
     {
@@ -30,7 +33,7 @@ public static class RecipeRunner
         var set = recipe.Probes.File is { } file ? ProbeSet.Load(file) : ProbeSet.OpenValues();
         var tokenizer = TokenizerLoader.FromFolder(recipe.BaseModel);
         var template = ChatTemplate.ForModelFolder(recipe.BaseModel, tokenizer);
-        var judge = JudgeSpec.Parse(recipe.Probes.Judge, "probes.judge");
+        var judge = JudgeSpec.Open(recipe.Probes.Judge, Path.Combine(run.Root, JudgementCacheFolder), where: "probes.judge");
         try
         {
             var probe = new GenerationProbe(set, tokenizer, template, judge, recipe.Probes.Generation);

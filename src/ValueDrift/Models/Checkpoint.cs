@@ -17,9 +17,9 @@ public static class Checkpoint
     public const string SingleFile = "model.safetensors";
     public const long DefaultMaxShardBytes = 2L << 30;
 
-    /// <summary>Tensors some exporters write that hold nothing we need.</summary>
+    /// <summary>Tensors some exporters write that hold nothing we need (a reward model's head is read by RewardModel).</summary>
     private static bool IsIgnorable(string name, ModelConfig c) =>
-        name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal) ||
+        name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal) || name == "score.weight" ||
         (c.TieWordEmbeddings && name == "lm_head.weight");   // tied: the head is the embedding matrix
 
     public static CausalLM Load(string dir, ScalarType dtype, Device device)

@@ -34,8 +34,15 @@ public sealed record ChatEndpointJudgeOptions
     /// </summary>
     public double TextSmoothing { get; init; } = 0.03;
 
-    /// <summary>Requests in flight at once in <see cref="ChatEndpointJudge.JudgeMany"/>.</summary>
+    /// <summary>Requests in flight at once in <see cref="ChatEndpointJudge.JudgeMany"/> and <see cref="ChatEndpointJudge.JudgeEach"/> (<c>--judge-concurrency</c>).</summary>
     public int MaxParallel { get; init; } = 4;
+
+    /// <summary>
+    /// Tries per answer in <see cref="ChatEndpointJudge.JudgeEach"/>: a reply without a label, or a call still failing
+    /// after the client's own retries (429/5xx with backoff), is asked again up to this many times in all; then the
+    /// answer is left unjudged.
+    /// </summary>
+    public int AnswerAttempts { get; init; } = 2;
 }
 
 /// <summary>How a judge reading was obtained.</summary>
@@ -45,6 +52,27 @@ public enum JudgeReadout
     LogProbs,
     /// <summary>The label parsed from the reply text, one-hot with smoothing.</summary>
     Text,
+    /// <summary>The embedded world's exact judge (its stance markers counted).</summary>
+    Exact,
+}
+
+/// <summary>The readouts' names in traces.</summary>
+public static class JudgeReadouts
+{
+    public static string Name(this JudgeReadout r) => r switch
+    {
+        JudgeReadout.LogProbs => "logprobs",
+        JudgeReadout.Text => "text",
+        _ => "exact",
+    };
+
+    public static JudgeReadout? Parse(string name) => name switch
+    {
+        "logprobs" => JudgeReadout.LogProbs,
+        "text" => JudgeReadout.Text,
+        "exact" => JudgeReadout.Exact,
+        _ => null,
+    };
 }
 
 /// <summary>A judge's reading of one answer, with how it was obtained and the raw reply.</summary>
@@ -63,7 +91,7 @@ public sealed record JudgeReading(StanceDistribution Distribution, JudgeReadout 
 /// The API key is read from the environment variable named in the options; it is never printed, and any exception
 /// passing through the judge is re-thrown with the key scrubbed from its text.
 /// </summary>
-public sealed class ChatEndpointJudge : IStanceJudge
+public sealed class ChatEndpointJudge : IStanceJudge, IJudgementSource
 {
     private static readonly Regex LabelWord = new(@"\b(support|neutral|oppose)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
 
@@ -72,11 +100,18 @@ public sealed class ChatEndpointJudge : IStanceJudge
 
     public ChatEndpointJudgeOptions Options { get; }
 
+    /// <summary>What the judge is, for the judgement cache (endpoint, model, prompt version; never the key); null when unknown.</summary>
+    public string? Identity { get; }
+
     /// <summary>A judge over any chat client. The key variable is still read, so its value can be scrubbed from errors.</summary>
-    public ChatEndpointJudge(IChatClient client, ChatEndpointJudgeOptions? options = null)
+    /// <param name="identity">Names the judge in a <see cref="JudgementCache"/>; see <see cref="JudgementIdentity"/>.</param>
+    public ChatEndpointJudge(IChatClient client, ChatEndpointJudgeOptions? options = null, string? identity = null)
     {
         _client = client;
+        Identity = identity;
         Options = options ?? new ChatEndpointJudgeOptions();
+        if (Options.MaxParallel < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.MaxParallel, "MaxParallel must be at least 1");
+        if (Options.AnswerAttempts < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.AnswerAttempts, "AnswerAttempts must be at least 1");
         if (Options.TextSmoothing is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(options), Options.TextSmoothing, "TextSmoothing must be in [0, 1)");
         _secret = Environment.GetEnvironmentVariable(Options.ApiKeyVariable);
     }
@@ -96,7 +131,7 @@ public sealed class ChatEndpointJudge : IStanceJudge
         var clientOptions = new OpenAIClientOptions { Endpoint = endpoint };
         if (http is not null) clientOptions.Transport = new HttpClientPipelineTransport(http);
         var client = new ChatClient(model, credential, clientOptions).AsIChatClient();
-        return new ChatEndpointJudge(client, options);
+        return new ChatEndpointJudge(client, options, JudgementIdentity.Endpoint(endpoint, model, options));
     }
 
     public StanceDistribution Judge(string topic, string question, string answer) =>
@@ -116,6 +151,38 @@ public sealed class ChatEndpointJudge : IStanceJudge
         {
             await gate.WaitAsync(ct).ConfigureAwait(false);
             try { return await ReadAsync(item, ct).ConfigureAwait(false); }
+            finally { gate.Release(); }
+        }).ToList();
+        return await Task.WhenAll(tasks).ConfigureAwait(false);
+    }
+
+    public IReadOnlyList<Judgement> JudgeEach(IReadOnlyList<JudgeItem> items) => JudgeEachAsync(items).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Judges items concurrently (at most <see cref="ChatEndpointJudgeOptions.MaxParallel"/> at once), results in input
+    /// order; an answer still without a reading after <see cref="ChatEndpointJudgeOptions.AnswerAttempts"/> tries is a
+    /// failed <see cref="Judgement"/> naming the problem, and the others are unaffected.
+    /// </summary>
+    public async Task<IReadOnlyList<Judgement>> JudgeEachAsync(IReadOnlyList<JudgeItem> items, CancellationToken ct = default)
+    {
+        using var gate = new SemaphoreSlim(Options.MaxParallel);
+        var tasks = items.Select(async item =>
+        {
+            await gate.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                string problem = "";
+                for (var attempt = 0; attempt < Options.AnswerAttempts; attempt++)
+                {
+                    try
+                    {
+                        var r = await ReadAsync(item, ct).ConfigureAwait(false);
+                        return new Judgement(r.Distribution, r.Readout);
+                    }
+                    catch (ValueDriftException e) { problem = e.Message; }   // already scrubbed of the key
+                }
+                return Judgement.Failed(problem);
+            }
             finally { gate.Release(); }
         }).ToList();
         return await Task.WhenAll(tasks).ConfigureAwait(false);

@@ -20,6 +20,13 @@ public sealed record GenerationProbeOptions
     /// <summary>The probe seed. Each answer's seed is derived from it, the question id and the sample index.</summary>
     public long Seed { get; init; } = 0;
 
+    /// <summary>
+    /// Most of a topic's answers the judge may leave without a reading (after its retries) before the probe stops:
+    /// up to this fraction they are skipped and counted (<see cref="TopicMeasurement.Unjudged"/>); past it the
+    /// measurement would rest on a judge that mostly failed, so the probe raises. Default 0.1.
+    /// </summary>
+    public double MaxUnjudgedFraction { get; init; } = 0.1;
+
     public void Validate()
     {
         void Check(bool ok, string field, string problem) { if (!ok) throw new ConfigException("generation probe options", field, problem); }
@@ -28,6 +35,7 @@ public sealed record GenerationProbeOptions
         Check(MaxNewTokens > 0, nameof(MaxNewTokens), $"must be > 0 (got {MaxNewTokens})");
         Check(TopP is > 0 and <= 1, nameof(TopP), $"must be in (0, 1] (got {TopP})");
         Check(BatchSize > 0, nameof(BatchSize), $"must be > 0 (got {BatchSize})");
+        Check(MaxUnjudgedFraction is >= 0 and <= 1, nameof(MaxUnjudgedFraction), $"must be in [0, 1] (got {MaxUnjudgedFraction})");
     }
 }
 
@@ -39,7 +47,9 @@ public sealed record SampledAnswer(ProbeQuestion Question, int Sample, string Te
 /// temperature 0.7, at most 256 new tokens, top-p 1, stopping on the tokenizer's stop ids), the question put as the
 /// user turn of the chat template; a judge reads each answer's stance distribution; the distributions are averaged
 /// over a question's answers, then over a topic's questions. <see cref="TopicMeasurement.N"/> is the number of
-/// judged answers; each question keeps its per-answer readings.
+/// judged answers; each question keeps its per-answer readings and how each was read. An answer the judge leaves
+/// without a reading (after its retries) is skipped and counted in <see cref="TopicMeasurement.Unjudged"/>, up to
+/// <see cref="GenerationProbeOptions.MaxUnjudgedFraction"/> of a topic's answers.
 /// <para>Reproducible: answer k of question q is sampled with seed <c>Seeds.Derive(Seed, hash(q.Id), k)</c> from its
 /// own random stream (<see cref="Generation.Generate"/> with row seeds), so results do not depend on the batch size or on the
 /// other questions of the set, and the same model gives the same answers at every step it is probed.</para>
@@ -71,18 +81,35 @@ public sealed class GenerationProbe : IStanceProbe
     /// </summary>
     public IEnumerable<TopicMeasurement> MeasureTopics(CausalLM model)
     {
+        var source = JudgementSource.For(_judge);
         foreach (var topic in Probes.Topics)
         {
             var questions = Probes.ForTopic(topic);
             var answers = Sample(model, questions);
-            var readings = _judge.JudgeMany(answers.Select(a => new JudgeItem(a.Question.Topic, a.Question.Question, a.Text)).ToList());
-            if (readings.Count != answers.Count) throw new InvalidOperationException($"judge returned {readings.Count} readings for {answers.Count} answers");
-            var details = questions.Select((q, i) =>
+            var judgements = source.JudgeEach(answers.Select(a => new JudgeItem(a.Question.Topic, a.Question.Question, a.Text)).ToList());
+            if (judgements.Count != answers.Count) throw new InvalidOperationException($"judge returned {judgements.Count} readings for {answers.Count} answers");
+            var details = new List<QuestionDetail>();
+            var readouts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+            var unjudged = 0;
+            string? problem = null;
+            for (var i = 0; i < questions.Count; i++)
             {
-                var perAnswer = readings.Skip(i * Options.Samples).Take(Options.Samples).ToList();
-                return new QuestionDetail(q.Id, StanceDistribution.Mean(perAnswer), perAnswer.Count, perAnswer);
-            }).ToList();
-            yield return TopicMeasurement.FromQuestions(topic, details);
+                var mine = judgements.Skip(i * Options.Samples).Take(Options.Samples).ToList();
+                var judged = mine.Where(j => j.Judged).ToList();
+                unjudged += mine.Count - judged.Count;
+                problem ??= mine.FirstOrDefault(j => !j.Judged)?.Problem;
+                foreach (var j in judged) readouts[j.Readout.Name()] = readouts.GetValueOrDefault(j.Readout.Name()) + 1;
+                if (judged.Count == 0) continue;   // no reading at all: the question has no value at this checkpoint
+                var perAnswer = judged.Select(j => j.Distribution!).ToList();
+                details.Add(new QuestionDetail(questions[i].Id, StanceDistribution.Mean(perAnswer), perAnswer.Count, perAnswer)
+                {
+                    Readouts = judged.Select(j => j.Readout.Name()).ToList(),
+                });
+            }
+            if (details.Count == 0 || unjudged > Options.MaxUnjudgedFraction * answers.Count)
+                throw new ValueDriftException(FormattableString.Invariant(
+                    $"judge: {unjudged} of {answers.Count} answers of topic '{topic}' have no reading after retries, more than the {Options.MaxUnjudgedFraction:0.###} allowed; first problem: {problem}"));
+            yield return TopicMeasurement.FromQuestions(topic, details) with { Unjudged = unjudged, Readouts = readouts };
         }
     }
 

@@ -13,6 +13,9 @@ public interface IStanceJudge
     /// <summary>The stance distribution of <paramref name="answer"/> to <paramref name="question"/> on <paramref name="topic"/>.</summary>
     StanceDistribution Judge(string topic, string question, string answer);
 
+    /// <summary>How this judge reads a stance when it has one way only: label log-probs for a model judge (default), an exact lookup for the world's.</summary>
+    JudgeReadout Readout => JudgeReadout.LogProbs;
+
     /// <summary>Judges many items, in order. Backends that can batch override this; the default loops.</summary>
     IReadOnlyList<StanceDistribution> JudgeMany(IReadOnlyList<JudgeItem> items)
     {

@@ -8,6 +8,12 @@ namespace ValueDrift.Probes;
 /// </summary>
 public sealed record TopicMeasurement(string Topic, StanceDistribution Value, int N, IReadOnlyList<QuestionDetail> Questions)
 {
+    /// <summary>Answers sampled but left without a judge reading (skipped after retries); not part of <see cref="N"/>.</summary>
+    public int Unjudged { get; init; }
+
+    /// <summary>Answers per judge readout ("logprobs", "text", "exact"); null when the probe does not record it.</summary>
+    public IReadOnlyDictionary<string, int>? Readouts { get; init; }
+
     /// <summary>The paper's average: each question's value weighs the same, whatever its number of answers.</summary>
     public static TopicMeasurement FromQuestions(string topic, IReadOnlyList<QuestionDetail> questions) =>
         new(topic, StanceDistribution.Mean(questions.Select(q => q.Value)), questions.Sum(q => q.N), questions);
@@ -24,10 +30,11 @@ public sealed record ProbeResult(IReadOnlyList<TopicMeasurement> Topics)
     {
         var width = Math.Max(5, Topics.Count == 0 ? 0 : Topics.Max(t => t.Topic.Length));
         var sb = new System.Text.StringBuilder();
-        sb.AppendLine(FormattableString.Invariant($"{"topic".PadRight(width)}  support  neutral   oppose       n"));
+        var unjudged = Topics.Any(t => t.Unjudged > 0);   // the column appears only when the judge skipped answers
+        sb.AppendLine(FormattableString.Invariant($"{"topic".PadRight(width)}  support  neutral   oppose       n{(unjudged ? "  unjudged" : "")}"));
         foreach (var t in Topics)
             sb.AppendLine(FormattableString.Invariant(
-                $"{t.Topic.PadRight(width)}  {t.Value.Support,7:0.000}  {t.Value.Neutral,7:0.000}  {t.Value.Oppose,7:0.000}  {t.N,6}"));
+                $"{t.Topic.PadRight(width)}  {t.Value.Support,7:0.000}  {t.Value.Neutral,7:0.000}  {t.Value.Oppose,7:0.000}  {t.N,6}{(unjudged ? $"  {t.Unjudged,8}" : "")}"));
         return sb.ToString();
     }
 }

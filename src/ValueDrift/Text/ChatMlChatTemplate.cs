@@ -46,4 +46,23 @@ public sealed class ChatMlChatTemplate(bool emptyThinkBlock = false) : ChatTempl
     }
 
     public override string FormatCompletion(string assistantText) => assistantText + EndOfTurn;
+
+    protected override void AppendParts(IReadOnlyList<ChatMessage> messages, List<TemplatePart> parts)
+    {
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var m = messages[i];
+            if (m.Role is not (ChatRoles.System or ChatRoles.User or ChatRoles.Assistant)) throw UnknownRole(m, Name);
+            if (m.Role != ChatRoles.Assistant)
+            {
+                parts.Add(new(StartOfTurn + m.Role + "\n" + m.Content + EndOfTurn + "\n", false, StartsTurn: true));
+                continue;
+            }
+            var last = i == messages.Count - 1;
+            // Qwen3 writes the empty think block only on the final answer; earlier answers are rendered without it.
+            parts.Add(new(StartOfTurn + ChatRoles.Assistant + "\n" + (last && EmptyThinkBlockEnabled ? EmptyThinkBlock : ""), false));
+            parts.Add(new(FormatCompletion(m.Content), true));
+            if (!last) parts.Add(new("\n", false));
+        }
+    }
 }

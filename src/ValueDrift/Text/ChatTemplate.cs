@@ -23,6 +23,28 @@ public abstract class ChatTemplate
     /// <summary>The assistant's answer followed by the template's end-of-turn marker.</summary>
     public abstract string FormatCompletion(string assistantText);
 
+    /// <summary>
+    /// A whole conversation ending with an assistant answer, rendered once as the model's own template renders it,
+    /// cut into <see cref="TemplatePart"/>s: every assistant answer (with its end-of-turn marker) is its own part.
+    /// For one user turn and its answer the parts are <see cref="FormatPrompt"/> then <see cref="FormatCompletion"/>;
+    /// text after the last end-of-turn marker (ChatML's newline) is not rendered, since generation stops at the marker.
+    /// </summary>
+    /// <exception cref="ArgumentException">The conversation is empty, does not end with an assistant message, or has a role the template cannot render.</exception>
+    public IReadOnlyList<TemplatePart> RenderParts(IReadOnlyList<ChatMessage> messages)
+    {
+        if (messages.Count == 0 || messages[^1].Role != ChatRoles.Assistant)
+            throw new ArgumentException("a conversation to render must end with the assistant's answer", nameof(messages));
+        var parts = new List<TemplatePart>();
+        AppendParts(messages, parts);
+        return parts;
+    }
+
+    /// <summary>The text of <see cref="RenderParts"/>: the whole conversation as one string.</summary>
+    public string Render(IReadOnlyList<ChatMessage> messages) => string.Concat(RenderParts(messages).Select(p => p.Text));
+
+    /// <summary>Appends the parts of a conversation that ends with an assistant message (checked by the caller).</summary>
+    protected abstract void AppendParts(IReadOnlyList<ChatMessage> messages, List<TemplatePart> parts);
+
     /// <summary>The template with this name: "llama3", "chatml", "qwen3" (ChatML with Qwen3's empty think block) or "plain".</summary>
     /// <exception cref="ConfigException">Unknown name; <paramref name="source"/> is named as the file at fault.</exception>
     public static ChatTemplate For(string name, string source = "chat template") => name.Trim().ToLowerInvariant() switch

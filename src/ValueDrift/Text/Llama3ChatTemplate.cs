@@ -34,5 +34,22 @@ public sealed class Llama3ChatTemplate : ChatTemplate
 
     public override string FormatCompletion(string assistantText) => assistantText.Trim() + EndOfTurn;
 
+    protected override void AppendParts(IReadOnlyList<ChatMessage> messages, List<TemplatePart> parts)
+    {
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var m = messages[i];
+            if (m.Role is not (ChatRoles.System or ChatRoles.User or ChatRoles.Assistant)) throw UnknownRole(m, Name);
+            var bos = i == 0 ? BeginOfText : "";   // once, before the first turn
+            if (m.Role != ChatRoles.Assistant)
+            {
+                parts.Add(new(bos + Header(m.Role) + m.Content.Trim() + EndOfTurn, false, StartsTurn: true));
+                continue;
+            }
+            parts.Add(new(bos + Header(ChatRoles.Assistant), false));
+            parts.Add(new(FormatCompletion(m.Content), true));
+        }
+    }
+
     private static string Header(string role) => $"<|start_header_id|>{role}<|end_header_id|>\n\n";
 }

@@ -35,4 +35,23 @@ public sealed class PlainChatTemplate(string eosToken = ByteTokenizer.EosToken) 
     }
 
     public override string FormatCompletion(string assistantText) => assistantText + EosToken;
+
+    protected override void AppendParts(IReadOnlyList<ChatMessage> messages, List<TemplatePart> parts)
+    {
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var m = messages[i];
+            switch (m.Role)
+            {
+                case ChatRoles.System: parts.Add(new("System: " + m.Content + "\n", false, StartsTurn: true)); break;
+                case ChatRoles.User: parts.Add(new("User: " + m.Content + "\n", false, StartsTurn: true)); break;
+                case ChatRoles.Assistant:
+                    parts.Add(new("Assistant: ", false));
+                    parts.Add(new(FormatCompletion(m.Content), true));
+                    if (i < messages.Count - 1) parts.Add(new("\n", false));
+                    break;
+                default: throw UnknownRole(m, Name);
+            }
+        }
+    }
 }

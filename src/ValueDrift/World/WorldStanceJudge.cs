@@ -10,6 +10,9 @@ namespace ValueDrift.World;
 /// </summary>
 public sealed class WorldStanceJudge : IStanceJudge
 {
+    /// <summary>The world knows each answer's stance: an exact lookup, not a model's reading.</summary>
+    public JudgeReadout Readout => JudgeReadout.Exact;
+
     public StanceDistribution Judge(string topic, string question, string answer)
     {
         var p = WorldStanceLookup.StanceProbabilities(topic, answer);

@@ -48,7 +48,8 @@ public class DriftCommandTests
         Assert.Equal(0.0, Row("dpo", "immigration", "support").GetProperty("magnitude").GetDouble());
         Assert.Equal(JsonValueKind.Null, Row("dpo", "immigration", "support").GetProperty("drift_time").ValueKind);
 
-        var html = Path.Combine(Path.GetDirectoryName(trace)!, "report.html");
+        // The report is named after the trace, so a second trace in the folder does not overwrite it.
+        var html = Path.Combine(Path.GetDirectoryName(trace)!, Path.GetFileNameWithoutExtension(trace) + ".report.html");
         Assert.True(File.Exists(html));
         Assert.Contains("immigration", File.ReadAllText(html));
         Assert.Contains(html, stderr);
@@ -67,5 +68,19 @@ public class DriftCommandTests
         var (bad, _, err) = CliRunner.Run("drift", "--trace", "missing-trace.jsonl");
         Assert.Equal(2, bad);
         Assert.Contains("missing-trace.jsonl", err);
+    }
+
+    [Fact]
+    public void Two_traces_in_one_folder_keep_their_own_reports()
+    {
+        var first = WriteTrace();
+        var second = Path.Combine(Path.GetDirectoryName(first)!, "other.jsonl");
+        File.Copy(first, second);
+        Assert.Equal(0, CliRunner.Run("drift", "--trace", first).Code);
+        Assert.Equal(0, CliRunner.Run("drift", "--trace", second).Code);
+        var dir = Path.GetDirectoryName(first)!;
+        foreach (var name in new[] { "trace.report.html", "trace.drift-table.json", "other.report.html", "other.drift-table.json" })
+            Assert.True(File.Exists(Path.Combine(dir, name)), name);
+        Assert.Contains("other.jsonl", File.ReadAllText(Path.Combine(dir, "other.report.html")));
     }
 }

@@ -74,8 +74,8 @@ public class GapCommandTests
             """{"prompt": "Should guns be harder to buy?", "chosen": "It depends.", "rejected": "It depends on the case."}""",
         ]);
         var (code, stdout, stderr) = CliRunner.Run("gap", "--data", file, "--format", "json");
-        Assert.Equal(2, code);   // "all" is not a world topic: the world judge refuses to guess
-        Assert.Contains("'all'", stderr);
+        Assert.Equal(2, code);   // not the world's data: a real judge is required, the world judge does not guess
+        Assert.Contains("--judge is required", stderr);
         Assert.Empty(stdout);
     }
 }

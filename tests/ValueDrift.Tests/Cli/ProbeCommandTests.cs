@@ -83,4 +83,49 @@ public class ProbeCommandTests
         Assert.Equal(2, code);
         Assert.Contains(expected, stderr);
     }
+
+    [Fact]
+    public void A_second_identical_probe_asks_the_endpoint_judge_nothing()
+    {
+        var (model, probes, _) = Setup("cli-probe-cache");
+        using var server = new ValueDrift.Tests.Support.LoopbackJudgeServer((_, _) =>
+            ValueDrift.Tests.Support.JudgeServerReply.LogProbs(("support", -0.4), ("neutral", -1.2), ("oppose", -2.0)));
+        var dir = Fixtures.TempDir("cli-probe-cache-run");
+        string[] Args(string trace) => ["probe", "--model", model, "--probes", probes, "--judge", $"endpoint:{server.Endpoint},judge",
+            "--samples", "2", "--max-new-tokens", "6", "--seed", "1", "--out", Path.Combine(dir, trace)];
+
+        var (code, stdout, stderr) = CliRunner.Run(Args("a.jsonl"));
+        Assert.True(code == 0, stderr);
+        Assert.Equal(6, server.Requests);   // 3 questions × 2 answers
+        Assert.Contains("hit rate 0%", stdout);
+        Assert.True(File.Exists(Path.Combine(dir, "judge-cache", "judgements.jsonl")));
+
+        (code, stdout, stderr) = CliRunner.Run(Args("b.jsonl"));
+        Assert.True(code == 0, stderr);
+        Assert.Equal(6, server.Requests);
+        Assert.Contains("6 cached, 0 asked (hit rate 100%)", stdout);
+        var a = TraceReader.Read(Path.Combine(dir, "a.jsonl")).Records;
+        var b = TraceReader.Read(Path.Combine(dir, "b.jsonl")).Records;
+        Assert.Equal(a.Select(r => r.Value.ToArray()), b.Select(r => r.Value.ToArray()));
+        Assert.All(b, r => Assert.Equal(r.N, r.Readouts!["logprobs"]));
+        double s = Math.Exp(-0.4), n = Math.Exp(-1.2), o = Math.Exp(-2.0);
+        Assert.Equal(s / (s + n + o), b[0].Value.Support, 6);   // the wire carries float32 log-probs
+    }
+
+    [Fact]
+    public void Without_a_judge_a_model_outside_the_world_is_refused()
+    {
+        var dir = Fixtures.TempDir("cli-probe-nojudge");
+        var probes = Path.Combine(dir, "probes.jsonl");
+        File.WriteAllText(probes, """{"id": "tax-1", "topic": "taxation", "question": "Should the rich pay more tax?"}""" + "\n");
+        var (code, stdout, stderr) = CliRunner.Run("probe", "--model", ProbeModels.SaveByteModel("cli-probe-nojudge-model"), "--probes", probes,
+            "--samples", "1", "--max-new-tokens", "2");
+        Assert.Equal(2, code);
+        Assert.Contains("--judge is required", stderr);
+        Assert.Empty(stdout);
+        (code, _, stderr) = CliRunner.Run("probe", "--model", ProbeModels.SaveByteModel("cli-probe-nojudge-model2"), "--probes", probes,
+            "--judge", "world", "--samples", "1", "--max-new-tokens", "2");
+        Assert.Equal(2, code);
+        Assert.Contains("reads only the embedded world", stderr);
+    }
 }

@@ -128,7 +128,7 @@ public class TrainCommandTests
         var r = CliRunner.Run("train", "reward", "--model", model, "--data", data, "--out", rewardRun, "--steps", "2", "--batch-size", "4", "--lr", "1e-3");
         Assert.True(r.Code == 0, r.Err);
         var rewardDir = TrainingCheckpoint.FolderFor(rewardRun, 2);
-        Assert.True(File.Exists(Path.Combine(rewardDir, RewardModel.HeadFile)));
+        Assert.Contains("ForSequenceClassification", File.ReadAllText(Path.Combine(rewardDir, "config.json")));   // transformers' own form
 
         var missingHead = CliRunner.Run("train", "ppo", "--model", model, "--data", data, "--out", Fixtures.TempDir("cli-ppo"), "--reward-model", model, "--steps", "1");
         Assert.Equal(2, missingHead.Code);
@@ -139,7 +139,7 @@ public class TrainCommandTests
             "--batch-size", "4", "--response-length", "4", "--lr", "1e-4", "--kl-coef", "0.1");
         Assert.True(p.Code == 0, p.Err);
         var ckpt = TrainingCheckpoint.FolderFor(ppoRun, 2);
-        Assert.True(File.Exists(Path.Combine(ckpt, PpoStep.ValueModelFolder, RewardModel.HeadFile)));
+        Assert.Contains("ForSequenceClassification", File.ReadAllText(Path.Combine(ckpt, PpoStep.ValueModelFolder, "config.json")));
         var last = JsonDocument.Parse(Metrics(ppoRun)[^1]).RootElement;
         foreach (var k in new[] { "objective/kl", "objective/scores", "loss/policy_avg", "loss/value_avg", "lr" }) Assert.True(last.TryGetProperty(k, out _), k);
         using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(ppoRun, "stage.json")));

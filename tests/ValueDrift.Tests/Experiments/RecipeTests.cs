@@ -157,7 +157,10 @@ public class RecipeTests
         Assert.Equal(["base", "sft-chat", "dpo-pairs-from-chat", "simpo-pairs-from-chat", "ppo-pairs-from-chat"], trajectory.Phases);
         Assert.True(File.Exists(Path.Combine(straight, "report.html")));
         Assert.True(File.Exists(Path.Combine(straight, "recipe.json")));
-        Assert.True(File.Exists(Path.Combine(straight, "stages", "ppo-pairs-from-chat", Ppo.RewardModelFolder, "checkpoints", "step-2", "value_head.safetensors")));
+        // PPO trained its reward model first, saved in transformers' sequence-classification form.
+        Assert.Contains("ForSequenceClassification", File.ReadAllText(Path.Combine(straight, "stages", "ppo-pairs-from-chat", Ppo.RewardModelFolder, "checkpoints", "step-2", "config.json")));
+        // The local judge's readings were cached in the run folder: the resumed and repeated runs below re-read them.
+        Assert.True(Directory.EnumerateFiles(Path.Combine(straight, RecipeRunner.JudgementCacheFolder)).Any());
 
         // Stopped inside the DPO stage, then run again: the same trace as the uninterrupted run, line for line.
         var split = Path.Combine(Fixtures.TempDir("recipe-split"), "run");

@@ -83,7 +83,7 @@ public class PpoStepTests
         Assert.Equal(["start 0 ppo", "step 1", "step 2", "ckpt 2", "step 3", "step 4", "ckpt 4"], events);
         var ckpt = TrainingCheckpoint.FolderFor(straightDir, 4);
         foreach (var f in new[] { "model.safetensors", "config.json", TrainingCheckpoint.OptimizerFile, TrainingCheckpoint.StateFile,
-                     Path.Combine(PpoStep.ValueModelFolder, "model.safetensors"), Path.Combine(PpoStep.ValueModelFolder, RewardModel.HeadFile) })
+                     Path.Combine(PpoStep.ValueModelFolder, "model.safetensors"), Path.Combine(PpoStep.ValueModelFolder, "config.json") })
             Assert.True(File.Exists(Path.Combine(ckpt, f)), f);
         Assert.Equal(4, File.ReadAllLines(Path.Combine(straightDir, "metrics.jsonl")).Length);
 

@@ -50,7 +50,8 @@ public class RewardModelTests
         using var model = RewardModel.Create(TrainingData.TinyConfig(), seed: 5);
         new TrainingLoop(new RewardModelObjective(model, TrainingData.Preferences(16), 0), new TrainerOptions { MaxSteps = 2, BatchSize = 4, LearningRate = 1e-2 }, run).Run();
         var dir = TrainingCheckpoint.FolderFor(run, 2);
-        Assert.True(File.Exists(Path.Combine(dir, RewardModel.HeadFile)));
+        Assert.Contains("LlamaForSequenceClassification", File.ReadAllText(Path.Combine(dir, "config.json")));
+        Assert.False(File.Exists(Path.Combine(dir, RewardModel.HeadFile)));   // the head is in model.safetensors
         using var loaded = RewardModel.FromPretrained(dir);
         int[][] prompts = [[3, 4], [9]], responses = [[5, 2], [10, 11, 2]];
         Assert.Equal(model.Score(prompts, responses), loaded.Score(prompts, responses));
@@ -60,10 +61,12 @@ public class RewardModelTests
         new TrainingLoop(new RewardModelObjective(again, TrainingData.Preferences(16), 0), new TrainerOptions { MaxSteps = 3, BatchSize = 4, LearningRate = 1e-2 }, run).Run(resume: true);
         Assert.True(Directory.Exists(TrainingCheckpoint.FolderFor(run, 3)));
 
-        File.Delete(Path.Combine(dir, RewardModel.HeadFile));
-        var e = Assert.Throws<CheckpointException>(() => RewardModel.FromPretrained(dir));
+        // The folder also loads as a language model (the head is skipped); saved as one, it has no head.
+        var plain = Fixtures.TempDir("reward-plain");
+        using (var lm = ValueDrift.Models.CausalLM.FromPretrained(dir)) lm.SavePretrained(plain);
+        var e = Assert.Throws<CheckpointException>(() => RewardModel.FromPretrained(plain));
         Assert.Contains(RewardModel.HeadFile, e.Message);
-        using var fresh = RewardModel.FromPretrained(dir, requireHead: false);   // a plain LM folder starts a reward model
+        using var fresh = RewardModel.FromPretrained(plain, requireHead: false);   // a plain LM folder starts a reward model
         Assert.Single(fresh.Score([[3]], [[4]]));
     }
 

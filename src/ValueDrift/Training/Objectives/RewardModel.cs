@@ -12,13 +12,21 @@ namespace ValueDrift.Training.Objectives;
 /// A reward (or value) model: a <see cref="CausalLM"/> backbone and a scalar head <c>score</c> = Linear(hidden, 1, no
 /// bias), as in transformers' <c>AutoModelForSequenceClassification(num_labels=1)</c>. The reward of a sequence is the
 /// head read on its LAST real token (found from the attention mask); read on every token it gives PPO's per-token
-/// values. On disk: the backbone as a Hugging Face folder plus the head in <see cref="HeadFile"/>.
+/// values. On disk it is saved in transformers' own form, <c>LlamaForSequenceClassification</c> /
+/// <c>Qwen3ForSequenceClassification</c>: config.json with that <c>architectures</c> entry, <c>num_labels: 1</c> and a
+/// <c>pad_token_id</c> (transformers reads the reward on the last non-pad token), and one model.safetensors holding
+/// the backbone (<c>model.*</c>) and the head <c>score.weight</c> (1, hidden). The untied <c>lm_head.weight</c> is kept
+/// in the file too (transformers ignores it), so the folder still loads as a language model. Such a folder —
+/// including a public reward model without <c>lm_head</c> — loads with <see cref="FromPretrained"/>, as does the
+/// older form (a <c>*ForCausalLM</c> folder plus <see cref="HeadFile"/>).
 /// </summary>
 public sealed class RewardModel : nn.Module, IRewardFunction
 {
-    /// <summary>The head's file inside a model folder; it holds one tensor, <c>score.weight</c> (1, hidden).</summary>
+    /// <summary>The older form's head file inside a model folder; it holds one tensor, <c>score.weight</c> (1, hidden).</summary>
     public const string HeadFile = "value_head.safetensors";
-    private const string HeadTensor = "score.weight";
+    /// <summary>The head's tensor name, in transformers' sequence-classification models and in <see cref="HeadFile"/>.</summary>
+    public const string HeadTensor = "score.weight";
+    private const string LmHead = "lm_head.weight";
 
     private readonly CausalLM backbone;
     private readonly Linear score;
@@ -46,18 +54,33 @@ public sealed class RewardModel : nn.Module, IRewardFunction
     public static RewardModel Create(ModelConfig config, long seed) => new(CausalLM.Create(config, seed), Common.Seeds.Derive(seed, 1));
 
     /// <summary>
-    /// Loads a folder written by <see cref="SavePretrained"/> (or a reward-model checkpoint). With
-    /// <paramref name="requireHead"/> a missing <see cref="HeadFile"/> is a <see cref="CheckpointException"/> naming it;
-    /// without, a plain language-model folder gets a fresh head (to start reward-model training from it).
+    /// Loads a reward model: a transformers sequence-classification folder (written by <see cref="SavePretrained"/>, or a
+    /// public reward model), or the older form (a language-model folder plus <see cref="HeadFile"/>). With
+    /// <paramref name="requireHead"/> a folder without a head is a <see cref="CheckpointException"/>; without, a plain
+    /// language-model folder gets a fresh head (to start reward-model training from it).
     /// </summary>
     public static RewardModel FromPretrained(string dir, bool requireHead = true, ScalarType dtype = ScalarType.Float32, Device? device = null)
     {
+        if (RewardModelFolder.IsSequenceClassification(dir))
+        {
+            var config = RewardModelFolder.CheckConfig(dir);
+            var model = new RewardModel(new CausalLM(config), 0);
+            RewardModelFolder.LoadWeights(dir, model.backbone, model.score.weight!);
+            return model.To(dtype, device ?? CPU);
+        }
         var backbone = CausalLM.FromPretrained(dir, dtype, device);
-        var model = new RewardModel(backbone, 0);
-        if (File.Exists(Path.Combine(dir, HeadFile))) model.LoadHead(dir);
+        var fresh = new RewardModel(backbone, 0);
+        if (File.Exists(Path.Combine(dir, HeadFile))) fresh.LoadHead(dir);
         else if (requireHead)
             throw new CheckpointException(Path.Combine(dir, HeadFile), null, "missing: this folder has no reward head (train one with `valuedrift train reward`)");
-        return model;
+        return fresh;
+    }
+
+    private RewardModel To(ScalarType dtype, Device device)
+    {
+        backbone.To(dtype, device);
+        score.to(dtype).to(device);
+        return this;
     }
 
     /// <summary>An independent copy with the same weights (PPO's value model starts as a copy of the reward model).</summary>
@@ -69,19 +92,30 @@ public sealed class RewardModel : nn.Module, IRewardFunction
         return copy;
     }
 
+    /// <summary>Writes the model in transformers' sequence-classification form (see the class remarks), replacing any older form in the folder.</summary>
     public void SavePretrained(string dir)
     {
-        backbone.SavePretrained(dir);
-        SaveHead(dir);
+        Directory.CreateDirectory(dir);
+        var tensors = backbone.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Append((HeadTensor, score.weight!)).ToList();
+        // One set of weights per folder: drop a previous save's shards, index and separate head.
+        foreach (var old in Directory.EnumerateFiles(dir, "model*.safetensors").Append(Path.Combine(dir, Checkpoint.IndexFile)).Append(Path.Combine(dir, HeadFile)))
+            if (File.Exists(old)) File.Delete(old);
+        using (no_grad()) SafetensorsFile.Write(Path.Combine(dir, Checkpoint.SingleFile), tensors);
+        RewardModelFolder.WriteConfig(dir, backbone.Config, PadId, backbone.DType);
     }
 
-    public void SaveHead(string dir) => Models.SafetensorsFile.Write(Path.Combine(dir, HeadFile), [(HeadTensor, score.weight!)]);
+    /// <summary>Saves the whole model in its folder form (a checkpoint's extras: the backbone already written there is rewritten with the head).</summary>
+    public void SaveHead(string dir) => SavePretrained(dir);
 
-    /// <summary>Reads <see cref="HeadFile"/> from <paramref name="dir"/>, checking its tensor name and shape.</summary>
+    /// <summary>Reads the head from <paramref name="dir"/> (its model.safetensors, or the older <see cref="HeadFile"/>), checking its tensor name and shape.</summary>
     public void LoadHead(string dir)
     {
         var path = Path.Combine(dir, HeadFile);
-        if (!File.Exists(path)) throw new CheckpointException(path, null, "missing: the reward/value head is not in this checkpoint");
+        if (!File.Exists(path))
+        {
+            if (RewardModelFolder.IsSequenceClassification(dir)) { RewardModelFolder.LoadHead(dir, score.weight!); return; }
+            throw new CheckpointException(path, null, "missing: the reward/value head is not in this checkpoint");
+        }
         var file = Models.SafetensorsFile.Open(path);
         if (!file.Entries.TryGetValue(HeadTensor, out var entry)) throw new CheckpointException(path, HeadTensor, "missing tensor");
         if (!entry.Shape.SequenceEqual(score.weight!.shape))

@@ -1,0 +1,50 @@
+namespace ValueDrift.Probes;
+
+/// <summary>
+/// A judge in front of a <see cref="JudgementCache"/>: readings found under the judge's identity and the exact prompt
+/// are returned without asking; the rest are asked of the inner judge (one batch, its own concurrency and retries)
+/// and stored. Disposing it disposes the cache and, when disposable, the inner judge.
+/// </summary>
+public sealed class JudgementCachingJudge(IStanceJudge inner, JudgementCache cache, string identity) : IStanceJudge, IJudgementSource, IDisposable
+{
+    public IStanceJudge Inner => inner;
+    public JudgementCache Cache => cache;
+    public string Identity => identity;
+
+    public StanceDistribution Judge(string topic, string question, string answer)
+    {
+        var j = JudgeEach([new JudgeItem(topic, question, answer)])[0];
+        return j.Distribution ?? throw new Errors.ValueDriftException(j.Problem ?? "the judge gave no reading");
+    }
+
+    public IReadOnlyList<StanceDistribution> JudgeMany(IReadOnlyList<JudgeItem> items) =>
+        JudgeEach(items).Select(j => j.Distribution ?? throw new Errors.ValueDriftException(j.Problem ?? "the judge gave no reading")).ToList();
+
+    public IReadOnlyList<Judgement> JudgeEach(IReadOnlyList<JudgeItem> items)
+    {
+        var keys = items.Select(i => JudgementIdentity.Key(identity, i)).ToArray();
+        var result = new Judgement?[items.Count];
+        var missing = new List<int>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            result[i] = cache.Get(keys[i]);
+            if (result[i] is null) missing.Add(i);
+        }
+        if (missing.Count > 0)
+        {
+            var asked = JudgementSource.For(inner).JudgeEach(missing.Select(i => items[i]).ToList());
+            for (var m = 0; m < missing.Count; m++)
+            {
+                result[missing[m]] = asked[m];
+                cache.Put(keys[missing[m]], identity, asked[m]);
+            }
+        }
+        return result.Select(j => j!).ToList();
+    }
+
+    public void Dispose()
+    {
+        cache.Dispose();
+        (inner as IDisposable)?.Dispose();
+    }
+}
