@@ -34,6 +34,8 @@ internal static class TraceJson
         [JsonPropertyName("neutral")] public double? Neutral { get; set; }
         [JsonPropertyName("oppose")] public double? Oppose { get; set; }
         [JsonPropertyName("n")] public int? N { get; set; }
+        [JsonPropertyName("polarity")] public int? Polarity { get; set; }
+        [JsonPropertyName("raw")] public double[]? Raw { get; set; }
         [JsonPropertyName("answers")] public List<double[]>? Answers { get; set; }
     }
 
@@ -53,6 +55,8 @@ internal static class TraceJson
             Neutral = q.Value.Neutral,
             Oppose = q.Value.Oppose,
             N = q.N,
+            Polarity = q.Polarity,
+            Raw = q.Raw?.ToArray(),
             Answers = q.Answers?.Select(a => a.ToArray()).ToList(),
         }).ToList(),
     }, Options);
@@ -99,8 +103,16 @@ internal static class TraceJson
                         answers.Add(Dist(a[0], a[1], a[2], $"{prefix}answers[{j}]."));
                     }
                 }
+                if (q.Polarity is { } pol && pol is not (1 or -1))
+                    throw new DataFormatException(file, line, prefix + "polarity", $"must be 1 or -1 (got {pol})");
+                StanceDistribution? raw = null;
+                if (q.Raw is not null)
+                {
+                    if (q.Raw.Length != 3) throw new DataFormatException(file, line, prefix + "raw", "expected [support, neutral, oppose]");
+                    raw = Dist(q.Raw[0], q.Raw[1], q.Raw[2], prefix + "raw.");
+                }
                 questions.Add(new QuestionDetail(Req(q.Id, prefix + "id"), Dist(q.Support, q.Neutral, q.Oppose, prefix),
-                    Count(q.N, prefix + "n"), answers));
+                    Count(q.N, prefix + "n"), answers, q.Polarity, raw));
             }
         }
         return new TraceRecord(Req(l.Phase, "phase"), Count(l.Step, "step"), Req(l.Topic, "topic"),

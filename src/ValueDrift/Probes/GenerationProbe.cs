@@ -40,7 +40,9 @@ public sealed record SampledAnswer(ProbeQuestion Question, int Sample, string Te
 /// temperature 0.7, at most 256 new tokens, top-p 1, stopping on the tokenizer's stop ids), the question put as the
 /// user turn of the chat template; a judge reads each answer's stance distribution; the distributions are averaged
 /// over a question's answers, then over a topic's questions. <see cref="TopicMeasurement.N"/> is the number of
-/// judged answers; each question keeps its per-answer readings.
+/// judged answers; each question keeps its per-answer readings. A question of polarity −1 (it proposes the opposite of
+/// the topic's stated position) has its readings oriented, support ↔ oppose, before the topic is averaged; the trace
+/// keeps its raw value too (<see cref="QuestionDetail.Oriented(string, IReadOnlyList{StanceDistribution}, int?)"/>).
 /// <para>Reproducible: answer k of question q is sampled with seed <c>Seeds.Derive(Seed, hash(q.Id), k)</c> from its
 /// own random stream (<see cref="Generation.Generate"/> with row seeds), so results do not depend on the batch size or on the
 /// other questions of the set, and the same model gives the same answers at every step it is probed.</para>
@@ -81,7 +83,7 @@ public sealed class GenerationProbe : IStanceProbe
             var details = questions.Select((q, i) =>
             {
                 var perAnswer = readings.Skip(i * Options.Samples).Take(Options.Samples).ToList();
-                return new QuestionDetail(q.Id, StanceDistribution.Mean(perAnswer), perAnswer.Count, perAnswer);
+                return QuestionDetail.Oriented(q.Id, perAnswer, q.Polarity);
             }).ToList();
             yield return TopicMeasurement.FromQuestions(topic, details);
         }
