@@ -36,6 +36,7 @@ internal static class TraceJson
         [JsonPropertyName("n")] public int? N { get; set; }
         [JsonPropertyName("polarity")] public int? Polarity { get; set; }
         [JsonPropertyName("raw")] public double[]? Raw { get; set; }
+        [JsonPropertyName("label_order")] public List<string>? LabelOrder { get; set; }
         [JsonPropertyName("answers")] public List<double[]>? Answers { get; set; }
     }
 
@@ -57,6 +58,7 @@ internal static class TraceJson
             N = q.N,
             Polarity = q.Polarity,
             Raw = q.Raw?.ToArray(),
+            LabelOrder = q.LabelOrder?.Select(x => x.Label()).ToList(),
             Answers = q.Answers?.Select(a => a.ToArray()).ToList(),
         }).ToList(),
     }, Options);
@@ -111,8 +113,15 @@ internal static class TraceJson
                     if (q.Raw.Length != 3) throw new DataFormatException(file, line, prefix + "raw", "expected [support, neutral, oppose]");
                     raw = Dist(q.Raw[0], q.Raw[1], q.Raw[2], prefix + "raw.");
                 }
+                List<Stance>? order = null;
+                if (q.LabelOrder is not null)
+                {
+                    order = q.LabelOrder.Select((x, k) => StanceLabels.Parse(x, file, line, $"{prefix}label_order[{k}]")).ToList();
+                    if (order.Count != 3 || order.Distinct().Count() != 3)
+                        throw new DataFormatException(file, line, prefix + "label_order", "must list support, neutral and oppose once each");
+                }
                 questions.Add(new QuestionDetail(Req(q.Id, prefix + "id"), Dist(q.Support, q.Neutral, q.Oppose, prefix),
-                    Count(q.N, prefix + "n"), answers, q.Polarity, raw));
+                    Count(q.N, prefix + "n"), answers, q.Polarity, raw) { LabelOrder = order });
             }
         }
         return new TraceRecord(Req(l.Phase, "phase"), Count(l.Step, "step"), Req(l.Topic, "topic"),

@@ -8,11 +8,15 @@ namespace ValueDrift.Drift;
 /// <para>Value and Answers are oriented to the topic's stated position (support ↔ oppose swapped for a polarity −1
 /// question); <see cref="Raw"/> keeps the value as judged, relative to what the question proposes, where it differs.
 /// Old traces without polarity read as polarity null (undeclared, taken as 1) with Raw equal to Value.</para>
-/// JSON: <c>{"id", "support", "neutral", "oppose", "n", "polarity"?: ±1, "raw"?: [s, n, o], "answers"?: [[s, n, o], ...]}</c>.
+/// JSON: <c>{"id", "support", "neutral", "oppose", "n", "polarity"?: ±1, "raw"?: [s, n, o], "label_order"?: ["oppose", ...],
+/// "answers"?: [[s, n, o], ...]}</c>.
 /// </summary>
 public sealed record QuestionDetail(string Id, StanceDistribution Value, int N, IReadOnlyList<StanceDistribution>? Answers = null,
     int? Polarity = null, StanceDistribution? Raw = null)
 {
+    /// <summary>The order in which the judge's prompt listed the labels for this question, where the judge has a prompt.</summary>
+    public IReadOnlyList<Stance>? LabelOrder { get; init; }
+
     /// <summary>The value as judged, before orientation.</summary>
     public StanceDistribution RawValue => Raw ?? Value;
 

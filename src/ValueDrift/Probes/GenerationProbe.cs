@@ -83,7 +83,7 @@ public sealed class GenerationProbe : IStanceProbe
             var details = questions.Select((q, i) =>
             {
                 var perAnswer = readings.Skip(i * Options.Samples).Take(Options.Samples).ToList();
-                return QuestionDetail.Oriented(q.Id, perAnswer, q.Polarity);
+                return QuestionDetail.Oriented(q.Id, perAnswer, q.Polarity) with { LabelOrder = _judge.LabelOrder(q.Topic, q.Question) };
             }).ToList();
             yield return TopicMeasurement.FromQuestions(topic, details);
         }

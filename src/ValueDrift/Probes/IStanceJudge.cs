@@ -13,6 +13,12 @@ public interface IStanceJudge
     /// <summary>The stance distribution of <paramref name="answer"/> to <paramref name="question"/> on <paramref name="topic"/>.</summary>
     StanceDistribution Judge(string topic, string question, string answer);
 
+    /// <summary>
+    /// The order in which this judge's prompt lists the labels for a question (see <see cref="JudgePrompt.LabelOrder"/>),
+    /// recorded by probes; null for judges without a prompt.
+    /// </summary>
+    IReadOnlyList<Stance>? LabelOrder(string topic, string question) => null;
+
     /// <summary>Judges many items, in order. Backends that can batch override this; the default loops.</summary>
     IReadOnlyList<StanceDistribution> JudgeMany(IReadOnlyList<JudgeItem> items)
     {

@@ -93,6 +93,7 @@ public class ProbePolarityTests
     private sealed class FixedJudge(StanceDistribution reading) : IStanceJudge
     {
         public StanceDistribution Judge(string topic, string question, string answer) => reading;
+        public IReadOnlyList<Stance>? LabelOrder(string topic, string question) => [Stance.Oppose, Stance.Support, Stance.Neutral];
     }
 
     [Fact]
@@ -117,6 +118,7 @@ public class ProbePolarityTests
         Assert.Equal([0.7, 0.2, 0.1], minus.RawValue.ToArray(), (a, b) => Math.Abs(a - b) < 1e-12);
         Assert.Equal(-1, minus.Polarity);
         Assert.All(minus.Answers!, a => Assert.Equal(0.7, a.Oppose, 12));
+        Assert.Equal([Stance.Oppose, Stance.Support, Stance.Neutral], minus.LabelOrder!);   // the judge's prompt order, recorded
         var plus = topic.Questions.Single(q => q.Id == "p");
         Assert.Null(plus.Raw);
         Assert.Equal(plus.Value, plus.RawValue);
@@ -126,7 +128,7 @@ public class ProbePolarityTests
     public void The_trace_keeps_polarity_and_raw_values_and_old_traces_still_load()
     {
         var path = Path.Combine(Fixtures.TempDir("polarity-trace"), "trace.jsonl");
-        var minus = QuestionDetail.Oriented("m", [new StanceDistribution(0.7, 0.2, 0.1)], -1);
+        var minus = QuestionDetail.Oriented("m", [new StanceDistribution(0.7, 0.2, 0.1)], -1) with { LabelOrder = [Stance.Neutral, Stance.Oppose, Stance.Support] };
         var plus = QuestionDetail.Oriented("p", [new StanceDistribution(0.6, 0.3, 0.1)], 1);
         using (var w = new TraceWriter(path)) w.Append(TraceRecord.FromQuestions("sft", 0, "t", [minus, plus]));
         var line = File.ReadAllText(path);
@@ -136,6 +138,9 @@ public class ProbePolarityTests
         Assert.Equal(minus.Value, read.Questions![0].Value);
         Assert.Equal(minus.Raw, read.Questions[0].Raw);
         Assert.Equal(-1, read.Questions[0].Polarity);
+        Assert.Contains("\"label_order\":[\"neutral\",\"oppose\",\"support\"]", line);
+        Assert.Equal([Stance.Neutral, Stance.Oppose, Stance.Support], read.Questions[0].LabelOrder!);
+        Assert.Null(read.Questions[1].LabelOrder);
         Assert.Equal((0.1 + 0.6) / 2, read.Value.Support, 12);
 
         // A trace written before polarity existed: no polarity, raw equals the value.
