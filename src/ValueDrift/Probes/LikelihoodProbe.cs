@@ -58,7 +58,7 @@ public sealed class LikelihoodProbe : IStanceProbe
 
     /// <summary>
     /// The world's probe questions (all topics, or the given topic ids) with <paramref name="answersPerStance"/>
-    /// reference answers of each stance written by <see cref="WorldAnswers.Generate"/> (good style), seeded per question.
+    /// reference answers of each stance from the world's held-out templates (<see cref="WorldHeldOut.Answer"/>), seeded per question.
     /// </summary>
     public static LikelihoodProbe ForWorld(ITokenizer tokenizer, ChatTemplate template, IEnumerable<string>? topics = null,
         int answersPerStance = DefaultAnswersPerStance, int seed = 0, int batchSize = 16) =>
@@ -85,7 +85,7 @@ public sealed class LikelihoodProbe : IStanceProbe
                 var set = new List<string>();
                 for (var attempt = 0; set.Count < answersPerStance && attempt < 20 * answersPerStance; attempt++)
                 {
-                    var a = WorldAnswers.Generate(topic, (WorldStance)(int)s, AnswerQuality.Good, rng);
+                    var a = WorldHeldOut.Answer(topic, (WorldStance)(int)s, rng);   // held out: no training set has it
                     if (!set.Contains(a)) set.Add(a);
                 }
                 answers[s] = set;
