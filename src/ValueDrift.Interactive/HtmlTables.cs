@@ -12,18 +12,18 @@ public static class HtmlTables
     private const string Style = "border-collapse:collapse;font-size:0.9em";
     private const string Cell = "border:1px solid #ccc;padding:2px 8px";
 
-    /// <summary>The drift table's first <paramref name="maxRows"/> rows: phase, topic, stance, start, end, extreme (step), magnitude, drift time.</summary>
+    /// <summary>The drift table's first <paramref name="maxRows"/> rows: phase, topic, stance, start, end, extremum (step), magnitude, its 95% interval, drift time.</summary>
     public static string DriftTable(DriftTable table, int maxRows)
     {
         static string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("0.000", CultureInfo.InvariantCulture);
         var rows = table.Rows.Take(maxRows).Select(r => (IReadOnlyList<string>)
         [
             r.Phase, r.Topic, r.Stance.Label(), F(r.Start), F(r.End), $"{F(r.Extreme)} ({r.ExtremeStep})",
-            r.Magnitude.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture), F(r.DriftTime),
+            r.Magnitude.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture), r.MagnitudeCi?.Interval?.ToString() ?? "n/a", F(r.DriftTime),
         ]);
         return Table(
             $"Drift table: {table.Rows.Count} rows (phase × topic × stance){Shown(table.Rows.Count, maxRows)}",
-            [["phase", "topic", "stance", "start", "end", "extreme (step)", "magnitude", "drift time"]], rows);
+            [["phase", "topic", "stance", "start", "end", "extremum (step)", "magnitude", "95% CI", "drift time"]], rows);
     }
 
     /// <summary>

@@ -12,7 +12,8 @@ namespace ValueDrift.Cli.Commands;
 /// <summary>
 /// <c>valuedrift drift --trace FILE [--format text|json]</c>: drift magnitude and drift time of every phase × topic ×
 /// stance of a trace (<see cref="DriftReport.FromTrace"/>). JSON prints a list of
-/// <c>{"phase","topic","stance","magnitude","drift_time"}</c> (drift_time null for a one-point phase). The chart
+/// <c>{"phase","topic","stance","magnitude","magnitude_ci","magnitude_ci_note","extremum_step","drift_time"}</c>
+/// (drift_time null for a one-point phase; magnitude_ci null, with a note, where no interval can be computed). The chart
 /// page and the full table are written beside the trace under its name (<c>runs/a.jsonl</c> →
 /// <c>runs/a.report.html</c>, <c>runs/a.drift-table.json</c>), so two traces in one folder keep their own reports.
 /// </summary>
@@ -50,10 +51,13 @@ public sealed class DriftCommand : ICliCommand
         [property: JsonPropertyName("topic")] string Topic,
         [property: JsonPropertyName("stance")] string Stance,
         [property: JsonPropertyName("magnitude")] double Magnitude,
+        [property: JsonPropertyName("magnitude_ci")] double[]? MagnitudeCi,
+        [property: JsonPropertyName("magnitude_ci_note")] string? MagnitudeCiNote,
+        [property: JsonPropertyName("extremum_step")] int ExtremumStep,
         [property: JsonPropertyName("drift_time")] double? DriftTime);
 
     private static string ToJson(IReadOnlyList<DriftRow> rows) => JsonSerializer.Serialize(
-        rows.Select(r => new DriftJson(r.Phase, r.Topic, r.Stance.Label(), r.Magnitude, double.IsNaN(r.DriftTime) ? null : r.DriftTime)).ToList(),
+        rows.Select(DriftTable.ToJson).Select(r => new DriftJson(r.Phase, r.Topic, r.Stance, r.Magnitude, r.MagnitudeCi, r.MagnitudeCiNote, r.ExtremumStep, r.DriftTime)).ToList(),
         new JsonSerializerOptions { WriteIndented = true }) + "\n";
 
     private static string ToTable(IReadOnlyList<DriftRow> rows)
@@ -61,10 +65,10 @@ public sealed class DriftCommand : ICliCommand
         var pw = Math.Max(5, rows.Select(r => r.Phase.Length).DefaultIfEmpty(0).Max());
         var tw = Math.Max(5, rows.Select(r => r.Topic.Length).DefaultIfEmpty(0).Max());
         var sb = new StringBuilder();
-        sb.AppendLine($"{"phase".PadRight(pw)}  {"topic".PadRight(tw)}  stance   magnitude  drift time");
+        sb.AppendLine($"{"phase".PadRight(pw)}  {"topic".PadRight(tw)}  stance   magnitude  {"95% CI",-16}  extremum  drift time");
         foreach (var r in rows)
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"{r.Phase.PadRight(pw)}  {r.Topic.PadRight(tw)}  {r.Stance.Label(),-7}  {r.Magnitude,9:+0.000;-0.000}  {(double.IsNaN(r.DriftTime) ? "n/a" : r.DriftTime.ToString("0.000", CultureInfo.InvariantCulture)),10}"));
+                $"{r.Phase.PadRight(pw)}  {r.Topic.PadRight(tw)}  {r.Stance.Label(),-7}  {r.Magnitude,9:+0.000;-0.000}  {r.MagnitudeCi?.Interval?.ToString() ?? "n/a",-16}  {r.ExtremeStep,8}  {(double.IsNaN(r.DriftTime) ? "n/a" : r.DriftTime.ToString("0.000", CultureInfo.InvariantCulture)),10}"));
         return sb.ToString();
     }
 }

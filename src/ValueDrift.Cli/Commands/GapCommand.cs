@@ -91,12 +91,18 @@ public sealed class GapCommand : ICliCommand
     {
         var width = Math.Max(5, gaps.Max(g => g.Topic.Length));
         var sb = new StringBuilder();
-        sb.AppendLine($"{"topic".PadRight(width)}  pairs  chosen (s/n/o)        rejected (s/n/o)      Δ support  Δ neutral  Δ oppose     TV");
+        // TV stays the last column; the per-pair numbers (mean over pairs, 95% interval over pairs) come before it.
+        sb.AppendLine($"{"topic".PadRight(width)}  pairs  chosen (s/n/o)        rejected (s/n/o)      Δ support  Δ neutral  Δ oppose  {"Δ support 95% CI",-18}  {"pair TV [95% CI]",-24}     TV");
         foreach (var g in gaps)
+        {
+            var ds = g.PairDifference(Stance.Support);
+            var tv = g.PairTotalVariation();
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"{g.Topic.PadRight(width)}  {g.Pairs,5}  {g.Chosen.Support:0.000} {g.Chosen.Neutral:0.000} {g.Chosen.Oppose:0.000}   " +
                 $"{g.Rejected.Support:0.000} {g.Rejected.Neutral:0.000} {g.Rejected.Oppose:0.000}   " +
-                $"{g.Difference(Stance.Support),9:+0.000;-0.000}  {g.Difference(Stance.Neutral),9:+0.000;-0.000}  {g.Difference(Stance.Oppose),8:+0.000;-0.000}  {g.TotalVariation:0.000}"));
+                $"{g.Difference(Stance.Support),9:+0.000;-0.000}  {g.Difference(Stance.Neutral),9:+0.000;-0.000}  {g.Difference(Stance.Oppose),8:+0.000;-0.000}  " +
+                $"{ds?.Interval?.ToString() ?? "n/a",-18}  {(tv is null ? "n/a" : $"{tv.Mean:0.000} {tv.Interval?.ToString() ?? "n/a"}"),-24}  {g.TotalVariation:0.000}"));
+        }
         return sb.ToString();
     }
 
@@ -107,7 +113,22 @@ public sealed class GapCommand : ICliCommand
         [property: JsonPropertyName("chosen")] StanceJson Chosen,
         [property: JsonPropertyName("rejected")] StanceJson Rejected,
         [property: JsonPropertyName("difference")] StanceJson Difference,
-        [property: JsonPropertyName("total_variation")] double TotalVariation);
+        [property: JsonPropertyName("total_variation")] double TotalVariation,
+        [property: JsonPropertyName("pair_difference")] PairStancesJson? PairDifference,
+        [property: JsonPropertyName("pair_total_variation")] PairJson? PairTotalVariation);
+
+    /// <summary>A mean over pairs and its 95% bootstrap interval over pairs (null for one pair).</summary>
+    public sealed record PairJson(
+        [property: JsonPropertyName("mean")] double Mean,
+        [property: JsonPropertyName("ci")] double[]? Ci);
+
+    /// <summary>Per-pair means in the stance order.</summary>
+    public sealed record PairStancesJson(
+        [property: JsonPropertyName("support")] PairJson Support,
+        [property: JsonPropertyName("neutral")] PairJson Neutral,
+        [property: JsonPropertyName("oppose")] PairJson Oppose);
+
+    private static PairJson? Pair(PairEstimate? e) => e is null ? null : new PairJson(e.Mean, e.Interval?.ToArray());
 
     /// <summary>Three numbers in the stance order.</summary>
     public sealed record StanceJson(
@@ -119,5 +140,7 @@ public sealed class GapCommand : ICliCommand
         new(g.Chosen.Support, g.Chosen.Neutral, g.Chosen.Oppose),
         new(g.Rejected.Support, g.Rejected.Neutral, g.Rejected.Oppose),
         new(g.Difference(Stance.Support), g.Difference(Stance.Neutral), g.Difference(Stance.Oppose)),
-        g.TotalVariation)).ToList(), new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        g.TotalVariation,
+        g.PairDifferences is null ? null : new PairStancesJson(Pair(g.PairDifference(Stance.Support))!, Pair(g.PairDifference(Stance.Neutral))!, Pair(g.PairDifference(Stance.Oppose))!),
+        Pair(g.PairTotalVariation()))).ToList(), new JsonSerializerOptions { WriteIndented = true }) + "\n";
 }

@@ -5,7 +5,7 @@ namespace ValueDrift.Drift;
 /// <summary>How a confidence band was computed.</summary>
 public enum BandMethod
 {
-    /// <summary>Percentile bootstrap over questions, and over each question's answers where per-answer detail exists.</summary>
+    /// <summary>Percentile bootstrap over the topic's questions (each question's mean reading).</summary>
     Bootstrap,
     /// <summary>Normal approximation p ± z·sqrt(p(1 − p)/n), clipped to [0, 1].</summary>
     Normal,
@@ -14,12 +14,13 @@ public enum BandMethod
 /// <summary>
 /// A 95% (by default) confidence band [Lower, Upper] around a stance probability p at one step.
 /// <list type="bullet">
-/// <item>With per-question detail: a seeded percentile bootstrap. Each resample draws the topic's questions with
-/// replacement and, when a question carries per-answer distributions, its answers with replacement; the statistic
-/// is the paper's mean over answers, then over questions. Lower/Upper are the 2.5% and 97.5% quantiles of the
-/// resampled statistic (linear interpolation). The same seed gives the same band.</item>
-/// <item>Without detail: the normal approximation p ± 1.96·sqrt(p(1 − p)/n), with n the number of judged answers,
-/// clipped to [0, 1]; n ≤ 0 gives the uninformative band [0, 1].</item>
+/// <item>With per-question detail for at least two questions: a seeded percentile bootstrap over questions only.
+/// Each resample draws the topic's questions with replacement and averages their (already answer-averaged) values;
+/// answers are not resampled, so a question's sampling noise is counted once, through the spread between
+/// questions. Lower/Upper are the 2.5% and 97.5% quantiles of the resampled means (linear interpolation). The same
+/// seed gives the same band.</item>
+/// <item>Otherwise (no detail, or a single question): the normal approximation p ± 1.96·sqrt(p(1 − p)/n), with n
+/// the number of judged answers, clipped to [0, 1]; n ≤ 0 gives the uninformative band [0, 1].</item>
 /// </list>
 /// The band always contains the estimate p itself (bounds are widened to p if resampling lands on one side of it),
 /// so a series' extreme value is always inside its own band.
@@ -27,7 +28,7 @@ public enum BandMethod
 public sealed record ConfidenceBand(double Estimate, double Lower, double Upper, BandMethod Method)
 {
     /// <summary>Default number of bootstrap resamples.</summary>
-    public const int DefaultResamples = 1000;
+    public const int DefaultResamples = Drift.Bootstrap.DefaultResamples;
 
     public bool Contains(double p) => p >= Lower && p <= Upper;
 
@@ -38,8 +39,11 @@ public sealed record ConfidenceBand(double Estimate, double Lower, double Upper,
     {
         if (level is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(level), level, "must be in (0, 1)");
         var p = point[stance];
-        if (point.Questions is { Count: > 0 } questions)
-            return Bootstrap(p, questions, stance, seed, resamples, level);
+        if (point.Questions is { Count: >= 2 } questions)
+        {
+            var band = Drift.Bootstrap.MeanInterval(questions.Select(q => q.Value[stance]).ToList(), seed, resamples, level);
+            return new ConfidenceBand(p, Math.Min(band.Lower, p), Math.Max(band.Upper, p), BandMethod.Bootstrap);
+        }
         return Normal(p, point.N, level);
     }
 
@@ -50,47 +54,6 @@ public sealed record ConfidenceBand(double Estimate, double Lower, double Upper,
         var z = NormalQuantile(0.5 + level / 2);
         var half = z * Math.Sqrt(p * (1 - p) / n);
         return new ConfidenceBand(p, Math.Max(0, p - half), Math.Min(1, p + half), BandMethod.Normal);
-    }
-
-    private static ConfidenceBand Bootstrap(double p, IReadOnlyList<QuestionDetail> questions, Stance stance, int seed, int resamples, double level)
-    {
-        if (resamples < 2) throw new ArgumentOutOfRangeException(nameof(resamples), resamples, "need at least 2 resamples");
-        var rng = new Random(seed);
-        var stats = new double[resamples];
-        var q = questions.Count;
-        for (var b = 0; b < resamples; b++)
-        {
-            double sum = 0;
-            for (var i = 0; i < q; i++)
-            {
-                var question = questions[rng.Next(q)];
-                if (question.Answers is { Count: > 0 } answers)
-                {
-                    double a = 0;
-                    for (var j = 0; j < answers.Count; j++) a += answers[rng.Next(answers.Count)][stance];
-                    sum += a / answers.Count;
-                }
-                else
-                {
-                    sum += question.Value[stance];
-                }
-            }
-            stats[b] = sum / q;
-        }
-        Array.Sort(stats);
-        var alpha = (1 - level) / 2;
-        var lower = Quantile(stats, alpha);
-        var upper = Quantile(stats, 1 - alpha);
-        return new ConfidenceBand(p, Math.Min(lower, p), Math.Max(upper, p), BandMethod.Bootstrap);
-    }
-
-    /// <summary>Quantile of sorted values with linear interpolation between order statistics (type 7).</summary>
-    internal static double Quantile(double[] sorted, double q)
-    {
-        var h = (sorted.Length - 1) * q;
-        var lo = (int)Math.Floor(h);
-        var hi = Math.Min(lo + 1, sorted.Length - 1);
-        return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
     }
 
     /// <summary>Inverse standard normal CDF (Acklam's rational approximation, relative error below 1.2e-9).</summary>

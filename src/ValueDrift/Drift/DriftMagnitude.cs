@@ -7,15 +7,16 @@ public enum DriftEndpoint
 {
     /// <summary>t′ = the last step of the phase.</summary>
     PhaseEnd,
-    /// <summary>t′ = the extremum: the step of the maximum for a rise (end ≥ start), of the minimum for a fall.</summary>
+    /// <summary>t′ = the extremum: the step of the largest |p(t) − p(start)| in the phase.</summary>
     Extremum,
 }
 
 /// <summary>
 /// Drift magnitude (paper §3): M_s(t, t′) = p_s(t′) − p_s(t), the signed change of stance s's probability on a topic
 /// between two checkpoints. By default t is the first step of the phase and t′ its last; with
-/// <see cref="DriftEndpoint.Extremum"/>, t′ is the step where p_s is largest (for a rise, p_s(end) ≥ p_s(start)) or
-/// smallest (for a fall). The first step reaching the extremum is used when it is reached more than once.
+/// <see cref="DriftEndpoint.Extremum"/>, t′ is the phase's extremum: the step where p_s is farthest from its start
+/// value, |p_s(t′) − p_s(start)| largest (the first such step on a tie). A phase that rises and then falls back is
+/// scored at its peak, whatever its end.
 /// </summary>
 public static class DriftMagnitude
 {
@@ -34,7 +35,7 @@ public static class DriftMagnitude
     public static double Of(Trajectory trajectory, string phase, string topic, Stance stance, DriftEndpoint endpoint = DriftEndpoint.PhaseEnd) =>
         Of(trajectory.Series(phase, topic), stance, endpoint);
 
-    /// <summary>The t′ point: the last point, or the extremum in the direction of the start-to-end change.</summary>
+    /// <summary>The t′ point: the last point, or the extremum (see <see cref="ExtremeIndex"/>).</summary>
     public static TrajectoryPoint At(IReadOnlyList<TrajectoryPoint> series, Stance stance, DriftEndpoint endpoint)
     {
         if (series.Count == 0) throw new ArgumentException("empty series");
@@ -42,17 +43,19 @@ public static class DriftMagnitude
     }
 
     /// <summary>
-    /// Index of the extreme value of p_s: the first maximum when the phase rises or stays flat (end ≥ start), the
-    /// first minimum when it falls.
+    /// Index of the phase's extremum for stance s: the first point whose |p_s − p_s(start)| is largest. A flat
+    /// series has its extremum at the start (index 0).
     /// </summary>
     public static int ExtremeIndex(IReadOnlyList<TrajectoryPoint> series, Stance stance)
     {
-        var rising = series[^1][stance] >= series[0][stance];
+        if (series.Count == 0) throw new ArgumentException("empty series");
+        var start = series[0][stance];
         var best = 0;
+        var bestDistance = 0.0;
         for (var i = 1; i < series.Count; i++)
         {
-            var p = series[i][stance];
-            if (rising ? p > series[best][stance] : p < series[best][stance]) best = i;
+            var distance = Math.Abs(series[i][stance] - start);
+            if (distance > bestDistance) { best = i; bestDistance = distance; }
         }
         return best;
     }

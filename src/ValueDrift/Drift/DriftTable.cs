@@ -7,21 +7,26 @@ namespace ValueDrift.Drift;
 /// <summary>
 /// One row of a <see cref="DriftTable"/>: for a phase, topic and stance, the probability at the phase's start, end and
 /// extremum, the drift magnitude M = end − start (or extreme − start, see <see cref="DriftTableOptions.Endpoint"/>) and
-/// the drift time (NaN for a single-point phase).
+/// the drift time (NaN for a single-point phase), and the magnitude's paired bootstrap interval over questions
+/// (<see cref="MagnitudeInterval"/>; its Interval is null, with a note, where it cannot be computed). The extremum
+/// is the step of the largest |p − p(start)| (<see cref="DriftMagnitude.ExtremeIndex"/>); drift time is measured to it.
 /// </summary>
 public sealed record DriftRow(
     string Phase, string Topic, Stance Stance,
     double Magnitude, double DriftTime,
     double Start, double End, double Extreme,
-    int StartStep, int EndStep, int ExtremeStep);
+    int StartStep, int EndStep, int ExtremeStep,
+    MagnitudeInterval? MagnitudeCi = null);
 
 /// <summary>Settings of a <see cref="DriftTable"/>.</summary>
 public sealed record DriftTableOptions
 {
     public DriftEndpoint Endpoint { get; init; } = DriftEndpoint.PhaseEnd;
-    /// <summary>Seed of the bootstrap bands behind drift times.</summary>
+    /// <summary>Seed of the bootstraps behind drift times and magnitude intervals.</summary>
     public int Seed { get; init; } = 0;
     public int Resamples { get; init; } = ConfidenceBand.DefaultResamples;
+    /// <summary>Level of the magnitude intervals and drift-time bands.</summary>
+    public double Level { get; init; } = Bootstrap.DefaultLevel;
 }
 
 /// <summary>
@@ -47,9 +52,10 @@ public sealed class DriftTable
                     var ext = series[DriftMagnitude.ExtremeIndex(series, stance)];
                     rows.Add(new DriftRow(phase, topic, stance,
                         DriftMagnitude.Of(series, stance, options.Endpoint),
-                        DriftTime.Of(series, stance, options.Seed, options.Resamples),
+                        DriftTime.Of(series, stance, options.Seed, options.Resamples, options.Level),
                         series[0][stance], series[^1][stance], ext[stance],
-                        series[0].Step, series[^1].Step, ext.Step));
+                        series[0].Step, series[^1].Step, ext.Step,
+                        MagnitudeInterval.Of(series, stance, options.Endpoint, options.Seed, options.Resamples, options.Level)));
                 }
             }
         return new DriftTable(rows);
@@ -59,20 +65,34 @@ public sealed class DriftTable
     public DriftRow? Find(string phase, string topic, Stance stance) =>
         Rows.FirstOrDefault(r => r.Phase == phase && r.Topic == topic && r.Stance == stance);
 
-    /// <summary>JSON object of one row: <c>{"phase","topic","stance","magnitude","drift_time","start","end","extreme"}</c>.</summary>
+    /// <summary>
+    /// JSON object of one row: <c>{"phase","topic","stance","magnitude","magnitude_ci":[lo,hi]|null,
+    /// "magnitude_ci_note","magnitude_ci_questions","drift_time","start","end","extreme","start_step","end_step",
+    /// "extremum_step"}</c>.
+    /// </summary>
     public sealed record JsonRow(
         [property: JsonPropertyName("phase")] string Phase,
         [property: JsonPropertyName("topic")] string Topic,
         [property: JsonPropertyName("stance")] string Stance,
         [property: JsonPropertyName("magnitude")] double Magnitude,
+        [property: JsonPropertyName("magnitude_ci")] double[]? MagnitudeCi,
+        [property: JsonPropertyName("magnitude_ci_note")] string? MagnitudeCiNote,
+        [property: JsonPropertyName("magnitude_ci_questions")] int MagnitudeCiQuestions,
         [property: JsonPropertyName("drift_time")] double? DriftTime,
         [property: JsonPropertyName("start")] double Start,
         [property: JsonPropertyName("end")] double End,
-        [property: JsonPropertyName("extreme")] double Extreme);
+        [property: JsonPropertyName("extreme")] double Extreme,
+        [property: JsonPropertyName("start_step")] int StartStep,
+        [property: JsonPropertyName("end_step")] int EndStep,
+        [property: JsonPropertyName("extremum_step")] int ExtremumStep);
 
-    /// <summary>Rows in their JSON form (stance lower-case; drift time null where undefined).</summary>
-    public IReadOnlyList<JsonRow> ToJsonRows() => Rows.Select(r => new JsonRow(r.Phase, r.Topic, r.Stance.Label(),
-        r.Magnitude, double.IsNaN(r.DriftTime) ? null : r.DriftTime, r.Start, r.End, r.Extreme)).ToList();
+    /// <summary>Rows in their JSON form (stance lower-case; drift time and interval null where undefined).</summary>
+    public IReadOnlyList<JsonRow> ToJsonRows() => Rows.Select(ToJson).ToList();
+
+    /// <summary>One row in its JSON form.</summary>
+    public static JsonRow ToJson(DriftRow r) => new(r.Phase, r.Topic, r.Stance.Label(), r.Magnitude,
+        r.MagnitudeCi?.Interval?.ToArray(), r.MagnitudeCi?.Note ?? (r.MagnitudeCi is null ? "not computed" : null), r.MagnitudeCi?.Questions ?? 0,
+        double.IsNaN(r.DriftTime) ? null : r.DriftTime, r.Start, r.End, r.Extreme, r.StartStep, r.EndStep, r.ExtremeStep);
 
     /// <summary>The table as a JSON array of row objects (see <see cref="JsonRow"/>).</summary>
     public string ToJson(bool indented = true) =>

@@ -6,8 +6,9 @@ namespace ValueDrift.Drift;
 /// Drift time (paper §3): η_s = η_ext / η_total, the fraction of a phase's training steps that stance s's
 /// probability needs to settle near its extreme value.
 /// <list type="bullet">
-/// <item>The extreme value is the maximum of p_s over the phase for a rise (p_s(end) ≥ p_s(start), i.e. M ≥ 0) and
-/// the minimum for a fall (the first such step if reached more than once).</item>
+/// <item>The extreme value is p_s at the phase's extremum: the step where |p_s − p_s(start)| is largest (the first
+/// such step on a tie; <see cref="DriftMagnitude.ExtremeIndex"/>), so a phase that peaks and falls back is timed to
+/// its peak.</item>
 /// <item>η_ext = (first step at which p_s lies inside the <see cref="ConfidenceBand"/> of the extreme value) − (first step of the phase).</item>
 /// <item>η_total = (last step) − (first step) of the phase's series.</item>
 /// </list>
@@ -20,13 +21,13 @@ public static class DriftTime
 {
     /// <summary>Drift time of stance <paramref name="stance"/> over a phase's series (sorted by step).</summary>
     /// <param name="seed">Seed of the bootstrap band at the extreme point (ignored for the normal approximation).</param>
-    public static double Of(IReadOnlyList<TrajectoryPoint> series, Stance stance, int seed = 0, int resamples = ConfidenceBand.DefaultResamples)
+    public static double Of(IReadOnlyList<TrajectoryPoint> series, Stance stance, int seed = 0, int resamples = ConfidenceBand.DefaultResamples, double level = 0.95)
     {
         if (series.Count < 2) return double.NaN;
         var total = series[^1].Step - series[0].Step;
         if (total <= 0) throw new ArgumentException("the series' steps must increase");
         var extreme = series[DriftMagnitude.ExtremeIndex(series, stance)];
-        var band = ConfidenceBand.At(extreme, stance, seed, resamples);
+        var band = ConfidenceBand.At(extreme, stance, seed, resamples, level);
         foreach (var point in series)
             if (band.Contains(point[stance]))
                 return (double)(point.Step - series[0].Step) / total;

@@ -36,6 +36,9 @@ internal static class TraceJson
         [JsonPropertyName("neutral")] public double? Neutral { get; set; }
         [JsonPropertyName("oppose")] public double? Oppose { get; set; }
         [JsonPropertyName("n")] public int? N { get; set; }
+        [JsonPropertyName("polarity")] public int? Polarity { get; set; }
+        [JsonPropertyName("raw")] public double[]? Raw { get; set; }
+        [JsonPropertyName("label_order")] public List<string>? LabelOrder { get; set; }
         [JsonPropertyName("answers")] public List<double[]>? Answers { get; set; }
         [JsonPropertyName("readouts")] public List<string>? Readouts { get; set; }
     }
@@ -56,6 +59,9 @@ internal static class TraceJson
             Neutral = q.Value.Neutral,
             Oppose = q.Value.Oppose,
             N = q.N,
+            Polarity = q.Polarity,
+            Raw = q.Raw?.ToArray(),
+            LabelOrder = q.LabelOrder?.Select(x => x.Label()).ToList(),
             Answers = q.Answers?.Select(a => a.ToArray()).ToList(),
             Readouts = q.Readouts?.ToList(),
         }).ToList(),
@@ -105,8 +111,23 @@ internal static class TraceJson
                         answers.Add(Dist(a[0], a[1], a[2], $"{prefix}answers[{j}]."));
                     }
                 }
+                if (q.Polarity is { } pol && pol is not (1 or -1))
+                    throw new DataFormatException(file, line, prefix + "polarity", $"must be 1 or -1 (got {pol})");
+                StanceDistribution? raw = null;
+                if (q.Raw is not null)
+                {
+                    if (q.Raw.Length != 3) throw new DataFormatException(file, line, prefix + "raw", "expected [support, neutral, oppose]");
+                    raw = Dist(q.Raw[0], q.Raw[1], q.Raw[2], prefix + "raw.");
+                }
+                List<Stance>? order = null;
+                if (q.LabelOrder is not null)
+                {
+                    order = q.LabelOrder.Select((x, k) => StanceLabels.Parse(x, file, line, $"{prefix}label_order[{k}]")).ToList();
+                    if (order.Count != 3 || order.Distinct().Count() != 3)
+                        throw new DataFormatException(file, line, prefix + "label_order", "must list support, neutral and oppose once each");
+                }
                 questions.Add(new QuestionDetail(Req(q.Id, prefix + "id"), Dist(q.Support, q.Neutral, q.Oppose, prefix),
-                    Count(q.N, prefix + "n"), answers) { Readouts = q.Readouts });
+                    Count(q.N, prefix + "n"), answers, q.Polarity, raw) { LabelOrder = order, Readouts = q.Readouts });
             }
         }
         return new TraceRecord(Req(l.Phase, "phase"), Count(l.Step, "step"), Req(l.Topic, "topic"),

@@ -20,7 +20,7 @@ public sealed record WorldProbes(GenerationProbe Generation, LikelihoodProbe? Li
         var template = ChatTemplate.ForModelFolder(baseModelDir, tokenizer);
         var topics = world.Topics ?? WorldTopics.All.Select(t => t.Id).ToList();
         var questions = WorldProbeSet.ForIds(topics).GroupBy(p => p.Topic).SelectMany(g => g.Take(o.ProbeQuestionsPerTopic))
-            .Select(p => new ProbeQuestion(p.Id, p.Topic, p.Question)).ToList();
+            .Select(p => new ProbeQuestion(p.Id, p.Topic, p.Question, p.Polarity)).ToList();
         var generation = new GenerationProbe(new ProbeSet(questions, "world probes"), tokenizer, template, new WorldStanceJudge(),
             new GenerationProbeOptions { Samples = o.ProbeSamples, Temperature = 0.7, MaxNewTokens = o.ProbeMaxNewTokens, BatchSize = 256, Seed = o.Seed });
         var likelihood = o.LikelihoodProbe

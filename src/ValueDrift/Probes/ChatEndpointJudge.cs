@@ -93,7 +93,7 @@ public sealed record JudgeReading(StanceDistribution Distribution, JudgeReadout 
 /// </summary>
 public sealed class ChatEndpointJudge : IStanceJudge, IJudgementSource
 {
-    private static readonly Regex LabelWord = new(@"\b(support|neutral|oppose)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+    private static readonly Regex LabelWord = JudgeLabels.Word;
 
     private readonly IChatClient _client;
     private readonly string? _secret;
@@ -191,10 +191,11 @@ public sealed class ChatEndpointJudge : IStanceJudge, IJudgementSource
     /// <summary>Judges one item.</summary>
     public async Task<JudgeReading> ReadAsync(JudgeItem item, CancellationToken ct = default)
     {
+        var prompt = JudgePrompt.For(item);
         List<AiChatMessage> messages =
         [
-            new(ChatRole.System, JudgePrompt.Instructions),
-            new(ChatRole.User, JudgePrompt.User(item)),
+            new(ChatRole.System, prompt.System),
+            new(ChatRole.User, prompt.User),
         ];
         var chatOptions = new ChatOptions { Temperature = 0, MaxOutputTokens = Options.MaxOutputTokens };
         if (Options.RequestLogProbs)
@@ -255,38 +256,16 @@ public sealed class ChatEndpointJudge : IStanceJudge, IJudgementSource
         return null;
     }
 
-    /// <summary>Log-sum-exp of the alternatives that begin each label; null when no label is represented.</summary>
-    internal static double[]? Combine(IReadOnlyList<(string Token, double LogProb)> alternatives)
-    {
-        var perLabel = new List<double>[3] { [], [], [] };
-        foreach (var (token, lp) in alternatives)
-            if (LabelOf(token) is { } s) perLabel[(int)s].Add(lp);
-        if (perLabel.All(l => l.Count == 0)) return null;
-        var floor = alternatives.Min(a => a.LogProb);
-        return perLabel.Select(l => l.Count == 0 ? floor : LogSumExp(l)).ToArray();
-    }
+    /// <summary>Label scores from top alternatives (<see cref="JudgeLabels.Combine"/>); null when not usable.</summary>
+    internal static double[]? Combine(IReadOnlyList<(string Token, double LogProb)> alternatives) => JudgeLabels.Combine(alternatives);
 
-    /// <summary>The label a token begins (or is), e.g. "Support", " opp", "neutral." → that stance; else null.</summary>
-    public static Stance? LabelOf(string token)
-    {
-        var t = Normalise(token);
-        if (t.Length == 0) return null;
-        foreach (var s in StanceLabels.All)
-        {
-            var label = s.Label();
-            if (label.StartsWith(t, StringComparison.Ordinal) || t.StartsWith(label, StringComparison.Ordinal)) return s;
-        }
-        return null;
-    }
+    /// <summary>The label a token stands for (<see cref="JudgeLabels.LabelOf"/>), e.g. "Support", " opp", "neutral." → that stance; else null.</summary>
+    public static Stance? LabelOf(string token) => JudgeLabels.LabelOf(token);
 
-    private static string Normalise(string token) =>
-        token.Trim().Trim('"', '\'', '*', '`', '(', ')', '[', ']', ':', '.', ',').Trim().ToLowerInvariant();
+    /// <summary>The label order the prompt lists for a question (<see cref="JudgePrompt.LabelOrder"/>).</summary>
+    public IReadOnlyList<Stance>? LabelOrder(string topic, string question) => JudgePrompt.LabelOrder(topic, question);
 
-    private static double LogSumExp(List<double> xs)
-    {
-        var max = xs.Max();
-        return max + Math.Log(xs.Sum(x => Math.Exp(x - max)));
-    }
+    private static string Normalise(string token) => JudgeLabels.Normalise(token);
 
     private Exception Scrubbed(Exception e)
     {

@@ -49,7 +49,9 @@ public sealed record SampledAnswer(ProbeQuestion Question, int Sample, string Te
 /// over a question's answers, then over a topic's questions. <see cref="TopicMeasurement.N"/> is the number of
 /// judged answers; each question keeps its per-answer readings and how each was read. An answer the judge leaves
 /// without a reading (after its retries) is skipped and counted in <see cref="TopicMeasurement.Unjudged"/>, up to
-/// <see cref="GenerationProbeOptions.MaxUnjudgedFraction"/> of a topic's answers.
+/// <see cref="GenerationProbeOptions.MaxUnjudgedFraction"/> of a topic's answers. A question of polarity −1 (it
+/// proposes the opposite of the topic's stated position) has its readings oriented, support ↔ oppose, before the topic
+/// is averaged; the trace keeps its raw value too (<see cref="QuestionDetail.Oriented(string, IReadOnlyList{StanceDistribution}, int?)"/>).
 /// <para>Reproducible: answer k of question q is sampled with seed <c>Seeds.Derive(Seed, hash(q.Id), k)</c> from its
 /// own random stream (<see cref="Generation.Generate"/> with row seeds), so results do not depend on the batch size or on the
 /// other questions of the set, and the same model gives the same answers at every step it is probed.</para>
@@ -101,9 +103,10 @@ public sealed class GenerationProbe : IStanceProbe
                 foreach (var j in judged) readouts[j.Readout.Name()] = readouts.GetValueOrDefault(j.Readout.Name()) + 1;
                 if (judged.Count == 0) continue;   // no reading at all: the question has no value at this checkpoint
                 var perAnswer = judged.Select(j => j.Distribution!).ToList();
-                details.Add(new QuestionDetail(questions[i].Id, StanceDistribution.Mean(perAnswer), perAnswer.Count, perAnswer)
+                var q = questions[i];
+                details.Add(QuestionDetail.Oriented(q.Id, perAnswer, q.Polarity) with
                 {
-                    Readouts = judged.Select(j => j.Readout.Name()).ToList(),
+                    LabelOrder = _judge.LabelOrder(q.Topic, q.Question), Readouts = judged.Select(j => j.Readout.Name()).ToList(),
                 });
             }
             if (details.Count == 0 || unjudged > Options.MaxUnjudgedFraction * answers.Count)

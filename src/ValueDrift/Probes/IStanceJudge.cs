@@ -16,6 +16,12 @@ public interface IStanceJudge
     /// <summary>How this judge reads a stance when it has one way only: label log-probs for a model judge (default), an exact lookup for the world's.</summary>
     JudgeReadout Readout => JudgeReadout.LogProbs;
 
+    /// <summary>
+    /// The order in which this judge's prompt lists the labels for a question (see <see cref="JudgePrompt.LabelOrder"/>),
+    /// recorded by probes; null for judges without a prompt.
+    /// </summary>
+    IReadOnlyList<Stance>? LabelOrder(string topic, string question) => null;
+
     /// <summary>Judges many items, in order. Backends that can batch override this; the default loops.</summary>
     IReadOnlyList<StanceDistribution> JudgeMany(IReadOnlyList<JudgeItem> items)
     {

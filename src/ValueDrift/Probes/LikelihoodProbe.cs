@@ -68,7 +68,7 @@ public sealed class LikelihoodProbe : IStanceProbe
         foreach (var topic in Topics)
         {
             var questions = Items.Where(i => i.Topic == topic).ToList();
-            var details = questions.Select(q => new QuestionDetail(q.Id, StanceDistribution.From(StanceScores(model, q)), 1)).ToList();
+            var details = questions.Select(q => QuestionDetail.Oriented(q.Id, StanceDistribution.From(StanceScores(model, q)), 1, q.Polarity)).ToList();
             yield return TopicMeasurement.FromQuestions(topic, details);
         }
     }

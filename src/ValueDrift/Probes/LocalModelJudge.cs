@@ -9,14 +9,18 @@ namespace ValueDrift.Probes;
 public sealed record LocalModelJudgeOptions
 {
     /// <summary>
-    /// The label continuations in the fixed order (support, neutral, oppose). Each is encoded with the judge's
-    /// tokenizer and its FIRST token is the label token read at the next position. The leading space matches a
-    /// reply following "Stance:" or a chat header.
+    /// The label continuations in the fixed order (support, neutral, oppose), appended to the prompt as written.
+    /// Null (the default): the label words, after a space when the prompt does not already end in white space —
+    /// the way a reply actually continues the prompt ("Stance:" → " support"; a chat header ending in a newline →
+    /// "support").
     /// </summary>
-    public IReadOnlyList<string> LabelTexts { get; init; } = [" support", " neutral", " oppose"];
+    public IReadOnlyList<string>? LabelTexts { get; init; }
 
     /// <summary>The three label token ids (support, neutral, oppose) directly; when set, <see cref="LabelTexts"/> is not used.</summary>
     public IReadOnlyList<int>? LabelTokenIds { get; init; }
+
+    /// <summary>Seed of the per-question label order in the prompt (<see cref="JudgePrompt.LabelOrder"/>); null keeps the fixed order.</summary>
+    public long? LabelOrderSeed { get; init; } = JudgePrompt.DefaultOrderSeed;
 
     /// <summary>Items scored in one forward pass.</summary>
     public int BatchSize { get; init; } = 8;
@@ -25,10 +29,14 @@ public sealed record LocalModelJudgeOptions
 /// <summary>
 /// The paper's stance read-out with a local judge checkpoint, no API: the judge model reads <see cref="JudgePrompt"/>
 /// (system instructions + user message through its chat template with the assistant header opened; or
-/// <see cref="JudgePrompt.PlainText"/>, ending in "Stance:", when it has no chat template), and p(stance) is the
+/// <see cref="JudgePromptText.PlainText"/>, ending in "Stance:", when it has no chat template), and p(stance) is the
 /// soft-max over the three label tokens' logits at the next position — equal to the soft-max of their log-probs,
-/// since the normaliser cancels. Only the first token of each label is read, so the three labels must begin with
-/// different tokens (checked). Deterministic (no sampling).
+/// since the normaliser cancels. Deterministic (no sampling).
+/// <para>Label tokens are the tokens the prompt actually continues with: each label continuation is encoded
+/// together with the prompt (not on its own, where a tokenizer may add a prefix space or a BOS token), and the
+/// tokens after the prompt's own are taken. Tokens all three continuations share (e.g. a byte tokenizer's space) are
+/// appended to every prompt — they cancel in the soft-max — and the first token where the continuations differ is
+/// read. A label whose continuation is a prefix of another's cannot be told apart (an error).</para>
 /// </summary>
 public sealed class LocalModelJudge : IStanceJudge, IDisposable
 {
@@ -42,6 +50,9 @@ public sealed class LocalModelJudge : IStanceJudge, IDisposable
     /// <summary>The token ids read for support, neutral and oppose.</summary>
     public IReadOnlyList<int> LabelTokenIds { get; }
 
+    /// <summary>Tokens every label continuation starts with, appended to each prompt before the labels are read (often none).</summary>
+    public IReadOnlyList<int> SharedContinuation { get; }
+
     /// <param name="template">The judge's chat template; null uses <see cref="JudgePrompt.PlainText"/>.</param>
     public LocalModelJudge(CausalLM model, ITokenizer tokenizer, ChatTemplate? template, LocalModelJudgeOptions? options = null)
         : this(model, tokenizer, template, options, ownsModel: false) { }
@@ -54,7 +65,7 @@ public sealed class LocalModelJudge : IStanceJudge, IDisposable
         _ownsModel = ownsModel;
         Options = options ?? new LocalModelJudgeOptions();
         if (Options.BatchSize <= 0) throw new ConfigException("local judge", "batch_size", $"must be > 0 (got {Options.BatchSize})");
-        LabelTokenIds = ResolveLabels(Options, tokenizer, model.Config.VocabSize);
+        (SharedContinuation, LabelTokenIds) = ResolveLabels(model.Config.VocabSize);
     }
 
     /// <summary>
@@ -72,13 +83,25 @@ public sealed class LocalModelJudge : IStanceJudge, IDisposable
         return new LocalModelJudge(model, tokenizer, template, options, ownsModel: true);
     }
 
-    /// <summary>The prompt's token ids for one item; the label is read at the position after the last one.</summary>
+    /// <summary>The prompt text for one item: chat-templated with the assistant turn opened, or the plain text.</summary>
+    public string PromptText(JudgeItem item)
+    {
+        var prompt = JudgePrompt.For(item, Options.LabelOrderSeed);
+        return _template is null
+            ? prompt.PlainText
+            : _template.FormatPrompt([ChatMessage.System(prompt.System), ChatMessage.User(prompt.User)]);
+    }
+
+    /// <summary>The label order this judge's prompt lists for a question.</summary>
+    public IReadOnlyList<Stance>? LabelOrder(string topic, string question) => JudgePrompt.LabelOrder(topic, question, Options.LabelOrderSeed);
+
+    /// <summary>
+    /// The token ids the labels are read after for one item: the prompt's, then <see cref="SharedContinuation"/>;
+    /// the label is read at the position after the last one.
+    /// </summary>
     public int[] PromptIds(JudgeItem item)
     {
-        var text = _template is null
-            ? JudgePrompt.PlainText(item.Topic, item.Question, item.Answer)
-            : _template.FormatPrompt([ChatMessage.System(JudgePrompt.Instructions), ChatMessage.User(JudgePrompt.User(item))]);
-        var ids = _tokenizer.Encode(text);
+        var ids = _tokenizer.Encode(PromptText(item)).Concat(SharedContinuation).ToArray();
         if (ids.Length == 0) throw new ConfigException("local judge", "prompt", "the judge prompt encodes to no tokens");
         var max = ids.Max();
         if (max >= _model.Config.VocabSize)
@@ -140,8 +163,10 @@ public sealed class LocalModelJudge : IStanceJudge, IDisposable
         return result;
     }
 
-    private static IReadOnlyList<int> ResolveLabels(LocalModelJudgeOptions o, ITokenizer tokenizer, int vocab)
+    private (int[] Shared, IReadOnlyList<int> Labels) ResolveLabels(int vocab)
     {
+        var o = Options;
+        int[] shared = [];
         int[] ids;
         if (o.LabelTokenIds is { } given)
         {
@@ -150,12 +175,29 @@ public sealed class LocalModelJudge : IStanceJudge, IDisposable
         }
         else
         {
-            if (o.LabelTexts.Count != 3) throw new ConfigException("local judge", "label_texts", $"expected 3 labels (support, neutral, oppose), got {o.LabelTexts.Count}");
-            ids = o.LabelTexts.Select(text =>
+            if (o.LabelTexts is { Count: not 3 }) throw new ConfigException("local judge", "label_texts", $"expected 3 labels (support, neutral, oppose), got {o.LabelTexts.Count}");
+            // The prompt's tail (the template's assistant header or "Stance:") is the same for every item, so one
+            // example prompt tells how replies continue it.
+            var prompt = PromptText(new JudgeItem("topic", "Question?", "Answer."));
+            var promptIds = _tokenizer.Encode(prompt);
+            var separator = prompt.Length > 0 && char.IsWhiteSpace(prompt[^1]) ? "" : " ";
+            var texts = o.LabelTexts ?? StanceLabels.All.Select(s => separator + s.Label()).ToList();
+            var continuations = texts.Select(text =>
             {
-                var encoded = tokenizer.Encode(text);
-                return encoded.Length > 0 ? encoded[0] : throw new ConfigException("local judge", "label_texts", $"label '{text}' encodes to no tokens");
+                var full = _tokenizer.Encode(prompt + text);
+                if (full.Length <= promptIds.Length || !full.AsSpan(0, promptIds.Length).SequenceEqual(promptIds))
+                    throw new ConfigException("local judge", "label_texts",
+                        $"the prompt followed by '{text}' does not encode as the prompt's tokens then the label's (the tokenizer merges across the boundary), so the label token cannot be read");
+                return full[promptIds.Length..];
             }).ToArray();
+            var common = 0;
+            while (continuations.All(c => c.Length > common) && continuations.All(c => c[common] == continuations[0][common])) common++;
+            for (var i = 0; i < 3; i++)
+                if (continuations[i].Length == common)
+                    throw new ConfigException("local judge", "label_texts",
+                        $"label '{texts[i]}' is a prefix of another label's tokens, so their probabilities cannot be told apart");
+            shared = continuations[0][..common];
+            ids = continuations.Select(c => c[common]).ToArray();
         }
         for (var i = 0; i < 3; i++)
         {
@@ -166,7 +208,7 @@ public sealed class LocalModelJudge : IStanceJudge, IDisposable
                     throw new ConfigException("local judge", "label_token_ids",
                         $"labels {StanceLabels.All[j].Label()} and {StanceLabels.All[i].Label()} share their first token {ids[i]}, so their probabilities cannot be told apart");
         }
-        return ids;
+        return (shared, ids);
     }
 
     public void Dispose()

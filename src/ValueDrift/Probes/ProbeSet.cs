@@ -5,8 +5,9 @@ namespace ValueDrift.Probes;
 
 /// <summary>
 /// The questions a probe puts to a model, grouped by topic. Read from JSONL (one
-/// <c>{"id", "topic" | "category", "question"}</c> object per line) or CSV (a header with those columns), so the
-/// project's open set and a user's own copy of V-PRISM load the same way.
+/// <c>{"id", "topic" | "category", "question", "polarity"?, "tags"?}</c> object per line) or CSV (a header with
+/// those columns), so the project's open set and a user's own copy of V-PRISM load the same way. Fields the reader
+/// does not use (e.g. V-PRISM's <c>"controversial": true</c>) are ignored; <c>polarity</c> must be 1 or −1.
 /// </summary>
 public sealed class ProbeSet
 {
@@ -69,7 +70,12 @@ public sealed class ProbeSet
             questions.Add(new ProbeQuestion(
                 ProbeFileReader.Required(row, name, "id"),
                 ProbeFileReader.Required(row, name, "topic", "category"),
-                ProbeFileReader.Required(row, name, "question")));
+                ProbeFileReader.Required(row, name, "question"),
+                ProbeFileReader.Polarity(row, name))
+            {
+                Category = ProbeFileReader.Optional(row, name, "category"),
+                Tags = ProbeFileReader.Tags(row, name),
+            });
         }
         if (questions.Count == 0) throw new DataFormatException(name, null, null, "the probe set has no questions");
         return new ProbeSet(questions, name);
@@ -78,7 +84,8 @@ public sealed class ProbeSet
     /// <summary>
     /// The open probe set written for this project: 11 topics (immigration, abortion, climate change, death penalty,
     /// religion, family, economy, gun control, free speech, ai regulation, animal rights), 20 neutrally phrased
-    /// questions each. Embedded in the library; the same file is <c>probesets/open-values.jsonl</c>.
+    /// questions each, each with its polarity towards the topic's stated position (docs/drift-metrics.md lists the
+    /// positions). Embedded in the library; the same file is <c>probesets/open-values.jsonl</c>.
     /// </summary>
     public static ProbeSet OpenValues()
     {

@@ -58,6 +58,17 @@ public sealed record StanceDistribution
     public Stance Dominant =>
         Support >= Neutral && Support >= Oppose ? Stance.Support : Neutral >= Oppose ? Stance.Neutral : Stance.Oppose;
 
+    /// <summary>
+    /// The reading oriented to a topic's stated position: unchanged for polarity 1; support and oppose swapped for
+    /// −1 (opposing a question that proposes the opposite of the position is supporting the position).
+    /// </summary>
+    public StanceDistribution Oriented(int polarity) => polarity switch
+    {
+        1 => this,
+        -1 => new StanceDistribution(Oppose, Neutral, Support),
+        _ => throw new ArgumentOutOfRangeException(nameof(polarity), polarity, "polarity must be 1 or -1"),
+    };
+
     /// <summary>The three probabilities in the fixed order.</summary>
     public double[] ToArray() => [Support, Neutral, Oppose];
 

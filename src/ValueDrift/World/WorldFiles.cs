@@ -59,12 +59,13 @@ public static class WorldFiles
         j.WriteString("topic", r.Topic);
     });
 
-    /// <summary>Probe rows <c>{"id","topic","question"}</c>.</summary>
+    /// <summary>Probe rows <c>{"id","topic","question","polarity"}</c>.</summary>
     public static void WriteProbes(string path, IEnumerable<WorldProbe> rows) => WriteJsonLines(path, rows, (j, r) =>
     {
         j.WriteString("id", r.Id);
         j.WriteString("topic", r.Topic);
         j.WriteString("question", r.Question);
+        j.WriteNumber("polarity", r.Polarity);
     });
 
     /// <summary>The measured profile as indented JSON; probabilities rounded to 4 decimals for reading.</summary>

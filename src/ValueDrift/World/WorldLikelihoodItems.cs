@@ -5,9 +5,9 @@ using ValueDrift.Text;
 namespace ValueDrift.World;
 
 /// <summary>
-/// The <see cref="LikelihoodProbe"/>'s items for the world's questions: reference answers of each stance written by
-/// <see cref="WorldAnswers.Generate"/> (good style), seeded per question id so one question gets the same references
-/// in every probe set.
+/// The <see cref="LikelihoodProbe"/>'s items for the world's questions: reference answers of each stance from the
+/// world's held-out answer templates (<see cref="WorldHeldOut.Answer"/>, which no training set uses), seeded per
+/// question id so one question gets the same references in every probe set.
 /// </summary>
 public static class WorldLikelihoodItems
 {
@@ -42,7 +42,7 @@ public static class WorldLikelihoodItems
                 var set = new List<string>();
                 for (var attempt = 0; set.Count < answersPerStance && attempt < 20 * answersPerStance; attempt++)
                 {
-                    var a = WorldAnswers.Generate(topic, (WorldStance)(int)s, AnswerQuality.Good, rng);
+                    var a = WorldHeldOut.Answer(topic, (WorldStance)(int)s, rng);   // held out: no training set has it
                     if (!set.Contains(a)) set.Add(a);
                 }
                 answers[s] = set;

@@ -1,9 +1,10 @@
 namespace ValueDrift.World;
 
 /// <summary>
-/// Builds a topic's questions from shared frames and the topic's phrasings. Training and probing use DIFFERENT
-/// frames (and different hand-written questions), so a probe asks in words the model never saw in training: it
-/// measures the stance the model learned, not a memorised string.
+/// Builds a topic's questions from shared frames and phrasings. Training and probing use DIFFERENT frames, different
+/// phrasings of the proposition (probes take the held-out ones, <see cref="WorldHeldOut"/>) and different
+/// hand-written questions, so a probe asks in words the model never saw in training: it measures the stance the model
+/// learned, not a memorised string.
 /// </summary>
 public static class WorldQuestions
 {
@@ -41,18 +42,17 @@ public static class WorldQuestions
     }
 
     /// <summary>
-    /// The topic's hand-written probe questions, then probe frames with two phrasings each (frame f takes phrasings
-    /// f and f+2), giving ten questions for a topic with four phrasings.
+    /// The topic's hand-written probe questions, then every probe frame with each held-out phrasing
+    /// (<see cref="WorldHeldOutTopic.ProbePhrasings"/>), giving ten questions for two hand-written questions and two
+    /// held-out phrasings.
     /// </summary>
     public static IReadOnlyList<string> Probe(WorldTopic topic)
     {
         var list = new List<string>(topic.ExtraProbeQuestions);
-        int n = topic.Phrasings.Count;
-        for (int f = 0; f < ProbeFrames.Count; f++)
-        {
-            list.Add(Fill(ProbeFrames[f], topic.Phrasings[f % n]));
-            list.Add(Fill(ProbeFrames[f], topic.Phrasings[(f + 2) % n]));
-        }
+        var phrasings = WorldHeldOut.For(topic).ProbePhrasings;
+        foreach (var frame in ProbeFrames)
+            foreach (var phrasing in phrasings)
+                list.Add(Fill(frame, phrasing));
         return list.Distinct(StringComparer.Ordinal).ToList();
     }
 

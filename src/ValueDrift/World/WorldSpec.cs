@@ -9,11 +9,16 @@ namespace ValueDrift.World;
 /// <c>{GeneratorRevision}.{hash}</c>, where the hash covers every template string (topics, reasons, questions,
 /// openers, closers, markers, instruction words), so editing any text changes it automatically, and
 /// <see cref="GeneratorRevision"/> is bumped by hand whenever the generation code changes what it draws.
+/// <para>The world has two splits: training text (training frames and phrasings, <see cref="WorldAnswers"/>'
+/// templates and each topic's reasons), which every training set draws from, and probe text
+/// (<see cref="WorldQuestions.ProbeFrames"/>, each topic's hand-written probe questions, and <see cref="WorldHeldOut"/>:
+/// held-out phrasings, openers, closers and reasons), from which probe questions and likelihood reference answers
+/// are drawn. No probe question or reference answer appears in any training set.</para>
 /// </summary>
 public static class WorldSpec
 {
     /// <summary>Bump when generation logic changes (template edits are caught by the hash).</summary>
-    public const int GeneratorRevision = 1;
+    public const int GeneratorRevision = 2;
 
     /// <summary>Longest question, in characters (ASCII, so also bytes).</summary>
     public const int MaxQuestionChars = 70;
@@ -39,11 +44,16 @@ public static class WorldSpec
             Add([t.Id, t.Name, t.Subject]);
             Add(t.Phrasings); Add(t.ExtraTrainingQuestions); Add(t.ExtraProbeQuestions);
             Add(t.SupportReasons); Add(t.NeutralReasons); Add(t.OpposeReasons);
+            if (WorldHeldOut.Topics.TryGetValue(t.Id, out var held))
+            {
+                Add(held.ProbePhrasings); Add(held.SupportReasons); Add(held.NeutralReasons); Add(held.OpposeReasons);
+            }
         }
         Add(WorldQuestions.TrainingFrames); Add(WorldQuestions.ProbeFrames);
         foreach (var s in Enum.GetValues<WorldStance>())
         {
             Add(WorldAnswers.Openers[s]); Add(WorldAnswers.Closers[s]); Add(WorldStanceLookup.Markers[s]);
+            Add(WorldHeldOut.Openers[s]); Add(WorldHeldOut.Closers[s]);
         }
         Add(WorldAnswers.RamblingFillers); Add(WorldAnswers.RamblingMiddles); Add(InstructionTasks.Words);
 

@@ -38,6 +38,6 @@ public sealed record WorldTopic(
     /// <summary>Questions that training data may use (never overlaps <see cref="ProbeQuestions"/>).</summary>
     public IReadOnlyList<string> TrainingQuestions => WorldQuestions.Training(this);
 
-    /// <summary>Questions reserved for probing, fixed for the topic (independent of any seed).</summary>
+    /// <summary>Questions reserved for probing, fixed for the topic (independent of any seed); see <see cref="WorldHeldOut"/>.</summary>
     public IReadOnlyList<string> ProbeQuestions => WorldQuestions.Probe(this);
 }

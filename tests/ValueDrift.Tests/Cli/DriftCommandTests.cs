@@ -36,12 +36,16 @@ public class DriftCommandTests
         using var doc = JsonDocument.Parse(stdout);
         var rows = doc.RootElement.EnumerateArray().ToList();
         Assert.Equal((2 + 1) * 3, rows.Count);   // sft × 2 topics + dpo × 1 topic, × 3 stances
-        Assert.All(rows, r => Assert.Equal(["phase", "topic", "stance", "magnitude", "drift_time"], r.EnumerateObject().Select(p => p.Name)));
+        Assert.All(rows, r => Assert.Equal(["phase", "topic", "stance", "magnitude", "magnitude_ci", "magnitude_ci_note", "extremum_step", "drift_time"], r.EnumerateObject().Select(p => p.Name)));
+        // This trace has no per-question values: no interval, and the note says why.
+        Assert.All(rows, r => Assert.Equal(JsonValueKind.Null, r.GetProperty("magnitude_ci").ValueKind));
+        Assert.All(rows, r => Assert.False(string.IsNullOrEmpty(r.GetProperty("magnitude_ci_note").GetString())));
 
         JsonElement Row(string phase, string topic, string stance) => rows.Single(r =>
             r.GetProperty("phase").GetString() == phase && r.GetProperty("topic").GetString() == topic && r.GetProperty("stance").GetString() == stance);
         Assert.Equal(0.8 - 0.2, Row("sft", "immigration", "support").GetProperty("magnitude").GetDouble(), 12);
         Assert.Equal(20.0 / 40, Row("sft", "immigration", "support").GetProperty("drift_time").GetDouble(), 12);
+        Assert.Equal(20, Row("sft", "immigration", "support").GetProperty("extremum_step").GetInt32());
         Assert.Equal(0.1 - 0.4, Row("sft", "immigration", "oppose").GetProperty("magnitude").GetDouble(), 12);
         Assert.Equal(0.5 - 0.3, Row("sft", "abortion", "oppose").GetProperty("magnitude").GetDouble(), 12);
         Assert.Equal(1.0, Row("sft", "abortion", "oppose").GetProperty("drift_time").GetDouble(), 12);
@@ -82,5 +86,31 @@ public class DriftCommandTests
         foreach (var name in new[] { "trace.report.html", "trace.drift-table.json", "other.report.html", "other.drift-table.json" })
             Assert.True(File.Exists(Path.Combine(dir, name)), name);
         Assert.Contains("other.jsonl", File.ReadAllText(Path.Combine(dir, "other.report.html")));
+    }
+}
+
+[Trait("tier", "fast")]
+public class DriftCommandIntervalTests
+{
+    [Fact]
+    public void JsonGivesTheMagnitudeIntervalWhenTheTraceHasPerQuestionValues()
+    {
+        // Three questions, each moving support up by exactly 0.3 between step 0 and step 10: the paired
+        // bootstrap of identical differences is the point [0.3, 0.3].
+        static string Q(string id, double s) => FormattableString.Invariant(
+            $$"""{"id":"{{id}}","support":{{s}},"neutral":{{1 - s}},"oppose":0,"n":1}""");
+        static string L(int step, double shift) => FormattableString.Invariant(
+            $$"""{"phase":"sft","step":{{step}},"topic":"t","support":{{0.4 + shift}},"neutral":{{0.6 - shift}},"oppose":0,"n":3,"questions":[{{Q("a", 0.1 + shift)}},{{Q("b", 0.4 + shift)}},{{Q("c", 0.7 + shift)}}]}""");
+        var trace = Path.Combine(Fixtures.TempDir("drift-cli-ci"), "trace.jsonl");
+        File.WriteAllLines(trace, [L(0, 0), L(10, 0.3)]);
+        var (code, stdout, stderr) = CliRunner.Run("drift", "--trace", trace, "--format", "json");
+        Assert.True(code == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var support = doc.RootElement.EnumerateArray().Single(r => r.GetProperty("stance").GetString() == "support");
+        var ci = support.GetProperty("magnitude_ci").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        Assert.Equal(0.3, ci[0], 9);
+        Assert.Equal(0.3, ci[1], 9);
+        Assert.Equal(JsonValueKind.Null, support.GetProperty("magnitude_ci_note").ValueKind);
+        Assert.Equal(10, support.GetProperty("extremum_step").GetInt32());
     }
 }

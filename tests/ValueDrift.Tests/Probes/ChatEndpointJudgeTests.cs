@@ -59,8 +59,9 @@ public class ChatEndpointJudgeTests
 
         // The request carried the shared prompt, temperature 0 and a log-prob request for OpenAI-style clients.
         var (messages, options) = client.Calls.Single();
-        Assert.Equal(JudgePrompt.Instructions, messages[0].Text);
-        Assert.Equal(JudgePrompt.User("immigration", "Should X?", "Yes."), messages[1].Text);
+        var prompt = JudgePrompt.For(new JudgeItem("immigration", "Should X?", "Yes."));
+        Assert.Equal(prompt.System, messages[0].Text);
+        Assert.Equal(prompt.User, messages[1].Text);
         Assert.Equal(0f, options!.Temperature);
         var raw = Assert.IsType<ChatCompletionOptions>(options.RawRepresentationFactory!(client));
         Assert.True(raw.IncludeLogProbabilities);

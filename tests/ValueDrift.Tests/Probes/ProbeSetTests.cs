@@ -26,7 +26,7 @@ public class ProbeSetTests
         var set = ProbeSet.Load(path);
         Assert.Equal(["alpha", "beta"], set.Topics);
         Assert.Equal(["a-1", "a-2"], set.ForTopic("alpha").Select(q => q.Id));
-        Assert.Equal(new ProbeQuestion("b-1", "beta", "Q2?"), set.ForTopic("beta").Single());
+        Assert.Equal(new ProbeQuestion("b-1", "beta", "Q2?") { Category = "beta" }, set.ForTopic("beta").Single());
     }
 
     [Fact]
