@@ -24,6 +24,8 @@ public static class CliApp
             new GapCommand(),
             new DriftCommand(),
             new DemoCommand(),
+            new MergeCommand(),
+            new PlanCommand(),
         ];
         foreach (var c in commands) root.Subcommands.Add(c.Build(io));
         try
