@@ -11,10 +11,6 @@ namespace ValueDrift.Cli.Commands;
 /// </summary>
 public sealed class MergeCommand : ICliCommand
 {
-    /// <summary>Files of a model folder that describe its tokenizer and generation defaults, copied beside merged weights.</summary>
-    internal static readonly string[] CompanionFiles =
-        ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json", "chat_template.jinja", "vocab.json", "merges.txt"];
-
     public Command Build(CliIO io)
     {
         var baseDir = new Option<string?>("--base") { Description = "base model folder (default: the adapter's base_model_name_or_path)" };
@@ -34,11 +30,7 @@ public sealed class MergeCommand : ICliCommand
             using var model = CausalLM.FromPretrained(adapterDir, baseDir: baseFolder);   // float32: the merge is exact there
             var dtype = r.GetValue(saveDtype) is { } text ? Checkpoint.ParseDType(text, "--save-dtype", "save-dtype") : model.SourceDType;
             model.SavePretrained(outDir, dtype);
-            foreach (var file in CompanionFiles)
-            {
-                var from = Path.Combine(baseFolder, file);
-                if (File.Exists(from)) IO.AtomicFile.WriteAllBytes(Path.Combine(outDir, file), File.ReadAllBytes(from));
-            }
+            LoraAdapter.CopyTokenizerFiles(baseFolder, outDir);
             io.Err.WriteLine($"merged {adapterDir} (r = {model.Lora!.Rank}, alpha = {model.Lora.Alpha}, {string.Join(",", model.Lora.Targets)}) into {baseFolder} → {outDir} ({dtype ?? model.DType})");
             return 0;
         });

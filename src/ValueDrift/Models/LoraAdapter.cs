@@ -17,10 +17,27 @@ public static class LoraAdapter
     /// <summary>PEFT's prefix for a causal LM: PeftModel.base_model (LoraModel) .model (the transformers model).</summary>
     public const string NamePrefix = "base_model.model.";
 
+    /// <summary>Files of a model folder that describe its tokenizer and generation defaults; kept beside adapters and merged weights.</summary>
+    public static readonly IReadOnlyList<string> TokenizerFiles =
+        ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json", "chat_template.jinja", "vocab.json", "merges.txt"];
+
+    /// <summary>Copies the <see cref="TokenizerFiles"/> present in <paramref name="from"/> into <paramref name="to"/>, atomically each.</summary>
+    public static void CopyTokenizerFiles(string from, string to)
+    {
+        foreach (var file in TokenizerFiles)
+        {
+            var source = Path.Combine(from, file);
+            if (File.Exists(source)) IO.AtomicFile.WriteAllBytes(Path.Combine(to, file), File.ReadAllBytes(source));
+        }
+    }
+
     /// <summary>True when <paramref name="dir"/> holds an adapter rather than a full model.</summary>
     public static bool IsAdapterFolder(string dir) => File.Exists(Path.Combine(dir, ConfigFile));
 
-    /// <summary>Writes the model's adapter (weights in their own dtype) and its config; each file atomically.</summary>
+    /// <summary>
+    /// Writes the model's adapter (weights in their own dtype) and its config, each file atomically, with the base's
+    /// tokenizer files (as TRL saves them beside an adapter), so the folder serves as <c>--model</c> on its own.
+    /// </summary>
     public static void Save(CausalLM model, string dir, string? baseModelNameOrPath)
     {
         var lora = model.Lora ?? throw new InvalidOperationException("the model carries no LoRA adapter");
@@ -45,6 +62,7 @@ public static class LoraAdapter
             ["base_model_name_or_path"] = baseModelNameOrPath,
         };
         IO.AtomicFile.WriteAllText(Path.Combine(dir, ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        if (model.SourcePath is { } source && Directory.Exists(source)) CopyTokenizerFiles(source, dir);
     }
 
     /// <summary>Reads and validates <c>adapter_config.json</c>; returns the LoRA shape and the base it names (may be null).</summary>
