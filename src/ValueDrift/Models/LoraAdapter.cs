@@ -113,36 +113,57 @@ public static class LoraAdapter
     }
 
     /// <summary>
-    /// Attaches the adapter in <paramref name="dir"/> to <paramref name="model"/> (which must carry none yet), after
-    /// checking every tensor's name and shape against the model: an adapter trained on another base fails here,
-    /// naming the tensor, before any weight is copied.
+    /// Attaches the adapter in <paramref name="dir"/> to <paramref name="model"/>, or — when the model already carries
+    /// an adapter of the same shape (resuming a run) — overwrites its A and B. Every tensor's name and shape is
+    /// checked against the model first: an adapter trained on another base fails here, naming the tensor, before any
+    /// weight is copied.
     /// </summary>
     public static void Load(CausalLM model, string dir)
     {
         var (config, _) = ReadConfig(dir);
         var file = SafetensorsFile.Open(Path.Combine(dir, WeightsFile));
-        model.AddLora(config, seed: 0);
+        if (model.Lora is { } attached)
+        {
+            if (attached.Rank != config.Rank || attached.Alpha != config.Alpha || attached.UseRsLora != config.UseRsLora
+                || !attached.Targets.Order().SequenceEqual(config.Targets.Order()))
+                throw new ConfigException(Path.Combine(dir, ConfigFile), "r",
+                    $"adapter (r = {config.Rank}, lora_alpha = {config.Alpha}, [{string.Join(", ", config.Targets)}]) does not match the model's attached adapter (r = {attached.Rank}, lora_alpha = {attached.Alpha}, [{string.Join(", ", attached.Targets)}])");
+        }
+        CheckNames(model, config, file);   // before attaching anything: a foreign adapter leaves the model as it was
+        if (model.Lora is null) model.AddLora(config, seed: 0);
         var expected = model.named_parameters().Where(p => LoraLinear.IsAdapterParameter(p.name))
             .ToDictionary(p => NamePrefix + p.name, p => p.parameter);
-        foreach (var (name, e) in file.Entries)
-        {
-            if (!expected.TryGetValue(name, out var p))
-                throw new CheckpointException(file.Path, name,
-                    $"unexpected tensor: a {model.Config.ModelType} model of {model.LayerCount} layers with target_modules [{string.Join(", ", config.Targets)}] has no such adapter weight (adapter of another base model?)");
-            if (!e.Shape.SequenceEqual(p.shape))
-                throw new CheckpointException(file.Path, name,
-                    $"shape [{string.Join(", ", e.Shape)}] does not match [{string.Join(", ", p.shape)}] of this base model with r = {config.Rank} (adapter of another base model?)");
-            if (e.DType is not ("F32" or "BF16" or "F16" or "F64"))
-                throw new CheckpointException(file.Path, name, $"dtype {e.DType} is not a floating-point weight");
-        }
-        foreach (var name in expected.Keys)
-            if (!file.Entries.ContainsKey(name)) throw new CheckpointException(file.Path, name, "missing tensor required by adapter_config.json");
         using (no_grad())
             foreach (var (name, p) in expected)
             {
                 using var t = file.Read(name);
                 p.copy_(t);
             }
+    }
+
+    /// <summary>Checks names and shapes against what <paramref name="config"/> would attach to <paramref name="model"/>.</summary>
+    private static void CheckNames(CausalLM model, LoraConfig config, SafetensorsFile file)
+    {
+        var expected = new Dictionary<string, long[]>();
+        foreach (var (name, module) in model.named_modules())
+            if (module is LoraLinear l && config.Targets.Contains(name[(name.LastIndexOf('.') + 1)..]))
+            {
+                expected[$"{NamePrefix}{name}.lora_A.weight"] = [config.Rank, l.InFeatures];
+                expected[$"{NamePrefix}{name}.lora_B.weight"] = [l.OutFeatures, config.Rank];
+            }
+        foreach (var (name, e) in file.Entries)
+        {
+            if (!expected.TryGetValue(name, out var shape))
+                throw new CheckpointException(file.Path, name,
+                    $"unexpected tensor: a {model.Config.ModelType} model of {model.LayerCount} layers with target_modules [{string.Join(", ", config.Targets)}] has no such adapter weight (adapter of another base model?)");
+            if (!e.Shape.SequenceEqual(shape))
+                throw new CheckpointException(file.Path, name,
+                    $"shape [{string.Join(", ", e.Shape)}] does not match [{string.Join(", ", shape)}] of this base model with r = {config.Rank} (adapter of another base model?)");
+            if (e.DType is not ("F32" or "BF16" or "F16" or "F64"))
+                throw new CheckpointException(file.Path, name, $"dtype {e.DType} is not a floating-point weight");
+        }
+        foreach (var name in expected.Keys)
+            if (!file.Entries.ContainsKey(name)) throw new CheckpointException(file.Path, name, "missing tensor required by adapter_config.json");
     }
 
     /// <summary>

@@ -226,4 +226,38 @@ public class LoraTests
             Assert.Equal(path, e.File);
         }
     }
+
+    [Fact]
+    public void LoadingIntoAnAttachedAdapterResumesItAndAMismatchIsRefused()
+    {
+        using var m = CausalLM.FromPretrained(Fixtures.TinyQwen3);
+        m.AddLora(AllTargets, 1);
+        RandomiseB(m, 5);
+        using var trained = Logits(m);
+        var dir = Fixtures.TempDir("resume-adapter");
+        m.SaveAdapter(dir);
+
+        using var resumed = CausalLM.FromPretrained(Fixtures.TinyQwen3);
+        resumed.AddLora(AllTargets, 99);   // as a resumed run rebuilds it: other A, B = 0
+        resumed.LoadAdapter(dir);
+        using var again = Logits(resumed);
+        Assert.Equal(0.0, MaxAbsDiff(trained, again));
+
+        using var other = CausalLM.FromPretrained(Fixtures.TinyQwen3);
+        other.AddLora(AllTargets with { Rank = 2 }, 1);
+        Assert.Equal("r", Assert.Throws<ConfigException>(() => other.LoadAdapter(dir)).Field);
+    }
+
+    [Fact]
+    public void AForeignAdapterLeavesTheModelUntouched()
+    {
+        using var llama = CausalLM.FromPretrained(Fixtures.TinyLlama3);
+        llama.AddLora(AllTargets, 1);
+        var dir = Fixtures.TempDir("foreign-adapter");
+        llama.SaveAdapter(dir);
+        using var qwen = CausalLM.FromPretrained(Fixtures.TinyQwen3);
+        Assert.Throws<CheckpointException>(() => qwen.LoadAdapter(dir));
+        Assert.Null(qwen.Lora);
+        Assert.DoesNotContain(qwen.named_parameters(), p => LoraLinear.IsAdapterParameter(p.name));
+    }
 }
