@@ -26,6 +26,8 @@ public static class CliApp
             new DemoCommand(),
             new ReproduceCommand(),
             new DataCommand(),
+            new MergeCommand(),
+            new PlanCommand(),
         ];
         foreach (var c in commands) root.Subcommands.Add(c.Build(io));
         try

@@ -42,9 +42,10 @@ public sealed class ProbeCommand : ICliCommand
         var output = new Option<string?>("--out") { Description = "trace.jsonl to append the records to" };
         var phase = new Option<string>("--phase") { Description = "phase name of the records", DefaultValueFactory = _ => "probe" };
         var step = new Option<int>("--step") { Description = "step of the records within the phase", DefaultValueFactory = _ => 0 };
+        var generator = new Option<string?>("--generator") { Description = "generation method: sample from an OpenAI-compatible server, endpoint:URL,MODEL[,chat] (default: in-process)" };
         var cmd = new Command("probe", "Measure a model's stance distribution per topic.")
         {
-            model, probes, method, samples, temperature, maxNew, topP, batch, seed, references, perStance, output, phase, step, maxUnjudged,
+            model, probes, method, samples, temperature, maxNew, topP, batch, seed, references, perStance, output, phase, step, maxUnjudged, generator,
         };
         judge.AddTo(cmd);
         cmd.SetAction(r =>
@@ -55,7 +56,8 @@ public sealed class ProbeCommand : ICliCommand
             var set = ProbeSet.Load(r.GetValue(probes)!);
             var tokenizer = TokenizerLoader.FromFolder(dir);
             var template = ChatTemplate.ForModelFolder(dir, tokenizer);
-            using var m = CausalLM.FromPretrained(dir);
+            using var endpoint = r.GetValue(method) == "generation" && r.GetValue(generator) is { } g ? EndpointAnswerGenerator.FromSpec(g) : null;
+            using var m = endpoint is null ? CausalLM.FromPretrained(dir) : null;   // served elsewhere: the weights are not loaded here
 
             IEnumerable<TopicMeasurement> topics;
             IStanceJudge? usedJudge = null;
@@ -64,7 +66,7 @@ public sealed class ProbeCommand : ICliCommand
                 var items = r.GetValue(references) is { } refs
                     ? LikelihoodProbe.FromLabelled(LabelledAnswer.Load(refs)).Where(i => set.Questions.Any(q => q.Id == i.Id)).ToList()
                     : WorldLikelihoodItems.For(set.Questions, r.GetValue(perStance), (int)r.GetValue(seed));
-                topics = new LikelihoodProbe(items, tokenizer, template, r.GetValue(batch)).MeasureTopics(m);
+                topics = new LikelihoodProbe(items, tokenizer, template, r.GetValue(batch)).MeasureTopics(m!);
             }
             else
             {
@@ -75,9 +77,9 @@ public sealed class ProbeCommand : ICliCommand
                 var options = new GenerationProbeOptions
                 {
                     Samples = r.GetValue(samples), Temperature = r.GetValue(temperature), MaxNewTokens = r.GetValue(maxNew),
-                    TopP = r.GetValue(topP), BatchSize = r.GetValue(batch), Seed = r.GetValue(seed), MaxUnjudgedFraction = r.GetValue(maxUnjudged),
+                    TopP = r.GetValue(topP), BatchSize = r.GetValue(batch), Seed = r.GetValue(seed), MaxUnjudgedFraction = r.GetValue(maxUnjudged), Generator = endpoint,
                 };
-                topics = new GenerationProbe(set, tokenizer, template, usedJudge, options).MeasureTopics(m);
+                topics = new GenerationProbe(set, tokenizer, template, usedJudge, options).MeasureTopics(m!);
             }
 
             try

@@ -12,17 +12,17 @@ namespace ValueDrift.Models;
 /// </summary>
 public sealed class Attention : nn.Module
 {
-    private readonly Linear q_proj, k_proj, v_proj, o_proj;
+    private readonly LoraLinear q_proj, k_proj, v_proj, o_proj;
     private readonly RmsNorm? q_norm, k_norm;
     private readonly int _heads, _kvHeads, _headDim, _layer;
 
     public Attention(ModelConfig c, int layer) : base(nameof(Attention))
     {
         _heads = c.NumAttentionHeads; _kvHeads = c.NumKeyValueHeads; _headDim = c.HeadDim; _layer = layer;
-        q_proj = nn.Linear(c.HiddenSize, _heads * _headDim, hasBias: c.AttentionBias);
-        k_proj = nn.Linear(c.HiddenSize, _kvHeads * _headDim, hasBias: c.AttentionBias);
-        v_proj = nn.Linear(c.HiddenSize, _kvHeads * _headDim, hasBias: c.AttentionBias);
-        o_proj = nn.Linear(_heads * _headDim, c.HiddenSize, hasBias: c.AttentionBias);
+        q_proj = new LoraLinear(c.HiddenSize, _heads * _headDim, c.AttentionBias);
+        k_proj = new LoraLinear(c.HiddenSize, _kvHeads * _headDim, c.AttentionBias);
+        v_proj = new LoraLinear(c.HiddenSize, _kvHeads * _headDim, c.AttentionBias);
+        o_proj = new LoraLinear(_heads * _headDim, c.HiddenSize, c.AttentionBias);
         if (c.HasQkNorm) { q_norm = new RmsNorm(_headDim, c.RmsNormEps); k_norm = new RmsNorm(_headDim, c.RmsNormEps); }
         RegisterComponents();
     }

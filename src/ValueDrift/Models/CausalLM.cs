@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using ValueDrift.Errors;
 using static TorchSharp.torch;
 
 namespace ValueDrift.Models;
@@ -19,6 +20,12 @@ public sealed class CausalLM : nn.Module
     public ModelConfig Config { get; }
     public ScalarType DType { get; private set; } = ScalarType.Float32;
     public Device Device { get; private set; } = CPU;
+    /// <summary>The dtype the weights were stored in when loaded from a folder (the default for saving them back); null when created here.</summary>
+    public ScalarType? SourceDType { get; internal set; }
+    /// <summary>The folder the base weights were loaded from (an adapter's <c>base_model_name_or_path</c>); null when created here.</summary>
+    public string? SourcePath { get; internal set; }
+    /// <summary>The attached LoRA adapter's shape, or null for a plain model.</summary>
+    public LoraConfig? Lora { get; private set; }
 
     static CausalLM() => TorchRuntime.EnsureInitialized();
 
@@ -42,13 +49,91 @@ public sealed class CausalLM : nn.Module
         return m.To(dtype, device ?? CPU);
     }
 
-    /// <summary>Loads a Hugging Face folder (config.json + safetensors, single or sharded) in the given compute dtype.</summary>
-    public static CausalLM FromPretrained(string dir, ScalarType dtype = ScalarType.Float32, Device? device = null) =>
-        Checkpoint.Load(dir, dtype, device ?? CPU);
+    /// <summary>
+    /// Loads a Hugging Face folder (config.json + safetensors, single or sharded) in the given compute dtype. A PEFT
+    /// adapter folder (adapter_config.json) loads its base — <paramref name="baseDir"/>, else the config's
+    /// <c>base_model_name_or_path</c> — and attaches the adapter.
+    /// </summary>
+    public static CausalLM FromPretrained(string dir, ScalarType dtype = ScalarType.Float32, Device? device = null, string? baseDir = null)
+    {
+        if (!LoraAdapter.IsAdapterFolder(dir)) return Checkpoint.Load(dir, dtype, device ?? CPU);
+        var model = Checkpoint.Load(LoraAdapter.ResolveBase(dir, baseDir), dtype, device ?? CPU);
+        try { LoraAdapter.Load(model, dir); }
+        catch { model.Dispose(); throw; }
+        model.eval();   // as PEFT's inference mode: no adapter dropout until a trainer calls train()
+        return model;
+    }
 
-    /// <summary>Saves config.json + safetensors (sharded above <paramref name="maxShardBytes"/>) so the folder loads here and in transformers.</summary>
+    /// <summary>
+    /// Saves config.json + safetensors (sharded above <paramref name="maxShardBytes"/>) so the folder loads here and in
+    /// transformers. With an adapter attached the saved weights are the merged W + scale·B·A: the folder computes what
+    /// this model computes (save the adapter alone with <see cref="SaveAdapter"/>).
+    /// </summary>
     public void SavePretrained(string dir, ScalarType? dtype = null, long maxShardBytes = Checkpoint.DefaultMaxShardBytes) =>
         Checkpoint.Save(this, dir, dtype, maxShardBytes);
+
+    /// <summary>
+    /// Attaches a fresh LoRA adapter (A Kaiming-uniform from <paramref name="seed"/>, B = 0, so the outputs are
+    /// unchanged) to every projection named in <paramref name="config"/>.Targets, and freezes everything else:
+    /// <see cref="TrainableParameters"/> becomes the adapter's A and B.
+    /// </summary>
+    public CausalLM AddLora(LoraConfig config, long seed)
+    {
+        config = config.Validated();
+        if (Lora is not null) throw new ConfigException("LoRA options", "r", "the model already carries a LoRA adapter");
+        using var generator = new torch.Generator((ulong)seed);
+        var targets = named_modules().Where(m => m.module is LoraLinear && config.Targets.Contains(m.name[(m.name.LastIndexOf('.') + 1)..]))
+            .Select(m => (LoraLinear)m.module).ToList();
+        foreach (var layer in targets) layer.Attach(config.Rank, config.Scale, config.Dropout, generator);
+        foreach (var (name, p) in named_parameters()) p.requires_grad = LoraLinear.IsAdapterParameter(name);
+        Lora = config;
+        return this;
+    }
+
+    /// <summary>Parameters an optimizer should update: all of them for a plain model, only A and B with an adapter.</summary>
+    public IEnumerable<Parameter> TrainableParameters => parameters().Where(p => p.requires_grad);
+
+    /// <summary>
+    /// Switches the adapter off until disposed: the model computes its base, as TRL's DPO reference for a PEFT policy
+    /// (no second copy in memory). Without an adapter it changes nothing.
+    /// </summary>
+    public IDisposable DisableAdapters()
+    {
+        var layers = modules().OfType<LoraLinear>().Where(l => l.HasAdapter && l.AdapterEnabled).ToList();
+        foreach (var l in layers) l.AdapterEnabled = false;
+        return new Restore(() => { foreach (var l in layers) l.AdapterEnabled = true; });
+    }
+
+    private sealed class Restore(Action undo) : IDisposable
+    {
+        private Action? _undo = undo;
+        public void Dispose() { _undo?.Invoke(); _undo = null; }
+    }
+
+    /// <summary>Writes the adapter as a PEFT folder; <paramref name="baseModelNameOrPath"/> defaults to the folder the base was loaded from.</summary>
+    public void SaveAdapter(string dir, string? baseModelNameOrPath = null) =>
+        LoraAdapter.Save(this, dir, baseModelNameOrPath ?? (SourcePath is null ? null : Path.GetFullPath(SourcePath)));
+
+    /// <summary>Attaches the adapter stored in a PEFT folder, checking its names and shapes against this model.</summary>
+    public void LoadAdapter(string dir) => LoraAdapter.Load(this, dir);
+
+    /// <summary>
+    /// Recompute each decoder layer's activations during backward instead of keeping them (memory ∝ one hidden state
+    /// per layer); results are unchanged. Applies to forwards with gradients and without a KV cache.
+    /// </summary>
+    public bool GradientCheckpointing { get => model.GradientCheckpointing; set => model.GradientCheckpointing = value; }
+
+    /// <summary>(name, tensor) of the base model as saved: adapter parameters left out, adapted weights merged.</summary>
+    internal IEnumerable<(string Name, Tensor Tensor)> ExportTensors()
+    {
+        var adapted = named_modules().Where(m => m.module is LoraLinear { HasAdapter: true })
+            .ToDictionary(m => m.name + ".weight", m => (LoraLinear)m.module);
+        foreach (var (name, p) in named_parameters())
+        {
+            if (LoraLinear.IsAdapterParameter(name)) continue;
+            yield return adapted.TryGetValue(name, out var l) ? (name, l.MergedWeight()) : (name, p);
+        }
+    }
 
     public CausalLM To(ScalarType dtype, Device device)
     {

@@ -36,6 +36,8 @@ public static class Checkpoint
                 $"config.json describes a model of at least {needed:N0} parameters but the weights hold {stored:N0} values: config.json does not belong to these weights");
         var model = new CausalLM(config);
         LoadWeights(model, sources);
+        model.SourcePath = dir;
+        model.SourceDType = StoredDType(sources);
         return model.To(dtype, device);
     }
 
@@ -59,7 +61,8 @@ public static class Checkpoint
     private static void LoadWeights(CausalLM model, List<SafetensorsFile> sources)
     {
         var config = model.Config;
-        var expected = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        // An attached adapter is not part of a Hugging Face folder (it lives in its own, see LoraAdapter).
+        var expected = model.named_parameters().Where(p => !LoraLinear.IsAdapterParameter(p.name)).ToDictionary(p => p.name, p => p.parameter);
         var found = new Dictionary<string, SafetensorsFile>();
         foreach (var f in sources)
             foreach (var name in f.Entries.Keys)
@@ -142,7 +145,8 @@ public static class Checkpoint
         var saveType = dtype ?? model.DType;
         var config = model.Config with { TorchDtype = saveType switch { ScalarType.BFloat16 => "bfloat16", ScalarType.Float16 => "float16", _ => "float32" } };
 
-        var tensors = model.named_parameters().Select(p => (p.name, p.parameter)).ToList();
+        using var scope = NewDisposeScope();   // merged adapter weights are temporaries
+        var tensors = model.ExportTensors().ToList();
         var shards = new List<List<(string, Tensor)>> { new() };
         long size = 0, total = 0;
         foreach (var (name, p) in tensors)
@@ -176,6 +180,26 @@ public static class Checkpoint
         }
         config.Save(Path.Combine(dir, "config.json"));
     }
+
+    /// <summary>The floating-point dtype most of the stored weights have (by element count).</summary>
+    private static ScalarType StoredDType(List<SafetensorsFile> sources) =>
+        sources.SelectMany(f => f.Entries.Values.Select(e => (f, e)))
+            .Where(x => x.e.DType is "F32" or "BF16" or "F16" or "F64")
+            .GroupBy(x => x.e.DType)
+            .OrderByDescending(g => g.Sum(x => x.e.ByteLength / SafetensorsFile.ElementSize(x.e.DType, x.f.Path, x.e.Name)))
+            .Select(g => SafetensorsFile.ToScalarType(g.Key, sources[0].Path, g.First().e.Name))
+            .DefaultIfEmpty(ScalarType.Float32).First();
+
+    /// <summary>
+    /// Parses a dtype as the command line and config.json spell it: fp32/float32, bf16/bfloat16, fp16/float16.
+    /// </summary>
+    public static ScalarType ParseDType(string text, string source, string field) => text.ToLowerInvariant() switch
+    {
+        "fp32" or "float32" or "f32" => ScalarType.Float32,
+        "bf16" or "bfloat16" => ScalarType.BFloat16,
+        "fp16" or "float16" or "f16" => ScalarType.Float16,
+        _ => throw new ConfigException(source, field, $"unknown dtype '{text}' (expected fp32, bf16 or fp16)"),
+    };
 
     private static IEnumerable<(string, Tensor)> Converted(List<(string Name, Tensor T)> shard, ScalarType dtype) =>
         shard.Select(s => (s.Name, s.T.dtype == dtype ? s.T : s.T.to(dtype)));

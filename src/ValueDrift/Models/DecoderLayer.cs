@@ -21,6 +21,9 @@ public sealed class DecoderLayer : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>True when a forward draws random numbers (LoRA dropout in training mode).</summary>
+    internal bool HasActiveDropout => training && modules().OfType<LoraLinear>().Any(l => l.HasActiveDropout);
+
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache)   // (B, T, C) → (B, T, C)
     {
         using var scope = NewDisposeScope();

@@ -61,9 +61,14 @@ public sealed class DecoderModel : nn.Module
 
         var h = embed_tokens.forward(inputIds);                           // (B, T, C)
         var (cos, sin) = _rotary.Tables(positions, h.dtype);
-        foreach (var layer in layers) h = layer.Forward(h, cos, sin, mask, cache);
+        bool recompute = GradientCheckpointing && cache is null && is_grad_enabled();
+        foreach (var layer in layers)
+            h = recompute ? LayerRecomputation.Forward(layer, h, cos, sin, mask) : layer.Forward(h, cos, sin, mask, cache);
         return norm.forward(h).MoveToOuterDisposeScope();
     }
 
     public int LayerCount => layers.Count;
+
+    /// <summary>Keep only each layer's input during a gradient-enabled forward and recompute the rest in backward.</summary>
+    public bool GradientCheckpointing { get; set; }
 }

@@ -9,13 +9,13 @@ namespace ValueDrift.Models;
 /// <summary>SwiGLU feed-forward: down(silu(gate(x)) · up(x)).</summary>
 public sealed class Mlp : nn.Module<Tensor, Tensor>
 {
-    private readonly Linear gate_proj, up_proj, down_proj;
+    private readonly LoraLinear gate_proj, up_proj, down_proj;
 
     public Mlp(ModelConfig c) : base(nameof(Mlp))
     {
-        gate_proj = nn.Linear(c.HiddenSize, c.IntermediateSize, hasBias: c.MlpBias);
-        up_proj = nn.Linear(c.HiddenSize, c.IntermediateSize, hasBias: c.MlpBias);
-        down_proj = nn.Linear(c.IntermediateSize, c.HiddenSize, hasBias: c.MlpBias);
+        gate_proj = new LoraLinear(c.HiddenSize, c.IntermediateSize, c.MlpBias);
+        up_proj = new LoraLinear(c.HiddenSize, c.IntermediateSize, c.MlpBias);
+        down_proj = new LoraLinear(c.IntermediateSize, c.HiddenSize, c.MlpBias);
         RegisterComponents();
     }
 

@@ -19,6 +19,8 @@ public sealed record GenerationProbeOptions
     public int BatchSize { get; init; } = 32;
     /// <summary>The probe seed. Each answer's seed is derived from it, the question id and the sample index.</summary>
     public long Seed { get; init; } = 0;
+    /// <summary>Where answers are sampled: null = in-process from the probed model; else e.g. an <see cref="EndpointAnswerGenerator"/>.</summary>
+    public IAnswerGenerator? Generator { get; init; }
 
     /// <summary>
     /// Most of a topic's answers the judge may leave without a reading (after its retries) before the probe stops:
@@ -123,6 +125,9 @@ public sealed class GenerationProbe : IStanceProbe
     public IReadOnlyList<SampledAnswer> Sample(CausalLM model, IReadOnlyList<ProbeQuestion>? questions = null)
     {
         questions ??= Probes.Questions;
+        if (Options.Generator is { } generator)   // the model is served elsewhere; each question carries its own seed
+            return generator.Generate(questions.Select(q => new AnswerPrompt(q, _template.FormatPrompt([ChatMessage.User(q.Question)]),
+                PromptIds(q.Question), Seeds.Derive(Options.Seed, StableHash(q.Id)))).ToList(), Options);
         var rows = new List<(ProbeQuestion Q, int K, int[] Prompt, long Seed)>();
         foreach (var q in questions)
         {

@@ -17,7 +17,7 @@ public abstract class PreferenceObjective(CausalLM policy, IReadOnlyList<Tokeniz
     public abstract string Name { get; }
     public int ExampleCount => pairs.Count;
     public CausalLM Policy => policy;
-    public IEnumerable<Parameter> TrainableParameters => policy.parameters();
+    public IEnumerable<Parameter> TrainableParameters => policy.TrainableParameters;   // with LoRA: A and B only
     public double Units(IReadOnlyList<int> indices) => indices.Count;   // the loss is a mean over pairs
 
     protected abstract PreferenceLossOutput Loss(IReadOnlyList<int> indices, SequenceLogProbs chosen, SequenceLogProbs rejected);

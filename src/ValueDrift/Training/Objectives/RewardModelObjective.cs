@@ -17,7 +17,7 @@ public sealed class RewardModelObjective(RewardModel model, IReadOnlyList<Tokeni
     public int ExampleCount => pairs.Count;
     public RewardModel Model => model;
     public CausalLM Policy => model.Backbone;
-    public IEnumerable<Parameter> TrainableParameters => model.parameters();
+    public IEnumerable<Parameter> TrainableParameters => model.parameters().Where(p => p.requires_grad);   // with LoRA: A, B and the head
     public double Units(IReadOnlyList<int> indices) => indices.Count;   // mean over pairs
 
     public ObjectiveOutput Compute(IReadOnlyList<int> indices)

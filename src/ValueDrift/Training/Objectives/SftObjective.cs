@@ -14,7 +14,7 @@ public sealed class SftObjective(CausalLM policy, IReadOnlyList<TokenizedExample
     public string Name => "sft";
     public int ExampleCount => examples.Count;
     public CausalLM Policy => policy;
-    public IEnumerable<Parameter> TrainableParameters => policy.parameters();
+    public IEnumerable<Parameter> TrainableParameters => policy.TrainableParameters;   // with LoRA: A and B only
 
     public double Units(IReadOnlyList<int> indices) => indices.Sum(i => examples[i].LossTokenCount(!trainOnPrompt));
 

@@ -1,0 +1,116 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ValueDrift.Errors;
+using ValueDrift.Models;
+
+namespace ValueDrift.Cli.Commands;
+
+/// <summary>
+/// <c>valuedrift plan --model DIR --stage dpo --batch-size 4 --max-length 1024 [--lora-rank 16] [--dtype bf16]
+/// [--gradient-checkpointing] [--device-memory 141] [--format json]</c>: the memory a training step needs, from
+/// config.json alone (the weights are not read), and whether it fits the device; when it does not, what would.
+/// </summary>
+public sealed class PlanCommand : ICliCommand
+{
+    public Command Build(CliIO io)
+    {
+        var model = new Option<string>("--model") { Description = "model folder or config.json (an adapter folder plans its base with its rank)", Required = true };
+        var stage = new Option<string>("--stage") { Description = "sft | dpo | simpo | reward | ppo", DefaultValueFactory = _ => "sft" };
+        var batch = new Option<int>("--batch-size") { Description = "examples (pairs, PPO prompts) per micro-batch", DefaultValueFactory = _ => new MemoryPlanOptions().BatchSize };
+        var maxLength = new Option<int>("--max-length") { Description = "tokens per sequence", DefaultValueFactory = _ => new MemoryPlanOptions().MaxLength };
+        var rank = new Option<int?>("--lora-rank") { Description = "plan a LoRA run of this rank (default: full fine-tuning)" };
+        var targets = new Option<string?>("--lora-targets") { Description = $"LoRA target modules (default: {string.Join(",", LoraConfig.DefaultTargets)})" };
+        var dtype = new Option<string>("--dtype") { Description = "fp32 | bf16 (mixed precision)", DefaultValueFactory = _ => "fp32" };
+        var checkpointing = new Option<bool>("--gradient-checkpointing") { Description = "recompute layer activations in backward" };
+        var liveReference = new Option<bool>("--reference-model") { Description = "dpo: a frozen reference model each step instead of cached log-probs" };
+        var deviceMemory = new Option<double?>("--device-memory") { Description = "device memory in GiB (default: this machine's memory on CPU)" };
+        var format = new Option<string>("--format") { Description = "text | json", DefaultValueFactory = _ => "text" };
+        var cmd = new Command("plan", "Estimate a training step's memory from config.json and say whether it fits.")
+            { model, stage, batch, maxLength, rank, targets, dtype, checkpointing, liveReference, deviceMemory, format };
+        cmd.SetAction(r =>
+        {
+            string dir = r.GetValue(model)!;
+            int? loraRank = r.GetValue(rank);
+            IReadOnlyList<string> loraTargets = r.GetValue(targets) is { } t ? LoraConfig.ParseTargets(t) : LoraConfig.DefaultTargets;
+            if (Directory.Exists(dir) && LoraAdapter.IsAdapterFolder(dir))
+            {
+                var (adapter, _) = LoraAdapter.ReadConfig(dir);
+                loraRank ??= adapter.Rank;
+                if (r.GetValue(targets) is null) loraTargets = adapter.Targets;
+                dir = LoraAdapter.ResolveBase(dir, null);
+            }
+            var config = ModelConfig.Load(dir);
+            var precision = Checkpoint.ParseDType(r.GetValue(dtype)!, "--dtype", "dtype");
+            if (precision == TorchSharp.torch.ScalarType.Float16) throw new ConfigException("--dtype", "dtype", "fp16 training is not planned: use bf16 (no loss scaling needed)");
+            var options = new MemoryPlanOptions
+            {
+                Stage = MemoryPlanOptions.ParseStage(r.GetValue(stage)!), BatchSize = r.GetValue(batch), MaxLength = r.GetValue(maxLength),
+                LoraRank = loraRank, LoraTargets = loraTargets, Bf16 = precision == TorchSharp.torch.ScalarType.BFloat16,
+                GradientCheckpointing = r.GetValue(checkpointing), LiveReference = r.GetValue(liveReference),
+            };
+            long device = r.GetValue(deviceMemory) is { } gib
+                ? (gib > 0 && double.IsFinite(gib) ? (long)(gib * (1L << 30)) : throw new ConfigException("--device-memory", "device-memory", $"must be a positive number of GiB, got {gib}"))
+                : DeviceBytes();
+            var plan = MemoryPlan.For(config, options);
+            var refusal = MemoryPlan.Refusal(config, options, device, r.GetValue(model)!);
+            switch (r.GetValue(format)!.Trim().ToLowerInvariant())
+            {
+                case "json": io.Out.WriteLine(ToJson(plan, device, refusal).ToJsonString(new JsonSerializerOptions { WriteIndented = true })); break;
+                case "text": WriteText(io.Out, plan, device, refusal); break;
+                case var f: throw new ConfigException("--format", "format", $"unknown format '{f}' (text, json)");
+            }
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>This machine's memory: LibTorch here reports no GPU memory, so a CUDA device must be sized with --device-memory.</summary>
+    private static long DeviceBytes()
+    {
+        if (TorchRuntime.DefaultDevice.type != TorchSharp.DeviceType.CPU)
+            throw new ConfigException("--device-memory", "device-memory", "required on a GPU (e.g. --device-memory 80 for an 80 GB card)");
+        return GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+    }
+
+    internal static JsonObject ToJson(MemoryPlan p, long device, string? refusal) => new()
+    {
+        ["model_type"] = p.Config.ModelType,
+        ["stage"] = p.Options.Stage.ToString().ToLowerInvariant(),
+        ["batch_size"] = p.Options.BatchSize,
+        ["max_length"] = p.Options.MaxLength,
+        ["dtype"] = p.Options.DTypeName,
+        ["lora_rank"] = p.Options.LoraRank,
+        ["lora_targets"] = p.Options.LoraRank is null ? null : new JsonArray(p.Options.LoraTargets.Select(t => (JsonNode)t).ToArray()),
+        ["gradient_checkpointing"] = p.Options.GradientCheckpointing,
+        ["parameters"] = p.Parameters,
+        ["trainable_parameters"] = p.TrainableParameters,
+        ["weights_bytes"] = p.WeightsBytes,
+        ["gradients_bytes"] = p.GradientsBytes,
+        ["optimizer_bytes"] = p.OptimizerBytes,
+        ["reference"] = p.Reference,
+        ["reference_bytes"] = p.ReferenceBytes,
+        ["reward_value_bytes"] = p.RewardValueBytes,
+        ["activations_bytes"] = p.ActivationsBytes,
+        ["total_bytes"] = p.TotalBytes,
+        ["device_bytes"] = device,
+        ["fits"] = refusal is null,
+        ["refusal"] = refusal,
+    };
+
+    private static void WriteText(TextWriter w, MemoryPlan p, long device, string? refusal)
+    {
+        var o = p.Options;
+        w.WriteLine($"{o.Stage.ToString().ToLowerInvariant()} · {p.Config.ModelType} · batch {o.BatchSize} × {o.MaxLength} tokens · {o.DTypeName}" +
+                    (o.LoraRank is { } r ? $" · LoRA r={r} ({string.Join(",", o.LoraTargets)})" : " · full fine-tuning") +
+                    (o.GradientCheckpointing ? " · gradient checkpointing" : ""));
+        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"parameters          {p.Parameters,16:N0}"));
+        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"trainable           {p.TrainableParameters,16:N0}"));
+        foreach (var (name, bytes) in new[] { ("weights", p.WeightsBytes), ("gradients", p.GradientsBytes), ("optimizer state", p.OptimizerBytes),
+                     ($"reference ({p.Reference})", p.ReferenceBytes), ("reward + value", p.RewardValueBytes), ("activations", p.ActivationsBytes), ("total", p.TotalBytes) })
+            w.WriteLine($"{name,-28}{MemoryPlan.GiB(bytes),14}");
+        w.WriteLine($"{"device",-28}{MemoryPlan.GiB(device),14}");
+        w.WriteLine(refusal is null ? "fits" : "does not fit: " + refusal);
+    }
+}

@@ -1,0 +1,196 @@
+using System.Globalization;
+using System.Text;
+using ValueDrift.Errors;
+
+namespace ValueDrift.Models;
+
+/// <summary>The training stages a memory plan distinguishes (they differ in sequences per step and extra models).</summary>
+public enum PlanStage { Sft, Dpo, SimPo, Reward, Ppo }
+
+/// <summary>What a planned run would do. Defaults mirror the trainer's (batch 8, full fine-tuning, float32).</summary>
+public sealed record MemoryPlanOptions
+{
+    public PlanStage Stage { get; init; } = PlanStage.Sft;
+    /// <summary>Examples (pairs for DPO/SimPO, prompts for PPO) per micro-batch.</summary>
+    public int BatchSize { get; init; } = 8;
+    /// <summary>Tokens per sequence (prompt + completion).</summary>
+    public int MaxLength { get; init; } = 1024;
+    /// <summary>LoRA rank; null = full fine-tuning.</summary>
+    public int? LoraRank { get; init; }
+    public IReadOnlyList<string> LoraTargets { get; init; } = LoraConfig.DefaultTargets;
+    /// <summary>True = bf16 mixed precision (bf16 weights, gradients and activations; float32 master weights and Adam moments).</summary>
+    public bool Bf16 { get; init; }
+    public bool GradientCheckpointing { get; init; }
+    /// <summary>DPO only: a frozen reference model run every step instead of log-probs cached before training.</summary>
+    public bool LiveReference { get; init; }
+
+    public string DTypeName => Bf16 ? "bf16" : "fp32";
+
+    public MemoryPlanOptions Validated()
+    {
+        if (BatchSize <= 0) throw new ConfigException("plan options", "batch-size", $"must be positive, got {BatchSize}");
+        if (MaxLength <= 0) throw new ConfigException("plan options", "max-length", $"must be positive, got {MaxLength}");
+        if (LoraRank is { } r) _ = new LoraConfig { Rank = r, Targets = LoraTargets }.Validated("plan options");
+        return this;
+    }
+
+    public static PlanStage ParseStage(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "sft" => PlanStage.Sft, "dpo" => PlanStage.Dpo, "simpo" => PlanStage.SimPo, "reward" => PlanStage.Reward, "ppo" => PlanStage.Ppo,
+        _ => throw new ConfigException("plan options", "stage", $"unknown stage '{text}' (sft, dpo, simpo, reward, ppo)"),
+    };
+}
+
+/// <summary>
+/// The memory a training step needs, from config.json alone (no weights read). Formulas (docs/scaling.md):
+/// P parameters, N trainable (P, or the LoRA factors), w bytes per weight element (4 fp32, 2 bf16):
+/// weights P·w; gradients N·w; AdamW state N·8 (m, v in float32), plus N·4 float32 master weights in bf16;
+/// reference 0 (cached log-probs, or the policy with its adapter switched off) or P·w for a live frozen copy;
+/// PPO's reward model (P + h)·w and value model (P + h)·w plus its own gradients and optimizer state; activations
+/// S·T·(L·E·w + V·(w + 8)) with S sequences per micro-batch, E the elements a decoder layer keeps per token, and the
+/// logits kept in the compute dtype, as float32 and as float32 log-probabilities; with gradient checkpointing
+/// S·T·((L·h + E)·w + V·(w + 8)). An estimate: allocator slack, CUDA context and kernels' workspaces are not counted.
+/// </summary>
+public sealed record MemoryPlan
+{
+    public required ModelConfig Config { get; init; }
+    public required MemoryPlanOptions Options { get; init; }
+    public required long Parameters { get; init; }
+    public required long TrainableParameters { get; init; }
+    public required long WeightsBytes { get; init; }
+    public required long GradientsBytes { get; init; }
+    public required long OptimizerBytes { get; init; }
+    /// <summary>How the reference policy is held: none, cached log-probs, adapter disabled, or a frozen copy.</summary>
+    public required string Reference { get; init; }
+    public required long ReferenceBytes { get; init; }
+    public required long RewardValueBytes { get; init; }
+    public required long ActivationsBytes { get; init; }
+    public long TotalBytes => WeightsBytes + GradientsBytes + OptimizerBytes + ReferenceBytes + RewardValueBytes + ActivationsBytes;
+
+    public bool Fits(long deviceBytes) => TotalBytes <= deviceBytes;
+
+    /// <summary>Parameters of a Llama/Qwen3 decoder: embedding, per layer attention (+ q/k norms for Qwen3), SwiGLU MLP and two norms, the final norm and an untied head.</summary>
+    public static long ParameterCount(ModelConfig c)
+    {
+        long h = c.HiddenSize, q = (long)c.NumAttentionHeads * c.HeadDim, kv = (long)c.NumKeyValueHeads * c.HeadDim, m = c.IntermediateSize;
+        long attention = h * q + 2 * h * kv + q * h + (c.AttentionBias ? q + 2 * kv + h : 0) + (c.HasQkNorm ? 2L * c.HeadDim : 0);
+        long mlp = 3 * h * m + (c.MlpBias ? 2 * m + h : 0);
+        long layer = attention + mlp + 2 * h;
+        long embedding = (long)c.VocabSize * h;
+        return embedding + c.NumHiddenLayers * layer + h + (c.TieWordEmbeddings ? 0 : embedding);
+    }
+
+    /// <summary>
+    /// Elements one decoder layer keeps per token for backward: the attention block keeps its input and normed input
+    /// (2h), q/k/v (q + 2kv), rotated q and k (q + kv), keys and values repeated to every head (2q), the attention
+    /// output (q) and the attention probabilities (heads·T, as the math attention kernel stores them); the MLP block
+    /// its input and normed input (2h), gate, up, silu(gate) and their product (4m).
+    /// </summary>
+    public static long LayerActivationElements(ModelConfig c, int maxLength)
+    {
+        long h = c.HiddenSize, q = (long)c.NumAttentionHeads * c.HeadDim, kv = (long)c.NumKeyValueHeads * c.HeadDim, m = c.IntermediateSize;
+        return 4 * h + 5 * q + 3 * kv + 4 * m + (long)c.NumAttentionHeads * maxLength;
+    }
+
+    public static MemoryPlan For(ModelConfig c, MemoryPlanOptions o)
+    {
+        o = o.Validated();
+        long P = ParameterCount(c), h = c.HiddenSize;
+        long w = o.Bf16 ? 2 : 4;
+        bool lora = o.LoraRank is not null;
+        long N = lora ? new LoraConfig { Rank = o.LoraRank!.Value, Targets = o.LoraTargets }.ParameterCount(c) : P;
+        if (o.Stage == PlanStage.Reward) N += h;   // the score head is always trained
+        long OptimizerPer(long n) => n * 8 + (o.Bf16 ? n * 4 : 0);
+
+        // Sequences per micro-batch: chosen and rejected go through one forward for DPO and SimPO.
+        long S = o.Stage is PlanStage.Dpo or PlanStage.SimPo ? 2L * o.BatchSize : o.BatchSize;
+        long T = o.MaxLength, L = c.NumHiddenLayers, E = LayerActivationElements(c, o.MaxLength);
+        long perTokenLayers = o.GradientCheckpointing ? (L * h + E) * w : L * E * w;
+        long logits = (long)c.VocabSize * (w + 8);
+        long activations = S * T * (perTokenLayers + (o.Stage == PlanStage.Reward ? 0 : logits));
+
+        string reference = "none";
+        long referenceBytes = 0, rewardValue = 0;
+        if (o.Stage == PlanStage.Dpo)
+            (reference, referenceBytes) = o.LiveReference ? (lora ? "adapter disabled" : "frozen copy", lora ? 0 : P * w) : ("cached log-probs", 0);
+        if (o.Stage == PlanStage.Ppo)
+        {
+            (reference, referenceBytes) = lora ? ("adapter disabled", 0L) : ("frozen copy", P * w);
+            long valueTrainable = (lora ? N : P) + h;
+            rewardValue = (P + h) * w                                        // reward model, frozen
+                        + (P + h) * w + valueTrainable * w + OptimizerPer(valueTrainable)   // value model, trained
+                        + o.BatchSize * T * perTokenLayers;                  // value model's activations (no vocabulary logits)
+        }
+        return new MemoryPlan
+        {
+            Config = c, Options = o, Parameters = P, TrainableParameters = N,
+            WeightsBytes = P * w, GradientsBytes = N * w, OptimizerBytes = OptimizerPer(N),
+            Reference = reference, ReferenceBytes = referenceBytes, RewardValueBytes = rewardValue, ActivationsBytes = activations,
+        };
+    }
+
+    /// <summary>
+    /// Null when the run fits <paramref name="deviceBytes"/>; otherwise a refusal that says what is needed and which
+    /// changes — LoRA, bf16, gradient checkpointing, a smaller batch, or combinations — would fit.
+    /// </summary>
+    public static string? Refusal(ModelConfig c, MemoryPlanOptions o, long deviceBytes, string modelName = "the model")
+    {
+        var plan = For(c, o);
+        if (plan.Fits(deviceBytes)) return null;
+        var sb = new StringBuilder(
+            $"{o.Stage.ToString().ToLowerInvariant()} on {modelName} needs {GiB(plan.TotalBytes)} but the device has {GiB(deviceBytes)} " +
+            $"(weights {GiB(plan.WeightsBytes)}, gradients {GiB(plan.GradientsBytes)}, optimizer {GiB(plan.OptimizerBytes)}, " +
+            $"reference {GiB(plan.ReferenceBytes)}, reward/value {GiB(plan.RewardValueBytes)}, activations {GiB(plan.ActivationsBytes)}).");
+        var fitting = Alternatives(c, o, deviceBytes).ToList();
+        if (fitting.Count == 0) sb.Append(" Nothing fits, not even LoRA, bf16, gradient checkpointing and batch size 1 together.");
+        else sb.Append(" Would fit: ").AppendJoin("; ", fitting.Select(a => $"{a.Flags} ({GiB(a.Plan.TotalBytes)})")).Append('.');
+        return sb.ToString();
+    }
+
+    /// <summary>Throws <see cref="MemoryPlanException"/> with <see cref="Refusal"/>'s message when the run cannot fit.</summary>
+    public static MemoryPlan EnsureFits(ModelConfig c, MemoryPlanOptions o, long deviceBytes, string modelName = "the model")
+    {
+        var message = Refusal(c, o, deviceBytes, modelName);
+        return message is null ? For(c, o) : throw new MemoryPlanException(For(c, o), deviceBytes, message);
+    }
+
+    /// <summary>
+    /// The smallest sets of changes (LoRA, bf16, checkpointing) that fit — a set is left out when one of its subsets
+    /// already fits — then the largest batch size that fits as configured, else with every change applied.
+    /// </summary>
+    private static IEnumerable<(string Flags, MemoryPlan Plan)> Alternatives(ModelConfig c, MemoryPlanOptions o, long deviceBytes)
+    {
+        var changes = new List<(string Flag, Func<MemoryPlanOptions, MemoryPlanOptions> Apply)>();
+        if (o.LoraRank is null) changes.Add(($"--lora-rank {LoraConfig.DefaultRank}", x => x with { LoraRank = LoraConfig.DefaultRank }));
+        if (!o.Bf16) changes.Add(("--dtype bf16", x => x with { Bf16 = true }));
+        if (!o.GradientCheckpointing) changes.Add(("--gradient-checkpointing", x => x with { GradientCheckpointing = true }));
+        var fittingMasks = new List<int>();
+        foreach (int mask in Enumerable.Range(1, (1 << changes.Count) - 1).OrderBy(m => System.Numerics.BitOperations.PopCount((uint)m)))
+        {
+            if (fittingMasks.Any(f => (f & mask) == f)) continue;
+            var chosen = changes.Where((_, i) => (mask >> i & 1) == 1).ToList();
+            var plan = For(c, chosen.Aggregate(o, (x, ch) => ch.Apply(x)));
+            if (!plan.Fits(deviceBytes)) continue;
+            fittingMasks.Add(mask);
+            yield return (string.Join(" ", chosen.Select(ch => ch.Flag)), plan);
+        }
+        var everything = changes.Aggregate(o, (x, ch) => ch.Apply(x));
+        foreach (var (prefix, options) in new[] { ("", o), (string.Concat(changes.Select(ch => ch.Flag + " ")), everything) })
+        {
+            if (prefix.Length > 0 && changes.Count == 0) break;
+            var smaller = Enumerable.Range(1, o.BatchSize - 1).Reverse().Select(b => For(c, options with { BatchSize = b })).FirstOrDefault(p => p.Fits(deviceBytes));
+            if (smaller is null) continue;
+            yield return ($"{prefix}--batch-size {smaller.Options.BatchSize}", smaller);
+            break;
+        }
+    }
+
+    public static string GiB(long bytes) => (bytes / (double)(1L << 30)).ToString("0.00", CultureInfo.InvariantCulture) + " GiB";
+}
+
+/// <summary>A training run refused before it starts because its memory plan does not fit the device.</summary>
+public sealed class MemoryPlanException(MemoryPlan plan, long deviceBytes, string message) : ValueDriftException(message)
+{
+    public MemoryPlan Plan { get; } = plan;
+    public long DeviceBytes { get; } = deviceBytes;
+}
