@@ -117,7 +117,7 @@ public static class Program
         if (Section("world") && !quick)
         {
             double demo = WorldBenchmarks.QuickDemo(Path.Combine(work, "demo"), Path.Combine(work, "cache"));
-            world.Add("`WorldDemo.Run(WorldDemoOptions.Quick)`, base model cached", Fmt.Seconds(demo));
+            world.Add("`WorldExperiment.Run(WorldExperimentOptions.Quick)`, base model cached", Fmt.Seconds(demo));
         }
 
         var doc = new StringBuilder();

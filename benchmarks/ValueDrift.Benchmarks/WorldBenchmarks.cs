@@ -30,7 +30,7 @@ public static class WorldBenchmarks
         var tokenizer = TokenizerLoader.FromFolder(baseDir);
         var template = ChatTemplate.ForModelFolder(baseDir, tokenizer);
         var topics = WorldTopics.QuickDemoIds;
-        var questions = WorldProbeSet.ForIds(topics).GroupBy(p => p.Topic).SelectMany(g => g.Take(5))
+        var questions = WorldProbeQuestions.ForIds(topics).GroupBy(p => p.Topic).SelectMany(g => g.Take(5))
             .Select(p => new ProbeQuestion(p.Id, p.Topic, p.Question)).ToList();
         // The Default demo's probe settings: K = 5 answers per question, temperature 0.7, 96 new tokens, batches of 64.
         var generation = new GenerationProbe(new ProbeSet(questions, "benchmark"), tokenizer, template, new WorldStanceJudge(),
@@ -56,12 +56,12 @@ public static class WorldBenchmarks
         return (g.PerSecond, g.Answers, l.PerSecond * perQuestion, l.Answers * perQuestion);
     }
 
-    /// <summary>Wall time of <see cref="WorldDemo.Run"/> with <see cref="WorldDemoOptions.Quick"/> (base model already cached).</summary>
+    /// <summary>Wall time of <see cref="WorldExperiment.Run"/> with <see cref="WorldExperimentOptions.Quick"/> (base model already cached).</summary>
     public static double QuickDemo(string outputDir, string cacheRoot)
     {
         Console.WriteLine("[world: Quick demo]");
         var w = Stopwatch.StartNew();
-        WorldDemo.Run(WorldDemoOptions.Quick(outputDir) with { CacheRoot = cacheRoot });
+        WorldExperiment.Run(WorldExperimentOptions.Quick(outputDir) with { CacheRoot = cacheRoot });
         return w.Elapsed.TotalSeconds;
     }
 }

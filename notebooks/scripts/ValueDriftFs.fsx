@@ -25,11 +25,11 @@ TorchNatives.Preload() |> ignore
 /// The notebooks' default size (NotebookSizes.Small: the demo's base model, two topics, short stages), run in runFolder.
 let smallOptions runFolder cacheRoot = NotebookSizes.Small(runFolder, cacheRoot)
 
-/// A copy of the options with other stage lengths (C#'s `with`, through WorldDemoOptions.WithSteps).
-let withSteps sft preference ppo (o: WorldDemoOptions) = o.WithSteps(sft, preference, ppo)
+/// A copy of the options with other stage lengths (C#'s `with`, through WorldExperimentOptions.WithSteps).
+let withSteps sft preference ppo (o: WorldExperimentOptions) = o.WithSteps(sft, preference, ppo)
 
 /// Starts a world session; progress lines go to `log`.
-let start (log: string -> unit) (o: WorldDemoOptions) = WorldSession.Start(o, false, Action<string> log)
+let start (log: string -> unit) (o: WorldExperimentOptions) = WorldSession.Start(o, false, Action<string> log)
 
 /// Runs a world stage by name from a previous stage (None: the base model).
 let run (session: WorldSession) (from: StageChange option) (stage: string) =

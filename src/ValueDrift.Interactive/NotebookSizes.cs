@@ -7,12 +7,12 @@ namespace ValueDrift.Interactive;
 /// The size the project's notebooks run at by default: the demo's world on two of its topics and the demo's base-model
 /// recipe (pretrained once, about two minutes on two cores, then cached) with short stages and a lean probe, so each stage cell takes seconds and the
 /// generation probe — the paper's read-out — shows stances moving. Learning rates are the demo's. Scale up with
-/// <see cref="WorldDemoOptions.Default"/> (about ten minutes) for the full-size stages and probes.
+/// <see cref="WorldExperimentOptions.Default"/> (about ten minutes) for the full-size stages and probes.
 /// </summary>
 public static class NotebookSizes
 {
     /// <summary>The notebook size, writing its run to <paramref name="runFolder"/> and caching the base model under <paramref name="cacheRoot"/>.</summary>
-    public static WorldDemoOptions Small(string runFolder, string cacheRoot) => WorldDemoOptions.Default(runFolder) with
+    public static WorldExperimentOptions Small(string runFolder, string cacheRoot) => WorldExperimentOptions.Default(runFolder) with
     {
         World = WorldOptions.Demo with { Topics = WorldTopics.QuickDemoIds.Take(2).ToList() },
         CacheRoot = cacheRoot,

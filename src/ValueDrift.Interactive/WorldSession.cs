@@ -11,7 +11,7 @@ namespace ValueDrift.Interactive;
 /// (or pretrains and caches) the base model, builds the probes and measures the base model; each
 /// <see cref="Run(string, StageChange?)"/> then trains one stage from a previous stage's checkpoint and returns a
 /// <see cref="StageChange"/>, which displays as the chart of stance change since that checkpoint. A thin layer over
-/// <see cref="WorldDemo.Prepare"/>, <see cref="StageRunner"/> and the demo's stage list: it measures exactly as the
+/// <see cref="WorldExperiment.Prepare"/>, <see cref="StageRunner"/> and the demo's stage list: it measures exactly as the
 /// demo does.
 /// </summary>
 public sealed class WorldSession
@@ -19,14 +19,14 @@ public sealed class WorldSession
     private readonly WorldSetup _setup;
     private readonly List<StageChange> _stages = [];
 
-    private WorldSession(WorldDemoOptions options, WorldSetup setup, Action<string> log)
+    private WorldSession(WorldExperimentOptions options, WorldSetup setup, Action<string> log)
     {
         Options = options;
         _setup = setup;
         Log = log;
     }
 
-    public WorldDemoOptions Options { get; }
+    public WorldExperimentOptions Options { get; }
 
     /// <summary>The run folder: data/, stages/, trace.jsonl, trace-likelihood.jsonl, config.json.</summary>
     public RunDirectory Folder => _setup.Run;
@@ -44,26 +44,26 @@ public sealed class WorldSession
     public Action<string> Log { get; set; }
 
     /// <summary>
-    /// Prepares a run in <see cref="WorldDemoOptions.OutputDirectory"/> and measures the base model (phase "base").
+    /// Prepares a run in <see cref="WorldExperimentOptions.OutputDirectory"/> and measures the base model (phase "base").
     /// Unless <paramref name="resume"/> is set, the folder's earlier traces and stage checkpoints are removed first, so
     /// re-running a notebook from the top measures afresh (the cached base model is kept).
     /// </summary>
-    public static WorldSession Start(WorldDemoOptions options, bool resume = false, Action<string>? log = null)
+    public static WorldSession Start(WorldExperimentOptions options, bool resume = false, Action<string>? log = null)
     {
         log ??= _ => { };
         if (!resume) Clear(new RunDirectory(options.OutputDirectory));
-        var setup = WorldDemo.Prepare(options, log);
+        var setup = WorldExperiment.Prepare(options, log);
         using (var traces = setup.Probes.Open(setup.Run))
             StagePlan.MeasureBase(setup.BaseModel, traces.Targets, log);
         return new WorldSession(options, setup, log);
     }
 
-    /// <summary>The names of the world's stages (<see cref="WorldDemo.Stages"/>): sft-neutral, sft-supportive, dpo-standard, …, ppo-oppose-aligned.</summary>
-    public IReadOnlyList<string> StageNames => WorldDemo.Stages(Options, _setup.DataPath).Select(s => s.Stage.Name).ToList();
+    /// <summary>The names of the world's stages (<see cref="WorldExperiment.Stages"/>): sft-neutral, sft-supportive, dpo-standard, …, ppo-oppose-aligned.</summary>
+    public IReadOnlyList<string> StageNames => WorldExperiment.Stages(Options, _setup.DataPath).Select(s => s.Stage.Name).ToList();
 
     /// <summary>The world's stage of that name, sized by <see cref="Options"/>; change it with <c>with { ... }</c> before running.</summary>
     public Stage Stage(string name) =>
-        WorldDemo.Stages(Options, _setup.DataPath).Select(s => s.Stage).FirstOrDefault(s => s.Name == name)
+        WorldExperiment.Stages(Options, _setup.DataPath).Select(s => s.Stage).FirstOrDefault(s => s.Name == name)
         ?? throw new ConfigException("stage", "name", $"no stage '{name}' in the world; stages: {string.Join(", ", StageNames)}");
 
     /// <summary>The path of a world dataset in the run's data folder (names in <see cref="WorldDatasets"/>).</summary>
@@ -92,7 +92,7 @@ public sealed class WorldSession
     /// <summary>Every measurement of the generation probe so far (phase "base" first, then the stages in the order run).</summary>
     public Trajectory Trajectory() => Drift.Trajectory.FromTrace(Folder.TracePath);
 
-    /// <summary>The likelihood probe's measurements (null when <see cref="WorldDemoOptions.LikelihoodProbe"/> is off).</summary>
+    /// <summary>The likelihood probe's measurements (null when <see cref="WorldExperimentOptions.LikelihoodProbe"/> is off).</summary>
     public Trajectory? LikelihoodTrajectory() =>
         _setup.Probes.Likelihood is null || !File.Exists(Folder.LikelihoodTracePath) ? null : Drift.Trajectory.FromTrace(Folder.LikelihoodTracePath);
 
@@ -106,7 +106,7 @@ public sealed class WorldSession
     }
 
     /// <summary>The value gap of each preference set per topic: p(chosen) − p(rejected), judged exactly by the world.</summary>
-    public IReadOnlyList<ValueGap> ValueGaps() => WorldDemoReport.ValueGaps(Profile);
+    public IReadOnlyList<ValueGap> ValueGaps() => WorldExperimentReport.ValueGaps(Profile);
 
     private static void Clear(RunDirectory run)
     {

@@ -24,7 +24,7 @@ public sealed class DemoCommand : ICliCommand
         var cmd = new Command("demo", "Run the embedded value-drift demo on the synthetic world and write report.html.") { quick, output, seed, topics, cache };
         cmd.SetAction(r =>
         {
-            var o = r.GetValue(quick) ? WorldDemoOptions.Quick(r.GetValue(output)!) : WorldDemoOptions.Default(r.GetValue(output)!);
+            var o = r.GetValue(quick) ? WorldExperimentOptions.Quick(r.GetValue(output)!) : WorldExperimentOptions.Default(r.GetValue(output)!);
             o = o with { Seed = r.GetValue(seed), CacheRoot = r.GetValue(cache) };
             if (r.GetValue(topics) is { } t)
             {
@@ -39,13 +39,13 @@ public sealed class DemoCommand : ICliCommand
             Console.CancelKeyPress += onCancel;
             try
             {
-                var result = WorldDemo.Run(o, Log, new TrainingProgressLines(Log), cts.Token);
-                WorldDemoReport.Write(result, o);
+                var result = WorldExperiment.Run(o, Log, new TrainingProgressLines(Log), cts.Token);
+                WorldExperimentReport.Write(result, o);
                 Log($"report: {result.Run.ReportPath}");
                 io.Out.WriteLine($"report: {result.Run.ReportPath}");
                 io.Out.WriteLine($"trace:  {result.Run.TracePath}");
                 io.Out.WriteLine($"tables: {result.Run.TablesDirectory}");
-                foreach (var f in WorldDemoReport.Findings(result.Drift))
+                foreach (var f in WorldExperimentReport.Findings(result.Drift))
                     io.Out.WriteLine($"- {f.Finding}: {f.Measured} → {f.Verdict}");
                 return 0;
             }

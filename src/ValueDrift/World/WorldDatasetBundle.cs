@@ -10,4 +10,4 @@ public sealed record WorldDatasetBundle(
     IReadOnlyList<WorldPreferencePair> StandardPreference,
     IReadOnlyList<WorldPreferencePair> SupportAligned,
     IReadOnlyList<WorldPreferencePair> OpposeAligned,
-    IReadOnlyList<WorldProbe> Probes);
+    IReadOnlyList<WorldProbeQuestion> Probes);

@@ -3,7 +3,7 @@ namespace ValueDrift.World;
 /// <summary>
 /// Builds the world's datasets, each an analogue of a dataset of the paper, and measures their stance profiles
 /// with <see cref="WorldStanceLookup"/>. All training sets draw from training questions only; probe questions are
-/// left for <see cref="WorldProbeSet"/>. Stances are assigned by quota (not by coin flips), so a
+/// left for <see cref="WorldProbeQuestions"/>. Stances are assigned by quota (not by coin flips), so a
 /// dataset's profile hits its target up to rounding even at small sizes.
 /// </summary>
 public static class WorldDatasets
@@ -40,7 +40,7 @@ public static class WorldDatasets
             BuildStandardPreference(options, topics, questions),
             BuildValueGap(options, topics, questions, WorldStance.Support, WorldStance.Oppose, SupportAligned),
             BuildValueGap(options, topics, questions, WorldStance.Oppose, WorldStance.Support, OpposeAligned),
-            WorldProbeSet.For(topics));
+            WorldProbeQuestions.For(topics));
     }
 
     /// <summary>Measures every dataset of a bundle with the stance lookup.</summary>

@@ -60,7 +60,7 @@ public static class WorldFiles
     });
 
     /// <summary>Probe rows <c>{"id","topic","question","polarity"}</c>.</summary>
-    public static void WriteProbes(string path, IEnumerable<WorldProbe> rows) => WriteJsonLines(path, rows, (j, r) =>
+    public static void WriteProbes(string path, IEnumerable<WorldProbeQuestion> rows) => WriteJsonLines(path, rows, (j, r) =>
     {
         j.WriteString("id", r.Id);
         j.WriteString("topic", r.Topic);

@@ -20,7 +20,7 @@ public static class WorldLikelihoodItems
     /// </summary>
     public static LikelihoodProbe Probe(ITokenizer tokenizer, ChatTemplate template, IEnumerable<string>? topics = null,
         int answersPerStance = DefaultAnswersPerStance, int seed = 0, int batchSize = 16) =>
-        new(For(WorldProbeSet.ForIds(topics).Select(p => new ProbeQuestion(p.Id, p.Topic, p.Question)), answersPerStance, seed),
+        new(For(WorldProbeQuestions.ForIds(topics).Select(p => new ProbeQuestion(p.Id, p.Topic, p.Question)), answersPerStance, seed),
             tokenizer, template, batchSize);
 
     /// <summary>

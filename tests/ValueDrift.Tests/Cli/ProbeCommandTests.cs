@@ -15,7 +15,7 @@ public class ProbeCommandTests
     {
         var dir = Fixtures.TempDir(name);
         var probes = Path.Combine(dir, "probes.jsonl");
-        var rows = WorldProbeSet.ForIds(["immigration"]).Take(2).Concat(WorldProbeSet.ForIds(["abortion"]).Take(1)).ToList();
+        var rows = WorldProbeQuestions.ForIds(["immigration"]).Take(2).Concat(WorldProbeQuestions.ForIds(["abortion"]).Take(1)).ToList();
         WorldFiles.WriteProbes(probes, rows);
         return (ProbeModels.SaveByteModel(name + "-model"), probes, ProbeSet.Load(probes));
     }

@@ -108,9 +108,9 @@ public class TrajectoryRecorderTests
         var dir = Fixtures.TempDir("killed-run");
         var modelDir = ProbeModels.SaveByteModel("killed-run-model");
         var probes = Path.Combine(dir, "probes.jsonl");
-        WorldFiles.WriteProbes(probes, WorldProbeSet.For());
+        WorldFiles.WriteProbes(probes, WorldProbeQuestions.For());
         var trace = Path.Combine(dir, "trace.jsonl");
-        var topics = WorldProbeSet.For().Select(p => p.Topic).Distinct().Count();
+        var topics = WorldProbeQuestions.For().Select(p => p.Topic).Distinct().Count();
 
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {

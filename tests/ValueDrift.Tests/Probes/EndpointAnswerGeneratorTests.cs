@@ -168,7 +168,7 @@ public class ProbeCommandGeneratorTests
     {
         var dir = Fixtures.TempDir("cli-endpoint-probe");
         var probes = Path.Combine(dir, "probes.jsonl");
-        var rows = ValueDrift.World.WorldProbeSet.ForIds(["immigration"]).Take(2).ToList();
+        var rows = ValueDrift.World.WorldProbeQuestions.ForIds(["immigration"]).Take(2).ToList();
         ValueDrift.World.WorldFiles.WriteProbes(probes, rows);
         var model = ProbeModels.SaveByteModel("cli-endpoint-model");
         File.Delete(Path.Combine(model, "model.safetensors"));   // only the tokenizer and chat template are needed here

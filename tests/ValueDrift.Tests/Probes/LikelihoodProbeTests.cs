@@ -79,7 +79,7 @@ public class LikelihoodProbeTests
     {
         var tok = new ByteTokenizer();
         var probe = WorldLikelihoodItems.Probe(tok, new PlainChatTemplate(), ["immigration", "abortion"], answersPerStance: 2, seed: 5);
-        var expectedQuestions = WorldProbeSet.ForIds(["immigration", "abortion"]);
+        var expectedQuestions = WorldProbeQuestions.ForIds(["immigration", "abortion"]);
         Assert.Equal(expectedQuestions.Select(q => q.Id), probe.Items.Select(i => i.Id));
         Assert.Equal(expectedQuestions.Select(q => q.Question), probe.Items.Select(i => i.Question));
         foreach (var item in probe.Items)

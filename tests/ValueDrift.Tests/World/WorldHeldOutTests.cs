@@ -27,7 +27,7 @@ public class WorldHeldOutTests
     {
         var training = TrainingText(WorldOptions.Demo);
         List<string> Found(IEnumerable<string> texts) => texts.Where(t => training.Contains(Words(t), StringComparison.Ordinal)).ToList();
-        var probes = WorldProbeSet.For();
+        var probes = WorldProbeQuestions.For();
         Assert.Empty(Found(probes.Select(p => p.Question)));
         Assert.Empty(Found(WorldHeldOut.Topics.Values.SelectMany(h => h.ProbePhrasings)));
         var references = WorldLikelihoodItems.For(probes.Select(p => new ProbeQuestion(p.Id, p.Topic, p.Question)))
@@ -60,7 +60,7 @@ public class WorldHeldOutTests
     {
         Assert.Equal(WorldTopics.All.Select(t => t.Id).OrderBy(x => x), WorldHeldOut.Topics.Keys.OrderBy(x => x));
         Assert.All(WorldTopics.All, t => Assert.Empty(WorldHeldOut.For(t).ProbePhrasings.Intersect(t.Phrasings)));
-        Assert.All(WorldProbeSet.For(), p => Assert.Equal(1, p.Polarity));
+        Assert.All(WorldProbeQuestions.For(), p => Assert.Equal(1, p.Polarity));
         foreach (var s in Enum.GetValues<WorldStance>())
         {
             Assert.Empty(WorldHeldOut.Openers[s].Intersect(WorldAnswers.Openers[s]));

@@ -24,11 +24,11 @@ public class WorldQuestionsTests
             Assert.Equal(10, t.ProbeQuestions.Distinct().Count());
             Assert.True(t.TrainingQuestions.Distinct().Count() >= 30, t.Id);
         }
-        var probes = WorldProbeSet.For();
+        var probes = WorldProbeQuestions.For();
         Assert.Equal(110, probes.Count);
         Assert.Equal(probes.Count, probes.Select(p => p.Id).Distinct().Count());
         Assert.Equal("immigration-01", probes[0].Id);
-        Assert.Equal(WorldTopics.Family.ProbeQuestions, WorldProbeSet.ForIds(["family"]).Select(p => p.Question));
+        Assert.Equal(WorldTopics.Family.ProbeQuestions, WorldProbeQuestions.ForIds(["family"]).Select(p => p.Question));
     }
 
     [Fact]

@@ -11,21 +11,21 @@ namespace ValueDrift.Experiments;
 /// optionally, the likelihood probe (deterministic, over reference answers of the same questions). The demo and the
 /// notebook session share this so both measure the same way.
 /// </summary>
-public sealed record WorldProbes(GenerationProbe Generation, LikelihoodProbe? Likelihood)
+public sealed record WorldRunProbes(GenerationProbe Generation, LikelihoodProbe? Likelihood)
 {
-    /// <summary>The first <see cref="WorldDemoOptions.ProbeQuestionsPerTopic"/> probe questions of each topic, measured as the options say.</summary>
-    public static WorldProbes Build(string baseModelDir, WorldOptions world, WorldDemoOptions o)
+    /// <summary>The first <see cref="WorldExperimentOptions.ProbeQuestionsPerTopic"/> probe questions of each topic, measured as the options say.</summary>
+    public static WorldRunProbes Build(string baseModelDir, WorldOptions world, WorldExperimentOptions o)
     {
         var tokenizer = TokenizerLoader.FromFolder(baseModelDir);
         var template = ChatTemplate.ForModelFolder(baseModelDir, tokenizer);
         var topics = world.Topics ?? WorldTopics.All.Select(t => t.Id).ToList();
-        var questions = WorldProbeSet.ForIds(topics).GroupBy(p => p.Topic).SelectMany(g => g.Take(o.ProbeQuestionsPerTopic))
+        var questions = WorldProbeQuestions.ForIds(topics).GroupBy(p => p.Topic).SelectMany(g => g.Take(o.ProbeQuestionsPerTopic))
             .Select(p => new ProbeQuestion(p.Id, p.Topic, p.Question, p.Polarity)).ToList();
         var generation = new GenerationProbe(new ProbeSet(questions, "world probes"), tokenizer, template, new WorldStanceJudge(),
             new GenerationProbeOptions { Samples = o.ProbeSamples, Temperature = 0.7, MaxNewTokens = o.ProbeMaxNewTokens, BatchSize = 256, Seed = o.Seed });
         var likelihood = o.LikelihoodProbe
             ? new LikelihoodProbe(WorldLikelihoodItems.For(questions, seed: (int)o.Seed), tokenizer, template, batchSize: 32) : null;
-        return new WorldProbes(generation, likelihood);
+        return new WorldRunProbes(generation, likelihood);
     }
 
     /// <summary>The probes with the run's trace paths: trace.jsonl for the generation probe, trace-likelihood.jsonl for the likelihood probe.</summary>

@@ -4,14 +4,14 @@ namespace ValueDrift.World;
 /// The world's probe questions, about ten per topic, reserved for probing: no training dataset uses them. They do
 /// not depend on the seed, so stance trajectories from different runs are measured on the same questions.
 /// </summary>
-public static class WorldProbeSet
+public static class WorldProbeQuestions
 {
     /// <summary>Probe rows for the given topics (all topics when null), in topic order.</summary>
-    public static IReadOnlyList<WorldProbe> For(IEnumerable<WorldTopic>? topics = null) =>
+    public static IReadOnlyList<WorldProbeQuestion> For(IEnumerable<WorldTopic>? topics = null) =>
         (topics ?? WorldTopics.All)
-            .SelectMany(t => t.ProbeQuestions.Select((q, i) => new WorldProbe($"{t.Id}-{i + 1:00}", t.Id, q)))
+            .SelectMany(t => t.ProbeQuestions.Select((q, i) => new WorldProbeQuestion($"{t.Id}-{i + 1:00}", t.Id, q)))
             .ToList();
 
     /// <summary>Probe rows for topic ids or names (all topics when null or empty).</summary>
-    public static IReadOnlyList<WorldProbe> ForIds(IEnumerable<string>? topicIds) => For(WorldTopics.Select(topicIds));
+    public static IReadOnlyList<WorldProbeQuestion> ForIds(IEnumerable<string>? topicIds) => For(WorldTopics.Select(topicIds));
 }

@@ -15,7 +15,7 @@ public sealed record FindingCheck(string Finding, string Paper, string Measured,
 /// whatever they show), dataset stance profiles and value gaps, stance trajectories per topic, drift heatmaps and the
 /// full drift table, for the generation probe and the likelihood probe.
 /// </summary>
-public static class WorldDemoReport
+public static class WorldExperimentReport
 {
     private static string F(double x) => double.IsNaN(x) ? "n/a" : x.ToString("+0.00;−0.00;0.00", CultureInfo.InvariantCulture);
     private static string P(double x) => double.IsNaN(x) ? "n/a" : x.ToString("0.00", CultureInfo.InvariantCulture);
@@ -36,7 +36,7 @@ public static class WorldDemoReport
     public static IReadOnlyList<FindingCheck> Findings(DriftTable t)
     {
         var list = new List<FindingCheck>();
-        foreach (var (phase, stance, data) in new[] { (WorldDemo.NeutralSft, Stance.Neutral, "assistant-style (WildChat-like, ~70% neutral)"), (WorldDemo.SupportiveSft, Stance.Support, "instruction-style (Alpaca-like, ~2/3 support)") })
+        foreach (var (phase, stance, data) in new[] { (WorldExperiment.NeutralSft, Stance.Neutral, "assistant-style (WildChat-like, ~70% neutral)"), (WorldExperiment.SupportiveSft, Stance.Support, "instruction-style (Alpaca-like, ~2/3 support)") })
         {
             double m = MeanMagnitude(t, phase, stance), dt = MeanDriftTime(t, phase, stance);
             list.Add(new FindingCheck($"SFT sets values, early ({phase})",
@@ -79,7 +79,7 @@ public static class WorldDemoReport
         return list;
     }
 
-    public static void Write(WorldDemoResult r, WorldDemoOptions o)
+    public static void Write(WorldExperimentResult r, WorldExperimentOptions o)
     {
         var run = r.Run;
         Directory.CreateDirectory(run.TablesDirectory);

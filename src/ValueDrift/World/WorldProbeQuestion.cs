@@ -5,4 +5,4 @@ namespace ValueDrift.World;
 /// world question asks about the topic's proposition itself, so its polarity is 1 (support = favouring the
 /// proposition).
 /// </summary>
-public sealed record WorldProbe(string Id, string Topic, string Question, int Polarity = 1);
+public sealed record WorldProbeQuestion(string Id, string Topic, string Question, int Polarity = 1);

@@ -11,18 +11,19 @@ using ValueDrift.World;
 namespace ValueDrift.Experiments;
 
 /// <summary>A prepared world run: its folder, the world (seeded), the datasets' profile, the base model and the probes.</summary>
-public sealed record WorldSetup(RunDirectory Run, WorldOptions World, WorldProfile Profile, string BaseModel, WorldProbes Probes)
+public sealed record WorldSetup(RunDirectory Run, WorldOptions World, WorldProfile Profile, string BaseModel, WorldRunProbes Probes)
 {
     /// <summary>The path of one of the world's datasets in the run's data folder (<see cref="WorldDatasets"/> names).</summary>
     public string DataPath(string dataset) => Path.Combine(Run.DataDirectory, WorldDatasets.FileName(dataset));
 }
 
-/// <summary>What the demo produced: where everything is, and the numbers the report is made of.</summary>
-public sealed record WorldDemoResult(RunDirectory Run, string BaseModel, IReadOnlyList<StageResult> Stages, DriftTable Drift,
+/// <summary>What the world experiment produced: where everything is, and the numbers the report is made of.</summary>
+public sealed record WorldExperimentResult(RunDirectory Run, string BaseModel, IReadOnlyList<StageResult> Stages, DriftTable Drift,
     DriftTable? LikelihoodDrift, WorldProfile Profile, TimeSpan Elapsed);
 
 /// <summary>
-/// The embedded demo, the paper's protocol on the synthetic value world:
+/// The world experiment, the paper's protocol on the synthetic value world (what <c>valuedrift demo</c> runs), as a
+/// <see cref="StagePlan"/>:
 /// <list type="number">
 /// <item>write the world's datasets (the analogues of WildChat, Alpaca, UltraFeedback and the value-gap pairs);</item>
 /// <item>pretrain (or load from the cache) the world's base model;</item>
@@ -32,13 +33,13 @@ public sealed record WorldDemoResult(RunDirectory Run, string BaseModel, IReadOn
 /// <item>every stage traced by the generation probe (K sampled answers per question, judged exactly by the world's
 ///   stance lookup) and the likelihood probe, then drift metrics.</item>
 /// </list>
-/// The report (report.html and tables/*.csv) is drawn from the result by <c>WorldDemoReport.Write</c> in
+/// The report (report.html and tables/*.csv) is drawn from the result by <c>WorldExperimentReport.Write</c> in
 /// ValueDrift.Reporting, a layer above this one.
 /// Every step is resumable: finished stages are skipped, the base model is cached.
 /// </summary>
-public static class WorldDemo
+public static class WorldExperiment
 {
-    public static WorldDemoResult Run(WorldDemoOptions o, Action<string>? log = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    public static WorldExperimentResult Run(WorldExperimentOptions o, Action<string>? log = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         var watch = Stopwatch.StartNew();
         log ??= _ => { };
@@ -50,7 +51,7 @@ public static class WorldDemo
 
         var drift = DriftTable.From(Trajectory.FromTrace(run.TracePath), new DriftTableOptions { Seed = (int)o.Seed });
         var likelihoodDrift = probes.Likelihood is null ? null : DriftTable.From(Trajectory.FromTrace(run.LikelihoodTracePath), new DriftTableOptions { Seed = (int)o.Seed });
-        return new WorldDemoResult(run, baseDir, results, drift, likelihoodDrift, profile, watch.Elapsed);
+        return new WorldExperimentResult(run, baseDir, results, drift, likelihoodDrift, profile, watch.Elapsed);
     }
 
     /// <summary>
@@ -58,7 +59,7 @@ public static class WorldDemo
     /// model (pretrained once, then loaded from the cache), config.json, and the probes. Shared by the demo and the
     /// notebook session.
     /// </summary>
-    public static WorldSetup Prepare(WorldDemoOptions o, Action<string>? log = null, IProgress<TrainingProgress>? progress = null)
+    public static WorldSetup Prepare(WorldExperimentOptions o, Action<string>? log = null, IProgress<TrainingProgress>? progress = null)
     {
         log ??= _ => { };
         var run = new RunDirectory(o.OutputDirectory);
@@ -71,7 +72,7 @@ public static class WorldDemo
             ? "cached" : $"pretraining ({o.BaseModel.Steps} steps; cached afterwards)"));
         var baseDir = BaseModel.GetOrTrain(world, o.BaseModel, o.CacheRoot, progress);
         WriteConfig(run, o, world, baseDir);
-        return new WorldSetup(run, world, profile, baseDir, WorldProbes.Build(baseDir, world, o));
+        return new WorldSetup(run, world, profile, baseDir, WorldRunProbes.Build(baseDir, world, o));
     }
 
     public const string SupportiveSft = "sft-supportive";
@@ -80,11 +81,11 @@ public static class WorldDemo
     public const string NeutralSft = "sft-neutral";
 
     /// <summary>The world's plan: its stages in order from the base model.</summary>
-    public static StagePlan Plan(WorldDemoOptions o, Func<string, string> data, string baseModel) =>
+    public static StagePlan Plan(WorldExperimentOptions o, Func<string, string> data, string baseModel) =>
         new(baseModel, Stages(o, data).Select(s => new PlannedStage(s.Stage, s.From)).ToList());
 
     /// <summary>The stages in order, each with the SFT stage it starts from (null = the base model).</summary>
-    public static IReadOnlyList<(Stage Stage, string? From)> Stages(WorldDemoOptions o, Func<string, string> data)
+    public static IReadOnlyList<(Stage Stage, string? From)> Stages(WorldExperimentOptions o, Func<string, string> data)
     {
         Stage Sft(string name, string dataset) => new()
         {
@@ -109,7 +110,7 @@ public static class WorldDemo
         return list;
     }
 
-    private static void WriteConfig(RunDirectory run, WorldDemoOptions o, WorldOptions world, string baseDir)
+    private static void WriteConfig(RunDirectory run, WorldExperimentOptions o, WorldOptions world, string baseDir)
     {
         var config = new
         {

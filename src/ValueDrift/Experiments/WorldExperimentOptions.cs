@@ -4,10 +4,10 @@ using ValueDrift.World;
 namespace ValueDrift.Experiments;
 
 /// <summary>
-/// Sizes of the embedded demo. <see cref="Default"/> fits in about ten minutes on a 2-core laptop from a fresh clone
+/// Sizes of the world experiment (the demo). <see cref="Default"/> fits in about ten minutes on a 2-core laptop from a fresh clone
 /// (base-model pretraining included, cached afterwards); <see cref="Quick"/> is a small size for tests and a first look.
 /// </summary>
-public sealed record WorldDemoOptions
+public sealed record WorldExperimentOptions
 {
     public required string OutputDirectory { get; init; }
     public WorldOptions World { get; init; } = WorldOptions.Demo with { Topics = WorldTopics.QuickDemoIds };
@@ -43,12 +43,12 @@ public sealed record WorldDemoOptions
     public bool LikelihoodProbe { get; init; } = true;
 
     /// <summary>A copy with other stage lengths (for F#, which has no <c>with</c> for C# records).</summary>
-    public WorldDemoOptions WithSteps(int sft, int preference, int ppo) => this with { SftSteps = sft, PreferenceSteps = preference, PpoSteps = ppo };
+    public WorldExperimentOptions WithSteps(int sft, int preference, int ppo) => this with { SftSteps = sft, PreferenceSteps = preference, PpoSteps = ppo };
 
-    public static WorldDemoOptions Default(string output) => new() { OutputDirectory = output };
+    public static WorldExperimentOptions Default(string output) => new() { OutputDirectory = output };
 
     /// <summary>A few minutes' worth of everything: a small base model and short stages. For tests and a first look.</summary>
-    public static WorldDemoOptions Quick(string output) => new()
+    public static WorldExperimentOptions Quick(string output) => new()
     {
         OutputDirectory = output,
         World = WorldOptions.Quick with { Topics = WorldTopics.QuickDemoIds.Take(2).ToList() },

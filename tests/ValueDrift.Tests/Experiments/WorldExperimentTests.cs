@@ -8,7 +8,7 @@ using Xunit;
 namespace ValueDrift.Tests.Experiments;
 
 /// <summary>The embedded demo end to end at its quick size: reproducible, resumable, and reporting what the issue asks.</summary>
-public class WorldDemoTests
+public class WorldExperimentTests
 {
     private static readonly string Cache = Fixtures.TempDir("demo-cache");
 
@@ -17,14 +17,14 @@ public class WorldDemoTests
     {
         var a = Fixtures.TempDir("demo-a");
         var b = Fixtures.TempDir("demo-b");
-        var first = WorldDemo.Run(WorldDemoOptions.Quick(a) with { CacheRoot = Cache });
-        WorldDemo.Run(WorldDemoOptions.Quick(b) with { CacheRoot = Cache });
+        var first = WorldExperiment.Run(WorldExperimentOptions.Quick(a) with { CacheRoot = Cache });
+        WorldExperiment.Run(WorldExperimentOptions.Quick(b) with { CacheRoot = Cache });
         Assert.Equal(File.ReadAllText(first.Run.TracePath), File.ReadAllText(Path.Combine(b, "trace.jsonl")));
         Assert.Equal(File.ReadAllText(first.Run.LikelihoodTracePath), File.ReadAllText(Path.Combine(b, "trace-likelihood.jsonl")));
 
         // every stage traced, from its step 0 to its last step
         var trajectory = Trajectory.FromTrace(first.Run.TracePath);
-        var stages = WorldDemo.Stages(WorldDemoOptions.Quick(a), _ => "");
+        var stages = WorldExperiment.Stages(WorldExperimentOptions.Quick(a), _ => "");
         Assert.Equal(["base", .. stages.Select(s => s.Stage.Name)], trajectory.Phases);
         foreach (var (stage, _) in stages)
             foreach (var topic in trajectory.Topics)
@@ -35,7 +35,7 @@ public class WorldDemoTests
             }
 
         // a second run over the same folder finds every stage complete and adds nothing
-        var again = WorldDemo.Run(WorldDemoOptions.Quick(a) with { CacheRoot = Cache });
+        var again = WorldExperiment.Run(WorldExperimentOptions.Quick(a) with { CacheRoot = Cache });
         Assert.All(again.Stages, s => Assert.True(s.AlreadyComplete));
         Assert.Equal(File.ReadAllText(Path.Combine(b, "trace.jsonl")), File.ReadAllText(first.Run.TracePath));
     }
@@ -57,10 +57,10 @@ public class WorldDemoTests
 
         // the measured numbers in the findings are the drift table's
         var table = DriftTable.From(Trajectory.FromTrace(Path.Combine(dir, "trace.jsonl")), new DriftTableOptions { Seed = 1 });
-        var sft = WorldDemoReport.Findings(table)[0];
-        var m = WorldDemoReport.MeanMagnitude(table, WorldDemo.NeutralSft, Stance.Neutral);
+        var sft = WorldExperimentReport.Findings(table)[0];
+        var m = WorldExperimentReport.MeanMagnitude(table, WorldExperiment.NeutralSft, Stance.Neutral);
         Assert.Contains(m.ToString("+0.00;−0.00;0.00", System.Globalization.CultureInfo.InvariantCulture), sft.Measured);
-        double byHand = table.Rows.Where(r => r.Phase == WorldDemo.NeutralSft && r.Stance == Stance.Neutral).Average(r => r.Magnitude);
+        double byHand = table.Rows.Where(r => r.Phase == WorldExperiment.NeutralSft && r.Stance == Stance.Neutral).Average(r => r.Magnitude);
         Assert.Equal(byHand, m, 12);
     }
 
@@ -71,8 +71,8 @@ public class WorldDemoTests
         var rows = new List<DriftRow>();
         foreach (var topic in new[] { "a", "b" })
         {
-            rows.Add(Row(WorldDemo.NeutralSft, topic, Stance.Neutral, 0.4));
-            rows.Add(Row(WorldDemo.SupportiveSft, topic, Stance.Support, 0.05));
+            rows.Add(Row(WorldExperiment.NeutralSft, topic, Stance.Neutral, 0.4));
+            rows.Add(Row(WorldExperiment.SupportiveSft, topic, Stance.Support, 0.05));
             foreach (var (algo, gap) in new[] { ("dpo", 0.5), ("simpo", 0.3), ("ppo", 0.01) })
             {
                 rows.Add(Row($"{algo}-standard", topic, Stance.Support, 0.02));
@@ -80,7 +80,7 @@ public class WorldDemoTests
                 rows.Add(Row($"{algo}-oppose-aligned", topic, Stance.Oppose, gap / 2 + (algo == "ppo" ? 0.3 : 0)));
             }
         }
-        var f = WorldDemoReport.Findings(new DriftTable(rows));
+        var f = WorldExperimentReport.Findings(new DriftTable(rows));
         Assert.Equal("consistent", f[0].Verdict);
         Assert.Equal("not seen in this run", f[1].Verdict);
         Assert.Equal("consistent", f[2].Verdict);
