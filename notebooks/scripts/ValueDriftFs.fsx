@@ -4,7 +4,7 @@
 //   open ValueDriftFs
 //
 // The C# API works from F# as it is; this file only smooths what reads awkwardly there: C# records cannot be copied
-// with `with` from F# (the C# side offers With… methods), optional arguments and Action<string> callbacks, and Deedle summaries of a trace.
+// with `with` from F# (the C# side offers With… methods), optional arguments and loggers, and Deedle summaries of a trace.
 #r "../../artifacts/notebook/ValueDrift.Interactive.dll"
 #r "../../artifacts/notebook/ValueDrift.dll"
 #r "../../artifacts/notebook/ValueDrift.Reporting.dll"
@@ -12,6 +12,7 @@
 
 open System
 open Deedle
+open ValueDrift.Common
 open ValueDrift.Drift
 open ValueDrift.Experiments
 open ValueDrift.Interactive
@@ -29,7 +30,7 @@ let smallOptions runFolder cacheRoot = NotebookSizes.Small(runFolder, cacheRoot)
 let withSteps sft preference ppo (o: WorldExperimentOptions) = o.WithSteps(sft, preference, ppo)
 
 /// Starts a world session; progress lines go to `log`.
-let start (log: string -> unit) (o: WorldExperimentOptions) = WorldSession.Start(o, false, Action<string> log)
+let start (log: string -> unit) (o: WorldExperimentOptions) = WorldSession.Start(o, false, LineLogger.To(Action<string> log))
 
 /// Runs a world stage by name from a previous stage (None: the base model).
 let run (session: WorldSession) (from: StageChange option) (stage: string) =

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using ValueDrift.Common;
 using ValueDrift.Drift;
 using ValueDrift.Errors;
 using ValueDrift.Experiments;
@@ -19,11 +21,11 @@ public sealed class WorldSession
     private readonly WorldSetup _setup;
     private readonly List<StageChange> _stages = [];
 
-    private WorldSession(WorldExperimentOptions options, WorldSetup setup, Action<string> log)
+    private WorldSession(WorldExperimentOptions options, WorldSetup setup, ILogger logger)
     {
         Options = options;
         _setup = setup;
-        Log = log;
+        Logger = logger;
     }
 
     public WorldExperimentOptions Options { get; }
@@ -40,17 +42,17 @@ public sealed class WorldSession
     /// <summary>The stages run so far in this session, in order.</summary>
     public IReadOnlyList<StageChange> Stages => _stages;
 
-    /// <summary>Where progress lines go (default: nowhere).</summary>
-    public Action<string> Log { get; set; }
+    /// <summary>Where progress lines go (default: nowhere; <c>LineLogger.To(Console.WriteLine)</c> shows them in the cell).</summary>
+    public ILogger Logger { get; set; }
 
     /// <summary>
     /// Prepares a run in <see cref="WorldExperimentOptions.OutputDirectory"/> and measures the base model (phase "base").
     /// Unless <paramref name="resume"/> is set, the folder's earlier traces and stage checkpoints are removed first, so
     /// re-running a notebook from the top measures afresh (the cached base model is kept).
     /// </summary>
-    public static WorldSession Start(WorldExperimentOptions options, bool resume = false, Action<string>? log = null)
+    public static WorldSession Start(WorldExperimentOptions options, bool resume = false, ILogger? logger = null)
     {
-        log ??= _ => { };
+        var log = logger ?? LineLogger.None;
         if (!resume) Clear(new RunDirectory(options.OutputDirectory));
         var setup = WorldExperiment.Prepare(options, log);
         using (var traces = setup.Probes.Open(setup.Run))
@@ -83,7 +85,7 @@ public sealed class WorldSession
         new StagePlan(BaseModel, [new PlannedStage(stage, null)]).PruneUnfinished(Folder, _setup.Probes.Traced(Folder).Select(p => p.TracePath));
         StageResult result;
         using (var traces = _setup.Probes.Open(Folder))
-            result = new StageRunner(Folder, traces.Targets) { Log = Log }.Run(stage, start);
+            result = new StageRunner(Folder, traces.Targets) { Logger = Logger }.Run(stage, start);
         var change = StageChange.Measure(result, from?.Phase ?? "base", Trajectory(), LikelihoodTrajectory(), (int)Options.Seed);
         _stages.Add(change);
         return change;

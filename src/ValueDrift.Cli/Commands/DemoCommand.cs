@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using ValueDrift.Common;
 using System.CommandLine;
 using System.Diagnostics;
 using ValueDrift.Experiments;
@@ -39,7 +41,7 @@ public sealed class DemoCommand : ICliCommand
             Console.CancelKeyPress += onCancel;
             try
             {
-                var result = WorldExperiment.Run(o, Log, new TrainingProgressLines(Log), cts.Token);
+                var result = WorldExperiment.Run(o, LineLogger.To(Log), new TrainingProgressLines(Log), cts.Token);
                 WorldExperimentReport.Write(result, o);
                 Log($"report: {result.Run.ReportPath}");
                 io.Out.WriteLine($"report: {result.Run.ReportPath}");

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using ValueDrift.Common;
 using System.CommandLine;
 using System.Diagnostics;
 using ValueDrift.Experiments;
@@ -29,7 +31,7 @@ public sealed class ReproduceCommand : ICliCommand
             Console.CancelKeyPress += onCancel;
             try
             {
-                var result = RecipeRunner.Run(loaded, outDir, Log, new TrainingProgressLines(Log), cts.Token);
+                var result = RecipeRunner.Run(loaded, outDir, LineLogger.To(Log), new TrainingProgressLines(Log), cts.Token);
                 var report = DriftReport.FromTrace(result.Run.TracePath);
                 io.Out.WriteLine($"report: {report.HtmlPath}");
                 io.Out.WriteLine($"trace:  {result.Run.TracePath}");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using ValueDrift.Common;
 using ValueDrift.Data;
 using ValueDrift.Errors;
 using ValueDrift.Experiments;
@@ -39,7 +40,7 @@ public sealed class RewardsCommand : ICliCommand
             using var re = CausalLM.FromPretrained(r.GetValue(reference)!);
             if (pi.Config.VocabSize != re.Config.VocabSize)
                 throw new ValueDriftException($"--reference: vocabulary size {re.Config.VocabSize} differs from the policy's {pi.Config.VocabSize}");
-            var inputs = new StageInputs(r.GetValue(policy)!, pi.Config, r.GetValue(maxLength), r.GetValue(skipBad), io.Err);
+            var inputs = new StageInputs(r.GetValue(policy)!, pi.Config, r.GetValue(maxLength), r.GetValue(skipBad), LineLogger.To(io.Err));
             var pairs = inputs.Preferences(r.GetValue(data)!);
             pi.eval(); re.eval();
             using var _ = no_grad();

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using ValueDrift.Common;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -152,7 +154,7 @@ public sealed class TrainCommand : ICliCommand
         using var traces = common.Trace.Open(r, modelDir, io);
         var runner = new StageRunner(traces?.Targets)
         {
-            Warnings = io.Err, Log = line => io.Err.WriteLine(line), AllowMoreSteps = r.GetValue(common.Resume),
+            Logger = LineLogger.To(io.Err), AllowMoreSteps = r.GetValue(common.Resume),
             OnChange = r.GetValue(common.NewFolder) ? StageChangePolicy.NewFolder : StageChangePolicy.Refuse,
         };
         using var cts = new CancellationTokenSource();

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using ValueDrift.Common;
 using ValueDrift.Errors;
 using ValueDrift.Models;
 using ValueDrift.Text;
@@ -20,9 +22,9 @@ public sealed class StageInputs
     public int PadId { get; }
     private readonly TruncationOptions? _truncation;
     private readonly bool _skipBadRows;
-    private readonly TextWriter _log;
+    private readonly ILogger _log;
 
-    public StageInputs(string modelDir, ModelConfig config, int? maxLength, bool skipBadRows, TextWriter log)
+    public StageInputs(string modelDir, ModelConfig config, int? maxLength, bool skipBadRows, ILogger? log = null)
     {
         ModelDir = modelDir;
         if (File.Exists(Path.Combine(modelDir, "tokenizer.json")))
@@ -35,7 +37,7 @@ public sealed class StageInputs
         try { _truncation = maxLength is { } m ? new TruncationOptions(m) : null; }
         catch (ArgumentOutOfRangeException e) { throw new ValueDriftException("--max-length: " + e.Message); }
         _skipBadRows = skipBadRows;
-        _log = log;
+        _log = log ?? LineLogger.None;
     }
 
     private ExampleEncoder Encoder => new(Tokenizer, Template, _truncation);
@@ -134,8 +136,7 @@ public sealed class StageInputs
         }
         if (skipped > 0)
         {
-            _log.WriteLine($"skipped {skipped} bad row(s) of {file}:");
-            foreach (var w in why) _log.WriteLine("  " + w);
+            _log.Warn($"skipped {skipped} bad row(s) of {file}:" + string.Concat(why.Select(w => "\n  " + w)));
         }
         if (result.Count == 0) throw new DataFormatException(file, null, null, "no usable rows");
         return result;

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using ValueDrift.Common;
 using System.Diagnostics;
 using ValueDrift.Drift;
 using ValueDrift.Probes;
@@ -20,11 +22,11 @@ public static class RecipeRunner
     /// <summary>Where a run keeps its judgement cache (a resumed or repeated run asks the judge nothing it asked before).</summary>
     public const string JudgementCacheFolder = "judge-cache";
 
-    public static RecipeResult Run(Recipe recipe, string outputDirectory, Action<string>? log = null, IProgress<TrainingProgress>? progress = null,
+    public static RecipeResult Run(Recipe recipe, string outputDirectory, ILogger? logger = null, IProgress<TrainingProgress>? progress = null,
         CancellationToken cancel = default)
     {
         var watch = Stopwatch.StartNew();
-        log ??= _ => { };
+        var log = logger ?? LineLogger.None;
         var plan = recipe.Plan();
         plan.Validate();
         var run = new RunDirectory(outputDirectory);
@@ -37,7 +39,7 @@ public static class RecipeRunner
         try
         {
             var probe = new GenerationProbe(set, tokenizer, template, judge, recipe.Probes.Generation);
-            log($"recipe: {plan.Stages.Count} stages, {set.Questions.Count} probe questions × {recipe.Probes.Generation.Samples} answers per measurement");
+            log.Line($"recipe: {plan.Stages.Count} stages, {set.Questions.Count} probe questions × {recipe.Probes.Generation.Samples} answers per measurement");
             var results = plan.Run(run, [new TracedProbe(probe, run.TracePath)], log, progress, cancel);
             return new RecipeResult(run, results, watch.Elapsed);
         }

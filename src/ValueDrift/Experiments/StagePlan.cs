@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using ValueDrift.Common;
 using ValueDrift.Drift;
 using ValueDrift.Models;
 using ValueDrift.Probes;
@@ -23,16 +25,16 @@ public sealed record StagePlan(string BaseModel, IReadOnlyList<PlannedStage> Sta
     /// Runs every stage in order into <paramref name="run"/>'s stage folders, each probe appending to its trace
     /// (opened here, after records of unfinished stages were pruned, and closed at the end).
     /// </summary>
-    public IReadOnlyList<StageResult> Run(RunDirectory run, IReadOnlyList<TracedProbe> probes, Action<string>? log = null,
+    public IReadOnlyList<StageResult> Run(RunDirectory run, IReadOnlyList<TracedProbe> probes, ILogger? logger = null,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
-        log ??= _ => { };
+        var log = logger ?? LineLogger.None;
         Validate();
         PruneUnfinished(run, probes.Select(p => p.TracePath));
         using var traces = TracedProbe.Open(probes);
         var targets = traces.Targets;
         MeasureBase(BaseModel, targets, log);
-        var runner = new StageRunner(run, targets) { Progress = progress, Log = log };
+        var runner = new StageRunner(run, targets) { Progress = progress, Logger = log };
         var results = new List<StageResult>();
         var finals = new Dictionary<string, string>();
         foreach (var (stage, from) in Stages)
@@ -41,7 +43,7 @@ public sealed record StagePlan(string BaseModel, IReadOnlyList<PlannedStage> Sta
             var start = from is null ? BaseModel : finals[from];
             var result = runner.Run(stage, start, cancel);
             cancel.ThrowIfCancellationRequested();
-            log($"{stage.Name}: done in {result.Elapsed.TotalSeconds:F0} s");
+            log.Line($"{stage.Name}: done in {result.Elapsed.TotalSeconds:F0} s");
             results.Add(result);
             finals[stage.Name] = result.FinalCheckpoint;
         }
@@ -62,11 +64,11 @@ public sealed record StagePlan(string BaseModel, IReadOnlyList<PlannedStage> Sta
     }
 
     /// <summary>The base model is measured once, as phase "base" step 0, into each trace that lacks it.</summary>
-    public static void MeasureBase(string baseModel, IReadOnlyList<TraceTarget> targets, Action<string> log)
+    public static void MeasureBase(string baseModel, IReadOnlyList<TraceTarget> targets, ILogger log)
     {
         var missing = targets.Where(t => !TraceReader.Read(t.Writer.Path).Records.Any(r => r.Phase == BasePhase)).ToList();
         if (missing.Count == 0) return;
-        log("base: probing the base model");
+        log.Line("base: probing the base model");
         using var model = CausalLM.FromPretrained(baseModel);
         foreach (var t in missing)
             new TrajectoryRecorder(t.Probe, t.Writer, BasePhase, ProbeSchedule.At([0])).RecordNow(model, BasePhase, 0);

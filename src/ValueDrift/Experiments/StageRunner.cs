@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using ValueDrift.Common;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ValueDrift.Data;
@@ -40,10 +42,8 @@ public sealed class StageRunner
 
     /// <summary>Progress of the training loop (reward-model training reports under the name "reward").</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
-    /// <summary>One line per notable event ("sft-neutral: probing step 20", ...), for a console or a notebook.</summary>
-    public Action<string>? Log { get; set; }
-    /// <summary>Where skipped bad data rows are listed (default: nowhere).</summary>
-    public TextWriter Warnings { get; set; } = TextWriter.Null;
+    /// <summary>Notable events ("sft-neutral: dpo on pairs.jsonl from …", skipped bad rows), for a console or a notebook.</summary>
+    public ILogger Logger { get; set; } = LineLogger.None;
     /// <summary>What to do when a folder holds a different stage (default: refuse).</summary>
     public StageChangePolicy OnChange { get; set; } = StageChangePolicy.Refuse;
     /// <summary>
@@ -65,7 +65,7 @@ public sealed class StageRunner
         var final = TrainingCheckpoint.FolderFor(dir, stage.Training.MaxSteps);
         if (TrainingCheckpoint.Latest(dir) is { } done && done.Step >= stage.Training.MaxSteps)
         {
-            Log?.Invoke($"{stage.Name}: already complete ({done.Directory})");
+            Logger.Line($"{stage.Name}: already complete ({done.Directory})");
             RememberFinal(stage, done.Directory);
             return new StageResult(stage, startModel, done.Directory, dir, [], watch.Elapsed, AlreadyComplete: true);
         }
@@ -77,13 +77,13 @@ public sealed class StageRunner
             return recorder;
         }).ToList();
         bool resume = TrainingCheckpoint.Latest(dir) is not null;
-        Log?.Invoke($"{stage.Name}: {stage.Algorithm.Name} on {Path.GetFileName(stage.DataPath)} from {startModel}{(resume ? " (resuming)" : "")}");
+        Logger.Line($"{stage.Name}: {stage.Algorithm.Name} on {Path.GetFileName(stage.DataPath)} from {startModel}{(resume ? " (resuming)" : "")}");
 
-        var inputs = new StageInputs(startModel, ModelConfig.Load(Path.Combine(startModel, "config.json")), stage.MaxLength, stage.SkipBadRows, Warnings);
+        var inputs = new StageInputs(startModel, ModelConfig.Load(Path.Combine(startModel, "config.json")), stage.MaxLength, stage.SkipBadRows, Logger);
         var context = new AlgorithmContext
         {
             Stage = stage.Name, StartModel = startModel, Inputs = inputs, DataPath = stage.DataPath, Loop = stage.Training,
-            MaxLength = stage.MaxLength, RunDirectory = dir, Progress = Progress, Log = Log, Cancel = cancel,
+            MaxLength = stage.MaxLength, RunDirectory = dir, Progress = Progress, Logger = Logger, Cancel = cancel,
         };
         IReadOnlyList<(int, IReadOnlyDictionary<string, double>)> history;
         using (var step = stage.Algorithm.CreateStep(context))

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using ValueDrift.Common;
 using System.Diagnostics;
 using System.Text.Json;
 using ValueDrift.Drift;
@@ -39,10 +41,10 @@ public sealed record WorldExperimentResult(RunDirectory Run, string BaseModel, I
 /// </summary>
 public static class WorldExperiment
 {
-    public static WorldExperimentResult Run(WorldExperimentOptions o, Action<string>? log = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    public static WorldExperimentResult Run(WorldExperimentOptions o, ILogger? logger = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         var watch = Stopwatch.StartNew();
-        log ??= _ => { };
+        var log = logger ?? LineLogger.None;
         var (run, _, profile, baseDir, probes) = Prepare(o, log, progress);
         string Data(string name) => Path.Combine(run.DataDirectory, WorldDatasets.FileName(name));
 
@@ -59,16 +61,16 @@ public static class WorldExperiment
     /// model (pretrained once, then loaded from the cache), config.json, and the probes. Shared by the demo and the
     /// notebook session.
     /// </summary>
-    public static WorldSetup Prepare(WorldExperimentOptions o, Action<string>? log = null, IProgress<TrainingProgress>? progress = null)
+    public static WorldSetup Prepare(WorldExperimentOptions o, ILogger? logger = null, IProgress<TrainingProgress>? progress = null)
     {
-        log ??= _ => { };
+        var log = logger ?? LineLogger.None;
         var run = new RunDirectory(o.OutputDirectory);
         var world = o.World with { Seed = (int)o.Seed };
 
-        log($"world {WorldSpec.Version}: writing datasets to {run.DataDirectory}");
+        log.Line($"world {WorldSpec.Version}: writing datasets to {run.DataDirectory}");
         var profile = WorldDatasets.WriteAll(run.DataDirectory, world);
 
-        log("base model: " + (Directory.Exists(Path.Combine(o.CacheRoot ?? BaseModel.DefaultCacheRoot, "base-models", o.BaseModel.Key(world)))
+        log.Line("base model: " + (Directory.Exists(Path.Combine(o.CacheRoot ?? BaseModel.DefaultCacheRoot, "base-models", o.BaseModel.Key(world)))
             ? "cached" : $"pretraining ({o.BaseModel.Steps} steps; cached afterwards)"));
         var baseDir = BaseModel.GetOrTrain(world, o.BaseModel, o.CacheRoot, progress);
         WriteConfig(run, o, world, baseDir);

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using ValueDrift.Common;
 using ValueDrift.Data;
 
 namespace ValueDrift.Training.Algorithms;
@@ -18,6 +20,7 @@ public sealed record AlgorithmContext
     /// <summary>The stage's folder (helpers trained on the way, such as PPO's reward model, go below it); null: in memory.</summary>
     public string? RunDirectory { get; init; }
     public IProgress<TrainingProgress>? Progress { get; init; }
-    public Action<string>? Log { get; init; }
+    /// <summary>Where notable events go ("training the reward model").</summary>
+    public ILogger Logger { get; init; } = LineLogger.None;
     public CancellationToken Cancel { get; init; }
 }

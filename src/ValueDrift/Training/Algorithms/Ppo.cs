@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using ValueDrift.Common;
 using ValueDrift.Errors;
 using ValueDrift.Models;
 using ValueDrift.Training.Objectives;
@@ -79,7 +81,7 @@ public sealed record Ppo : Algorithm
         var loop = c.Loop with { MaxSteps = RewardModelSteps, LearningRate = RewardModelLearningRate, CheckpointEvery = 0 };
         var final = TrainingCheckpoint.FolderFor(rewardRun, loop.MaxSteps);
         if (Directory.Exists(final)) return final;
-        c.Log?.Invoke($"{c.Stage}: training the reward model ({loop.MaxSteps} steps)");
+        c.Logger.Line($"{c.Stage}: training the reward model ({loop.MaxSteps} steps)");
         using var step = new Reward().CreateStep(c);
         using var training = new TrainingLoop(step, loop, rewardRun, c.StartModel) { Progress = c.Progress };
         training.Run(resume: TrainingCheckpoint.Latest(rewardRun) is not null, c.Cancel);
