@@ -32,11 +32,15 @@ public static class DriftFrames
          select new StanceFrameRow(phase, topic, stance.Label(), point.Step, point.Step + offset,
              point[stance], band.Lower, band.Upper, point.N)).ToList();
 
-    /// <summary>The drift table, one row per phase × topic × stance (stance lower-case, drift time NaN where undefined).</summary>
+    /// <summary>
+    /// The drift table, one row per phase × topic × stance (stance lower-case; drift time and the magnitude interval
+    /// bounds NaN where undefined).
+    /// </summary>
     public static Frame<int, string> Table(DriftTable table) =>
         Frame.FromRecords(table.Rows.Select(r => new
         {
-            r.Phase, r.Topic, Stance = r.Stance.Label(), r.Magnitude, r.DriftTime,
-            r.Start, r.End, r.Extreme, r.StartStep, r.EndStep, r.ExtremeStep,
+            r.Phase, r.Topic, Stance = r.Stance.Label(), r.Magnitude,
+            MagnitudeLower = r.MagnitudeCi?.Interval?.Lower ?? double.NaN, MagnitudeUpper = r.MagnitudeCi?.Interval?.Upper ?? double.NaN,
+            r.DriftTime, r.Start, r.End, r.Extreme, r.StartStep, r.EndStep, r.ExtremeStep,
         }));
 }

@@ -68,7 +68,7 @@ public sealed class DriftCommand : ICliCommand
         sb.AppendLine($"{"phase".PadRight(pw)}  {"topic".PadRight(tw)}  stance   magnitude  {"95% CI",-16}  extremum  drift time");
         foreach (var r in rows)
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"{r.Phase.PadRight(pw)}  {r.Topic.PadRight(tw)}  {r.Stance.Label(),-7}  {r.Magnitude,9:+0.000;-0.000}  {r.MagnitudeCi?.Interval?.ToString() ?? "n/a",-16}  {r.ExtremeStep,8}  {(double.IsNaN(r.DriftTime) ? "n/a" : r.DriftTime.ToString("0.000", CultureInfo.InvariantCulture)),10}"));
+                $"{r.Phase.PadRight(pw)}  {r.Topic.PadRight(tw)}  {r.Stance.Label(),-7}  {r.Magnitude,9:+0.000;-0.000;0.000}  {r.MagnitudeCi?.Interval?.ToString() ?? "n/a",-16}  {r.ExtremeStep,8}  {(double.IsNaN(r.DriftTime) ? "n/a" : r.DriftTime.ToString("0.000", CultureInfo.InvariantCulture)),10}"));
         return sb.ToString();
     }
 }

@@ -80,7 +80,8 @@ public sealed class LocalModelJudge : IStanceJudge, IDisposable
         var config = TokenizerConfig.Read(Path.Combine(dir, "tokenizer_config.json"));
         var template = config.ChatTemplate is not null || config.ChatTemplateName is not null ? ChatTemplate.ForModelFolder(dir, tokenizer) : null;
         var model = CausalLM.FromPretrained(dir, dtype, device);
-        return new LocalModelJudge(model, tokenizer, template, options, ownsModel: true);
+        try { return new LocalModelJudge(model, tokenizer, template, options, ownsModel: true); }
+        catch { model.Dispose(); throw; }   // unusable labels: do not leak the loaded weights
     }
 
     /// <summary>The prompt text for one item: chat-templated with the assistant turn opened, or the plain text.</summary>

@@ -29,6 +29,8 @@ public class ReportTests
         var table = DriftFrames.Table(DriftTable.From(t));
         Assert.Equal(12, table.RowCount);
         Assert.Contains("DriftTime", table.ColumnKeys);
+        Assert.Contains("MagnitudeLower", table.ColumnKeys);   // no per-question detail here: NaN bounds
+        Assert.Equal(0, table.GetColumn<double>("MagnitudeUpper").ValueCount);   // Deedle reads NaN as missing
     }
 
     [Fact]
