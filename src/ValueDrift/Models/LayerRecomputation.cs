@@ -24,7 +24,7 @@ internal sealed class LayerRecomputation : SingleTensorFunction<LayerRecomputati
         // (transformers' enable_input_require_grads does the same).
         if (!x.requires_grad) x = x.detach().requires_grad_(true);
         if (x.device.type != DeviceType.CPU && layer.HasActiveDropout)
-            throw new NotSupportedException("gradient checkpointing with LoRA dropout restores only the CPU random state; set lora dropout to 0 on GPU");
+            throw new Errors.TrainingException("gradient checkpointing with LoRA dropout restores only the CPU random state, so the recomputed dropout masks would differ on a GPU: set the LoRA dropout to 0 or turn checkpointing off");
         return apply(x, cos, sin, mask, layer);
     }
 
