@@ -16,7 +16,7 @@ public class GradientCheckpointingTests
     {
         m.GradientCheckpointing = checkpointing;
         m.train();
-        torch.manual_seed(dropoutSeed);   // LoRA dropout draws from the global generator
+        m.ReseedDropout(dropoutSeed);   // LoRA dropout draws from the model's own generator
         using var ids = tensor(Ids).view(2, -1);
         using var mask = ones_like(ids);
         mask[0, ^2..] = tensor(0L);   // right padding on the first row
