@@ -28,10 +28,10 @@ public sealed class MergeCommand : ICliCommand
                 if (Path.GetFullPath(dir).TrimEnd('/') == Path.GetFullPath(outDir).TrimEnd('/'))
                     throw new ValueDriftException($"--out {outDir}: the same folder as {name}; write the merged model elsewhere");
             using var model = CausalLM.FromPretrained(adapterDir, baseDir: baseFolder);   // float32: the merge is exact there
-            var dtype = r.GetValue(saveDtype) is { } text ? Checkpoint.ParseDType(text, "--save-dtype", "save-dtype") : model.SourceDType;
+            var dtype = r.GetValue(saveDtype) is { } text ? Checkpoint.ParseDType(text, "--save-dtype", "save-dtype") : model.DefaultSaveDType;
             model.SavePretrained(outDir, dtype);
             LoraAdapter.CopyTokenizerFiles(baseFolder, outDir);
-            io.Err.WriteLine($"merged {adapterDir} (r = {model.Lora!.Rank}, alpha = {model.Lora.Alpha}, {string.Join(",", model.Lora.Targets)}) into {baseFolder} → {outDir} ({dtype ?? model.DType})");
+            io.Err.WriteLine($"merged {adapterDir} (r = {model.Lora!.Rank}, alpha = {model.Lora.Alpha}, {string.Join(",", model.Lora.Targets)}) into {baseFolder} → {outDir} ({dtype})");
             return 0;
         });
         return cmd;

@@ -22,6 +22,8 @@ public sealed class CausalLM : nn.Module
     public Device Device { get; private set; } = CPU;
     /// <summary>The dtype the weights were stored in when loaded from a folder (the default for saving them back); null when created here.</summary>
     public ScalarType? SourceDType { get; internal set; }
+    /// <summary>What saving defaults to (a command's <c>--save-dtype</c>): the stored dtype of the source checkpoint, else the compute dtype.</summary>
+    public ScalarType DefaultSaveDType => SourceDType ?? DType;
     /// <summary>The folder the base weights were loaded from (an adapter's <c>base_model_name_or_path</c>); null when created here.</summary>
     public string? SourcePath { get; internal set; }
     /// <summary>The attached LoRA adapter's shape, or null for a plain model.</summary>
@@ -82,13 +84,23 @@ public sealed class CausalLM : nn.Module
         config = config.Validated();
         if (Lora is not null) throw new ConfigException("LoRA options", "r", "the model already carries a LoRA adapter");
         using var generator = new torch.Generator((ulong)seed);
+        var dropout = new LoraDropout(Common.Seeds.Derive(seed, 1));
         var targets = named_modules().Where(m => m.module is LoraLinear && config.Targets.Contains(m.name[(m.name.LastIndexOf('.') + 1)..]))
             .Select(m => (LoraLinear)m.module).ToList();
-        foreach (var layer in targets) layer.Attach(config.Rank, config.Scale, config.Dropout, generator);
+        foreach (var layer in targets) layer.Attach(config.Rank, config.Scale, config.Dropout, generator, dropout);
+        _dropout = dropout;
         foreach (var (name, p) in named_parameters()) p.requires_grad = LoraLinear.IsAdapterParameter(name);
         Lora = config;
         return this;
     }
+
+    private LoraDropout? _dropout;
+
+    /// <summary>
+    /// Reseeds the LoRA dropout's private generator. A trainer calls it each step with a seed derived from (run seed,
+    /// step), so the masks are a function of the step and a resumed run repeats the uninterrupted one.
+    /// </summary>
+    public void ReseedDropout(long seed) => _dropout?.Reseed(seed);
 
     /// <summary>Parameters an optimizer should update: all of them for a plain model, only A and B with an adapter.</summary>
     public IEnumerable<Parameter> TrainableParameters => parameters().Where(p => p.requires_grad);

@@ -21,8 +21,8 @@ public sealed class DecoderLayer : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>True when a forward draws random numbers (LoRA dropout in training mode).</summary>
-    internal bool HasActiveDropout => training && modules().OfType<LoraLinear>().Any(l => l.HasActiveDropout);
+    /// <summary>The random source this layer's forward draws from (LoRA dropout in training mode), or null.</summary>
+    internal LoraDropout? ActiveDropout => training ? modules().OfType<LoraLinear>().FirstOrDefault(l => l.HasActiveDropout)?.DropoutSource : null;
 
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache)   // (B, T, C) → (B, T, C)
     {

@@ -9,7 +9,7 @@ namespace ValueDrift.Models;
 /// torch.utils.checkpoint): the forward runs the layer without building a graph and keeps only its input; the
 /// backward runs the layer again with gradients and back-propagates the incoming gradient through it, which
 /// accumulates the layer's parameter gradients exactly as the plain forward would, and returns the input's gradient.
-/// The random-number state is restored for the recomputation, so dropout draws the same masks.
+/// The LoRA dropout generator's state is restored for the recomputation, so dropout draws the same masks.
 /// </summary>
 internal sealed class LayerRecomputation : SingleTensorFunction<LayerRecomputation>
 {
@@ -23,8 +23,6 @@ internal sealed class LayerRecomputation : SingleTensorFunction<LayerRecomputati
         // hidden state does not, and the adapters inside the layer would get no gradient: make it a leaf that does
         // (transformers' enable_input_require_grads does the same).
         if (!x.requires_grad) x = x.detach().requires_grad_(true);
-        if (x.device.type != DeviceType.CPU && layer.HasActiveDropout)
-            throw new NotSupportedException("gradient checkpointing with LoRA dropout restores only the CPU random state; set lora dropout to 0 on GPU");
         return apply(x, cos, sin, mask, layer);
     }
 
@@ -33,7 +31,8 @@ internal sealed class LayerRecomputation : SingleTensorFunction<LayerRecomputati
         var (x, cos, sin, mask, layer) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], vars[3] as Tensor, (DecoderLayer)vars[4]);
         ctx.save_for_backward([x, cos, sin, mask!]);
         ctx.save_data("layer", layer);
-        ctx.save_data("rng", new RngState(get_rng_state().DetachFromDisposeScope()));   // outlives the forward's scope
+        if (layer.ActiveDropout is { } dropout)   // the state outlives the forward's scope
+            ctx.save_data("rng", new RngState(dropout, x.device, dropout.State(x.device).DetachFromDisposeScope()));
         return layer.Forward(x, cos, sin, mask, null);   // runs under no_grad: nothing inside the layer is kept
     }
 
@@ -42,8 +41,9 @@ internal sealed class LayerRecomputation : SingleTensorFunction<LayerRecomputati
         var saved = ctx.get_saved_variables();
         var layer = (DecoderLayer)ctx.get_data("layer");
         using var scope = NewDisposeScope();
-        var rngNow = get_rng_state();
-        set_rng_state(((RngState)ctx.get_data("rng")).State);
+        var rng = ctx.get_data("rng") as RngState;
+        var rngNow = rng?.Source.State(rng.Device);
+        if (rng is not null) rng.Source.Restore(rng.Device, rng.State);
         Tensor gradInput;
         try
         {
@@ -53,11 +53,11 @@ internal sealed class LayerRecomputation : SingleTensorFunction<LayerRecomputati
             y.backward([gradOutput]);   // a nested backward through this layer's graph only
             gradInput = x.grad!;
         }
-        finally { set_rng_state(rngNow); }
+        finally { if (rng is not null) rng.Source.Restore(rng.Device, rngNow!); }
         // One gradient per argument of apply: x, then none for cos, sin, mask and the layer.
         return [gradInput.MoveToOuterDisposeScope(), null!, null!, null!, null!];
     }
 
-    /// <summary>The generator state before the forward (a holder: the context keeps tensors only as graph inputs).</summary>
-    private sealed record RngState(Tensor State);
+    /// <summary>The dropout generator's state before the forward (a holder: the context keeps tensors only as graph inputs).</summary>
+    private sealed record RngState(LoraDropout Source, Device Device, Tensor State);
 }

@@ -18,6 +18,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     private LoraFactor? lora_A;          // weight (r, in)
     private LoraFactor? lora_B;          // weight (out, r)
     private double _scale, _dropout;
+    private LoraDropout? _dropoutSource;
 
     public long InFeatures { get; }
     public long OutFeatures { get; }
@@ -45,7 +46,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     /// Attaches a fresh adapter in the base weight's dtype and device: A ~ U(±1/√in) (PEFT's kaiming_uniform_(a=√5)),
     /// B = 0, so the layer's output is unchanged until B is trained.
     /// </summary>
-    internal void Attach(int rank, double scale, double dropout, torch.Generator generator)
+    internal void Attach(int rank, double scale, double dropout, torch.Generator generator, LoraDropout dropoutSource)
     {
         if (HasAdapter) throw new InvalidOperationException("this projection already carries a LoRA adapter");
         var a = empty(rank, InFeatures, dtype: ScalarType.Float32);
@@ -55,20 +56,21 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         lora_B = new LoraFactor(zeros(OutFeatures, rank, dtype: weight.dtype, device: weight.device));
         register_module(nameof(lora_A), lora_A);
         register_module(nameof(lora_B), lora_B);
-        _scale = scale; _dropout = dropout;
+        _scale = scale; _dropout = dropout; _dropoutSource = dropoutSource;
     }
 
     public Parameter LoraA => lora_A?.weight ?? throw new InvalidOperationException("no adapter attached");
     public Parameter LoraB => lora_B?.weight ?? throw new InvalidOperationException("no adapter attached");
     public double Scale => _scale;
     internal bool HasActiveDropout => lora_A is not null && AdapterEnabled && _dropout > 0 && training;
+    internal LoraDropout? DropoutSource => _dropoutSource;
 
     public override Tensor forward(Tensor x)   // (..., in) → (..., out)
     {
         var y = nn.functional.linear(x, weight, bias);
         if (lora_A is null || !AdapterEnabled) return y;
         using var scope = NewDisposeScope();
-        var h = _dropout > 0 ? nn.functional.dropout(x, _dropout, training) : x;
+        var h = _dropout > 0 && training ? _dropoutSource!.Apply(x, _dropout) : x;
         var delta = nn.functional.linear(nn.functional.linear(h, lora_A.weight), lora_B!.weight);   // (..., r) → (..., out)
         return y.add_(delta.mul_(_scale)).MoveToOuterDisposeScope();
     }

@@ -47,9 +47,9 @@ public sealed record MemoryPlanOptions
 /// weights P·w; gradients N·w; AdamW state N·8 (m, v in float32), plus N·4 float32 master weights in bf16;
 /// reference 0 (cached log-probs, or the policy with its adapter switched off) or P·w for a live frozen copy;
 /// PPO's reward model (P + h)·w and value model (P + h)·w plus its own gradients and optimizer state; activations
-/// S·T·(L·E·w + V·(w + 8)) with S sequences per micro-batch, E the elements a decoder layer keeps per token, and the
-/// logits kept in the compute dtype, as float32 and as float32 log-probabilities; with gradient checkpointing
-/// S·T·((L·h + E)·w + V·(w + 8)). An estimate: allocator slack, CUDA context and kernels' workspaces are not counted.
+/// S·T·(L·E·w + 2·V·(w + 8)) with S sequences per micro-batch, E the elements a decoder layer keeps per token, and the
+/// logits kept in the compute dtype, as float32 and as float32 log-probabilities, and their gradients at the start of
+/// backward; with gradient checkpointing S·T·((L·h + E)·w + 2·V·(w + 8)). An estimate: allocator slack, CUDA context and kernels' workspaces are not counted.
 /// </summary>
 public sealed record MemoryPlan
 {
@@ -106,7 +106,7 @@ public sealed record MemoryPlan
         long S = o.Stage is PlanStage.Dpo or PlanStage.SimPo ? 2L * o.BatchSize : o.BatchSize;
         long T = o.MaxLength, L = c.NumHiddenLayers, E = LayerActivationElements(c, o.MaxLength);
         long perTokenLayers = o.GradientCheckpointing ? (L * h + E) * w : L * E * w;
-        long logits = (long)c.VocabSize * (w + 8);
+        long logits = 2L * c.VocabSize * (w + 8);   // logits (compute dtype, float32) and log-probs, then their gradients
         long activations = S * T * (perTokenLayers + (o.Stage == PlanStage.Reward ? 0 : logits));
 
         string reference = "none";

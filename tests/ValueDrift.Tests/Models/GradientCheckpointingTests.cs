@@ -16,7 +16,7 @@ public class GradientCheckpointingTests
     {
         m.GradientCheckpointing = checkpointing;
         m.train();
-        torch.manual_seed(dropoutSeed);   // LoRA dropout draws from the global generator
+        m.ReseedDropout(dropoutSeed);   // LoRA dropout draws from the model's own generator
         using var ids = tensor(Ids).view(2, -1);
         using var mask = ones_like(ids);
         mask[0, ^2..] = tensor(0L);   // right padding on the first row
@@ -83,5 +83,45 @@ public class GradientCheckpointingTests
         m.GradientCheckpointing = true;
         using var b = m.Forward(ids);
         Assert.Equal(0f, (a - b).abs().max().item<float>());
+    }
+
+    /// <summary>
+    /// Proof that the layers really are recomputed from their stored inputs: a weight of layer 0 changed in place
+    /// between forward and backward breaks the plain run (autograd kept the old value and detects the change); the
+    /// checkpointed run recomputes layer 0 with the new value — its gradients change — while layer 1, recomputed from
+    /// its stored input, and the norm and head get exactly the unchanged run's gradients.
+    /// </summary>
+    [Fact]
+    public void BackwardRecomputesTheLayersFromTheirStoredInputs()
+    {
+        using var m = CausalLM.FromPretrained(Fixtures.TinyQwen3);
+        var w = m.named_parameters().First(p => p.name == "model.layers.0.mlp.down_proj.weight").parameter;
+        using var ids = tensor(Ids).view(2, -1);
+        Tensor LossOf(Tensor logits) => nn.functional.cross_entropy(logits[.., ..^1].reshape(-1, logits.shape[2]), ids[.., 1..].reshape(-1));
+
+        Dictionary<string, Tensor> Run(bool checkpointing, bool change)
+        {
+            m.GradientCheckpointing = checkpointing;
+            foreach (var p in m.parameters()) p.grad = null;
+            using var scope = NewDisposeScope();
+            var loss = LossOf(m.Forward(ids));
+            if (change) using (no_grad()) w.add_(0.01);
+            try
+            {
+                loss.backward();
+                return m.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.clone().MoveToOuterDisposeScope());
+            }
+            finally { if (change) using (no_grad()) w.sub_(0.01); }
+        }
+
+        Assert.ThrowsAny<Exception>(() => Run(checkpointing: false, change: true));   // "modified by an inplace operation"
+        var unchanged = Run(checkpointing: true, change: false);
+        var changed = Run(checkpointing: true, change: true);
+        foreach (var (name, g) in unchanged)
+        {
+            double diff = (g - changed[name]).abs().max().item<float>();
+            if (name.StartsWith("model.layers.0.") && name != "model.layers.0.mlp.down_proj.weight") Assert.True(diff > 0, $"{name} was not recomputed");
+            else if (!name.StartsWith("model.layers.0.") && name != "model.embed_tokens.weight") Assert.True(diff == 0, $"{name} changed by {diff}");
+        }
     }
 }

@@ -260,4 +260,24 @@ public class LoraTests
         Assert.Null(qwen.Lora);
         Assert.DoesNotContain(qwen.named_parameters(), p => LoraLinear.IsAdapterParameter(p.name));
     }
+
+    [Fact]
+    public void AdapterDropoutIsAFunctionOfItsSeedAndOffInEval()
+    {
+        using var m = CausalLM.FromPretrained(Fixtures.TinyQwen3);
+        m.AddLora(AllTargets with { Dropout = 0.5 }, 1);
+        RandomiseB(m, 3);
+        using var ids = tensor(Ids.SelectMany(r => r).ToArray()).view(2, -1);
+        Tensor Train(long seed) { m.train(); m.ReseedDropout(seed); using var _ = no_grad(); return m.Forward(ids); }
+        using var a = Train(1);
+        torch.manual_seed(12345); using var noise = torch.rand(1000);   // the global generator does not matter
+        using var b = Train(1);
+        using var c = Train(2);
+        Assert.Equal(0.0, MaxAbsDiff(a, b));
+        Assert.True(MaxAbsDiff(a, c) > 1e-4);
+        using var evalLogits = Logits(m);   // eval mode: no dropout
+        using var again = Logits(m);
+        Assert.Equal(0.0, MaxAbsDiff(evalLogits, again));
+        Assert.True(MaxAbsDiff(evalLogits, a) > 1e-4);
+    }
 }

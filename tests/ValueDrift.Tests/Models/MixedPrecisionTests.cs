@@ -94,4 +94,21 @@ public class MixedPrecisionTests
         Assert.Equal(expected, norm[0].to(ScalarType.Float64).item<double>());   // the float32 sum lands on the nearest bf16
         Assert.Equal(w0 + 0.01, normMaster[0].to(ScalarType.Float64).item<double>(), 5);
     }
+
+    [Fact]
+    public void SavingDefaultsToTheSourceCheckpointsDType()
+    {
+        var bf16Dir = Fixtures.TempDir("source-bf16");
+        using (var f = CausalLM.FromPretrained(Fixtures.TinyQwen3)) f.SavePretrained(bf16Dir, ScalarType.BFloat16);
+        using var m = CausalLM.FromPretrained(bf16Dir);   // computes in float32
+        Assert.Equal(ScalarType.Float32, m.DType);
+        Assert.Equal(ScalarType.BFloat16, m.SourceDType);
+        var back = Fixtures.TempDir("source-bf16-back");
+        m.SavePretrained(back, m.DefaultSaveDType);
+        Assert.All(SafetensorsFile.Open(Path.Combine(back, "model.safetensors")).Entries.Values, e => Assert.Equal("BF16", e.DType));
+        Assert.Equal(new FileInfo(Path.Combine(bf16Dir, "model.safetensors")).Length, new FileInfo(Path.Combine(back, "model.safetensors")).Length);
+        using var created = CausalLM.Create(m.Config, 0);
+        Assert.Null(created.SourceDType);
+        Assert.Equal(ScalarType.Float32, created.DefaultSaveDType);
+    }
 }
