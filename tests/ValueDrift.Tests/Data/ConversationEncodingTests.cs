@@ -164,8 +164,8 @@ public class ConversationEncodingTests
         var t = Truncation.Apply(e, new TruncationOptions(10));
         Assert.Equal([4, 5, 6, 7, 8, 9], t.PromptIds);
         Assert.Equal([100, 101, 102], t.CompletionIds);
-        Assert.Equal([false, false, true, true, false, false], t.PromptLoss);
-        Assert.Equal([0, 4], t.TurnStarts);
+        Assert.Equal([false, false, true, true, false, false], t.PromptLoss!);
+        Assert.Equal([0, 4], t.TurnStarts!);
         // MaxLength 6: only the last turn (2 tokens) fits the room of 3.
         Assert.Equal([8, 9], Truncation.Apply(e, new TruncationOptions(6)).PromptIds);
     }
