@@ -10,7 +10,8 @@ namespace ValueDrift.Probes;
 /// reading: <c>{"key", "judge", "support", "neutral", "oppose", "readout"}</c>, where key is the SHA-256 of the judge's
 /// <see cref="JudgementIdentity"/> and the exact prompt. Crash-safe: a line is written whole and flushed; a torn or
 /// unreadable line (a crash mid-write) is ignored on load, and the next append starts on a fresh line. Only readings
-/// are stored: no prompt text, no answer text, no API key. Safe for concurrent use within one process.
+/// are stored: no prompt text, no answer text, no API key. Safe for concurrent use within one process; one process
+/// at a time may append (a second writer gets a clear error, readers are never blocked).
 /// </summary>
 public sealed class JudgementCache : IDisposable
 {
@@ -79,7 +80,13 @@ public sealed class JudgementCache : IDisposable
 
     private FileStream OpenForAppend()
     {
-        var fs = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        FileStream fs;
+        // One writer at a time: two runs appending through separate file positions would overwrite each other's lines.
+        try { fs = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read); }
+        catch (IOException e)
+        {
+            throw new Errors.ValueDriftException($"judge cache {Path} is being written by another run; give this one its own --judge-cache DIR ({e.Message})", e);
+        }
         if (fs.Length > 0)
         {   // A crash may have left a torn last line: start on a fresh one.
             fs.Seek(-1, SeekOrigin.End);
