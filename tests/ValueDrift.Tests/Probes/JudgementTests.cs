@@ -89,6 +89,21 @@ public class JudgementTests
     }
 
     [Fact]
+    public void Two_writers_on_one_cache_keep_every_line_whole()
+    {
+        var dir = Fixtures.TempDir("judge-cache-two");
+        using (var a = new JudgementCache(dir))
+        using (var b = new JudgementCache(dir))
+            for (var i = 0; i < 50; i++)
+            {
+                a.Put("a" + i, "judge", new Judgement(new StanceDistribution(0.5, 0.25, 0.25), JudgeReadout.LogProbs));
+                b.Put("b" + i, "judge", new Judgement(new StanceDistribution(0.2, 0.3, 0.5), JudgeReadout.Text));
+            }
+        using var again = new JudgementCache(dir);
+        Assert.Equal((100, 0), (again.Count, again.IgnoredLines));
+    }
+
+    [Fact]
     public void The_cache_never_holds_the_api_key_and_keys_on_the_exact_prompt()
     {
         const string key = "sk-cache-SECRET-123";
