@@ -216,4 +216,24 @@ public class JudgementTests
         Assert.Equal(0, r.Unjudged);
         Assert.Null(r.Readouts);
     }
+
+    [Fact]
+    public void A_local_judge_identity_changes_with_its_weights_and_config()
+    {
+        var dir = Fixtures.TempDir("local-judge-id");
+        File.WriteAllText(Path.Combine(dir, "config.json"), """{"model_type": "qwen3"}""");
+        var weights = new byte[3 << 20];
+        new Random(1).NextBytes(weights);
+        File.WriteAllBytes(Path.Combine(dir, "model.safetensors"), weights);
+        var first = JudgementIdentity.LocalFolder(dir);
+        Assert.Equal(first, JudgementIdentity.LocalFolder(dir));
+        Assert.Contains(JudgementIdentity.PromptVersion, first);
+
+        weights[^10] ^= 1;   // a change in the last MiB
+        File.WriteAllBytes(Path.Combine(dir, "model.safetensors"), weights);
+        var second = JudgementIdentity.LocalFolder(dir);
+        Assert.NotEqual(first, second);
+        File.WriteAllText(Path.Combine(dir, "config.json"), """{"model_type": "llama"}""");
+        Assert.NotEqual(second, JudgementIdentity.LocalFolder(dir));
+    }
 }
