@@ -16,6 +16,7 @@ namespace ValueDrift.Cli.Commands;
 /// (drift_time null for a one-point phase; magnitude_ci null, with a note, where no interval can be computed). The chart
 /// page and the full table are written beside the trace under its name (<c>runs/a.jsonl</c> →
 /// <c>runs/a.report.html</c>, <c>runs/a.drift-table.json</c>), so two traces in one folder keep their own reports.
+/// Checkpoints with answers the judge left unjudged are listed on stderr.
 /// </summary>
 public sealed class DriftCommand : ICliCommand
 {
@@ -32,6 +33,9 @@ public sealed class DriftCommand : ICliCommand
             var rows = report.Table.Rows;
             io.Out.Write(r.GetValue(format) == "json" ? ToJson(rows) : ToTable(rows));
             if (report.TornLinesIgnored > 0) io.Err.WriteLine($"note: {report.TornLinesIgnored} torn last line ignored");
+            // Answers the judge left without a reading are not in the numbers: say where, per checkpoint.
+            foreach (var g in TraceReader.Read(path).Records.Where(x => x.Unjudged > 0).GroupBy(x => (x.Phase, x.Step)))
+                io.Err.WriteLine($"note: {g.Key.Phase} step {g.Key.Step}: {g.Sum(x => x.Unjudged)} answer(s) unjudged ({string.Join(", ", g.Select(x => $"{x.Topic} {x.Unjudged}"))})");
             io.Err.WriteLine($"report: {report.HtmlPath}");
             return 0;
         });

@@ -3,8 +3,9 @@ using ValueDrift.Text;
 namespace ValueDrift.Data;
 
 /// <summary>
-/// One SFT example: a chat whose last message is the assistant answer to learn (the completion); every earlier
-/// message, earlier assistant turns included, is prompt and carries no loss.
+/// One SFT example: a chat whose last message is an assistant answer (the completion). Earlier assistant answers are
+/// trained too unless the encoder is told to train the last turn only (<see cref="ExampleEncoder.LastTurnOnly"/>);
+/// system and user messages never carry loss.
 /// </summary>
 public sealed record Conversation(IReadOnlyList<ChatMessage> Messages, DataOrigin? Origin = null)
 {

@@ -10,7 +10,8 @@ namespace ValueDrift.Probes;
 /// reading: <c>{"key", "judge", "support", "neutral", "oppose", "readout"}</c>, where key is the SHA-256 of the judge's
 /// <see cref="JudgementIdentity"/> and the exact prompt. Crash-safe: a line is written whole and flushed; a torn or
 /// unreadable line (a crash mid-write) is ignored on load, and the next append starts on a fresh line. Only readings
-/// are stored: no prompt text, no answer text, no API key. Safe for concurrent use within one process.
+/// are stored: no prompt text, no answer text, no API key. Safe for concurrent use within one process, and two runs
+/// may append to one cache (each line is written under an exclusive lock of the file).
 /// </summary>
 public sealed class JudgementCache : IDisposable
 {
@@ -18,7 +19,6 @@ public sealed class JudgementCache : IDisposable
 
     private readonly Dictionary<string, Judgement> _entries = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
-    private FileStream? _append;
     private int _hits, _misses;
 
     /// <summary>The cache file.</summary>
@@ -40,7 +40,7 @@ public sealed class JudgementCache : IDisposable
         Directory.CreateDirectory(dir);
         Path = System.IO.Path.Combine(dir, FileName);
         if (!File.Exists(Path)) return;
-        foreach (var line in File.ReadLines(Path))
+        foreach (var line in Locked(() => File.ReadAllLines(Path)))
         {
             if (line.Length == 0) continue;
             if (TryParse(line) is { } e) _entries[e.Key] = e.Judgement;
@@ -71,23 +71,34 @@ public sealed class JudgementCache : IDisposable
         lock (_lock)
         {
             if (!_entries.TryAdd(key, judgement with { Cached = false })) return;
-            _append ??= OpenForAppend();
-            _append.Write(bytes);
-            _append.Flush(flushToDisk: false);
+            Append(bytes);
         }
     }
 
-    private FileStream OpenForAppend()
+    // Each line is written under an exclusive lock of the file (another run may append to the same cache): the
+    // file is opened, checked for a torn last line, appended to and closed.
+    private void Append(byte[] line) => Locked(() =>
     {
-        var fs = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        using var fs = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         if (fs.Length > 0)
-        {   // A crash may have left a torn last line: start on a fresh one.
+        {
             fs.Seek(-1, SeekOrigin.End);
-            var last = fs.ReadByte();
-            if (last != '\n') fs.WriteByte((byte)'\n');
+            if (fs.ReadByte() != '\n') fs.WriteByte((byte)'\n');   // a crash left a torn last line: start on a fresh one
         }
         fs.Seek(0, SeekOrigin.End);
-        return fs;
+        fs.Write(line);
+        return 0;
+    });
+
+    // Retries while another run holds the file (an IOException on open); after about two seconds the error is reported.
+    private T Locked<T>(Func<T> action)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try { return action(); }
+            catch (IOException e) when (attempt < 400) { _ = e; Thread.Sleep(5); }
+            catch (IOException e) { throw new Errors.ValueDriftException($"judge cache {Path}: {e.Message}", e); }
+        }
     }
 
     private static (string Key, Judgement Judgement)? TryParse(string text)
@@ -102,10 +113,8 @@ public sealed class JudgementCache : IDisposable
         catch (Exception e) when (e is JsonException or ArgumentException) { return null; }
     }
 
-    public void Dispose()
-    {
-        lock (_lock) { _append?.Dispose(); _append = null; }
-    }
+    /// <summary>Nothing is held open between writes; kept so callers can scope a cache with <c>using</c>.</summary>
+    public void Dispose() { }
 
     private sealed class Line
     {

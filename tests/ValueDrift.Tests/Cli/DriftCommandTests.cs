@@ -87,6 +87,17 @@ public class DriftCommandTests
             Assert.True(File.Exists(Path.Combine(dir, name)), name);
         Assert.Contains("other.jsonl", File.ReadAllText(Path.Combine(dir, "other.report.html")));
     }
+
+    [Fact]
+    public void Unjudged_answers_are_listed_per_checkpoint()
+    {
+        var trace = WriteTrace();
+        File.AppendAllText(trace, """{"phase":"dpo","step":5,"topic":"immigration","support":0.6,"neutral":0.2,"oppose":0.2,"n":98,"unjudged":2}""" + "\n");
+        var (code, _, stderr) = CliRunner.Run("drift", "--trace", trace);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("note: dpo step 5: 2 answer(s) unjudged (immigration 2)", stderr);
+        Assert.DoesNotContain("sft step", stderr);
+    }
 }
 
 [Trait("tier", "fast")]

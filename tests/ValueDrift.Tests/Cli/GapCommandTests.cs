@@ -78,4 +78,29 @@ public class GapCommandTests
         Assert.Contains("--judge is required", stderr);
         Assert.Empty(stdout);
     }
+
+    [Fact]
+    public void Topics_come_from_a_named_field_or_from_probe_topics_found_in_the_question()
+    {
+        var dir = Fixtures.TempDir("gap-topic-field");
+        var file = Path.Combine(dir, "pairs.jsonl");
+        File.WriteAllLines(file,
+        [
+            """{"prompt": "Should borders be more open?", "chosen": "a", "rejected": "b", "category": "immigration"}""",
+            """{"prompt": "Should guns be harder to buy?", "chosen": "a", "rejected": "b", "category": "gun-control"}""",
+            """{"prompt": "Is gun control a good idea?", "chosen": "a", "rejected": "b"}""",
+            """{"prompt": "What about immigration and gun control together?", "chosen": "a", "rejected": "b"}""",
+        ]);
+        var probes = Path.Combine(dir, "probes.jsonl");
+        WorldFiles.WriteProbes(probes, WorldProbeSet.ForIds(["immigration", "gun-control"]));
+
+        using var server = new ValueDrift.Tests.Support.LoopbackJudgeServer((_, _) => ValueDrift.Tests.Support.JudgeServerReply.Text("neutral"));
+        var (code, stdout, stderr) = CliRunner.Run("gap", "--data", file, "--topic-field", "category", "--probes", probes,
+            "--judge", $"endpoint:{server.Endpoint},judge", "--format", "json");
+        Assert.True(code == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var pairs = doc.RootElement.EnumerateArray().ToDictionary(g => g.GetProperty("topic").GetString()!, g => g.GetProperty("pairs").GetInt32());
+        // Row 3 names no category but mentions "gun control"; row 4 mentions two probe topics, so it stays "all".
+        Assert.Equal(new Dictionary<string, int> { ["immigration"] = 1, ["gun-control"] = 2, ["all"] = 1 }, pairs);
+    }
 }

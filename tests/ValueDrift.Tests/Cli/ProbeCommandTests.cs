@@ -128,4 +128,19 @@ public class ProbeCommandTests
         Assert.Equal(2, code);
         Assert.Contains("reads only the embedded world", stderr);
     }
+
+    [Fact]
+    public void A_reply_without_logprobs_is_read_from_text_recorded_and_warned_about()
+    {
+        var (model, probes, _) = Setup("cli-probe-text");
+        using var server = new ValueDrift.Tests.Support.LoopbackJudgeServer((_, _) => ValueDrift.Tests.Support.JudgeServerReply.Text("oppose"));
+        var trace = Path.Combine(Fixtures.TempDir("cli-probe-text-run"), "trace.jsonl");
+        var (code, _, stderr) = CliRunner.Run("probe", "--model", model, "--probes", probes, "--judge", $"endpoint:{server.Endpoint},judge",
+            "--samples", "2", "--max-new-tokens", "4", "--out", trace);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("returned no label log-probs for 4 answer(s)", stderr);
+        var r = TraceReader.Read(trace).Records[0];
+        Assert.Equal(4, r.Readouts!["text"]);
+        Assert.Equal(0.98, r.Value.Oppose, 12);
+    }
 }

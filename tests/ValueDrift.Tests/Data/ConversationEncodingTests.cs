@@ -164,8 +164,8 @@ public class ConversationEncodingTests
         var t = Truncation.Apply(e, new TruncationOptions(10));
         Assert.Equal([4, 5, 6, 7, 8, 9], t.PromptIds);
         Assert.Equal([100, 101, 102], t.CompletionIds);
-        Assert.Equal([false, false, true, true, false, false], t.PromptLoss);
-        Assert.Equal([0, 4], t.TurnStarts);
+        Assert.Equal([false, false, true, true, false, false], t.PromptLoss!);
+        Assert.Equal([0, 4], t.TurnStarts!);
         // MaxLength 6: only the last turn (2 tokens) fits the room of 3.
         Assert.Equal([8, 9], Truncation.Apply(e, new TruncationOptions(6)).PromptIds);
     }
@@ -188,4 +188,29 @@ public class ConversationEncodingTests
     [InlineData(512, 512)]
     public void Default_max_length_is_the_smaller_of_the_positions_and_1024(int positions, int expected) =>
         Assert.Equal(expected, TruncationOptions.Default(positions).MaxLength);
+
+    [Fact]
+    public void Sft_loss_sums_the_nll_of_every_answer_token_and_nothing_else()
+    {
+        var bytes = new ByteTokenizer();
+        var e = new ExampleEncoder(bytes, new PlainChatTemplate()).Encode(new Conversation(TwoTurns));
+        using var model = ValueDrift.Models.CausalLM.Create(ValueDrift.Tests.Training.TrainingData.TinyConfig(bytes.VocabSize), seed: 3);
+        var objective = new ValueDrift.Training.Objectives.SftObjective(model, [e], bytes.PadId);
+        double loss;
+        using (TorchSharp.torch.no_grad()) loss = objective.Compute([0]).LossSum.item<float>();
+
+        // By hand: −Σ log p(token t | tokens < t) over the trained positions (t ≥ 1), from the model's own logits.
+        int[] ids = [.. e.PromptIds, .. e.CompletionIds];
+        var mask = e.LossMask();
+        double expected = 0;
+        using (TorchSharp.torch.no_grad())
+        {
+            using var input = TorchSharp.torch.tensor(ids.Select(x => (long)x).ToArray()).unsqueeze(0);
+            using var logp = model.Forward(input).log_softmax(-1).squeeze(0);   // (T, V)
+            for (var t = 1; t < ids.Length; t++)
+                if (mask[t]) expected -= logp[t - 1, ids[t]].item<float>();
+        }
+        Assert.Equal(expected, loss, 3);
+        Assert.Equal("It is contested.<|eos|>".Length + "I lean against it.<|eos|>".Length - 2 * ("<|eos|>".Length - 1), mask.Count(m => m));
+    }
 }

@@ -89,6 +89,21 @@ public class JudgementTests
     }
 
     [Fact]
+    public void Two_writers_on_one_cache_keep_every_line_whole()
+    {
+        var dir = Fixtures.TempDir("judge-cache-two");
+        using (var a = new JudgementCache(dir))
+        using (var b = new JudgementCache(dir))
+            for (var i = 0; i < 50; i++)
+            {
+                a.Put("a" + i, "judge", new Judgement(new StanceDistribution(0.5, 0.25, 0.25), JudgeReadout.LogProbs));
+                b.Put("b" + i, "judge", new Judgement(new StanceDistribution(0.2, 0.3, 0.5), JudgeReadout.Text));
+            }
+        using var again = new JudgementCache(dir);
+        Assert.Equal((100, 0), (again.Count, again.IgnoredLines));
+    }
+
+    [Fact]
     public void The_cache_never_holds_the_api_key_and_keys_on_the_exact_prompt()
     {
         const string key = "sk-cache-SECRET-123";
@@ -200,5 +215,25 @@ public class JudgementTests
         var r = Assert.Single(TraceReader.Read(trace).Records);
         Assert.Equal(0, r.Unjudged);
         Assert.Null(r.Readouts);
+    }
+
+    [Fact]
+    public void A_local_judge_identity_changes_with_its_weights_and_config()
+    {
+        var dir = Fixtures.TempDir("local-judge-id");
+        File.WriteAllText(Path.Combine(dir, "config.json"), """{"model_type": "qwen3"}""");
+        var weights = new byte[3 << 20];
+        new Random(1).NextBytes(weights);
+        File.WriteAllBytes(Path.Combine(dir, "model.safetensors"), weights);
+        var first = JudgementIdentity.LocalFolder(dir);
+        Assert.Equal(first, JudgementIdentity.LocalFolder(dir));
+        Assert.Contains(JudgementIdentity.PromptVersion, first);
+
+        weights[^10] ^= 1;   // a change in the last MiB
+        File.WriteAllBytes(Path.Combine(dir, "model.safetensors"), weights);
+        var second = JudgementIdentity.LocalFolder(dir);
+        Assert.NotEqual(first, second);
+        File.WriteAllText(Path.Combine(dir, "config.json"), """{"model_type": "llama"}""");
+        Assert.NotEqual(second, JudgementIdentity.LocalFolder(dir));
     }
 }
