@@ -25,15 +25,8 @@ TorchNatives.Preload() |> ignore
 /// The notebooks' default size (NotebookSizes.Small: the demo's base model, two topics, short stages), run in runFolder.
 let smallOptions runFolder cacheRoot = NotebookSizes.Small(runFolder, cacheRoot)
 
-/// A copy of the options with other stage lengths (F# has no `with` for C# records). Every property is copied.
-let withSteps sft preference ppo (o: WorldDemoOptions) =
-    WorldDemoOptions(
-        OutputDirectory = o.OutputDirectory, World = o.World, BaseModel = o.BaseModel, CacheRoot = o.CacheRoot, Seed = o.Seed,
-        SftSteps = sft, PreferenceSteps = preference, PpoSteps = ppo, RewardModelSteps = o.RewardModelSteps, BatchSize = o.BatchSize,
-        PreferenceBatchSize = o.PreferenceBatchSize, RewardModelLearningRate = o.RewardModelLearningRate,
-        SftLearningRate = o.SftLearningRate, PreferenceLearningRate = o.PreferenceLearningRate, PpoLearningRate = o.PpoLearningRate,
-        ProbeEvery = o.ProbeEvery, ProbeSamples = o.ProbeSamples, ProbeQuestionsPerTopic = o.ProbeQuestionsPerTopic,
-        ProbeMaxNewTokens = o.ProbeMaxNewTokens, LikelihoodProbe = o.LikelihoodProbe)
+/// A copy of the options with other stage lengths, everything else kept (F# has no `with` for C# records).
+let withSteps sft preference ppo (o: WorldDemoOptions) = o.WithSteps(sft, preference, ppo)
 
 /// Starts a world session; progress lines go to `log`.
 let start (log: string -> unit) (o: WorldDemoOptions) = WorldSession.Start(o, false, Action<string> log)

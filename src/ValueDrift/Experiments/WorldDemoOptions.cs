@@ -54,6 +54,13 @@ public sealed record WorldDemoOptions
         ProbeEvery = 6, ProbeSamples = 2, ProbeQuestionsPerTopic = 3, ProbeMaxNewTokens = 48,
     };
 
+    /// <summary>
+    /// A copy with other stage lengths, everything else kept. C# callers can write <c>with</c>; F# cannot copy a C#
+    /// record that way, so its notebook helper calls this instead of listing every property.
+    /// </summary>
+    public WorldDemoOptions WithSteps(int sft, int preference, int ppo) =>
+        this with { SftSteps = sft, PreferenceSteps = preference, PpoSteps = ppo };
+
     internal TrainerOptions Loop(int steps, double lr, int? batchSize = null) => new()
     {
         MaxSteps = steps, BatchSize = batchSize ?? BatchSize, LearningRate = lr, WarmupSteps = Math.Min(5, steps / 10),

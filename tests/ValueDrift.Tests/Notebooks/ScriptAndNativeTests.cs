@@ -10,13 +10,15 @@ namespace ValueDrift.Tests.Notebooks;
 [Collection(NotebookCollection.Name)]
 public class ScriptAndNativeTests(NotebookRuns runs)
 {
-    private static (int Exit, string Stdout, string Stderr) Fsi(params string[] args)
+    private static (int Exit, string Stdout, string Stderr) Fsi(params string[] args) => RunFsi(["notebooks/scripts/trajectory.fsx", .. args]);
+
+    private static (int Exit, string Stdout, string Stderr) RunFsi(IEnumerable<string> args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Fixtures.RepoRoot, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        foreach (var a in new[] { "fsi", "notebooks/scripts/trajectory.fsx" }.Concat(args)) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "fsi" }.Concat(args)) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
@@ -42,6 +44,31 @@ public class ScriptAndNativeTests(NotebookRuns runs)
         Assert.Equal(12, lines.Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, "^(sft|dpo) .* (support|neutral|oppose) ")));
         // Deedle pivot: largest |magnitude| of immigration is 0.58 in SFT, 0.49 in DPO
         Assert.Contains(lines, l => l == "immigration -> 0.58 0.49");
+    }
+
+    /// <summary>
+    /// The F# helper's <c>withSteps</c> (notebooks/scripts/ValueDriftFs.fsx) changes the three stage lengths and keeps
+    /// every other option: its copy, serialised in F#, equals the C# <c>with</c> copy serialised here.
+    /// </summary>
+    [Fact]
+    public void FSharp_helper_withSteps_changes_the_stage_lengths_and_keeps_every_other_option()
+    {
+        var dir = Fixtures.TempDir("fsx-withsteps");
+        var helper = Path.Combine(Fixtures.RepoRoot, "notebooks", "scripts", "ValueDriftFs.fsx");
+        var script = Path.Combine(dir, "withsteps.fsx");
+        File.WriteAllText(script, $$"""
+            #load @"{{helper}}"
+            open ValueDriftFs
+            let o = smallOptions @"{{dir}}" @"{{dir}}"
+            printfn "%s" (System.Text.Json.JsonSerializer.Serialize(withSteps 7 3 2 o))
+            """);
+
+        var (exit, stdout, stderr) = RunFsi([script]);
+        Assert.True(exit == 0, $"dotnet fsi exited {exit}:\n{stderr}");
+        var small = ValueDrift.Interactive.NotebookSizes.Small(dir, dir);
+        Assert.NotEqual(7, small.SftSteps);
+        var expected = small with { SftSteps = 7, PreferenceSteps = 3, PpoSteps = 2 };
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(expected), stdout.Trim().Split('\n')[^1]);
     }
 
     [Fact]
