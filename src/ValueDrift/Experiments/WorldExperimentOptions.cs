@@ -42,9 +42,6 @@ public sealed record WorldExperimentOptions
     /// <summary>Also trace the likelihood probe (exact, cheap) beside the generation probe.</summary>
     public bool LikelihoodProbe { get; init; } = true;
 
-    /// <summary>A copy with other stage lengths (for F#, which has no <c>with</c> for C# records).</summary>
-    public WorldExperimentOptions WithSteps(int sft, int preference, int ppo) => this with { SftSteps = sft, PreferenceSteps = preference, PpoSteps = ppo };
-
     public static WorldExperimentOptions Default(string output) => new() { OutputDirectory = output };
 
     /// <summary>A few minutes' worth of everything: a small base model and short stages. For tests and a first look.</summary>
@@ -56,6 +53,13 @@ public sealed record WorldExperimentOptions
         SftSteps = 12, PreferenceSteps = 6, PpoSteps = 3, RewardModelSteps = 6, BatchSize = 8, PreferenceBatchSize = 4,
         ProbeEvery = 6, ProbeSamples = 2, ProbeQuestionsPerTopic = 3, ProbeMaxNewTokens = 48,
     };
+
+    /// <summary>
+    /// A copy with other stage lengths, everything else kept. C# callers can write <c>with</c>; F# cannot copy a C#
+    /// record that way, so its notebook helper calls this instead of listing every property.
+    /// </summary>
+    public WorldExperimentOptions WithSteps(int sft, int preference, int ppo) =>
+        this with { SftSteps = sft, PreferenceSteps = preference, PpoSteps = ppo };
 
     internal TrainerOptions Loop(int steps, double lr, int? batchSize = null) => new()
     {

@@ -92,7 +92,7 @@ public class GapCommandTests
             """{"prompt": "What about immigration and gun control together?", "chosen": "a", "rejected": "b"}""",
         ]);
         var probes = Path.Combine(dir, "probes.jsonl");
-        WorldFiles.WriteProbes(probes, WorldProbeSet.ForIds(["immigration", "gun-control"]));
+        WorldFiles.WriteProbes(probes, WorldProbeQuestions.ForIds(["immigration", "gun-control"]));
 
         using var server = new ValueDrift.Tests.Support.LoopbackJudgeServer((_, _) => ValueDrift.Tests.Support.JudgeServerReply.Text("neutral"));
         var (code, stdout, stderr) = CliRunner.Run("gap", "--data", file, "--topic-field", "category", "--probes", probes,

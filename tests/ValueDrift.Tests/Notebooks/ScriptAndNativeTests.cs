@@ -10,15 +10,15 @@ namespace ValueDrift.Tests.Notebooks;
 [Collection(NotebookCollection.Name)]
 public class ScriptAndNativeTests(NotebookRuns runs)
 {
-    private static (int Exit, string Stdout, string Stderr) Fsi(params string[] args) => FsiScript("notebooks/scripts/trajectory.fsx", args);
+    private static (int Exit, string Stdout, string Stderr) Fsi(params string[] args) => RunFsi(["notebooks/scripts/trajectory.fsx", .. args]);
 
-    private static (int Exit, string Stdout, string Stderr) FsiScript(string script, params string[] args)
+    private static (int Exit, string Stdout, string Stderr) RunFsi(IEnumerable<string> args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Fixtures.RepoRoot, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        foreach (var a in new[] { "fsi", script }.Concat(args)) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "fsi" }.Concat(args)) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
@@ -46,24 +46,29 @@ public class ScriptAndNativeTests(NotebookRuns runs)
         Assert.Contains(lines, l => l == "immigration -> 0.58 0.49");
     }
 
+    /// <summary>
+    /// The F# helper's <c>withSteps</c> (notebooks/scripts/ValueDriftFs.fsx) changes the three stage lengths and keeps
+    /// every other option: its copy, serialised in F#, equals the C# <c>with</c> copy serialised here.
+    /// </summary>
     [Fact]
-    public void FSharp_helper_changes_stage_lengths_through_the_CSharp_with_method()
+    public void FSharp_helper_withSteps_changes_the_stage_lengths_and_keeps_every_other_option()
     {
-        // A script beside ValueDriftFs.fsx (its #r paths are relative to it) that copies the notebook size with other steps.
-        var script = Path.Combine(Fixtures.RepoRoot, "notebooks", "scripts", $".with-steps-{Guid.NewGuid():N}.fsx");
-        File.WriteAllText(script, string.Join("\n",
-            "#load \"ValueDriftFs.fsx\"",
-            "open ValueDriftFs",
-            "let o = smallOptions \"run\" \"cache\"",
-            "let c = o |> withSteps 7 5 3",
-            "printfn \"%d %d %d %b\" c.SftSteps c.PreferenceSteps c.PpoSteps (c = o.WithSteps(7, 5, 3) && c.ProbeSamples = o.ProbeSamples && c.World = o.World)"));
-        try
-        {
-            var (exit, stdout, stderr) = FsiScript(script);
-            Assert.True(exit == 0, $"dotnet fsi exited {exit}:\n{stderr}");
-            Assert.Contains("7 5 3 true", stdout);
-        }
-        finally { File.Delete(script); }
+        var dir = Fixtures.TempDir("fsx-withsteps");
+        var helper = Path.Combine(Fixtures.RepoRoot, "notebooks", "scripts", "ValueDriftFs.fsx");
+        var script = Path.Combine(dir, "withsteps.fsx");
+        File.WriteAllText(script, $$"""
+            #load @"{{helper}}"
+            open ValueDriftFs
+            let o = smallOptions @"{{dir}}" @"{{dir}}"
+            printfn "%s" (System.Text.Json.JsonSerializer.Serialize(withSteps 7 3 2 o))
+            """);
+
+        var (exit, stdout, stderr) = RunFsi([script]);
+        Assert.True(exit == 0, $"dotnet fsi exited {exit}:\n{stderr}");
+        var small = ValueDrift.Interactive.NotebookSizes.Small(dir, dir);
+        Assert.NotEqual(7, small.SftSteps);
+        var expected = small with { SftSteps = 7, PreferenceSteps = 3, PpoSteps = 2 };
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(expected), stdout.Trim().Split('\n')[^1]);
     }
 
     [Fact]
