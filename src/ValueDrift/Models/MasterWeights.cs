@@ -39,6 +39,12 @@ public sealed class MasterWeights : IDisposable
         }
     }
 
+    /// <summary>Clears the model's own gradients (the optimizer clears the masters').</summary>
+    public void ZeroModelGradients()
+    {
+        foreach (var (_, model, _) in _pairs) model.grad = null;
+    }
+
     /// <summary>Copies the updated masters back into the model, rounded to its dtype.</summary>
     public void MasterToModel()
     {

@@ -14,10 +14,12 @@ public sealed class StepContext
 {
     private readonly optim.Optimizer _optimizer;
     private readonly IReadOnlyList<Parameter> _parameters;
+    private readonly Models.MasterWeights? _masters;
 
-    internal StepContext(TrainerOptions options, BatchSampler sampler, optim.Optimizer optimizer, IReadOnlyList<Parameter> parameters, double learningRate)
+    internal StepContext(TrainerOptions options, BatchSampler sampler, optim.Optimizer optimizer, IReadOnlyList<Parameter> parameters, double learningRate,
+        Models.MasterWeights? masters = null)
     {
-        Options = options; Sampler = sampler; _optimizer = optimizer; _parameters = parameters; LearningRate = learningRate;
+        Options = options; Sampler = sampler; _optimizer = optimizer; _parameters = parameters; LearningRate = learningRate; _masters = masters;
         foreach (var g in optimizer.ParamGroups) g.LearningRate = learningRate;
     }
 
@@ -26,7 +28,11 @@ public sealed class StepContext
     /// <summary>This step's scheduled learning rate (already set on the optimizer).</summary>
     public double LearningRate { get; }
 
-    public void ZeroGrad() => _optimizer.zero_grad();
+    public void ZeroGrad()
+    {
+        _optimizer.zero_grad();
+        _masters?.ZeroModelGradients();
+    }
 
     /// <summary>
     /// Clips the accumulated gradients to <see cref="TrainerOptions.MaxGradNorm"/> (0: only measures their norm) and
@@ -35,10 +41,15 @@ public sealed class StepContext
     /// </summary>
     public double Update()
     {
+        _masters?.GradientsToMaster();   // bf16: float32 gradients onto the float32 masters, which are clipped and updated
         double norm = Options.MaxGradNorm > 0
             ? nn.utils.clip_grad_norm_(_parameters, Options.MaxGradNorm)
             : Math.Sqrt(_parameters.Where(p => p.grad is not null).Sum(p => p.grad!.pow(2).sum().item<float>()));
-        if (double.IsFinite(norm)) _optimizer.step();
+        if (double.IsFinite(norm))
+        {
+            _optimizer.step();
+            _masters?.MasterToModel();
+        }
         return norm;
     }
 
@@ -48,7 +59,7 @@ public sealed class StepContext
     /// </summary>
     public Dictionary<string, double>? NonFinite(string objective, int step, string what, string applied, string hint)
     {
-        _optimizer.zero_grad();
+        ZeroGrad();
         if (Options.SkipNonFiniteSteps) return null;
         throw new TrainingException($"{objective} step {step + 1}: {what}. {applied} {hint}, or set SkipNonFiniteSteps to skip such steps.");
     }

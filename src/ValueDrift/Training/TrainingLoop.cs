@@ -20,6 +20,8 @@ public sealed class TrainingLoop : ITrainingEvents, IDisposable
     private readonly string? _assetsFrom;
     private optim.Optimizer? _optimizer;
     private IReadOnlyList<Parameter>? _parameters;
+    private readonly PolicyOptions _policy;
+    private Models.MasterWeights? _masters;
     private MetricsWriter? _metricsFile;
     private BatchSampler? _sampler;
     private Stopwatch? _clock;
@@ -32,6 +34,9 @@ public sealed class TrainingLoop : ITrainingEvents, IDisposable
     /// <summary>Metrics of every step run by this loop, in order (also in metrics.jsonl when a run folder is given).</summary>
     public List<(int Step, IReadOnlyDictionary<string, double> Metrics)> History { get; } = new();
 
+    /// <summary>False when the run resumed from a checkpoint saved without optimizer state (AdamW's moments restarted).</summary>
+    public bool OptimizerRestored { get; private set; } = true;
+
     /// <summary>Steps completed so far (the resumed step after <see cref="Begin"/>).</summary>
     public int Step { get; private set; }
 
@@ -39,10 +44,11 @@ public sealed class TrainingLoop : ITrainingEvents, IDisposable
 
     /// <param name="runDirectory">Where checkpoints/ and metrics.jsonl go; null trains in memory only.</param>
     /// <param name="modelAssetsFrom">Folder whose tokenizer files are copied into every checkpoint.</param>
-    public TrainingLoop(ITrainingStep step, TrainerOptions options, string? runDirectory = null, string? modelAssetsFrom = null)
+    /// <param name="policy">How checkpoints store the policy (dtype, optimizer state); bf16 training gets float32 master weights here.</param>
+    public TrainingLoop(ITrainingStep step, TrainerOptions options, string? runDirectory = null, string? modelAssetsFrom = null, PolicyOptions? policy = null)
     {
         options.Validate();
-        _step = step; _o = options; _runDirectory = runDirectory; _assetsFrom = modelAssetsFrom;
+        _step = step; _o = options; _runDirectory = runDirectory; _assetsFrom = modelAssetsFrom; _policy = policy ?? new PolicyOptions();
     }
 
     /// <summary>A gradient-step loop over an objective (SFT, DPO, SimPO, reward).</summary>
@@ -68,9 +74,21 @@ public sealed class TrainingLoop : ITrainingEvents, IDisposable
     public int Begin(bool resume = false)
     {
         Models.TorchRuntime.EnsureInitialized();
-        _parameters = _step.TrainableParameters;
+        // bf16 (or any non-float32) trainable weights: AdamW updates float32 master copies instead (mixed precision).
+        if (_step.TrainableParameters.Any(p => p.dtype != ScalarType.Float32))
+        {
+            if (_step.TrainableParameters.Count != _step.Policy.TrainableParameters.Count())
+                throw new Errors.TrainingException($"{_step.Name}: bf16 mixed precision covers the policy's weights only; this step trains other models too (run it in fp32)");
+            _masters = new Models.MasterWeights(_step.Policy);
+        }
+        _parameters = _masters?.Parameters.ToList() ?? _step.TrainableParameters;
         _optimizer = optim.AdamW(_parameters, _o.LearningRate, _o.Beta1, _o.Beta2, _o.AdamEpsilon, _o.WeightDecay);
-        Step = TrainingCheckpoint.Begin(_runDirectory, resume, dir => TrainingCheckpoint.Restore(dir, _step.Name, _step.Policy, _step.LoadExtras, _optimizer));
+        Step = TrainingCheckpoint.Begin(_runDirectory, resume, dir =>
+        {
+            var step = TrainingCheckpoint.Restore(dir, _step.Name, _step.Policy, _step.LoadExtras, _optimizer, _masters, out var restored);
+            OptimizerRestored = restored;
+            return step;
+        });
         _step.Prepare(_runDirectory);
         _metricsFile = _runDirectory is null ? null : new MetricsWriter(Path.Combine(_runDirectory, "metrics.jsonl"), Step);
         _sampler = new BatchSampler(_step.ExampleCount, _step.ExamplesPerStep(_o), _o.Seed);
@@ -85,7 +103,8 @@ public sealed class TrainingLoop : ITrainingEvents, IDisposable
     {
         if (_optimizer is null) throw new InvalidOperationException("call Begin before Next");
         if (Step >= _o.MaxSteps) return false;
-        var context = new StepContext(_o, _sampler!, _optimizer, _parameters!, LearningRateSchedule.At(Step, _o));
+        var context = new StepContext(_o, _sampler!, _optimizer, _parameters!, LearningRateSchedule.At(Step, _o), _masters);
+        _step.Policy.ReseedDropout(Common.Seeds.Derive(_o.Seed, Step, 0xD0));   // LoRA dropout masks: a function of (seed, step), so resume repeats them
         var metrics = _step.Run(Step, context);
         GC.Collect();   // TorchSharp's native memory is invisible to the GC; without this RSS climbs between steps
         Step++;
@@ -100,7 +119,7 @@ public sealed class TrainingLoop : ITrainingEvents, IDisposable
             bool due = (_o.CheckpointEvery > 0 && Step % _o.CheckpointEvery == 0) || Step == _o.MaxSteps || cancel.IsCancellationRequested;
             if (_runDirectory is not null && due)
             {
-                var dir = TrainingCheckpoint.Save(_runDirectory, Step, _step.Name, _step.Policy, _step.SaveExtras, _optimizer, _o, _assetsFrom);
+                var dir = TrainingCheckpoint.Save(_runDirectory, Step, _step.Name, _step.Policy, _step.SaveExtras, _optimizer, _o, _assetsFrom, _policy, _masters);
                 TrainingCheckpoint.Tidy(_runDirectory, _o.KeepCheckpoints);
                 CheckpointSaved?.Invoke(new CheckpointSavedEvent(_step.Name, Step, dir));
             }
@@ -122,5 +141,7 @@ public sealed class TrainingLoop : ITrainingEvents, IDisposable
         End();
         _optimizer?.Dispose();
         _optimizer = null;
+        _masters?.Dispose();
+        _masters = null;
     }
 }

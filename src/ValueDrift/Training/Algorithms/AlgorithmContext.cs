@@ -19,8 +19,13 @@ public sealed record AlgorithmContext
     public int? MaxLength { get; init; }
     /// <summary>The stage's folder (helpers trained on the way, such as PPO's reward model, go below it); null: in memory.</summary>
     public string? RunDirectory { get; init; }
+    /// <summary>How the policy is held: LoRA, precision, gradient checkpointing (<see cref="PolicyOptions"/>).</summary>
+    public PolicyOptions Policy { get; init; } = new();
     public IProgress<TrainingProgress>? Progress { get; init; }
     /// <summary>Where notable events go ("training the reward model").</summary>
     public ILogger Logger { get; init; } = LineLogger.None;
     public CancellationToken Cancel { get; init; }
+
+    /// <summary>The stage's policy loaded from the start checkpoint as <see cref="Policy"/> asks (<see cref="PolicyLoader"/>).</summary>
+    public Models.CausalLM LoadPolicy() => PolicyLoader.Load(StartModel, Policy, Loop.Seed, RunDirectory);
 }

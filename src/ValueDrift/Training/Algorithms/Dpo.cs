@@ -28,7 +28,7 @@ public sealed record Dpo : Algorithm
     public override ITrainingStep CreateStep(AlgorithmContext c)
     {
         var pairs = c.Inputs.Preferences(c.DataPath);
-        var policy = CausalLM.FromPretrained(c.StartModel);
+        var policy = c.LoadPolicy();
         var frozen = Reference is null ? null : CausalLM.FromPretrained(Reference);
         var objective = new DpoObjective(policy, pairs, c.Inputs.PadId, Beta, frozen);
         return frozen is null ? new GradientStep(objective, policy) : new GradientStep(objective, policy, frozen);

@@ -55,8 +55,8 @@ public sealed record Ppo : Algorithm
         var owned = new List<IDisposable>();
         try
         {
-            var policy = CausalLM.FromPretrained(c.StartModel); owned.Add(policy);
-            var reference = CausalLM.FromPretrained(Reference ?? c.StartModel); owned.Add(reference);
+            var policy = c.LoadPolicy(); owned.Add(policy);
+            var reference = CausalLM.FromPretrained(Reference ?? c.StartModel, c.Policy.ComputeDType); owned.Add(reference);
             var scorer = Objectives.RewardModel.FromPretrained(rewardDir, requireHead: true); owned.Add(scorer);
             if (scorer.Backbone.Config.VocabSize < policy.Config.VocabSize)
                 throw new ValueDriftException($"reward model {rewardDir}: its vocabulary ({scorer.Backbone.Config.VocabSize}) is smaller than the policy's ({policy.Config.VocabSize})");
@@ -82,7 +82,7 @@ public sealed record Ppo : Algorithm
         var final = TrainingCheckpoint.FolderFor(rewardRun, loop.MaxSteps);
         if (Directory.Exists(final)) return final;
         c.Logger.Line($"{c.Stage}: training the reward model ({loop.MaxSteps} steps)");
-        using var step = new Reward().CreateStep(c);
+        using var step = new Reward().CreateStep(c with { Policy = c.Policy with { Lora = null, GradientCheckpointing = false } });   // reward models train in full
         using var training = new TrainingLoop(step, loop, rewardRun, c.StartModel) { Progress = c.Progress };
         training.Run(resume: TrainingCheckpoint.Latest(rewardRun) is not null, c.Cancel);
         if (!Directory.Exists(final)) throw new TrainingException($"{c.Stage}: reward-model training stopped before its final checkpoint {final}");

@@ -12,8 +12,10 @@ public sealed record Reward : Algorithm
 
     public override ITrainingStep CreateStep(AlgorithmContext c)
     {
+        if (c.Policy.Lora is not null)
+            throw new Errors.ConfigException($"stage '{c.Stage}'", "policy.lora", "a reward model is trained in full (its head and checkpoint format have no LoRA form here); drop the LoRA options for this stage");
         var pairs = c.Inputs.Preferences(c.DataPath);
-        var model = RewardModel.FromPretrained(c.StartModel, requireHead: false);
+        var model = RewardModel.FromPretrained(c.StartModel, requireHead: false, dtype: c.Policy.ComputeDType);
         model.PadId = c.Inputs.PadId;
         return new GradientStep(new RewardModelObjective(model, pairs, c.Inputs.PadId), model);
     }

@@ -17,7 +17,7 @@ public sealed record Sft : Algorithm
     public override ITrainingStep CreateStep(AlgorithmContext c)
     {
         var examples = c.Inputs.Conversations(c.DataPath);
-        var policy = CausalLM.FromPretrained(c.StartModel);
+        var policy = c.LoadPolicy();
         return new GradientStep(new SftObjective(policy, examples, c.Inputs.PadId, TrainOnPrompt), policy);
     }
 }

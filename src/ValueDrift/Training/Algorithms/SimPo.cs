@@ -33,7 +33,7 @@ public sealed record SimPo : Algorithm
     public override ITrainingStep CreateStep(AlgorithmContext c)
     {
         var pairs = c.Inputs.Preferences(c.DataPath);
-        var policy = CausalLM.FromPretrained(c.StartModel);
+        var policy = c.LoadPolicy();
         return new GradientStep(new SimPoObjective(policy, pairs, c.Inputs.PadId, Beta, EffectiveGamma), policy);
     }
 }

@@ -61,7 +61,7 @@ public sealed class PpoStep : ITrainingStep
         _policy = policy; _reference = reference; _reward = reward; _value = valueModel; _prompts = prompts; _padId = padId;
         _o = options; _owned = owned;
         _stop = (options.StopTokenIds ?? policy.Config.EosTokenIds).ToHashSet();
-        TrainableParameters = _policy.parameters().Concat(_value.parameters()).ToList();
+        TrainableParameters = _policy.TrainableParameters.Concat(_value.parameters().Where(p => p.requires_grad)).ToList();   // with LoRA: the adapter and the value model
         foreach (var p in _reference.parameters()) p.requires_grad = false;
         _reference.eval();
     }
