@@ -43,12 +43,14 @@ public sealed class TrainCommand : ICliCommand
         public readonly Option<int?> MaxLength = new("--max-length") { Description = "most tokens per prompt + completion" };
         public readonly Option<int> ProbeEvery = new("--probe-every") { Description = "with a trace: probe every N steps after the dense early schedule", DefaultValueFactory = _ => 50 };
         public readonly StageTraceOptions Trace = new();
+        public readonly PolicyOptionSet Policy = new();
 
         public Command Add(Command c)
         {
             foreach (Option o in new Option[] { Model, Data, Out, Steps, BatchSize, GradAccum, Lr, Warmup, Schedule, Seed, CheckpointEvery, KeepCheckpoints, Resume, NewFolder, SkipBadRows, MaxLength, ProbeEvery })
                 c.Options.Add(o);
             Trace.Add(c);
+            Policy.Add(c);
             return c;
         }
 
@@ -70,7 +72,7 @@ public sealed class TrainCommand : ICliCommand
         {
             Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(r.GetValue(Out)!))),
             Algorithm = algorithm, DataPath = r.GetValue(Data)!, Training = Loop(r), MaxLength = r.GetValue(MaxLength),
-            SkipBadRows = r.GetValue(SkipBadRows), ProbeEvery = r.GetValue(ProbeEvery),
+            SkipBadRows = r.GetValue(SkipBadRows), ProbeEvery = r.GetValue(ProbeEvery), Policy = Policy.Read(r),
         };
     }
 
@@ -80,8 +82,9 @@ public sealed class TrainCommand : ICliCommand
 
         var sftCommon = new Common();
         var trainOnPrompt = new Option<bool>("--train-on-prompt") { Description = "put the prompt's tokens in the loss too" };
-        var sft = sftCommon.Add(new Command("sft", "Supervised fine-tuning (token-mean NLL of the completions).") { trainOnPrompt });
-        sft.SetAction(r => Execute(io, sftCommon, r, new Sft { TrainOnPrompt = r.GetValue(trainOnPrompt) }));
+        var lastTurnOnly = new Option<bool>("--last-turn-only") { Description = "train only each conversation's last assistant answer (default: every assistant answer)" };
+        var sft = sftCommon.Add(new Command("sft", "Supervised fine-tuning (token-mean NLL of the assistant answers).") { trainOnPrompt, lastTurnOnly });
+        sft.SetAction(r => Execute(io, sftCommon, r, new Sft { TrainOnPrompt = r.GetValue(trainOnPrompt), LastTurnOnly = r.GetValue(lastTurnOnly) }));
         train.Subcommands.Add(sft);
 
         var dpoCommon = new Common();

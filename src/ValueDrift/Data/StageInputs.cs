@@ -20,7 +20,7 @@ public sealed class StageInputs
     public ChatTemplate? Template { get; }
     public int VocabSize { get; }
     public int PadId { get; }
-    private readonly TruncationOptions? _truncation;
+    private readonly TruncationOptions _truncation;
     private readonly bool _skipBadRows;
     private readonly ILogger _log;
 
@@ -34,54 +34,73 @@ public sealed class StageInputs
         }
         VocabSize = config.VocabSize;
         PadId = Tokenizer?.PadId ?? config.PadTokenId ?? 0;
-        try { _truncation = maxLength is { } m ? new TruncationOptions(m) : null; }
+        // Without a limit, rows are cut to min(max_position_embeddings, 1024): a longer row would train silently on
+        // positions the model was never built for.
+        try { _truncation = maxLength is { } m ? new TruncationOptions(m) : TruncationOptions.Default(config.MaxPositionEmbeddings); }
         catch (ArgumentOutOfRangeException e) { throw new ValueDriftException("--max-length: " + e.Message); }
         _skipBadRows = skipBadRows;
         _log = log ?? LineLogger.None;
     }
 
-    private ExampleEncoder Encoder => new(Tokenizer, Template, _truncation);
+    /// <summary>Longest prompt + completion in tokens: the given limit, else min(max_position_embeddings, 1024).</summary>
+    public int MaxLength => _truncation.MaxLength;
+
+    /// <summary>One encoder for every file read through these inputs; its count of cut rows is reported per file.</summary>
+    private ExampleEncoder Encoder(bool lastTurnOnly = false) => new(Tokenizer, Template, _truncation, lastTurnOnly);
 
     /// <summary>Preference pairs (DPO, SimPO, reward modelling, the rewards command).</summary>
     public IReadOnlyList<TokenizedPreference> Preferences(string file)
     {
         var read = DatasetReader.ReadPreferencePairs(file, _skipBadRows);
-        return Keep(file, read.Skipped, read.SkipReasons, read.Rows, p =>
+        var encoder = Encoder();
+        var result = Keep(file, read.Skipped, read.SkipReasons, read.Rows, p =>
         {
             RequireTextTools(p.IsTokenized, p.Origin, "prompt");
-            var t = Encoder.Encode(p);
+            var t = encoder.Encode(p);
             CheckIds(p.Origin, ("prompt_ids", t.PromptIds), ("chosen_ids", t.ChosenIds), ("rejected_ids", t.RejectedIds));
             return t;
         });
+        ReportCut(file, encoder);
+        return result;
     }
 
     /// <summary>
     /// SFT examples: conversations (Alpaca, messages, ShareGPT), or preference rows of token ids with the chosen
-    /// answer as the completion.
+    /// answer as the completion. Every assistant answer of a conversation is trained, or only its last with
+    /// <paramref name="lastTurnOnly"/>.
     /// </summary>
-    public IReadOnlyList<TokenizedExample> Conversations(string file)
+    public IReadOnlyList<TokenizedExample> Conversations(string file, bool lastTurnOnly = false)
     {
         var (conversations, pairs) = ReadEither(file);
-        if (conversations is not null)
-            return Keep(file, conversations.Skipped, conversations.SkipReasons, conversations.Rows, c =>
+        var encoder = Encoder(lastTurnOnly);
+        var result = conversations is not null
+            ? Keep(file, conversations.Skipped, conversations.SkipReasons, conversations.Rows, c =>
             {
                 RequireTextTools(false, c.Origin, "messages");
-                var e = Encoder.Encode(c);
+                var e = encoder.Encode(c);
                 CheckIds(c.Origin, ("prompt", e.PromptIds), ("completion", e.CompletionIds));
                 return e;
+            })
+            : Keep(file, pairs!.Skipped, pairs.SkipReasons, pairs.Rows, p =>
+            {
+                RequireTextTools(p.IsTokenized, p.Origin, "prompt");
+                var t = encoder.Encode(p);
+                CheckIds(p.Origin, ("prompt_ids", t.PromptIds), ("chosen_ids", t.ChosenIds));
+                return new TokenizedExample(t.PromptIds, t.ChosenIds);
             });
-        return Keep(file, pairs!.Skipped, pairs.SkipReasons, pairs.Rows, p =>
-        {
-            RequireTextTools(p.IsTokenized, p.Origin, "prompt");
-            var t = Encoder.Encode(p);
-            CheckIds(p.Origin, ("prompt_ids", t.PromptIds), ("chosen_ids", t.ChosenIds));
-            return new TokenizedExample(t.PromptIds, t.ChosenIds);
-        });
+        ReportCut(file, encoder);
+        return result;
+    }
+
+    private void ReportCut(string file, ExampleEncoder encoder)
+    {
+        if (encoder.TruncatedRows > 0)
+            _log.Warn($"{file}: {encoder.TruncatedRows} row(s) longer than {MaxLength} tokens were cut (--max-length)");
     }
 
     /// <summary>
     /// PPO prompts: the prompt of every preference row, or the prompt messages of every conversation, formatted with
-    /// the generation prompt. With --max-length a longer prompt keeps its LAST <paramref name="maxPromptTokens"/>
+    /// the generation prompt. A prompt longer than that keeps its LAST <paramref name="maxPromptTokens"/>
     /// tokens, so the generation prompt that ends it survives.
     /// </summary>
     public IReadOnlyList<int[]> Prompts(string file, int maxPromptTokens)
@@ -101,7 +120,7 @@ public sealed class StageInputs
                 CheckIds(p.Origin, ("prompt_ids", ids));
                 return ids;
             });
-        return _truncation is null ? prompts : prompts.Select(p => p.Length > maxPromptTokens ? p[^maxPromptTokens..] : p).ToList();
+        return prompts.Select(p => p.Length > maxPromptTokens ? p[^maxPromptTokens..] : p).ToList();
     }
 
     /// <summary>Reads a file as conversations, or failing that as preference pairs; a file that is neither reports the error of the row read further.</summary>

@@ -24,6 +24,8 @@ public sealed record Stage
     public int ProbeEvery { get; init; } = 50;
     /// <summary>Longest sequence in tokens (prompt + completion); longer rows are truncated by the data layer's rules. Null: no limit beyond the data layer's.</summary>
     public int? MaxLength { get; init; }
+    /// <summary>How the policy is held and saved: LoRA, bf16, gradient checkpointing, save dtype (docs/scaling.md).</summary>
+    public PolicyOptions Policy { get; init; } = new();
     /// <summary>Skip malformed data rows (counted) instead of stopping at the first.</summary>
     public bool SkipBadRows { get; init; }
 
@@ -36,6 +38,7 @@ public sealed record Stage
         catch (TrainingException e) { throw new ConfigException($"stage '{Name}'", "training", e.Message); }
         if (ProbeEvery <= 0) throw new ConfigException($"stage '{Name}'", "probe_every", $"must be > 0, got {ProbeEvery}");
         if (MaxLength is <= 1) throw new ConfigException($"stage '{Name}'", "max_length", $"must be > 1, got {MaxLength}");
+        Policy.Validate(Name);
         Algorithm.Validate(Name, Training);
     }
 }

@@ -40,6 +40,7 @@ public static class StageManifest
                 ["training"] = training,
                 ["probe_every"] = stage.ProbeEvery,
                 ["max_length"] = stage.MaxLength,
+                ["policy"] = JsonSerializer.SerializeToNode(stage.Policy with { DeviceMemoryBytes = null }, Json),
                 ["skip_bad_rows"] = stage.SkipBadRows,
                 ["data_sha256"] = FileSha256(stage.DataPath),
                 ["models"] = models,
@@ -104,6 +105,14 @@ public static class StageManifest
 
     private static string ModelFingerprint(string folder)
     {
+        if (Models.LoraAdapter.IsAdapterFolder(folder))
+        {   // an adapter is its own files plus its base
+            using var adapter = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            foreach (var f in new[] { Models.LoraAdapter.ConfigFile, Models.LoraAdapter.WeightsFile })
+                adapter.AppendData(File.ReadAllBytes(Path.Combine(folder, f)));
+            adapter.AppendData(System.Text.Encoding.UTF8.GetBytes(ModelFingerprint(Models.LoraAdapter.ResolveBase(folder, null))));
+            return Convert.ToHexStringLower(adapter.GetHashAndReset());
+        }
         var config = Path.Combine(folder, "config.json");
         if (!File.Exists(config)) throw new CheckpointException(folder, null, "model folder not found (no config.json)");
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

@@ -79,18 +79,21 @@ public sealed class StageRunner
         bool resume = TrainingCheckpoint.Latest(dir) is not null;
         Logger.Line($"{stage.Name}: {stage.Algorithm.Name} on {Path.GetFileName(stage.DataPath)} from {startModel}{(resume ? " (resuming)" : "")}");
 
-        var inputs = new StageInputs(startModel, ModelConfig.Load(Path.Combine(startModel, "config.json")), stage.MaxLength, stage.SkipBadRows, Logger);
+        var config = StartConfig(startModel);
+        CheckMemory(stage, config, startModel);
+        var inputs = new StageInputs(startModel, config, stage.MaxLength, stage.SkipBadRows, Logger);
         var context = new AlgorithmContext
         {
             Stage = stage.Name, StartModel = startModel, Inputs = inputs, DataPath = stage.DataPath, Loop = stage.Training,
-            MaxLength = stage.MaxLength, RunDirectory = dir, Progress = Progress, Logger = Logger, Cancel = cancel,
+            RunDirectory = dir, Policy = stage.Policy, Progress = Progress, Logger = Logger, Cancel = cancel,
         };
         IReadOnlyList<(int, IReadOnlyDictionary<string, double>)> history;
         using (var step = stage.Algorithm.CreateStep(context))
-        using (var loop = new TrainingLoop(step, stage.Training, dir, startModel) { Progress = Progress })
+        using (var loop = new TrainingLoop(step, stage.Training, dir, startModel, stage.Policy) { Progress = Progress })
         {
             foreach (var r in recorders) r.Attach(loop);
             loop.Run(resume, cancel);
+            if (!loop.OptimizerRestored) Logger.Warn($"{stage.Name}: resumed from a checkpoint saved without optimizer state; AdamW's moments restarted from zero");
             history = loop.History;
         }
         if (!Directory.Exists(final) && !cancel.IsCancellationRequested)
@@ -136,6 +139,28 @@ public sealed class StageRunner
                 $"this folder holds a different '{stage.Name}' stage; changed: {string.Join("; ", changes)}. " +
                 "Give the stage a new name or folder, or let the runner start a new folder (StageChangePolicy.NewFolder, --new-folder)");
         }
+    }
+
+    /// <summary>The start checkpoint's config.json, or its base's for a LoRA adapter folder.</summary>
+    private static ModelConfig StartConfig(string startModel)
+    {
+        var dir = LoraAdapter.IsAdapterFolder(startModel) ? LoraAdapter.ResolveBase(startModel, null) : startModel;
+        return ModelConfig.Load(Path.Combine(dir, "config.json"));
+    }
+
+    /// <summary>Refuses, before any weight is loaded, a stage whose memory plan does not fit (docs/scaling.md), naming what would.</summary>
+    private static void CheckMemory(Stage stage, ModelConfig config, string startModel)
+    {
+        long? device = stage.Policy.DeviceMemoryBytes ?? (TorchRuntime.DefaultDevice.type == TorchSharp.DeviceType.CPU ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes : null);
+        if (device is null) return;   // LibTorch reports no GPU memory: sized only when the stage gives it
+        if (!Enum.TryParse<PlanStage>(stage.Algorithm.Name, ignoreCase: true, out var planned)) return;   // an algorithm the plan has no formula for
+        var options = new MemoryPlanOptions
+        {
+            Stage = planned, BatchSize = stage.Training.BatchSize, MaxLength = stage.MaxLength ?? TruncationOptions.Default(config.MaxPositionEmbeddings).MaxLength,
+            LoraRank = stage.Policy.Lora?.Rank, LoraTargets = stage.Policy.Lora?.Targets ?? LoraConfig.DefaultTargets, Bf16 = stage.Policy.Precision == Precision.Bf16,
+            GradientCheckpointing = stage.Policy.GradientCheckpointing, LiveReference = stage.Algorithm is Dpo { Reference: not null },
+        };
+        MemoryPlan.EnsureFits(config, options, device.Value, Path.GetFileName(Path.TrimEndingDirectorySeparator(startModel)));
     }
 
     private static bool IsMoreSteps(string change)

@@ -14,17 +14,6 @@ namespace ValueDrift.Tests.Experiments;
 /// <summary>The paper's grid as one recipe: read strictly, planned as the paper does, run and resumed through StageRunner.</summary>
 public class RecipeTests
 {
-    /// <summary>A Qwen3-shaped model (the tiny fixture's shape) sized to the real Qwen3 tokenizer, with its tokenizer and chat template.</summary>
-    private static string TinyQwen3WithTokenizer()
-    {
-        var dir = Fixtures.TempDir("recipe-qwen3");
-        var tokenizer = TokenizerLoader.FromFolder(Fixtures.Qwen3Tokenizer);
-        var config = ModelConfig.Load(Path.Combine(Fixtures.TinyQwen3, "config.json")) with { VocabSize = tokenizer.VocabSize, EosTokenIds = tokenizer.StopIds.ToList() };
-        using (var model = CausalLM.Create(config, seed: 3)) model.SavePretrained(dir);
-        foreach (var f in new[] { "tokenizer.json", "tokenizer_config.json" }) File.Copy(Path.Combine(Fixtures.Qwen3Tokenizer, f), Path.Combine(dir, f));
-        return dir;
-    }
-
     private static string WriteRecipe(string dir, string json)
     {
         var path = Path.Combine(dir, "recipe.jsonc");
@@ -145,7 +134,7 @@ public class RecipeTests
     [Fact]
     public void ReproduceRunsTheGridOnARealTokenizerAndResumesWhereItStopped()
     {
-        var model = TinyQwen3WithTokenizer();
+        var model = StageFixtures.TinyQwen3WithTokenizer();
         var dir = RecipeFolder();
         var recipePath = WriteRecipe(dir, GridRecipe(model, "local:" + model));   // the model judges itself: real label log-probs
 

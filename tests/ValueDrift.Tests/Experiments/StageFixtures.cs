@@ -18,6 +18,17 @@ public static class StageFixtures
         return dir;
     }
 
+    /// <summary>A Qwen3-shaped model (the tiny fixture's shape) sized to the real Qwen3 tokenizer, with its tokenizer and chat template.</summary>
+    public static string TinyQwen3WithTokenizer()
+    {
+        var dir = Fixtures.TempDir("recipe-qwen3");
+        var tokenizer = TokenizerLoader.FromFolder(Fixtures.Qwen3Tokenizer);
+        var config = ModelConfig.Load(Path.Combine(Fixtures.TinyQwen3, "config.json")) with { VocabSize = tokenizer.VocabSize, EosTokenIds = tokenizer.StopIds.ToList() };
+        using (var model = CausalLM.Create(config, seed: 3)) model.SavePretrained(dir);
+        foreach (var f in new[] { "tokenizer.json", "tokenizer_config.json" }) File.Copy(Path.Combine(Fixtures.Qwen3Tokenizer, f), Path.Combine(dir, f));
+        return dir;
+    }
+
     public static string Write(string name, params string[] lines)
     {
         var file = Path.Combine(Fixtures.TempDir("stage-data"), name);

@@ -15,8 +15,6 @@ public sealed record AlgorithmContext
     public required StageInputs Inputs { get; init; }
     public required string DataPath { get; init; }
     public required TrainerOptions Loop { get; init; }
-    /// <summary>Longest prompt + completion in tokens; null: the data layer's default.</summary>
-    public int? MaxLength { get; init; }
     /// <summary>The stage's folder (helpers trained on the way, such as PPO's reward model, go below it); null: in memory.</summary>
     public string? RunDirectory { get; init; }
     /// <summary>How the policy is held: LoRA, precision, gradient checkpointing (<see cref="PolicyOptions"/>).</summary>

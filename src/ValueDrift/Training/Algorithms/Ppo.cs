@@ -63,7 +63,7 @@ public sealed record Ppo : Algorithm
             scorer.PadId = c.Inputs.PadId;
             var value = scorer.Copy(); owned.Add(value);      // TRL initialises the value model from the reward model
             var options = Options with { StopTokenIds = Options.StopTokenIds ?? c.Inputs.Tokenizer?.StopIds ?? policy.Config.EosTokenIds };
-            var prompts = c.Inputs.Prompts(c.DataPath, Math.Max(1, (c.MaxLength ?? int.MaxValue) - options.ResponseLength));
+            var prompts = c.Inputs.Prompts(c.DataPath, Math.Max(1, c.Inputs.MaxLength - options.ResponseLength));
             return new PpoStep(policy, reference, scorer, value, prompts, c.Inputs.PadId, options, owned.ToArray());
         }
         catch

@@ -14,9 +14,12 @@ public sealed record Sft : Algorithm
     /// <summary>Put the prompt's tokens in the loss too (TRL completion_only_loss = False). Default: completions only.</summary>
     public bool TrainOnPrompt { get; init; } = false;
 
+    /// <summary>Train only each conversation's last assistant answer; default: every assistant answer (TRL's assistant_only_loss).</summary>
+    public bool LastTurnOnly { get; init; } = false;
+
     public override ITrainingStep CreateStep(AlgorithmContext c)
     {
-        var examples = c.Inputs.Conversations(c.DataPath);
+        var examples = c.Inputs.Conversations(c.DataPath, LastTurnOnly);
         var policy = c.LoadPolicy();
         return new GradientStep(new SftObjective(policy, examples, c.Inputs.PadId, TrainOnPrompt), policy);
     }
