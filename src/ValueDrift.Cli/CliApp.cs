@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ValueDrift.Cli.Commands;
 using ValueDrift.Errors;
+using ValueDrift.Models;
 
 namespace ValueDrift.Cli;
 
@@ -30,9 +31,13 @@ public static class CliApp
             new PlanCommand(),
         ];
         foreach (var c in commands) root.Subcommands.Add(c.Build(io));
+        var device = new Option<string?>("--device") { Description = "cpu | cuda | cuda:N for every model this command loads (default: cuda when available)", Recursive = true };
+        root.Options.Add(device);
         try
         {
-            return root.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+            var parsed = root.Parse(args);
+            if (parsed.GetValue(device) is { } d) TorchRuntime.ComputeDevice = TorchRuntime.ParseDevice(d);
+            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
         catch (ValueDriftException e)
         {

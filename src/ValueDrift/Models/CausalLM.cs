@@ -58,8 +58,9 @@ public sealed class CausalLM : nn.Module
     /// </summary>
     public static CausalLM FromPretrained(string dir, ScalarType dtype = ScalarType.Float32, Device? device = null, string? baseDir = null)
     {
-        if (!LoraAdapter.IsAdapterFolder(dir)) return Checkpoint.Load(dir, dtype, device ?? CPU);
-        var model = Checkpoint.Load(LoraAdapter.ResolveBase(dir, baseDir), dtype, device ?? CPU);
+        device ??= TorchRuntime.ComputeDevice;
+        if (!LoraAdapter.IsAdapterFolder(dir)) return Checkpoint.Load(dir, dtype, device);
+        var model = Checkpoint.Load(LoraAdapter.ResolveBase(dir, baseDir), dtype, device);
         try { LoraAdapter.Load(model, dir); }
         catch { model.Dispose(); throw; }
         model.eval();   // as PEFT's inference mode: no adapter dropout until a trainer calls train()

@@ -47,8 +47,42 @@ public static class TorchRuntime
     /// <summary>The device new work should use: CUDA when available, else CPU.</summary>
     public static Device DefaultDevice => _device.Value;
 
+    private static Device? _compute;
+
+    /// <summary>
+    /// Where models are loaded when a caller names no device (the CLI's <c>--device</c>): <see cref="DefaultDevice"/>
+    /// unless set. Batches follow their model's device.
+    /// </summary>
+    public static Device ComputeDevice
+    {
+        get => _compute ?? DefaultDevice;
+        set => _compute = value;
+    }
+
+    /// <summary>
+    /// Parses <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>; a CUDA device on a machine or build without one is a
+    /// <see cref="Errors.ConfigException"/> naming the option, not a native crash later.
+    /// </summary>
+    public static Device ParseDevice(string text, string option = "--device")
+    {
+        var t = text.Trim().ToLowerInvariant();
+        if (t == "cpu") return CPU;
+        if (t == "cuda" || t.StartsWith("cuda:", StringComparison.Ordinal))
+        {
+            int index = 0;
+            if (t.Length > 5 && !int.TryParse(t[5..], out index) || index < 0)
+                throw new Errors.ConfigException(option, "device", $"'{text}' is not cpu, cuda or cuda:N");
+            if (DefaultDevice.type != DeviceType.CUDA)
+                throw new Errors.ConfigException(option, "device", "no CUDA device here: this build uses TorchSharp's CPU natives or no GPU is visible (build with -p:ValueDriftGpu=true on a GPU machine; environment/gpu.md)");
+            if (index >= torch.cuda.device_count())
+                throw new Errors.ConfigException(option, "device", $"cuda:{index} does not exist ({torch.cuda.device_count()} CUDA device(s))");
+            return torch.device(DeviceType.CUDA, index);
+        }
+        throw new Errors.ConfigException(option, "device", $"'{text}' is not cpu, cuda or cuda:N");
+    }
+
     /// <summary>A one-line description, e.g. for a notebook's first cell.</summary>
     public static string Describe() =>
-        $"TorchSharp {typeof(torch).Assembly.GetName().Version} · device {DefaultDevice.type}" +
-        (DefaultDevice.type == DeviceType.CPU ? $" · {torch.get_num_threads()} threads" : "");
+        $"TorchSharp {typeof(torch).Assembly.GetName().Version} · device {ComputeDevice}" +
+        (ComputeDevice.type == DeviceType.CPU ? $" · {torch.get_num_threads()} threads" : "");
 }

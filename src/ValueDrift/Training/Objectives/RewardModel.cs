@@ -66,7 +66,7 @@ public sealed class RewardModel : nn.Module, IRewardFunction
             var config = RewardModelFolder.CheckConfig(dir);
             var model = new RewardModel(new CausalLM(config), 0);
             RewardModelFolder.LoadWeights(dir, model.backbone, model.score.weight!);
-            return model.To(dtype, device ?? CPU);
+            return model.To(dtype, device ?? TorchRuntime.ComputeDevice);
         }
         var backbone = CausalLM.FromPretrained(dir, dtype, device);
         var fresh = new RewardModel(backbone, 0);
