@@ -9,6 +9,7 @@
 #r "../../artifacts/notebook/ValueDrift.dll"
 #r "../../artifacts/notebook/ValueDrift.Reporting.dll"
 #r "../../artifacts/notebook/Deedle.dll"
+#r "../../artifacts/notebook/Microsoft.Extensions.Logging.Abstractions.dll"
 
 open System
 open Deedle

@@ -138,7 +138,7 @@ public class StageNotebookTests(NotebookRuns runs)
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(true); Assert.Fail("dotnet fsi did not finish within 5 minutes"); }
+        if (!p.WaitForExit(TimeSpan.FromMinutes(15))) { p.Kill(true); Assert.Fail("dotnet fsi did not finish within 15 minutes"); }
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
