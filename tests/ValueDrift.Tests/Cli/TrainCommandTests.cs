@@ -4,36 +4,17 @@ using ValueDrift.Text;
 using ValueDrift.Training;
 using ValueDrift.Training.Objectives;
 using ValueDrift.Training.Ppo;
+using ValueDrift.Tests.Experiments;
 using Xunit;
 
 namespace ValueDrift.Tests.Cli;
 
 public class TrainCommandTests
 {
-    /// <summary>A tiny Llama-shaped model folder with a byte tokenizer (vocabulary 6 special tokens + 256 bytes).</summary>
-    private static string TinyModelFolder()
-    {
-        var dir = Fixtures.TempDir("cli-model");
-        var tokenizer = new ByteTokenizer();
-        var config = Training.TrainingData.TinyConfig(tokenizer.VocabSize) with { EosTokenIds = [tokenizer.EosId!.Value], PadTokenId = tokenizer.PadId };
-        using var model = CausalLM.Create(config, seed: 1);
-        model.SavePretrained(dir);
-        tokenizer.Save(dir);
-        return dir;
-    }
-
-    private static string Write(string name, params string[] lines)
-    {
-        var file = Path.Combine(Fixtures.TempDir("cli-data"), name);
-        File.WriteAllLines(file, lines);
-        return file;
-    }
-
-    private static string Conversations() => Write("sft.jsonl", Enumerable.Range(0, 12).Select(i =>
-        $"{{\"messages\": [{{\"role\": \"user\", \"content\": \"say {i}\"}}, {{\"role\": \"assistant\", \"content\": \"{i} {i}\"}}]}}").ToArray());
-
-    private static string TextPairs() => Write("pairs.jsonl", Enumerable.Range(0, 12).Select(i =>
-        $"{{\"prompt\": \"pick {i}\", \"chosen\": \"good {i}\", \"rejected\": \"bad\"}}").ToArray());
+    private static string TinyModelFolder() => StageFixtures.TinyModelFolder();
+    private static string Write(string name, params string[] lines) => StageFixtures.Write(name, lines);
+    private static string Conversations() => StageFixtures.Conversations();
+    private static string TextPairs() => StageFixtures.TextPairs();
 
     private static string IdPairs() => Write("ids.jsonl", Enumerable.Range(0, 12).Select(i =>
         $"{{\"prompt_ids\": [{10 + i}, 11], \"chosen_ids\": [{20 + i}, 2], \"rejected_ids\": [40, 41, 2]}}").ToArray());
