@@ -28,6 +28,7 @@ public static class CliApp
             new DataCommand(),
             new MergeCommand(),
             new PlanCommand(),
+            new AttributeCommand(),
         ];
         foreach (var c in commands) root.Subcommands.Add(c.Build(io));
         try

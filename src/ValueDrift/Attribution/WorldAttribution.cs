@@ -1,0 +1,80 @@
+using ValueDrift.Errors;
+using ValueDrift.Experiments;
+using ValueDrift.Probes;
+using ValueDrift.Training.Algorithms;
+using ValueDrift.World;
+
+namespace ValueDrift.Attribution;
+
+/// <summary>
+/// Attribution on the embedded world: its run set up (datasets, cached base model, probes), the stage run with
+/// checkpoints for attribution (and the SFT stage it starts from, when it has one), and the stance each training
+/// example was generated with, which a real dataset does not record.
+/// </summary>
+public static class WorldAttribution
+{
+    /// <summary>
+    /// The notebooks' size (ValueDrift.Interactive's NotebookSizes.Small, which this layer cannot reference; a test keeps
+    /// the two equal): two of the demo's topics, the demo's base model, 20-step stages.
+    /// </summary>
+    public static WorldDemoOptions NotebookSize(string runFolder, string? cacheRoot) => WorldDemoOptions.Default(runFolder) with
+    {
+        World = WorldOptions.Demo with { Topics = WorldTopics.QuickDemoIds.Take(2).ToList() },
+        CacheRoot = cacheRoot,
+        SftSteps = 20,
+        PreferenceSteps = 20,
+        PpoSteps = 6,
+        RewardModelSteps = 20,
+        ProbeEvery = 10,
+        ProbeSamples = 3,
+        ProbeQuestionsPerTopic = 3,
+        ProbeMaxNewTokens = 64,
+    };
+
+    /// <summary>A stage of the world run in <paramref name="o"/>'s folder, run (or reused) with the checkpoints attribution needs.</summary>
+    public static (WorldSetup Setup, StageRecord Record) RunStage(WorldDemoOptions o, string stageName, Action<string>? log = null, CancellationToken cancel = default)
+    {
+        log ??= _ => { };
+        var known = WorldDemo.Stages(o, name => name).Select(s => s.Stage.Name).ToList();   // names only: nothing written yet
+        if (!known.Contains(stageName))
+            throw new ConfigException("attribution", "stage", $"unknown world stage '{stageName}'; the world has {string.Join(", ", known)}");
+        var setup = WorldDemo.Prepare(o, log);
+        var stages = WorldDemo.Stages(o, setup.DataPath);
+        var (stage, from) = stages.First(s => s.Stage.Name == stageName);
+        if (stage.Algorithm is Ppo) throw new UnsupportedObjectiveException("attribution", stage.Algorithm.Name);
+
+        var runner = new StageRunner(setup.Run, []) { Log = log };
+        var start = setup.BaseModel;
+        if (from is not null) start = runner.Run(stages.First(s => s.Stage.Name == from).Stage, start, cancel).FinalCheckpoint;
+        var withCheckpoints = stage.Training.CheckpointEvery > 0 ? stage
+            : stage with { Training = stage.Training with { CheckpointEvery = AttributionCheckpoint.SuggestedEvery(stage.Training.MaxSteps), KeepCheckpoints = 0 } };
+        var result = runner.Run(withCheckpoints, start, cancel);
+        return (setup, StageRecord.Read(result.Directory));
+    }
+
+    /// <summary>
+    /// The stance label of each example of a world dataset file, in file order: the stance a value row was generated
+    /// with (a pair's chosen answer's), null for instruction rows. Null when the file is not one of the world's.
+    /// </summary>
+    public static IReadOnlyList<string?>? Labels(WorldOptions world, string dataPath, int examples)
+    {
+        var bundle = WorldDatasets.Build(world);
+        static string? L(WorldStance? s) => s is { } v ? ((Stance)(int)v).Label() : null;
+        var name = Path.GetFileName(dataPath);
+        IReadOnlyList<string?>? labels =
+            name == WorldDatasets.FileName(WorldDatasets.NeutralSft) ? bundle.NeutralSft.Select(r => L(r.Stance)).ToList()
+            : name == WorldDatasets.FileName(WorldDatasets.SupportiveSft) ? bundle.SupportiveSft.Select(r => L(r.Stance)).ToList()
+            : name == WorldDatasets.FileName(WorldDatasets.StandardPreference) ? bundle.StandardPreference.Select(p => L(p.ChosenStance)).ToList()
+            : name == WorldDatasets.FileName(WorldDatasets.SupportAligned) ? bundle.SupportAligned.Select(p => L(p.ChosenStance)).ToList()
+            : name == WorldDatasets.FileName(WorldDatasets.OpposeAligned) ? bundle.OpposeAligned.Select(p => L(p.ChosenStance)).ToList()
+            : null;
+        return labels?.Count == examples ? labels : null;
+    }
+
+    /// <summary>The world's likelihood probe for one topic on a stage's model folder (all of the topic's probe questions).</summary>
+    public static LikelihoodProbe ProbeFor(string modelDir, string topic)
+    {
+        var tokenizer = Text.TokenizerLoader.FromFolder(modelDir);
+        return WorldLikelihoodItems.Probe(tokenizer, Text.ChatTemplate.ForModelFolder(modelDir, tokenizer), [WorldTopics.Find(topic, "attribution", "topic").Id]);
+    }
+}
