@@ -107,6 +107,25 @@ public class TracInTests
     }
 
     [Fact]
+    public void PreferencePairsGetTheGradientOfTheirOwnLoss()
+    {
+        using var model = ValueDrift.Models.CausalLM.Create(ValueDrift.Tests.Training.TrainingData.TinyConfig(), 4);
+        var pairs = ValueDrift.Tests.Training.TrainingData.Preferences(3);
+        var objective = new SimPoObjective(model, pairs, 0, beta: 2.0, gamma: 1.0);
+        var all = GradientRestriction.All;
+        var sketch = new GradientSketch(model.parameters().Sum(p => p.numel()), 0, 0);
+        var grads = ExampleGradients.Of(objective, all, sketch);
+        Assert.Equal(3, grads.Length);
+        // The batch-of-three loss is the mean of the pairs' losses, so its gradient is the mean of theirs.
+        AttributionModels.ZeroGrads(model);
+        (objective.Compute([0, 1, 2]).LossSum / 3).backward();
+        var batch = AttributionModels.Grads(model.parameters());
+        for (int j = 0; j < batch.Length; j += 97)
+            Assert.Equal(batch[j], (grads[0][j] + grads[1][j] + grads[2][j]) / 3.0, 5);
+        Assert.True(TracIn.Dot(grads[0], grads[0]) > 0);
+    }
+
+    [Fact]
     public void PrecisionAtKCountsTheStanceAgainstItsBaseRate()
     {
         string?[] labels = ["neutral", "support", null, "neutral", "oppose", "neutral", "neutral", "support"];
