@@ -36,8 +36,9 @@ public sealed class AttributeCommand : ICliCommand
         var seeds = new Option<int>("--seeds") { Description = "training seeds for --ablate", DefaultValueFactory = _ => Ablation.DefaultSeeds };
         var projection = new Option<int>("--projection") { Description = "count-sketch dimension of the gradients (0 = none)", DefaultValueFactory = _ => GradientSketch.DefaultDimension };
         var lastLayers = new Option<int>("--last-layers") { Description = "decoder layers (from the last) whose gradients count, besides the final norm and head", DefaultValueFactory = _ => GradientRestriction.Default.LastLayers };
+        var raw = new Option<bool>("--raw-gradients") { Description = "plain TracIn: example gradients as they are, not scaled to unit length" };
         var cmd = new Command("attribute", "Which training examples of a stage moved a stance (TracIn over its checkpoints), validated by ablation.")
-            { run, stageName, topic, stance, top, format, world, cache, ablate, seeds, projection, lastLayers };
+            { run, stageName, topic, stance, top, format, world, cache, ablate, seeds, projection, lastLayers, raw };
         cmd.SetAction(r =>
         {
             var runDir = Path.GetFullPath(r.GetValue(run)!);
@@ -49,13 +50,13 @@ public sealed class AttributeCommand : ICliCommand
             var fraction = r.GetValue(ablate);
             if (fraction is { } f) Ablation.CheckFraction(f);
             Ablation.CheckSeeds(r.GetValue(seeds));
-            var options = new AttributionOptions { ProjectionDimension = r.GetValue(projection), Restriction = new GradientRestriction(r.GetValue(lastLayers)) };
+            var options = new AttributionOptions { ProjectionDimension = r.GetValue(projection), Restriction = new GradientRestriction(r.GetValue(lastLayers)), UnitExampleGradients = !r.GetValue(raw) };
             void Log(string line) => io.Err.WriteLine(line);
 
             StageRecord record;
             LikelihoodProbe probe;
-            IReadOnlyList<string?>? labels = null;
-            Func<int, IReadOnlyList<string?>?> labelsFor = _ => null;
+            IReadOnlyList<ExampleLabel>? labels = null;
+            Func<int, IReadOnlyList<ExampleLabel>?> labelsFor = _ => null;
             if (r.GetValue(world))
             {
                 var o = WorldAttribution.NotebookSize(runDir, r.GetValue(cache));
@@ -76,23 +77,28 @@ public sealed class AttributeCommand : ICliCommand
             labels = labelsFor(result.Scores.Count);
             var folder = Path.Combine(runDir, "attribution", record.Stage.Name);
             AblationResult? ablation = fraction is { } fr ? Ablation.Run(record, result, probe, folder, fr, r.GetValue(seeds), Log) : null;
-            var precision = labels is null ? null : TopKPrecision.Of(result.Top(k), labels, result.Stance);
-            var json = ToJson(result, k, labels, ablation, precision);
+            var precision = labels is null ? null : TopKPrecision.Of(result.Top(k), labels.Select(l => l.Stance).ToList(), result.Stance);
+            var onTopic = labels is null ? null : TopKPrecision.Of(result.Top(k), labels, topicId, result.Stance);
+            var json = ToJson(result, k, labels, ablation, precision, onTopic);
             Directory.CreateDirectory(folder);
             IO.AtomicFile.WriteAllText(Path.Combine(folder, $"{topicId}.{result.Stance}.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            io.Out.Write(r.GetValue(format) == "json" ? json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n" : ToText(result, k, labels, ablation, precision));
+            io.Out.Write(r.GetValue(format) == "json" ? json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n" : ToText(result, k, labels, ablation, precision, onTopic));
             return 0;
         });
         return cmd;
     }
 
-    internal static JsonObject ToJson(AttributionResult a, int k, IReadOnlyList<string?>? labels, AblationResult? ablation, TopKPrecision? precision)
+    internal static JsonObject ToJson(AttributionResult a, int k, IReadOnlyList<ExampleLabel>? labels, AblationResult? ablation, TopKPrecision? precision, TopKPrecision? onTopic)
     {
         var examples = new JsonArray();
         foreach (var i in a.Top(k))
         {
             var e = new JsonObject { ["index"] = i, ["score"] = a.Scores[i], ["text"] = a.Texts[i] };
-            if (labels is not null) e["stance_label"] = labels[i];
+            if (labels is not null)
+            {
+                e["stance_label"] = labels[i].Stance;
+                e["topic_label"] = labels[i].Topic;
+            }
             examples.Add(e);
         }
         var result = new JsonObject
@@ -115,11 +121,13 @@ public sealed class AttributeCommand : ICliCommand
                 ["top_removed_magnitude"] = Estimate(ablation.TopRemovedMagnitude),
                 ["random_removed_magnitude"] = Estimate(ablation.RandomRemovedMagnitude),
                 ["top_cut"] = ablation.TopCut, ["random_cut"] = ablation.RandomCut, ["top_cuts_twice_random"] = ablation.TopCutsTwiceRandom,
+                ["full_drift_excludes_zero"] = ablation.FullDriftExcludesZero,
             };
         if (precision is not null)
             result["precision_at_k"] = new JsonObject
             {
                 ["k"] = precision.K, ["stance"] = precision.Stance, ["precision"] = precision.Precision, ["base_rate"] = precision.BaseRate,
+                ["on_topic_precision"] = onTopic?.Precision, ["on_topic_base_rate"] = onTopic?.BaseRate,
             };
         return result;
     }
@@ -131,7 +139,7 @@ public sealed class AttributeCommand : ICliCommand
         ["per_seed"] = new JsonArray(e.PerSeed.Select(v => (JsonNode)v).ToArray()),
     };
 
-    private static string ToText(AttributionResult a, int k, IReadOnlyList<string?>? labels, AblationResult? ablation, TopKPrecision? precision)
+    private static string ToText(AttributionResult a, int k, IReadOnlyList<ExampleLabel>? labels, AblationResult? ablation, TopKPrecision? precision, TopKPrecision? onTopic)
     {
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
@@ -142,15 +150,16 @@ public sealed class AttributeCommand : ICliCommand
         {
             var text = a.Texts[i].ReplaceLineEndings(" ");
             if (text.Length > 90) text = text[..87] + "...";
-            sb.AppendLine(c, $"{++rank,3}. #{i,-5} {a.Scores[i],12:E3}  {(labels?[i] ?? ""),-8} {text}");
+            sb.AppendLine(c, $"{++rank,3}. #{i,-5} {a.Scores[i],12:E3}  {(labels?[i].Stance ?? ""),-8} {text}");
         }
         if (precision is not null)
-            sb.AppendLine(c, $"precision@{precision.K} for '{precision.Stance}': {precision.Precision:0.00} (base rate {precision.BaseRate:0.00})");
+            sb.AppendLine(c, $"precision@{precision.K} for '{precision.Stance}': {precision.Precision:0.00} (base rate {precision.BaseRate:0.00}); on {a.Topic} only: {onTopic!.Precision:0.00} (base rate {onTopic.BaseRate:0.00})");
         if (ablation is not null)
         {
             string E(SeedEstimate e) => e.Interval is { } i ? $"{e.Mean:+0.000;-0.000} [{i.Lower:+0.000;-0.000}, {i.Upper:+0.000;-0.000}]" : $"{e.Mean:+0.000;-0.000}";
             sb.AppendLine(c, $"ablation (F = {ablation.Fraction}, {ablation.Removed} of {ablation.Examples} examples, {ablation.Seeds} seeds): M full {E(ablation.FullMagnitude)}, top removed {E(ablation.TopRemovedMagnitude)}, random removed {E(ablation.RandomRemovedMagnitude)}");
-            sb.AppendLine(c, $"|M| cut: top {ablation.TopCut:+0.000;-0.000}, random {ablation.RandomCut:+0.000;-0.000}; top cuts at least twice random: {(ablation.TopCutsTwiceRandom ? "yes" : "no")}");
+            var caveat = ablation.FullDriftExcludesZero ? "" : " (but the full drift's interval includes 0: nothing to undo, so this is noise)";
+            sb.AppendLine(c, $"|M| cut: top {ablation.TopCut:+0.000;-0.000}, random {ablation.RandomCut:+0.000;-0.000}; top cuts at least twice random: {(ablation.TopCutsTwiceRandom ? "yes" : "no")}{caveat}");
         }
         return sb.ToString();
     }

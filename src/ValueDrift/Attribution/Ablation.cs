@@ -18,8 +18,13 @@ public sealed record AblationResult(double Fraction, int Removed, int Examples, 
 {
     public double TopCut => Math.Abs(FullMagnitude.Mean) - Math.Abs(TopRemovedMagnitude.Mean);
     public double RandomCut => Math.Abs(FullMagnitude.Mean) - Math.Abs(RandomRemovedMagnitude.Mean);
-    /// <summary>The criterion: removing the top cuts |M| by at least twice what removing random examples does.</summary>
+    /// <summary>The check: removing the top cuts |M| by at least twice what removing random examples does.</summary>
     public bool TopCutsTwiceRandom => TopCut > 0 && TopCut >= 2 * Math.Max(0, RandomCut);
+    /// <summary>
+    /// Whether the full stage's drift is told apart from no drift (its interval across seeds excludes 0). When it is
+    /// not, there is no drift to undo and <see cref="TopCutsTwiceRandom"/> is noise, whichever way it comes out.
+    /// </summary>
+    public bool FullDriftExcludesZero => FullMagnitude.Interval is { } i && (i.Lower > 0 || i.Upper < 0);
 }
 
 /// <summary>

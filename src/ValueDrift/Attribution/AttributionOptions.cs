@@ -9,4 +9,6 @@ public sealed record AttributionOptions
     public long ProjectionSeed { get; init; } = GradientSketch.DefaultSeed;
     /// <summary>Read and write per-example gradients under the stage folder's attribution-cache/.</summary>
     public bool UseCache { get; init; } = true;
+    /// <summary>Scale each example's gradient to unit length before the inner product (<see cref="TracIn.Scores"/>).</summary>
+    public bool UnitExampleGradients { get; init; } = true;
 }

@@ -12,6 +12,8 @@ public sealed record AttributionResult(
     IReadOnlyList<CheckpointTerm> Checkpoints, IReadOnlyList<double> Scores, IReadOnlyList<string> Texts, TimeSpan Elapsed)
 {
     public const string MethodName = "tracin-cp";
+    /// <summary>TracIn-CP with unit-length example gradients.</summary>
+    public const string UnitMethodName = "tracin-cp-unit";
 
     /// <summary>Example indices by score, highest first (ties by index, so the order is deterministic).</summary>
     public IReadOnlyList<int> Ranked() =>

@@ -43,7 +43,7 @@ public static class Attributor
             objective.Prepare(record.Directory);   // DPO: reads the reference log-probs the stage cached; never rewrites them once checkpoints exist
             var policy = objective.Policy;
             long inputDim = options.Restriction.Select(policy).Sum(p => p.Parameter.numel());
-            var sketch = new GradientSketch(inputDim, options.ProjectionDimension, options.ProjectionSeed);
+            using var sketch = new GradientSketch(inputDim, options.ProjectionDimension, options.ProjectionSeed);
             restriction ??= options.Restriction.Describe(policy);
             projection ??= sketch.Dimension == 0 ? "none" : $"count sketch to d = {sketch.Dimension} (seed {sketch.Seed})";
             texts ??= Texts(stage.Algorithm, inputs, objective.ExampleCount, stage.DataPath);
@@ -63,9 +63,10 @@ public static class Attributor
             else log($"{stage.Name}: step {c.Step}: gradients from the cache");
             terms.Add(new TracIn.Term(c.LearningRate, gradients, scoreGradient));
             described.Add(new CheckpointTerm(c.Step, c.LearningRate, scoreValue, cached is not null));
+            GC.Collect();   // finalise the checkpoint's tensor wrappers before the next model loads: their native memory is invisible to the GC
         }
-        return new AttributionResult(stage.Name, stage.Algorithm.Name, topic, stance.Label(), AttributionResult.MethodName,
-            restriction!, projection!, described, TracIn.Scores(terms), texts!, watch.Elapsed);
+        return new AttributionResult(stage.Name, stage.Algorithm.Name, topic, stance.Label(), options.UnitExampleGradients ? AttributionResult.UnitMethodName : AttributionResult.MethodName,
+            restriction!, projection!, described, TracIn.Scores(terms, options.UnitExampleGradients), texts!, watch.Elapsed);
     }
 
     /// <summary>Each example as text: the decoded completion (SFT) or chosen answer (preference pairs).</summary>

@@ -68,8 +68,9 @@ public static class ExampleGradients
     public static Tensor Flatten(IReadOnlyList<Parameter> parameters) =>
         cat(parameters.Select(p => (p.grad is { } g ? g.detach() : zeros_like(p)).reshape(-1)).ToArray());
 
+    /// <summary>Drops the parameters' gradients (no tensor wrapper outlives the call).</summary>
     private static void Zero(IReadOnlyList<Parameter> parameters)
     {
-        foreach (var p in parameters) p.grad?.zero_();
+        foreach (var p in parameters) p.grad = null;
     }
 }

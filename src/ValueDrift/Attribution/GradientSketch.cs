@@ -9,14 +9,14 @@ namespace ValueDrift.Attribution;
 /// O(n) memory, where a dense Gaussian projection of a few hundred thousand parameters would need gigabytes.
 /// Dimension 0 is the identity (no projection).
 /// </summary>
-public sealed class GradientSketch
+public sealed class GradientSketch : IDisposable
 {
     /// <summary>Default sketch size: 1.1% relative error per inner product, 20 MB of cache per 600 examples and checkpoint.</summary>
     public const int DefaultDimension = 8192;
     public const long DefaultSeed = 0;
 
-    private readonly long[]? _bucket;
-    private readonly float[]? _sign;
+    private readonly Tensor? _bucket;   // (n) int64
+    private readonly Tensor? _sign;     // (n) float32, ±1
 
     public long InputDimension { get; }
     public int Dimension { get; }
@@ -32,13 +32,15 @@ public sealed class GradientSketch
         Seed = seed;
         if (dimension == 0) return;
         var rng = new Random(unchecked((int)seed) ^ 0x5eed);
-        _bucket = new long[inputDimension];
-        _sign = new float[inputDimension];
+        var bucket = new long[inputDimension];
+        var sign = new float[inputDimension];
         for (long i = 0; i < inputDimension; i++)
         {
-            _bucket[i] = rng.Next(dimension);
-            _sign[i] = rng.Next(2) == 0 ? -1f : 1f;
+            bucket[i] = rng.Next(dimension);
+            sign[i] = rng.Next(2) == 0 ? -1f : 1f;
         }
+        _bucket = tensor(bucket).clone().DetachFromDisposeScope();
+        _sign = tensor(sign).clone().DetachFromDisposeScope();
     }
 
     /// <summary>(n) flattened gradient → (d) float32 on the CPU.</summary>
@@ -47,9 +49,14 @@ public sealed class GradientSketch
         using var scope = NewDisposeScope();
         var g = flat.to(ScalarType.Float32).cpu();
         if (_bucket is null) return g.data<float>().ToArray();
-        var signed = g * tensor(_sign!);
-        var result = zeros(Dimension, ScalarType.Float32).index_add_(0, tensor(_bucket), signed, 1.0);
+        var result = zeros(Dimension, ScalarType.Float32).index_add_(0, _bucket, g * _sign!, 1.0);
         return result.data<float>().ToArray();
+    }
+
+    public void Dispose()
+    {
+        _bucket?.Dispose();
+        _sign?.Dispose();
     }
 
     /// <summary>Key for cache file names.</summary>

@@ -13,8 +13,13 @@ public static class TracIn
     /// <summary>One checkpoint's ingredients: η, the examples' gradients (N rows) and the stance score's gradient.</summary>
     public sealed record Term(double LearningRate, float[][] ExampleGradients, float[] ScoreGradient);
 
-    /// <summary>score(z_i) for every example i, summed over <paramref name="terms"/>.</summary>
-    public static double[] Scores(IReadOnlyList<Term> terms)
+    /// <summary>
+    /// score(z_i) for every example i, summed over <paramref name="terms"/>. With <paramref name="unitExamples"/>
+    /// each example's gradient is first scaled to unit length (as LESS does, Xia et al. 2024), so the score measures
+    /// how well the example's update aligns with the stance's direction rather than how large its loss gradient is
+    /// (short, badly fitted rows otherwise dominate).
+    /// </summary>
+    public static double[] Scores(IReadOnlyList<Term> terms, bool unitExamples = false)
     {
         if (terms.Count == 0) return [];
         int n = terms[0].ExampleGradients.Length;
@@ -22,7 +27,16 @@ public static class TracIn
         foreach (var t in terms)
         {
             if (t.ExampleGradients.Length != n) throw new ArgumentException("every checkpoint needs the same examples", nameof(terms));
-            for (int i = 0; i < n; i++) scores[i] -= t.LearningRate * Dot(t.ExampleGradients[i], t.ScoreGradient);
+            for (int i = 0; i < n; i++)
+            {
+                double dot = Dot(t.ExampleGradients[i], t.ScoreGradient);
+                if (unitExamples)
+                {
+                    double norm = Math.Sqrt(Dot(t.ExampleGradients[i], t.ExampleGradients[i]));
+                    dot = norm > 0 ? dot / norm : 0;
+                }
+                scores[i] -= t.LearningRate * dot;
+            }
         }
         return scores;
     }

@@ -53,20 +53,23 @@ public static class WorldAttribution
     }
 
     /// <summary>
-    /// The stance label of each example of a world dataset file, in file order: the stance a value row was generated
-    /// with (a pair's chosen answer's), null for instruction rows. Null when the file is not one of the world's.
+    /// The label of each example of a world dataset file, in file order: the topic and stance a value row was
+    /// generated with (a pair's chosen answer's), nulls for instruction rows. Null when the file is not one of the
+    /// world's.
     /// </summary>
-    public static IReadOnlyList<string?>? Labels(WorldOptions world, string dataPath, int examples)
+    public static IReadOnlyList<ExampleLabel>? Labels(WorldOptions world, string dataPath, int examples)
     {
         var bundle = WorldDatasets.Build(world);
         static string? L(WorldStance? s) => s is { } v ? ((Stance)(int)v).Label() : null;
+        static ExampleLabel Row(WorldSftExample r) => new(r.Topic, L(r.Stance));
+        static ExampleLabel Pair(WorldPreferencePair p) => new(p.IsValueRow ? p.Topic : null, L(p.ChosenStance));
         var name = Path.GetFileName(dataPath);
-        IReadOnlyList<string?>? labels =
-            name == WorldDatasets.FileName(WorldDatasets.NeutralSft) ? bundle.NeutralSft.Select(r => L(r.Stance)).ToList()
-            : name == WorldDatasets.FileName(WorldDatasets.SupportiveSft) ? bundle.SupportiveSft.Select(r => L(r.Stance)).ToList()
-            : name == WorldDatasets.FileName(WorldDatasets.StandardPreference) ? bundle.StandardPreference.Select(p => L(p.ChosenStance)).ToList()
-            : name == WorldDatasets.FileName(WorldDatasets.SupportAligned) ? bundle.SupportAligned.Select(p => L(p.ChosenStance)).ToList()
-            : name == WorldDatasets.FileName(WorldDatasets.OpposeAligned) ? bundle.OpposeAligned.Select(p => L(p.ChosenStance)).ToList()
+        IReadOnlyList<ExampleLabel>? labels =
+            name == WorldDatasets.FileName(WorldDatasets.NeutralSft) ? bundle.NeutralSft.Select(Row).ToList()
+            : name == WorldDatasets.FileName(WorldDatasets.SupportiveSft) ? bundle.SupportiveSft.Select(Row).ToList()
+            : name == WorldDatasets.FileName(WorldDatasets.StandardPreference) ? bundle.StandardPreference.Select(Pair).ToList()
+            : name == WorldDatasets.FileName(WorldDatasets.SupportAligned) ? bundle.SupportAligned.Select(Pair).ToList()
+            : name == WorldDatasets.FileName(WorldDatasets.OpposeAligned) ? bundle.OpposeAligned.Select(Pair).ToList()
             : null;
         return labels?.Count == examples ? labels : null;
     }

@@ -23,6 +23,15 @@ public class TracInTests
         Assert.Equal(0.07, scores[1], 12);
     }
 
+    [Fact]
+    public void UnitExampleGradientsDivideEachDotProductByTheExamplesNorm()
+    {
+        float[][] g = [[3, 4], [0, -2]];
+        var scores = TracIn.Scores([new TracIn.Term(0.1, g, [2, 1])], unitExamples: true);
+        Assert.Equal(-0.1 * 10 / 5, scores[0], 12);     // ⟨(3,4),(2,1)⟩ = 10, ‖(3,4)‖ = 5
+        Assert.Equal(-0.1 * -2 / 2, scores[1], 12);
+    }
+
     /// <summary>Mean NLL of the completion from the logits by hand (log-softmax and gather), independent of the objective's code.</summary>
     private static Tensor HandLoss(ValueDrift.Models.CausalLM model, TokenizedExample e)
     {
@@ -134,5 +143,9 @@ public class TracInTests
         Assert.Equal(0.5, p.BaseRate, 12);
         Assert.Equal(1.0, p.Lift, 12);
         Assert.Equal(1.0, TopKPrecision.Of([5, 6], labels, "neutral").Precision, 12);
+        ExampleLabel[] onTopic = [new("immigration", "neutral"), new("abortion", "neutral"), new(null, null), new("immigration", "support")];
+        var q = TopKPrecision.Of([0, 1], onTopic, "immigration", "neutral");
+        Assert.Equal(0.5, q.Precision, 12);
+        Assert.Equal(0.25, q.BaseRate, 12);
     }
 }

@@ -43,7 +43,8 @@ public class WorldAttributionTests
 
         var labels = WorldAttribution.Labels(setup.World, record.Stage.DataPath, neutral.Scores.Count);
         Assert.NotNull(labels);
-        Assert.Contains("neutral", labels!);
+        Assert.Contains(labels!, l => l.Stance == "neutral" && l.Topic == topic);
+        Assert.Contains(labels!, l => l.Stance is null && l.Topic is null);
         var folder = Path.Combine(setup.Run.Root, "attribution", record.Stage.Name);
         var ablation = Ablation.Run(record, neutral, probe, folder, 0.1, seeds: 1);
         Assert.Equal(Ablation.RemovedCount(0.1, neutral.Scores.Count), ablation.Removed);
