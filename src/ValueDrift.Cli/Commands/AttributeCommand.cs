@@ -36,9 +36,10 @@ public sealed class AttributeCommand : ICliCommand
         var seeds = new Option<int>("--seeds") { Description = "training seeds for --ablate", DefaultValueFactory = _ => Ablation.DefaultSeeds };
         var projection = new Option<int>("--projection") { Description = "count-sketch dimension of the gradients (0 = none)", DefaultValueFactory = _ => GradientSketch.DefaultDimension };
         var lastLayers = new Option<int>("--last-layers") { Description = "decoder layers (from the last) whose gradients count, besides the final norm and head", DefaultValueFactory = _ => GradientRestriction.Default.LastLayers };
+        var steps = new Option<int?>("--steps") { Description = "with --world: SFT and preference stages of this many steps instead of the notebooks' 20" };
         var raw = new Option<bool>("--raw-gradients") { Description = "plain TracIn: example gradients as they are, not scaled to unit length" };
         var cmd = new Command("attribute", "Which training examples of a stage moved a stance (TracIn over its checkpoints), validated by ablation.")
-            { run, stageName, topic, stance, top, format, world, cache, ablate, seeds, projection, lastLayers, raw };
+            { run, stageName, topic, stance, top, format, world, cache, ablate, seeds, projection, lastLayers, raw, steps };
         cmd.SetAction(r =>
         {
             var runDir = Path.GetFullPath(r.GetValue(run)!);
@@ -60,6 +61,11 @@ public sealed class AttributeCommand : ICliCommand
             if (r.GetValue(world))
             {
                 var o = WorldAttribution.NotebookSize(runDir, r.GetValue(cache));
+                if (r.GetValue(steps) is { } n)
+                {
+                    if (n < 4) throw new ConfigException("attribute", "steps", $"must be ≥ 4 (a checkpoint every quarter), got {n}");
+                    o = o with { SftSteps = n, PreferenceSteps = n };
+                }
                 if (o.World.Topics is { } topics && !topics.Contains(topicId))
                     throw new ConfigException("attribute", "topic", $"unknown topic '{topicId}'; the world at this size has {string.Join(", ", topics)}");
                 var (setup, rec) = WorldAttribution.RunStage(o, name, Log);
