@@ -43,12 +43,14 @@ public static class WorldAttribution
         var (stage, from) = stages.First(s => s.Stage.Name == stageName);
         if (stage.Algorithm is Ppo) throw new UnsupportedObjectiveException("attribution", stage.Algorithm.Name);
 
+        // Every stage of an attribution run keeps its checkpoints, the one a preference stage starts from too, so that
+        // stage's folder is the same whether it was attributed first or only run on the way.
+        static Stage WithCheckpoints(Stage s) => s.Training.CheckpointEvery > 0 ? s
+            : s with { Training = s.Training with { CheckpointEvery = AttributionCheckpoint.SuggestedEvery(s.Training.MaxSteps), KeepCheckpoints = 0 } };
         var runner = new StageRunner(setup.Run, []) { Log = log };
         var start = setup.BaseModel;
-        if (from is not null) start = runner.Run(stages.First(s => s.Stage.Name == from).Stage, start, cancel).FinalCheckpoint;
-        var withCheckpoints = stage.Training.CheckpointEvery > 0 ? stage
-            : stage with { Training = stage.Training with { CheckpointEvery = AttributionCheckpoint.SuggestedEvery(stage.Training.MaxSteps), KeepCheckpoints = 0 } };
-        var result = runner.Run(withCheckpoints, start, cancel);
+        if (from is not null) start = runner.Run(WithCheckpoints(stages.First(s => s.Stage.Name == from).Stage), start, cancel).FinalCheckpoint;
+        var result = runner.Run(WithCheckpoints(stage), start, cancel);
         return (setup, StageRecord.Read(result.Directory));
     }
 
