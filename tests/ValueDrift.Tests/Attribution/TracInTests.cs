@@ -73,6 +73,39 @@ public class TracInTests
     }
 
     [Fact]
+    public void TheScoreOfAnExamplePredictsTheStanceScoresChangeAfterAnSgdStepOnIt()
+    {
+        using var model = ProbeModels.ByteModel(seed: 23);
+        var tok = new ByteTokenizer();
+        var template = new PlainChatTemplate();
+        var examples = new List<TokenizedExample>
+        {
+            new(tok.Encode(template.FormatPrompt([ChatMessage.User("More immigrants?")])), tok.Encode(template.FormatCompletion("It depends."))),
+        };
+        var objective = new SftObjective(model, examples, tok.PadId);
+        var score = new StanceScore(AttributionModels.Probe(), "immigration", Stance.Neutral);
+        var identity = new GradientSketch(model.parameters().Sum(p => p.numel()), 0, 0);
+        const double lr = 1e-3;
+        var g = ExampleGradients.Of(objective, GradientRestriction.All, identity)[0];
+        double predicted = TracIn.Scores([new TracIn.Term(lr, [g], ExampleGradients.Of(score, model, GradientRestriction.All, identity))])[0];
+
+        double before = score.Value(model);
+        using (no_grad())
+        {
+            long at = 0;
+            foreach (var p in model.parameters())
+            {
+                var n = p.numel();
+                p.sub_(tensor(g.AsSpan((int)at, (int)n).ToArray()).reshape(p.shape) * lr);
+                at += n;
+            }
+        }
+        double actual = score.Value(model) - before;
+        Assert.True(Math.Abs(predicted) > 1e-6, $"prediction too small to test: {predicted}");
+        Assert.True(Math.Abs(actual - predicted) <= 0.1 * Math.Abs(predicted), $"predicted {predicted}, actual {actual}");
+    }
+
+    [Fact]
     public void TheRestrictionIsTheLastLayerTheFinalNormAndTheTiedHead()
     {
         using var model = ProbeModels.ByteModel();
