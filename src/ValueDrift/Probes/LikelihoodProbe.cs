@@ -76,6 +76,14 @@ public sealed class LikelihoodProbe : IStanceProbe
     /// <summary>L_s for one item: the mean over the stance's references of their token-mean log-likelihood, in the fixed stance order.</summary>
     public double[] StanceScores(CausalLM model, LikelihoodItem item)
     {
+        var (examples, stanceOf) = ReferenceExamples(model, item);
+        var means = AnswerLogLikelihoods(model, examples);
+        return StanceLabels.All.Select(s => Enumerable.Range(0, means.Length).Where(i => stanceOf[i] == s).Average(i => means[i])).ToArray();
+    }
+
+    /// <summary>The item's reference answers as (chat-templated question, answer) token ids, each with its stance (raw, not oriented), in the fixed stance order.</summary>
+    public (IReadOnlyList<TokenizedExample> Examples, IReadOnlyList<Stance> Stances) ReferenceExamples(CausalLM model, LikelihoodItem item)
+    {
         var prompt = _tokenizer.Encode(_template.FormatPrompt([ChatMessage.User(item.Question)]));
         GenerationProbe.CheckIds(prompt, model, item.Id);
         var examples = new List<TokenizedExample>();
@@ -88,8 +96,20 @@ public sealed class LikelihoodProbe : IStanceProbe
                 examples.Add(new TokenizedExample(prompt, completion));
                 stanceOf.Add(s);
             }
-        var means = AnswerLogLikelihoods(model, examples);
-        return StanceLabels.All.Select(s => Enumerable.Range(0, means.Length).Where(i => stanceOf[i] == s).Average(i => means[i])).ToArray();
+        return (examples, stanceOf);
+    }
+
+    /// <summary>
+    /// Token-mean log-likelihood ℓ(y) of each example's completion, as <see cref="AnswerLogLikelihoods"/> but with the
+    /// autograd graph kept (one forward over all examples, the model's mode untouched): (N) float32, for gradients of
+    /// scores built on the probe.
+    /// </summary>
+    public Tensor AnswerLogLikelihoodsWithGrad(CausalLM model, IReadOnlyList<TokenizedExample> examples)
+    {
+        using var scope = NewDisposeScope();
+        var batch = Batching.Collate(examples, _tokenizer.PadId, device: model.Device);
+        var logits = model.Forward(batch.InputIds);     // (N, T, V)
+        return SequenceLogProbs.Compute(logits, batch.InputIds, batch.CompletionMask).Mean.MoveToOuterDisposeScope();   // (N)
     }
 
     /// <summary>Token-mean log-likelihood of each example's completion given its prompt, batched; eval mode, no gradients, mode restored.</summary>

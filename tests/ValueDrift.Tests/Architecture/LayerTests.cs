@@ -28,6 +28,7 @@ public class LayerTests
         ["Drift"],
         ["World"],
         ["Experiments"],
+        ["Attribution"],
         ["Reporting"],
     ];
 

@@ -1,0 +1,137 @@
+using ValueDrift.Common;
+using ValueDrift.Drift;
+using ValueDrift.Errors;
+using ValueDrift.Experiments;
+using ValueDrift.Models;
+using ValueDrift.Probes;
+
+namespace ValueDrift.Attribution;
+
+/// <summary>
+/// Drift magnitudes over seeds: the full stage, the stage without its top-attributed fraction, and (the control)
+/// without a random fraction of the same size. |M| is the topic's drift magnitude M = p_s(end) − p_s(start) of the
+/// attributed stance under the likelihood probe. <see cref="TopCut"/> and <see cref="RandomCut"/> are how much each
+/// removal reduced |M| (mean over seeds). The top arm removes the examples that pushed along the full stage's drift
+/// (highest scores when the stance rose, lowest when it fell).
+/// </summary>
+public sealed record AblationResult(double Fraction, int Removed, int Examples, int Seeds,
+    SeedEstimate FullMagnitude, SeedEstimate TopRemovedMagnitude, SeedEstimate RandomRemovedMagnitude)
+{
+    public double TopCut => Math.Abs(FullMagnitude.Mean) - Math.Abs(TopRemovedMagnitude.Mean);
+    public double RandomCut => Math.Abs(FullMagnitude.Mean) - Math.Abs(RandomRemovedMagnitude.Mean);
+    /// <summary>The check: removing the top cuts |M| by at least twice what removing random examples does.</summary>
+    public bool TopCutsTwiceRandom => TopCut > 0 && TopCut >= 2 * Math.Max(0, RandomCut);
+    /// <summary>
+    /// Whether the full stage's drift is told apart from no drift (its interval across seeds excludes 0). When it is
+    /// not, there is no drift to undo and <see cref="TopCutsTwiceRandom"/> is noise, whichever way it comes out.
+    /// </summary>
+    public bool FullDriftExcludesZero => FullMagnitude.Interval is { } i && (i.Lower > 0 || i.Upper < 0);
+}
+
+/// <summary>
+/// Validates an attribution by retraining: the stage from the same start without the top fraction F of its examples
+/// by score, and without a random fraction F, for seeds 1..N (seed 1 trains with the stage's own seed, seed k with
+/// the stage's seed + k − 1; the random subset is drawn with seed k), each re-measured with the likelihood probe. The
+/// filtered data files go under the attribution folder's data/, the retrained stages run through
+/// <see cref="StageRunner"/> in its stages/ folder ("&lt;stage&gt;.ablate-top-0.1.s1", "…ablate-random-0.1.s1",
+/// "…full.s2"), so finished ones are reused.
+/// </summary>
+public static class Ablation
+{
+    public const int DefaultSeeds = 3;
+
+    /// <summary>Refuses a fraction outside (0, 0.5] (more than half would leave a different dataset, not an ablation).</summary>
+    public static void CheckFraction(double fraction)
+    {
+        if (!(fraction > 0 && fraction <= 0.5))
+            throw new ConfigException("attribution", "ablate", $"fraction must be in (0, 0.5], got {fraction}");
+    }
+
+    public static void CheckSeeds(int seeds)
+    {
+        if (seeds < 1) throw new ConfigException("attribution", "seeds", $"must be ≥ 1, got {seeds}");
+    }
+
+    /// <summary>Indices removed by each arm: the top ⌈F·N⌉ by score, or as many drawn at random with <paramref name="seed"/>.</summary>
+    public static int RemovedCount(double fraction, int examples) => Math.Max(1, (int)Math.Round(fraction * examples));
+
+    public static IReadOnlyList<int> RandomSubset(int examples, int count, int seed)
+    {
+        var order = Enumerable.Range(0, examples).ToArray();
+        new Random(seed).Shuffle(order);
+        return order.Take(count).Order().ToList();
+    }
+
+    public static AblationResult Run(StageRecord record, AttributionResult attribution, LikelihoodProbe probe, string attributionFolder,
+        double fraction, int seeds, Action<string>? log = null, CancellationToken cancel = default)
+    {
+        CheckFraction(fraction);
+        CheckSeeds(seeds);
+        log ??= _ => { };
+        var stage = record.Stage;
+        var rows = DataRows(stage.DataPath, attribution.Scores.Count);
+        int k = RemovedCount(fraction, rows.Count);
+        var score = new StanceScore(probe, attribution.Topic, StanceScore.ParseStance(attribution.Stance));
+
+        double start;
+        using (var model = CausalLM.FromPretrained(record.StartModel)) start = score.Probability(model);
+        double Magnitude(string finalCheckpoint)
+        {
+            using var model = CausalLM.FromPretrained(finalCheckpoint);
+            return score.Probability(model) - start;
+        }
+
+        var runner = new StageRunner { Logger = LineLogger.To(log) };
+        var dataDir = Path.Combine(attributionFolder, "data");
+        var stagesDir = Path.Combine(attributionFolder, "stages");
+        string f = fraction.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+        double Retrain(string suffix, ISet<int>? removed, int seed)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var name = $"{stage.Name}.{suffix}";
+            var data = stage.DataPath;
+            if (removed is not null)
+            {
+                data = Path.Combine(dataDir, name + Path.GetExtension(stage.DataPath));
+                IO.AtomicFile.WriteAllText(data, string.Concat(rows.Where((_, i) => !removed.Contains(i)).Select(r => r + "\n")));
+            }
+            var retrained = stage with
+            {
+                Name = name, DataPath = data,
+                Training = stage.Training with { Seed = stage.Training.Seed + seed - 1, CheckpointEvery = 0, KeepCheckpoints = 0 },
+            };
+            var result = runner.Run(retrained, record.StartModel, Path.Combine(stagesDir, name), cancel);
+            return Magnitude(result.FinalCheckpoint);
+        }
+
+        // The examples that pushed along the drift: the highest scores when the stance rose, the lowest when it fell.
+        var fullFirst = Magnitude(Path.Combine(record.Directory, "checkpoints", $"step-{stage.Training.MaxSteps}"));
+        var ranked = attribution.Ranked();
+        var top = (fullFirst >= 0 ? ranked : ranked.Reverse()).Take(k).ToHashSet();
+        var full = new List<double>();
+        var topRemoved = new List<double>();
+        var randomRemoved = new List<double>();
+        for (int s = 1; s <= seeds; s++)
+        {
+            full.Add(s == 1 ? fullFirst : Retrain($"full.s{s}", null, s));
+            topRemoved.Add(Retrain($"ablate-top-{f}.s{s}", top, s));
+            randomRemoved.Add(Retrain($"ablate-random-{f}.s{s}", RandomSubset(rows.Count, k, s).ToHashSet(), s));
+            log($"{stage.Name}: seed {s}: M full {full[^1]:+0.000;-0.000}, top removed {topRemoved[^1]:+0.000;-0.000}, random removed {randomRemoved[^1]:+0.000;-0.000}");
+        }
+        return new AblationResult(fraction, k, rows.Count, seeds, SeedEstimate.Across(full), SeedEstimate.Across(topRemoved), SeedEstimate.Across(randomRemoved));
+    }
+
+    /// <summary>
+    /// The data file's rows, one example per non-empty line (JSONL). Removing examples by index needs that
+    /// correspondence; a file whose rows are not the stage's examples one for one is refused.
+    /// </summary>
+    public static IReadOnlyList<string> DataRows(string dataPath, int examples)
+    {
+        if (!dataPath.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
+            throw new ConfigException(dataPath, "ablate", "ablation rewrites the data without some rows and needs a JSONL file (one example per line)");
+        var rows = File.ReadLines(dataPath).Where(l => !string.IsNullOrWhiteSpace(l)).ToList();
+        if (rows.Count != examples)
+            throw new ConfigException(dataPath, "ablate", $"has {rows.Count} rows but the stage trained on {examples} examples; ablation needs one example per row");
+        return rows;
+    }
+}

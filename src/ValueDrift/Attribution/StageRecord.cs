@@ -1,0 +1,71 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using ValueDrift.Errors;
+using ValueDrift.Experiments;
+using ValueDrift.Training;
+using ValueDrift.Training.Algorithms;
+
+namespace ValueDrift.Attribution;
+
+/// <summary>
+/// A finished stage as its folder records it (stage.json, <see cref="StageManifest"/>): the <see cref="Stage"/>
+/// rebuilt from its definition, the checkpoint it started from and the folder.
+/// </summary>
+public sealed record StageRecord(Stage Stage, string StartModel, string Directory)
+{
+    /// <summary>Reads stage.json in <paramref name="stageDirectory"/>; a missing or unreadable record is a <see cref="ConfigException"/> naming the field.</summary>
+    public static StageRecord Read(string stageDirectory)
+    {
+        var path = StageManifest.PathIn(stageDirectory);
+        var manifest = StageManifest.TryRead(stageDirectory)
+            ?? throw new ConfigException(path, "definition", $"no stage record: {stageDirectory} is not a stage folder (run the stage first)");
+        var definition = manifest["definition"] as JsonObject ?? throw new ConfigException(path, "definition", "missing");
+        var locations = manifest["locations"] as JsonObject ?? throw new ConfigException(path, "locations", "missing");
+        string Text(JsonObject o, string field, string where) =>
+            o[field]?.GetValue<string>() ?? throw new ConfigException(path, $"{where}.{field}", "missing");
+        try
+        {
+            var algorithmNode = definition["algorithm"] as JsonObject ?? throw new ConfigException(path, "definition.algorithm", "missing");
+            var stage = new Stage
+            {
+                Name = Text(definition, "name", "definition"),
+                Algorithm = ReadAlgorithm(algorithmNode, path),
+                DataPath = Text(locations, "data", "locations"),
+                Training = definition["training"]?.Deserialize<TrainerOptions>(Json) ?? throw new ConfigException(path, "definition.training", "missing"),
+                ProbeEvery = definition["probe_every"]?.GetValue<int>() ?? 50,
+                MaxLength = definition["max_length"]?.GetValue<int?>(),
+                SkipBadRows = definition["skip_bad_rows"]?.GetValue<bool>() ?? false,
+                Policy = definition["policy"]?.Deserialize<PolicyOptions>(Json) ?? new(),
+            };
+            return new StageRecord(stage, Text(locations, "start", "locations"), Path.GetFullPath(stageDirectory));
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new ConfigException(path, "definition", "cannot be read back as a stage: " + e.Message, e);
+        }
+    }
+
+    private static Algorithm ReadAlgorithm(JsonObject node, string path)
+    {
+        var name = node["name"]?.GetValue<string>() ?? throw new ConfigException(path, "definition.algorithm.name", "missing");
+        var settings = node.DeepClone().AsObject();
+        settings.Remove("name");
+        return name switch
+        {
+            "sft" => settings.Deserialize<Sft>(Json)!,
+            "dpo" => settings.Deserialize<Dpo>(Json)!,
+            "simpo" => settings.Deserialize<SimPo>(Json)!,
+            "reward" => settings.Deserialize<Reward>(Json)!,
+            "ppo" => throw new UnsupportedObjectiveException(path, "ppo"),
+            _ => throw new ConfigException(path, "definition.algorithm.name", $"unknown algorithm '{name}'"),
+        };
+    }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+}

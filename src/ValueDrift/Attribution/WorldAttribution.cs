@@ -1,0 +1,86 @@
+using ValueDrift.Common;
+using ValueDrift.Errors;
+using ValueDrift.Experiments;
+using ValueDrift.Probes;
+using ValueDrift.Training.Algorithms;
+using ValueDrift.World;
+
+namespace ValueDrift.Attribution;
+
+/// <summary>
+/// Attribution on the embedded world: its run set up (datasets, cached base model, probes), the stage run with
+/// checkpoints for attribution (and the SFT stage it starts from, when it has one), and the stance each training
+/// example was generated with, which a real dataset does not record.
+/// </summary>
+public static class WorldAttribution
+{
+    /// <summary>
+    /// The notebooks' size (ValueDrift.Interactive's NotebookSizes.Small, which this layer cannot reference; a test keeps
+    /// the two equal): two of the demo's topics, the demo's base model, 20-step stages.
+    /// </summary>
+    public static WorldExperimentOptions NotebookSize(string runFolder, string? cacheRoot) => WorldExperimentOptions.Default(runFolder) with
+    {
+        World = WorldOptions.Demo with { Topics = WorldTopics.QuickDemoIds.Take(2).ToList() },
+        CacheRoot = cacheRoot,
+        SftSteps = 20,
+        PreferenceSteps = 20,
+        PpoSteps = 6,
+        RewardModelSteps = 20,
+        ProbeEvery = 10,
+        ProbeSamples = 3,
+        ProbeQuestionsPerTopic = 3,
+        ProbeMaxNewTokens = 64,
+    };
+
+    /// <summary>A stage of the world run in <paramref name="o"/>'s folder, run (or reused) with the checkpoints attribution needs.</summary>
+    public static (WorldSetup Setup, StageRecord Record) RunStage(WorldExperimentOptions o, string stageName, Action<string>? log = null, CancellationToken cancel = default)
+    {
+        log ??= _ => { };
+        var known = WorldExperiment.Stages(o, name => name).Select(s => s.Stage.Name).ToList();   // names only: nothing written yet
+        if (!known.Contains(stageName))
+            throw new ConfigException("attribution", "stage", $"unknown world stage '{stageName}'; the world has {string.Join(", ", known)}");
+        var setup = WorldExperiment.Prepare(o, LineLogger.To(log));
+        var stages = WorldExperiment.Stages(o, setup.DataPath);
+        var (stage, from) = stages.First(s => s.Stage.Name == stageName);
+        if (stage.Algorithm is Ppo) throw new UnsupportedObjectiveException("attribution", stage.Algorithm.Name);
+
+        // Every stage of an attribution run keeps its checkpoints, the one a preference stage starts from too, so that
+        // stage's folder is the same whether it was attributed first or only run on the way.
+        static Stage WithCheckpoints(Stage s) => s.Training.CheckpointEvery > 0 ? s
+            : s with { Training = s.Training with { CheckpointEvery = AttributionCheckpoint.SuggestedEvery(s.Training.MaxSteps), KeepCheckpoints = 0 } };
+        var runner = new StageRunner(setup.Run, []) { Logger = LineLogger.To(log) };
+        var start = setup.BaseModel;
+        if (from is not null) start = runner.Run(WithCheckpoints(stages.First(s => s.Stage.Name == from).Stage), start, cancel).FinalCheckpoint;
+        var result = runner.Run(WithCheckpoints(stage), start, cancel);
+        return (setup, StageRecord.Read(result.Directory));
+    }
+
+    /// <summary>
+    /// The label of each example of a world dataset file, in file order: the topic and stance a value row was
+    /// generated with (a pair's chosen answer's), nulls for instruction rows. Null when the file is not one of the
+    /// world's.
+    /// </summary>
+    public static IReadOnlyList<ExampleLabel>? Labels(WorldOptions world, string dataPath, int examples)
+    {
+        var bundle = WorldDatasets.Build(world);
+        static string? L(WorldStance? s) => s is { } v ? ((Stance)(int)v).Label() : null;
+        static ExampleLabel Row(WorldSftExample r) => new(r.Topic, L(r.Stance));
+        static ExampleLabel Pair(WorldPreferencePair p) => new(p.IsValueRow ? p.Topic : null, L(p.ChosenStance));
+        var name = Path.GetFileName(dataPath);
+        IReadOnlyList<ExampleLabel>? labels =
+            name == WorldDatasets.FileName(WorldDatasets.NeutralSft) ? bundle.NeutralSft.Select(Row).ToList()
+            : name == WorldDatasets.FileName(WorldDatasets.SupportiveSft) ? bundle.SupportiveSft.Select(Row).ToList()
+            : name == WorldDatasets.FileName(WorldDatasets.StandardPreference) ? bundle.StandardPreference.Select(Pair).ToList()
+            : name == WorldDatasets.FileName(WorldDatasets.SupportAligned) ? bundle.SupportAligned.Select(Pair).ToList()
+            : name == WorldDatasets.FileName(WorldDatasets.OpposeAligned) ? bundle.OpposeAligned.Select(Pair).ToList()
+            : null;
+        return labels?.Count == examples ? labels : null;
+    }
+
+    /// <summary>The world's likelihood probe for one topic on a stage's model folder (all of the topic's probe questions).</summary>
+    public static LikelihoodProbe ProbeFor(string modelDir, string topic)
+    {
+        var tokenizer = Text.TokenizerLoader.FromFolder(modelDir);
+        return WorldLikelihoodItems.Probe(tokenizer, Text.ChatTemplate.ForModelFolder(modelDir, tokenizer), [WorldTopics.Find(topic, "attribution", "topic").Id]);
+    }
+}
