@@ -6,7 +6,7 @@ namespace ValueDrift.Interactive;
 /// <summary>
 /// The size the project's notebooks run at by default: the demo's world on two of its topics and the demo's base-model
 /// recipe (pretrained once, about two minutes on two cores, then cached) with short stages and a lean probe, so each stage cell takes seconds and the
-/// generation probe — the paper's read-out — shows stances moving. Learning rates are the demo's. Scale up with
+/// generation probe — the paper's read-out — shows stances moving. Learning rates are the demo's; every preference method gets the same budget (20 updates, 160 examples). Scale up with
 /// <see cref="WorldExperimentOptions.Default"/> (about ten minutes) for the full-size stages and probes.
 /// </summary>
 public static class NotebookSizes
@@ -17,8 +17,8 @@ public static class NotebookSizes
         World = WorldOptions.Demo with { Topics = WorldTopics.QuickDemoIds.Take(2).ToList() },
         CacheRoot = cacheRoot,
         SftSteps = 20,
-        PreferenceSteps = 20,
-        PpoSteps = 6,
+        Budget = new() { OptimizerSteps = 20, BatchSize = 8, LearningRateScale = 100 },
+        PpoKlSweep = [],
         RewardModelSteps = 20,
         ProbeEvery = 10,
         ProbeSamples = 3,

@@ -55,13 +55,13 @@ public class ScriptAndNativeTests(NotebookRuns runs)
             "#load \"ValueDriftFs.fsx\"",
             "open ValueDriftFs",
             "let o = smallOptions \"run\" \"cache\"",
-            "let c = o |> withSteps 7 5 3",
-            "printfn \"%d %d %d %b\" c.SftSteps c.PreferenceSteps c.PpoSteps (c = o.WithSteps(7, 5, 3) && c.ProbeSamples = o.ProbeSamples && c.World = o.World)"));
+            "let c = o |> withSteps 7 5",
+            "printfn \"%d %d %b\" c.SftSteps c.Budget.OptimizerSteps (c = o.WithSteps(7, 5) && c.ProbeSamples = o.ProbeSamples && c.World = o.World)"));
         try
         {
             var (exit, stdout, stderr) = FsiScript(script);
             Assert.True(exit == 0, $"dotnet fsi exited {exit}:\n{stderr}");
-            Assert.Contains("7 5 3 true", stdout);
+            Assert.Contains("7 5 true", stdout);
         }
         finally { File.Delete(script); }
     }

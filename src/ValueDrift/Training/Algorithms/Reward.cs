@@ -1,3 +1,4 @@
+using ValueDrift.Data;
 using ValueDrift.Training.Objectives;
 
 namespace ValueDrift.Training.Algorithms;
@@ -10,9 +11,11 @@ public sealed record Reward : Algorithm
 {
     public override string Name => "reward";
 
-    public override ITrainingStep CreateStep(AlgorithmContext c)
+    public override ITrainingStep CreateStep(AlgorithmContext c) => CreateStep(c, c.Inputs.Preferences(c.DataPath));
+
+    /// <summary>The step on given pairs (PPO trains its reward model on the stage's pairs less a held-out share).</summary>
+    public ITrainingStep CreateStep(AlgorithmContext c, IReadOnlyList<TokenizedPreference> pairs)
     {
-        var pairs = c.Inputs.Preferences(c.DataPath);
         var model = RewardModel.FromPretrained(c.StartModel, requireHead: false);
         model.PadId = c.Inputs.PadId;
         return new GradientStep(new RewardModelObjective(model, pairs, c.Inputs.PadId), model);
