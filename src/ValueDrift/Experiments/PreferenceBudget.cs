@@ -44,12 +44,13 @@ public sealed record PreferenceBudget
 {
     /// <summary>Optimizer updates of every algorithm.</summary>
     public required int OptimizerSteps { get; init; }
-    /// <summary>Examples per DPO / SimPO update.</summary>
+    /// <summary>Examples per DPO / SimPO update (batch size × gradient accumulation).</summary>
     public required int BatchSize { get; init; }
     /// <summary>The one factor every published learning rate is multiplied by (1: the published rates).</summary>
     public double LearningRateScale { get; init; } = 1;
 
     /// <summary>Training examples every algorithm sees: pairs for DPO and SimPO, prompts rolled out for PPO.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public int Examples => OptimizerSteps * BatchSize;
 
     /// <summary>The learning rate of an algorithm under this budget.</summary>
@@ -65,10 +66,16 @@ public sealed record PreferenceBudget
             throw new ConfigException("budget", "optimizer_steps",
                 $"{OptimizerSteps} is not a multiple of {algorithm.Name}'s {updatesPerStep} updates per step, so the methods cannot get equal updates");
         int steps = OptimizerSteps / updatesPerStep;
+        // DPO and SimPO: BatchSize examples per update, split into the template's accumulation micro-batches. PPO
+        // does not accumulate (it splits a rollout into mini-batches instead).
+        bool ppo = algorithm is Training.Algorithms.Ppo;
+        int accumulation = ppo ? 1 : template.GradientAccumulation;
+        if (BatchSize % accumulation != 0)
+            throw new ConfigException("budget", "batch_size", $"{BatchSize} is not a multiple of the gradient accumulation ({accumulation})");
         return template with
         {
-            MaxSteps = steps, BatchSize = BatchSize * updatesPerStep, LearningRate = LearningRate(algorithm),
-            WarmupSteps = Math.Min(template.WarmupSteps, steps / 10),
+            MaxSteps = steps, BatchSize = ppo ? BatchSize * updatesPerStep : BatchSize / accumulation, GradientAccumulation = accumulation,
+            LearningRate = LearningRate(algorithm), WarmupSteps = Math.Min(template.WarmupSteps, steps / 10),
         };
     }
 
