@@ -156,7 +156,10 @@ public static class WorldExperiment
     {
         var options = new Training.Ppo.PpoOptions { ResponseLength = o.ProbeMaxNewTokens, MissingEosPenalty = 1.0 };
         if (kl is { } k) options = options with { KlCoef = k };
-        return new Ppo { Options = options, RewardModelSteps = o.RewardModelSteps, RewardModelLearningRate = o.RewardModelLearningRate };
+        return new Ppo
+        {
+            Options = options, RewardModelSteps = o.RewardModelSteps, RewardModelLearningRate = o.RewardModelLearningRate, RewardModelBatchSize = o.Budget.BatchSize,
+        };
     }
 
     private static void WriteConfig(RunDirectory run, WorldExperimentOptions o, WorldOptions world, string baseDir)

@@ -54,6 +54,7 @@ public sealed record WorldExperimentOptions
     public PreferenceBudget Budget { get; init; } = new() { OptimizerSteps = 48, BatchSize = 8, LearningRateScale = 100 };
     /// <summary>KL coefficients of the extra PPO stages on the support-aligned data besides the default (0.05), so the KL anchor's effect shows.</summary>
     public IReadOnlyList<double> PpoKlSweep { get; init; } = [0, 0.2];
+    /// <summary>Steps of each PPO stage's reward-model training, at the budget's batch size (60 × 8: about 1.3 epochs of the 360 training pairs).</summary>
     public int RewardModelSteps { get; init; } = 60;
     public double RewardModelLearningRate { get; init; } = 5e-4;
     /// <summary>After the dense early probes (0, 1, 2, 5, 10, 20, 50, …), probe every N steps.</summary>
@@ -78,7 +79,7 @@ public sealed record WorldExperimentOptions
         OutputDirectory = output,
         World = WorldOptions.Quick with { Topics = WorldTopics.QuickDemoIds.Take(2).ToList() },
         BaseModel = BaseModelRecipe.Quick,
-        SftSteps = 12, Budget = new() { OptimizerSteps = 8, BatchSize = 4, LearningRateScale = 100 }, PpoKlSweep = [], RewardModelSteps = 6, BatchSize = 8,
+        SftSteps = 12, Budget = new() { OptimizerSteps = 8, BatchSize = 4, LearningRateScale = 100 }, PpoKlSweep = [], RewardModelSteps = 24, BatchSize = 8,
         ProbeEvery = 6, ProbeSamples = 2, ProbeQuestionsPerTopic = 3, ProbeMaxNewTokens = 48,
     };
 

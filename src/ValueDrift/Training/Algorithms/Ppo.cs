@@ -25,8 +25,11 @@ public sealed record Ppo : Algorithm
     /// <summary>The frozen reference's folder; null: the stage's start checkpoint.</summary>
     public string? Reference { get; init; }
 
-    /// <summary>Steps of that reward-model training (same batch size as the stage).</summary>
+    /// <summary>Steps of that reward-model training.</summary>
     public int RewardModelSteps { get; init; } = 100;
+
+    /// <summary>Pairs per step of that reward-model training; null: the stage's batch size.</summary>
+    public int? RewardModelBatchSize { get; init; }
 
     /// <summary>Learning rate of that reward-model training (its scalar head starts from scratch).</summary>
     public double RewardModelLearningRate { get; init; } = 1e-4;
@@ -57,6 +60,7 @@ public sealed record Ppo : Algorithm
         Require(Options.NumMiniBatches <= loop.BatchSize, stage, "options.num_mini_batches", $"must be at most the batch size ({loop.BatchSize})");
         Require(RewardModel is not null || RewardModelSteps > 0, stage, "reward_model_steps", "must be > 0 when no reward model is given");
         Require(RewardModel is not null || (RewardModelLearningRate > 0 && double.IsFinite(RewardModelLearningRate)), stage, "reward_model_learning_rate", "must be a finite value > 0");
+        Require(RewardModelBatchSize is null or > 0, stage, "reward_model_batch_size", $"must be > 0, got {RewardModelBatchSize}");
         Require(RewardModelHoldout > 0 && RewardModelHoldout < 1, stage, "reward_model_holdout", $"must be in (0, 1), got {RewardModelHoldout}");
         Require(RewardModelMinAccuracy is >= 0 and <= 1, stage, "reward_model_min_accuracy", $"must be in [0, 1], got {RewardModelMinAccuracy}");
     }
@@ -99,7 +103,7 @@ public sealed record Ppo : Algorithm
     {
         if (c.RunDirectory is null) throw new ConfigException($"stage '{c.Stage}'", "ppo.reward_model", "give a reward model, or a stage folder to train one in");
         var rewardRun = Path.Combine(c.RunDirectory, RewardModelFolder);
-        var loop = c.Loop with { MaxSteps = RewardModelSteps, LearningRate = RewardModelLearningRate, CheckpointEvery = 0 };
+        var loop = c.Loop with { MaxSteps = RewardModelSteps, LearningRate = RewardModelLearningRate, CheckpointEvery = 0, BatchSize = RewardModelBatchSize ?? c.Loop.BatchSize };
         var final = TrainingCheckpoint.FolderFor(rewardRun, loop.MaxSteps);
         var pairs = c.Inputs.Preferences(c.DataPath);
         var (train, heldOut) = RewardModelCheck.Split(pairs.Count, RewardModelHoldout, c.Loop.Seed);
