@@ -122,7 +122,8 @@ public static class WorldExperiment
             Name = name, Algorithm = new Sft(), DataPath = data(dataset), Training = o.Loop(o.SftSteps, o.SftLearningRate), ProbeEvery = o.ProbeEvery, MaxLength = MaxLength,
         };
         var list = new List<(Stage, string?)> { (Sft(NeutralSft, WorldDatasets.NeutralSft), null), (Sft(SupportiveSft, WorldDatasets.SupportiveSft), null) };
-        var template = o.Loop(1, 0);
+        // The loop settings every preference stage shares (warm-up, decay, seed); the budget sets steps, batch and rate.
+        var template = o.Loop(o.Budget.OptimizerSteps, 0);
         Stage Preference(string name, Algorithm algorithm, string dataset)
         {
             var loop = o.Budget.Loop(algorithm, template);

@@ -54,6 +54,7 @@ public class PreferenceBudgetTests
             int updates = s.Training.MaxSteps * PreferenceBudget.UpdatesPerStep(s.Algorithm);
             int examples = s.Training.MaxSteps * s.Training.BatchSize;
             Assert.Equal((o.Budget.OptimizerSteps, o.Budget.Examples), (updates, examples));
+            Assert.Equal(Math.Min(4, s.Training.MaxSteps / 10), s.Training.WarmupSteps);   // the demo's warm-up: min(5, 48 / 10) = 4, capped at a tenth
         }
         var sweep = stages.Where(s => s.Name.EndsWith("-support-aligned") && s.Algorithm is Ppo)
             .ToDictionary(s => s.Name, s => ((Ppo)s.Algorithm).Options);
