@@ -138,12 +138,14 @@ public static class WorldExperimentReport
 
     /// <summary>
     /// The value-gap comparison: each algorithm (and each KL coefficient of the PPO sweep) on each value-gap set, the
-    /// chosen stance's drift magnitude and drift time as mean [95% interval] over seeds, and PPO's reward-model
+    /// chosen stance's drift magnitude and drift time as mean [95% interval] over seeds (generation probe; the
+    /// likelihood probe's magnitude beside it, deterministic and more sensitive at toy sizes), and PPO's reward-model
     /// held-out pair accuracy (mean over seeds).
     /// </summary>
     public static IReadOnlyList<IReadOnlyList<string>> ValueGapComparison(IReadOnlyList<WorldSeedRun> runs, IReadOnlyList<double> klSweep)
     {
         var perSeed = runs.Select(r => r.Drift).ToList();
+        var likelihood = runs.All(r => r.LikelihoodDrift is not null) ? runs.Select(r => r.LikelihoodDrift!).ToList() : null;
         var rows = new List<IReadOnlyList<string>>();
         foreach (var (label, chosen) in new[] { (WorldExperiment.SupportAligned, Stance.Support), ("oppose-aligned", Stance.Oppose) })
         {
@@ -155,7 +157,9 @@ public static class WorldExperimentReport
                 if (!perSeed.Any(t => t.Rows.Any(r => r.Phase == phase))) continue;
                 var acc = runs.Select(r => Ppo.HeldOutAccuracy(r.Run.StageDirectory(phase))).OfType<Training.Ppo.RewardModelAccuracy>().ToList();
                 rows.Add([label, method, $"M_{chosen.Label()} {E(TopicMean(perSeed, phase, chosen))}",
-                    E(TopicMeanTime(perSeed, phase, chosen)), perSeed.Count.ToString(CultureInfo.InvariantCulture),
+                    E(TopicMeanTime(perSeed, phase, chosen)),
+                    likelihood is null ? "" : $"M_{chosen.Label()} {E(TopicMean(likelihood, phase, chosen))}",
+                    perSeed.Count.ToString(CultureInfo.InvariantCulture),
                     acc.Count == 0 ? "" : P(acc.Average(a => a.Accuracy))]);
             }
         }
@@ -192,7 +196,8 @@ public static class WorldExperimentReport
             FormattableString.Invariant($"at its authors' published learning rate × {o.Budget.LearningRateScale:0.###} (DPO {o.Budget.LearningRate(new Dpo()):0.#e0}, SimPO {o.Budget.LearningRate(new SimPo()):0.#e0}, PPO {o.Budget.LearningRate(new Ppo()):0.#e0}). ") +
             "PPO clips policy and value gradients separately, penalises responses without an end token, and trains against a reward model whose held-out pair accuracy is shown (the stage stops below its floor). " +
             "The PPO rows with other KL coefficients show what the KL anchor to the SFT model does.");
-        report.AddTable(["value-gap set", "method", "drift magnitude of the chosen stance", "drift time", "seeds", "reward model held-out accuracy"], ValueGapComparison(runs, o.PpoKlSweep));
+        report.AddTable(["value-gap set", "method", "drift magnitude of the chosen stance", "drift time", "likelihood probe: drift magnitude", "seeds", "reward model held-out accuracy"],
+            ValueGapComparison(runs, o.PpoKlSweep));
         report.AddParagraph(PaperOrdering(perSeed));
 
         report.AddHeading("Datasets: stance profiles and value gaps");
