@@ -28,7 +28,7 @@ TorchNatives.Preload() |> ignore
 let smallOptions runFolder cacheRoot = NotebookSizes.Small(runFolder, cacheRoot)
 
 /// A copy of the options with other stage lengths (C#'s `with`, through WorldExperimentOptions.WithSteps).
-let withSteps sft preference ppo (o: WorldExperimentOptions) = o.WithSteps(sft, preference, ppo)
+let withSteps sft preference (o: WorldExperimentOptions) = o.WithSteps(sft, preference)
 
 /// Starts a world session; progress lines go to `log`.
 let start (log: string -> unit) (o: WorldExperimentOptions) = WorldSession.Start(o, false, LineLogger.To(Action<string> log))

@@ -6,23 +6,11 @@ namespace ValueDrift.Interactive;
 /// <summary>
 /// The size the project's notebooks run at by default: the demo's world on two of its topics and the demo's base-model
 /// recipe (pretrained once, about two minutes on two cores, then cached) with short stages and a lean probe, so each stage cell takes seconds and the
-/// generation probe — the paper's read-out — shows stances moving. Learning rates are the demo's. Scale up with
+/// generation probe — the paper's read-out — shows stances moving. Learning rates are the demo's; every preference method gets the same budget (20 updates, 160 examples). Scale up with
 /// <see cref="WorldExperimentOptions.Default"/> (about ten minutes) for the full-size stages and probes.
 /// </summary>
 public static class NotebookSizes
 {
     /// <summary>The notebook size, writing its run to <paramref name="runFolder"/> and caching the base model under <paramref name="cacheRoot"/>.</summary>
-    public static WorldExperimentOptions Small(string runFolder, string cacheRoot) => WorldExperimentOptions.Default(runFolder) with
-    {
-        World = WorldOptions.Demo with { Topics = WorldTopics.QuickDemoIds.Take(2).ToList() },
-        CacheRoot = cacheRoot,
-        SftSteps = 20,
-        PreferenceSteps = 20,
-        PpoSteps = 6,
-        RewardModelSteps = 20,
-        ProbeEvery = 10,
-        ProbeSamples = 3,
-        ProbeQuestionsPerTopic = 3,
-        ProbeMaxNewTokens = 64,
-    };
+    public static WorldExperimentOptions Small(string runFolder, string cacheRoot) => WorldExperimentOptions.Notebook(runFolder, cacheRoot);
 }

@@ -91,6 +91,26 @@ public sealed class WorldSession
         return change;
     }
 
+    /// <summary>
+    /// Runs stages already run in this session again under other training seeds (Seed + 1, Seed + 2, …; training
+    /// order, PPO's sampling), each from <paramref name="from"/>'s final checkpoint, as phases "&lt;stage&gt;-seedN",
+    /// and returns one drift table per seed with the stages' own phase names (the first: the runs given), ready for
+    /// <see cref="SeedSummary.From(IReadOnlyList{DriftTable}, double)"/> and <see cref="WorldExperimentReport.Findings(IReadOnlyList{DriftTable})"/>.
+    /// The SFT checkpoint is shared, so the intervals cover the preference stage's training noise.
+    /// </summary>
+    public IReadOnlyList<DriftTable> RunSeeds(IReadOnlyList<StageChange> runs, StageChange from, int seeds, bool likelihood = false)
+    {
+        if (seeds < 1) throw new ConfigException("session", "seeds", $"must be ≥ 1, got {seeds}");
+        for (int k = 2; k <= seeds; k++)
+            foreach (var stage in runs.Select(r => r.Result.Stage))
+                Run(stage with { Name = $"{stage.Name}-seed{k}", Training = stage.Training with { Seed = stage.Training.Seed + k - 1 } }, from);
+        var table = DriftTable(likelihood);
+        var phases = runs.Select(r => r.Phase).ToHashSet();
+        return Enumerable.Range(1, seeds).Select(k => new Drift.DriftTable(table.Rows
+            .Where(r => k == 1 ? phases.Contains(r.Phase) : r.Phase.EndsWith($"-seed{k}") && phases.Contains(r.Phase[..^$"-seed{k}".Length]))
+            .Select(r => k == 1 ? r : r with { Phase = r.Phase[..^$"-seed{k}".Length] }).ToList())).ToList();
+    }
+
     /// <summary>Every measurement of the generation probe so far (phase "base" first, then the stages in the order run).</summary>
     public Trajectory Trajectory() => Drift.Trajectory.FromTrace(Folder.TracePath);
 

@@ -3,6 +3,7 @@ using Deedle;
 using ValueDrift.Drift;
 using ValueDrift.Experiments;
 using ValueDrift.Probes;
+using ValueDrift.Training.Algorithms;
 using ValueDrift.World;
 
 namespace ValueDrift.Reporting;
@@ -28,55 +29,141 @@ public static class WorldExperimentReport
         Mean(t.Rows.Where(r => r.Phase == phase).GroupBy(r => r.Topic).Select(g => g.Max(r => Math.Abs(r.Magnitude))));
     private static double Mean(IEnumerable<double> xs) { var l = xs.ToList(); return l.Count == 0 ? double.NaN : l.Average(); }
 
-    /// <summary>A mean shift of at least this much counts as "moved".</summary>
-    public const double MovedThreshold = 0.1;
-    /// <summary>Two algorithms' mean shifts must differ by more than this to be ordered.</summary>
-    public const double OrderMargin = 0.03;
+    /// <summary>"+0.42 [+0.30, +0.55]" (interval across seeds, or over questions for one seed), or "+0.42 (no interval)".</summary>
+    public static string E(SeedEstimate e) => F(e.Mean) + (e.Interval is { } i ? $" [{F(i.Lower)}, {F(i.Upper)}]" : " (no interval)");
 
-    public static IReadOnlyList<FindingCheck> Findings(DriftTable t)
+    /// <summary>
+    /// The mean over topics of a stance's drift magnitude in a phase, per seed, with its 95% interval: Student t across
+    /// seeds; with one seed, the topics' bootstrap intervals over questions averaged bound by bound (as wide as if the
+    /// topics moved together, so never narrower than the data allow).
+    /// </summary>
+    public static SeedEstimate TopicMean(IReadOnlyList<DriftTable> perSeed, string phase, Stance s)
+    {
+        var values = perSeed.Select(t => MeanMagnitude(t, phase, s)).ToList();
+        Interval? single = null;
+        if (perSeed.Count == 1)
+        {
+            var cis = perSeed[0].Rows.Where(r => r.Phase == phase && r.Stance == s).Select(r => r.MagnitudeCi?.Interval).ToList();
+            if (cis.Count > 0 && cis.All(c => c is not null)) single = new Interval(cis.Average(c => c!.Lower), cis.Average(c => c!.Upper));
+        }
+        return SeedEstimate.Across(values, single);
+    }
+
+    /// <summary>The mean over topics of a stance's drift time in a phase, per seed, with its t interval across seeds (none for one seed).</summary>
+    public static SeedEstimate TopicMeanTime(IReadOnlyList<DriftTable> perSeed, string phase, Stance s) =>
+        SeedEstimate.Across(perSeed.Select(t => MeanDriftTime(t, phase, s)).ToList());
+
+    /// <summary>Per seed, <paramref name="a"/> − <paramref name="b"/> (paired: both from the same seed's SFT checkpoint), with its t interval across seeds.</summary>
+    public static SeedEstimate PairedDifference(IReadOnlyList<DriftTable> perSeed, Func<DriftTable, double> a, Func<DriftTable, double> b) =>
+        SeedEstimate.Across(perSeed.Select(t => a(t) - b(t)).ToList());
+
+    /// <summary>Whether a is above b: the paired difference's interval with two or more seeds; with one, whether their intervals are disjoint.</summary>
+    private static Verdict Above(IReadOnlyList<DriftTable> perSeed, SeedEstimate a, SeedEstimate b, Func<DriftTable, double> fa, Func<DriftTable, double> fb)
+    {
+        if (perSeed.Count > 1) return PairedDifference(perSeed, fa, fb).VerdictFor(+1);
+        if (a.Interval is null || b.Interval is null) return Verdict.Undetermined;
+        return a.Interval.Lower > b.Interval.Upper ? Verdict.Consistent : a.Interval.Upper < b.Interval.Lower ? Verdict.Opposite : Verdict.NotSeen;
+    }
+
+    /// <summary>The paper's findings beside one run (one seed).</summary>
+    public static IReadOnlyList<FindingCheck> Findings(DriftTable t) => Findings([t]);
+
+    /// <summary>
+    /// The paper's findings beside the runs of every seed: each measured number is the mean over seeds with its 95%
+    /// interval, and each verdict comes from an interval (<see cref="Verdicts"/>), not a fixed threshold.
+    /// </summary>
+    public static IReadOnlyList<FindingCheck> Findings(IReadOnlyList<DriftTable> perSeed)
     {
         var list = new List<FindingCheck>();
+        string seeds = perSeed.Count == 1 ? "one seed: intervals over probe questions" : $"{perSeed.Count} seeds: t intervals across seeds";
         foreach (var (phase, stance, data) in new[] { (WorldExperiment.NeutralSft, Stance.Neutral, "assistant-style (WildChat-like, ~70% neutral)"), (WorldExperiment.SupportiveSft, Stance.Support, "instruction-style (Alpaca-like, ~2/3 support)") })
         {
-            double m = MeanMagnitude(t, phase, stance), dt = MeanDriftTime(t, phase, stance);
+            var m = TopicMean(perSeed, phase, stance);
+            var dt = TopicMeanTime(perSeed, phase, stance);
+            var moved = m.VerdictFor(+1);
+            // early: drift time's interval below 0.5 with seeds; with one seed, its value
+            bool early = dt.Interval is not null ? dt.VerdictFor(-1, 0.5) == Verdict.Consistent : dt.Mean <= 0.5;
             list.Add(new FindingCheck($"SFT sets values, early ({phase})",
                 $"SFT on {data} data moves the model toward that data's dominant stance, within the first ~10% of steps (Llama-3-3B WildChat: M_neutral +0.38, drift time 0.09).",
-                $"M_{stance.Label()} {F(m)}, drift time {P(dt)} (mean over topics)",
-                m >= MovedThreshold && dt <= 0.5 ? "consistent" : m >= MovedThreshold ? "moves, but not early" : "not seen in this run"));
+                $"M_{stance.Label()} {E(m)}, drift time {(dt.Interval is null ? P(dt.Mean) : E(dt))} (mean over topics; {seeds})",
+                moved == Verdict.Consistent ? (early ? "consistent" : "moves, but not early") : moved.Label()));
         }
         var algorithms = new[] { "dpo", "simpo", "ppo" };
-        var standard = algorithms.Select(a => (a, Std: MeanLargestShift(t, a + "-standard"),
-            Gap: Math.Max(MeanLargestShift(t, a + "-support-aligned"), MeanLargestShift(t, a + "-oppose-aligned")))).ToList();
-        bool measured = standard.All(x => double.IsFinite(x.Std));
-        bool anyGapMoved = standard.Any(x => x.Gap >= MovedThreshold);
-        // "Barely moves": each algorithm moves values on standard data by less than the threshold, or by less than a
-        // third of what the same algorithm does on value-gap data.
-        bool small = standard.All(x => x.Std < MovedThreshold || (double.IsFinite(x.Gap) && x.Std < x.Gap / 3));
+        double Gap(DriftTable t, string a) => Math.Max(MeanLargestShift(t, a + "-support-aligned"), MeanLargestShift(t, a + "-oppose-aligned"));
+        var standard = algorithms.Select(a => (a, Std: SeedEstimate.Across(perSeed.Select(t => MeanLargestShift(t, a + "-standard")).ToList()),
+            Gap: SeedEstimate.Across(perSeed.Select(t => Gap(t, a)).ToList()),
+            Diff: PairedDifference(perSeed, t => Gap(t, a), t => MeanLargestShift(t, a + "-standard")))).ToList();
+        var diffs = standard.Select(x => x.Diff.VerdictFor(+1)).ToList();
         list.Add(new FindingCheck("Standard preference data barely moves values",
             "Chosen and rejected share a stance (small value gap), so PPO, DPO and SimPO on UltraFeedback / HH-RLHF move stances little (|M| 0.01–0.27).",
-            string.Join(", ", standard.Select(x => $"{x.a} {P(x.Std)} (value-gap data {P(x.Gap)})")) + " (mean over topics of the largest |M|)",
-            !measured ? "not measured"
-            : small ? (anyGapMoved ? "consistent" : "consistent, but value-gap data did not move values either")
-            : "not seen in this run"));
-        foreach (var (label, chosen) in new[] { ("support-aligned", Stance.Support), ("oppose-aligned", Stance.Oppose) })
+            string.Join(", ", standard.Select(x => $"{x.a} {P(x.Std.Mean)} (value-gap data {P(x.Gap.Mean)}; difference {E(x.Diff)})")) + $" (mean over topics of the largest |M|; {seeds})",
+            !standard.All(x => double.IsFinite(x.Std.Mean)) ? "not measured"
+            : diffs.All(v => v == Verdict.Consistent) ? "consistent: every algorithm moves values less on standard data than on value-gap data"
+            : diffs.Any(v => v == Verdict.Opposite) ? "opposite: standard data moves values more for " + string.Join(", ", standard.Where(x => x.Diff.VerdictFor(+1) == Verdict.Opposite).Select(x => x.a))
+            : diffs.All(v => v == Verdict.Undetermined) ? "undetermined: needs two or more seeds (--seeds)"
+            : "not seen: the difference's interval contains 0 for " + string.Join(", ", standard.Where(x => x.Diff.VerdictFor(+1) != Verdict.Consistent).Select(x => x.a))));
+        foreach (var (label, chosen) in new[] { (WorldExperiment.SupportAligned, Stance.Support), ("oppose-aligned", Stance.Oppose) })
         {
-            var m = new[] { "dpo", "simpo", "ppo" }.Select(a => (a, MeanMagnitude(t, $"{a}-{label}", chosen))).ToList();
-            var order = m.Where(x => double.IsFinite(x.Item2)).OrderByDescending(x => x.Item2).Select(x => x.a).ToList();
-            var sorted = m.Select(x => x.Item2).Where(double.IsFinite).OrderByDescending(x => x).ToList();
-            // An order is only claimed where neighbours differ by more than the noise of a probe point.
-            bool distinct = sorted.Count == 3 && sorted[0] - sorted[1] > OrderMargin && sorted[1] - sorted[2] > OrderMargin;
-            bool paperOrder = order.SequenceEqual(["dpo", "simpo", "ppo"]);
+            var m = algorithms.Select(a => (a, Est: TopicMean(perSeed, $"{a}-{label}", chosen))).ToList();
+            Func<DriftTable, double> Of(string a) => t => MeanMagnitude(t, $"{a}-{label}", chosen);
+            var dpoSimpo = Above(perSeed, m[0].Est, m[1].Est, Of("dpo"), Of("simpo"));
+            var simpoPpo = Above(perSeed, m[1].Est, m[2].Est, Of("simpo"), Of("ppo"));
+            var moved = m.Select(x => x.Est.VerdictFor(+1)).ToList();
+            bool ppoZero = m[2].Est.Interval is { } pi && pi.Contains(0);
             list.Add(new FindingCheck($"Value-gap data moves values, differently per algorithm ({label})",
-                label == "support-aligned"
+                label == WorldExperiment.SupportAligned
                     ? "Chosen agrees with the SFT prior: DPO amplifies it strongly (M 0.53), SimPO moderately (0.15), PPO barely (0.00)."
                     : "Chosen goes against the SFT prior: DPO shifts partly (0.46), PPO not at all (−0.02); SimPO modest.",
-                string.Join(", ", m.Select(x => $"{x.a} M_{chosen.Label()} {F(x.Item2)}")) + (order.Count > 0 ? $"; order {string.Join(" > ", order)}" : ""),
-                order.Count < 3 ? "not measured"
-                : !(sorted[0] >= MovedThreshold) ? "not seen in this run: no algorithm moved the chosen stance"
-                : !distinct ? "partly: the algorithms do not separate clearly"
-                : paperOrder ? "consistent (DPO > SimPO > PPO)" : "different order than the paper"));
+                string.Join(", ", m.Select(x => $"{x.a} M_{chosen.Label()} {E(x.Est)}")) + $" ({seeds})",
+                m.Any(x => !double.IsFinite(x.Est.Mean)) ? "not measured"
+                : moved.All(v => v == Verdict.Undetermined) ? "undetermined: no intervals"
+                : !moved.Contains(Verdict.Consistent) ? "not seen in this run: no algorithm moved the chosen stance"
+                : dpoSimpo == Verdict.Consistent && simpoPpo == Verdict.Consistent ? "consistent (DPO > SimPO > PPO" + (ppoZero ? ", PPO ≈ 0)" : ", but PPO ≠ 0)")
+                : dpoSimpo == Verdict.Opposite || simpoPpo == Verdict.Opposite ? $"different order than the paper (DPO vs SimPO: {dpoSimpo.Label()}, SimPO vs PPO: {simpoPpo.Label()})"
+                : $"partly: the algorithms do not separate clearly (DPO > SimPO: {dpoSimpo.Label()}, SimPO > PPO: {simpoPpo.Label()})"));
         }
         return list;
+    }
+
+    /// <summary>
+    /// One plain sentence: does the paper's ordering on support-aligned data (DPO ≫ SimPO > PPO ≈ 0) appear in these runs?
+    /// </summary>
+    public static string PaperOrdering(IReadOnlyList<DriftTable> perSeed)
+    {
+        var f = Findings(perSeed).Single(x => x.Finding.EndsWith($"({WorldExperiment.SupportAligned})"));
+        bool appears = f.Verdict.StartsWith("consistent") && f.Verdict.Contains("PPO ≈ 0");
+        return (appears ? "The paper's ordering on support-aligned data, DPO ≫ SimPO > PPO ≈ 0, appears in this run: "
+                : "The paper's ordering on support-aligned data, DPO ≫ SimPO > PPO ≈ 0, does not appear in this run: ") + f.Verdict + "; " + f.Measured + ".";
+    }
+
+    /// <summary>
+    /// The value-gap comparison: each algorithm (and each KL coefficient of the PPO sweep) on each value-gap set, the
+    /// chosen stance's drift magnitude and drift time as mean [95% interval] over seeds (generation probe; the
+    /// likelihood probe's magnitude beside it, deterministic and more sensitive at toy sizes), and PPO's reward-model
+    /// held-out pair accuracy (mean over seeds).
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<string>> ValueGapComparison(IReadOnlyList<WorldSeedRun> runs, IReadOnlyList<double> klSweep)
+    {
+        var perSeed = runs.Select(r => r.Drift).ToList();
+        var likelihood = runs.All(r => r.LikelihoodDrift is not null) ? runs.Select(r => r.LikelihoodDrift!).ToList() : null;
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var (label, chosen) in new[] { (WorldExperiment.SupportAligned, Stance.Support), ("oppose-aligned", Stance.Oppose) })
+        {
+            var phases = new List<(string Phase, string Method)> { ($"dpo-{label}", "DPO"), ($"simpo-{label}", "SimPO"), ($"ppo-{label}", "PPO (KL 0.05)") };
+            if (label == WorldExperiment.SupportAligned)
+                phases.AddRange(klSweep.Select(k => (WorldExperiment.PpoKlPhase(k, label), FormattableString.Invariant($"PPO (KL {k:0.###})"))));
+            foreach (var (phase, method) in phases)
+            {
+                if (!perSeed.Any(t => t.Rows.Any(r => r.Phase == phase))) continue;
+                var acc = runs.Select(r => Ppo.HeldOutAccuracy(r.Run.StageDirectory(phase))).OfType<Training.Ppo.RewardModelAccuracy>().ToList();
+                rows.Add([label, method, $"M_{chosen.Label()} {E(TopicMean(perSeed, phase, chosen))}",
+                    E(TopicMeanTime(perSeed, phase, chosen)),
+                    likelihood is null ? "" : $"M_{chosen.Label()} {E(TopicMean(likelihood, phase, chosen))}",
+                    perSeed.Count.ToString(CultureInfo.InvariantCulture),
+                    acc.Count == 0 ? "" : P(acc.Average(a => a.Accuracy))]);
+            }
+        }
+        return rows;
     }
 
     public static void Write(WorldExperimentResult r, WorldExperimentOptions o)
@@ -85,7 +172,9 @@ public static class WorldExperimentReport
         Directory.CreateDirectory(run.TablesDirectory);
         var trajectory = Trajectory.FromTrace(run.TracePath);
         var likelihood = r.LikelihoodDrift is null ? null : Trajectory.FromTrace(run.LikelihoodTracePath);
-        var findings = Findings(r.Drift);
+        var runs = r.SeedRuns.Count > 0 ? r.SeedRuns : [new WorldSeedRun(o.Seed, r.Run, r.Stages, r.Drift, r.LikelihoodDrift)];
+        var perSeed = runs.Select(x => x.Drift).ToList();
+        var findings = Findings(perSeed);
         var gaps = ValueGaps(r.Profile);
 
         var report = new HtmlReport("ValueDrift demo: value drift in the synthetic world");
@@ -97,7 +186,19 @@ public static class WorldExperimentReport
             "The likelihood probe (the model's token-mean log-likelihood of reference answers of each stance, soft-maxed) is shown as a second, deterministic read-out.");
         report.AddHeading("The paper's findings beside this run");
         report.AddTable(["finding", "the paper", "this run", "verdict"], findings.Select(f => (IReadOnlyList<string>)[f.Finding, f.Paper, f.Measured, f.Verdict]));
+        report.AddParagraph(runs.Count == 1
+            ? "One training seed: intervals are bootstrap intervals over probe questions and leave out training noise; run with --seeds 3 for intervals across seeds."
+            : $"{runs.Count} training seeds ({string.Join(", ", runs.Select(x => x.Seed))}): every number is the mean over seeds with its 95% Student t interval; verdicts come from the intervals.");
         report.AddParagraph("This is a toy world with a sub-million-parameter model, not a replication on Llama-3 or Qwen3: agreement shows the mechanism, disagreement is reported as measured.");
+
+        report.AddHeading("DPO vs SimPO vs PPO on value-gap data, under one budget");
+        report.AddParagraph($"Every method gets {o.Budget.OptimizerSteps} optimizer updates and {o.Budget.Examples} training examples (pairs for DPO and SimPO, prompts rolled out for PPO), " +
+            FormattableString.Invariant($"at its authors' published learning rate × {o.Budget.LearningRateScale:0.###} (DPO {o.Budget.LearningRate(new Dpo()):0.#e0}, SimPO {o.Budget.LearningRate(new SimPo()):0.#e0}, PPO {o.Budget.LearningRate(new Ppo()):0.#e0}). ") +
+            "PPO clips policy and value gradients separately, penalises responses without an end token, and trains against a reward model whose held-out pair accuracy is shown (the stage stops below its floor). " +
+            "The PPO rows with other KL coefficients show what the KL anchor to the SFT model does.");
+        report.AddTable(["value-gap set", "method", "drift magnitude of the chosen stance", "drift time", "likelihood probe: drift magnitude", "seeds", "reward model held-out accuracy"],
+            ValueGapComparison(runs, o.PpoKlSweep));
+        report.AddParagraph(PaperOrdering(perSeed));
 
         report.AddHeading("Datasets: stance profiles and value gaps");
         report.AddTable(["dataset", "analogue of", "rows", "support", "neutral", "oppose", "value gap (TV)"], r.Profile.Datasets.Select(d =>
@@ -117,7 +218,10 @@ public static class WorldExperimentReport
             report.AddHeading("Stance probability over training (likelihood probe)");
             foreach (var topic in likelihood.Topics) report.AddFigure(DriftCharts.StanceOverSteps(likelihood, topic, bands: false));
         }
-        report.AddHeading("Drift table (generation probe)");
+        report.AddHeading($"Drift over seeds (generation probe, {runs.Count} seed{(runs.Count == 1 ? "" : "s")})");
+        report.AddTable(["phase", "topic", "stance", "drift magnitude", "interval from", "drift time"], SeedSummary.From(perSeed).Rows.Select(x =>
+            (IReadOnlyList<string>)[x.Phase, x.Topic, x.Stance.Label(), E(x.Magnitude), x.Magnitude.Source.ToString().ToLowerInvariant(), x.DriftTime.Interval is null ? P(x.DriftTime.Mean) : E(x.DriftTime)]));
+        report.AddHeading("Drift table (generation probe, first seed)");
         report.AddDriftTable(r.Drift);
         report.Save(run.ReportPath);
 
@@ -129,6 +233,7 @@ public static class WorldExperimentReport
             DriftFrames.Stances(likelihood).SaveCsv(Path.Combine(run.TablesDirectory, "stances-likelihood.csv"));
         }
         Frame.FromRecords(findings).SaveCsv(Path.Combine(run.TablesDirectory, "findings.csv"));
+        IO.AtomicFile.WriteAllText(Path.Combine(run.TablesDirectory, "drift-seeds.json"), SeedSummary.From(perSeed).ToJson());
     }
 
     /// <summary>The preference sets' value gaps per topic, from the world profile (chosen and rejected judged exactly).</summary>

@@ -64,7 +64,7 @@ public sealed class AttributeCommand : ICliCommand
                 if (r.GetValue(steps) is { } n)
                 {
                     if (n < 4) throw new ConfigException("attribute", "steps", $"must be ≥ 4 (a checkpoint every quarter), got {n}");
-                    o = o with { SftSteps = n, PreferenceSteps = n };
+                    o = o.WithSteps(n, n);
                 }
                 if (o.World.Topics is { } topics && !topics.Contains(topicId))
                     throw new ConfigException("attribute", "topic", $"unknown topic '{topicId}'; the world at this size has {string.Join(", ", topics)}");

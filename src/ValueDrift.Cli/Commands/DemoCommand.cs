@@ -10,7 +10,7 @@ using ValueDrift.World;
 namespace ValueDrift.Cli.Commands;
 
 /// <summary>
-/// <c>valuedrift demo [--quick] [--out DIR]</c>: the embedded world end to end — datasets, base model (cached), SFT,
+/// <c>valuedrift demo [--quick] [--out DIR] [--seeds S]</c>: the embedded world end to end — datasets, base model (cached), SFT,
 /// DPO / SimPO / PPO on standard and value-gap data, every stage traced, drift metrics, report.html. Resumable: run it
 /// again with the same --out to continue after an interruption.
 /// </summary>
@@ -21,13 +21,19 @@ public sealed class DemoCommand : ICliCommand
         var quick = new Option<bool>("--quick") { Description = "small sizes (about a minute): for a first look and for tests" };
         var output = new Option<string>("--out") { Description = "run folder", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
         var seed = new Option<long>("--seed") { Description = "seed of the world, the training and the probes", DefaultValueFactory = _ => 1 };
+        var seeds = new Option<int>("--seeds")
+        {
+            Description = "training runs (seeds SEED, SEED+1, …; the first in --out, the others in --out/seeds/seed-N): findings give the mean and 95% interval across them. 1 (default) keeps the demo short; its intervals cover probe questions only",
+            DefaultValueFactory = _ => 1,
+        };
         var topics = new Option<string?>("--topics") { Description = $"comma-separated world topics (default: {string.Join(",", WorldTopics.QuickDemoIds)})" };
         var cache = new Option<string?>("--cache") { Description = "base-model cache folder (default $VALUEDRIFT_CACHE or ~/.cache/valuedrift)" };
-        var cmd = new Command("demo", "Run the embedded value-drift demo on the synthetic world and write report.html.") { quick, output, seed, topics, cache };
+        var cmd = new Command("demo", "Run the embedded value-drift demo on the synthetic world and write report.html.") { quick, output, seed, seeds, topics, cache };
         cmd.SetAction(r =>
         {
             var o = r.GetValue(quick) ? WorldExperimentOptions.Quick(r.GetValue(output)!) : WorldExperimentOptions.Default(r.GetValue(output)!);
-            o = o with { Seed = r.GetValue(seed), CacheRoot = r.GetValue(cache) };
+            o = o with { Seed = r.GetValue(seed), Seeds = r.GetValue(seeds), CacheRoot = r.GetValue(cache) };
+            o.Validate();
             if (r.GetValue(topics) is { } t)
             {
                 var ids = t.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
@@ -47,8 +53,10 @@ public sealed class DemoCommand : ICliCommand
                 io.Out.WriteLine($"report: {result.Run.ReportPath}");
                 io.Out.WriteLine($"trace:  {result.Run.TracePath}");
                 io.Out.WriteLine($"tables: {result.Run.TablesDirectory}");
-                foreach (var f in WorldExperimentReport.Findings(result.Drift))
+                var perSeed = result.SeedRuns.Select(x => x.Drift).ToList();
+                foreach (var f in WorldExperimentReport.Findings(perSeed))
                     io.Out.WriteLine($"- {f.Finding}: {f.Measured} → {f.Verdict}");
+                io.Out.WriteLine(WorldExperimentReport.PaperOrdering(perSeed));
                 return 0;
             }
             catch (OperationCanceledException)

@@ -18,11 +18,17 @@ public sealed class ReproduceCommand : ICliCommand
     {
         var recipe = new Option<string>("--recipe") { Description = "recipe file (JSON with comments; see docs/reproduce.md and recipes/)", Required = true };
         var output = new Option<string?>("--out") { Description = "run folder (default: runs/<recipe file name>)" };
-        var cmd = new Command("reproduce", "Run a recipe: base → each SFT set → each algorithm × preference set, traced, with a drift report.") { recipe, output };
+        var seeds = new Option<int?>("--seeds") { Description = "training runs of the whole grid (overrides the recipe's \"seeds\"; the first in --out, the others in --out/seeds/seed-K); drift-seeds.json gives the mean and 95% interval across them" };
+        var cmd = new Command("reproduce", "Run a recipe: base → each SFT set → each algorithm × preference set, traced, with a drift report.") { recipe, output, seeds };
         cmd.SetAction(r =>
         {
             var file = r.GetValue(recipe)!;
             var loaded = Recipe.Load(file);
+            if (r.GetValue(seeds) is { } s)
+            {
+                if (s < 1) throw new Errors.ConfigException("--seeds", "seeds", $"must be ≥ 1, got {s}");
+                loaded = loaded with { Seeds = s };
+            }
             var outDir = r.GetValue(output) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(file));
             var clock = Stopwatch.StartNew();
             void Log(string line) => io.Err.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] {line}");
@@ -33,8 +39,11 @@ public sealed class ReproduceCommand : ICliCommand
             {
                 var result = RecipeRunner.Run(loaded, outDir, LineLogger.To(Log), new TrainingProgressLines(Log), cts.Token);
                 var report = DriftReport.FromTrace(result.Run.TracePath);
+                var seedsPath = Path.Combine(result.Run.Root, "drift-seeds.json");
+                IO.AtomicFile.WriteAllText(seedsPath, result.SeedSummary().ToJson());
                 io.Out.WriteLine($"report: {report.HtmlPath}");
                 io.Out.WriteLine($"trace:  {result.Run.TracePath}");
+                io.Out.WriteLine($"seeds:  {result.SeedRuns.Count} (mean and 95% interval across them: {seedsPath})");
                 io.Out.WriteLine($"stages: {result.Stages.Count} ({result.Stages.Count(s => s.AlreadyComplete)} already complete)");
                 return 0;
             }

@@ -14,23 +14,8 @@ namespace ValueDrift.Attribution;
 /// </summary>
 public static class WorldAttribution
 {
-    /// <summary>
-    /// The notebooks' size (ValueDrift.Interactive's NotebookSizes.Small, which this layer cannot reference; a test keeps
-    /// the two equal): two of the demo's topics, the demo's base model, 20-step stages.
-    /// </summary>
-    public static WorldExperimentOptions NotebookSize(string runFolder, string? cacheRoot) => WorldExperimentOptions.Default(runFolder) with
-    {
-        World = WorldOptions.Demo with { Topics = WorldTopics.QuickDemoIds.Take(2).ToList() },
-        CacheRoot = cacheRoot,
-        SftSteps = 20,
-        PreferenceSteps = 20,
-        PpoSteps = 6,
-        RewardModelSteps = 20,
-        ProbeEvery = 10,
-        ProbeSamples = 3,
-        ProbeQuestionsPerTopic = 3,
-        ProbeMaxNewTokens = 64,
-    };
+    /// <summary>The notebooks' size (<see cref="WorldExperimentOptions.Notebook"/>).</summary>
+    public static WorldExperimentOptions NotebookSize(string runFolder, string? cacheRoot) => WorldExperimentOptions.Notebook(runFolder, cacheRoot);
 
     /// <summary>A stage of the world run in <paramref name="o"/>'s folder, run (or reused) with the checkpoints attribution needs.</summary>
     public static (WorldSetup Setup, StageRecord Record) RunStage(WorldExperimentOptions o, string stageName, Action<string>? log = null, CancellationToken cancel = default)

@@ -49,6 +49,34 @@ public sealed record Recipe
     public required RecipeProbes Probes { get; init; }
     /// <summary>Longest prompt + completion in tokens; null: the data layer's default.</summary>
     public int? MaxLength { get; init; }
+    /// <summary>
+    /// One budget for every preference algorithm (equal optimizer updates and examples, each at its published
+    /// learning rate × one factor; <see cref="PreferenceBudget"/>), applied to <see cref="PreferenceTraining"/> as the
+    /// template. Null: the loop options as given. Excludes <see cref="AlgorithmTraining"/>.
+    /// </summary>
+    public PreferenceBudget? Budget { get; init; }
+    /// <summary>
+    /// Training runs of the whole grid, seeded as given, +1, +2, … (every loop seed and the probe's sampling seed): the
+    /// first in the run folder, the others in seeds/seed-K (K = 1, 2, …) below it. 1: one run.
+    /// </summary>
+    public int Seeds { get; init; } = 1;
+
+    /// <summary>The recipe of seed run <paramref name="index"/> (0: this recipe): every loop seed and the probe's sampling seed + index.</summary>
+    public Recipe ForSeed(int index) => index == 0 ? this : this with
+    {
+        Seeds = 1,
+        SftTraining = SftTraining with { Seed = SftTraining.Seed + index },
+        PreferenceTraining = PreferenceTraining with { Seed = PreferenceTraining.Seed + index },
+        AlgorithmTraining = AlgorithmTraining.ToDictionary(kv => kv.Key, kv => kv.Value with { Seed = kv.Value.Seed + index }),
+        Probes = Probes with { Generation = Probes.Generation with { Seed = Probes.Generation.Seed + index } },
+    };
+
+    /// <summary>Sub-folder of a recipe run holding the runs of seeds after the first.</summary>
+    public const string SeedsFolder = "seeds";
+
+    /// <summary>The run folder of seed run <paramref name="index"/>: the run folder itself for 0, else seeds/seed-K below it.</summary>
+    public static string SeedFolder(string outputDirectory, int index) =>
+        index == 0 ? outputDirectory : Path.Combine(outputDirectory, SeedsFolder, $"seed-{index}");
 
     /// <summary>The stages in order: every SFT set from the base model, then every algorithm × preference set from each SFT stage it names.</summary>
     public StagePlan Plan()
@@ -65,7 +93,8 @@ public sealed record Recipe
                     stages.Add(new PlannedStage(new Stage
                     {
                         Name = $"{algorithm.Name}-{pref.Name}-from-{sft.Name}", Algorithm = algorithm, DataPath = pref.Data,
-                        Training = AlgorithmTraining.GetValueOrDefault(algorithm.Name) ?? PreferenceTraining, ProbeEvery = Probes.Every, MaxLength = MaxLength,
+                        Training = Budget?.Loop(algorithm, PreferenceTraining) ?? AlgorithmTraining.GetValueOrDefault(algorithm.Name) ?? PreferenceTraining,
+                        ProbeEvery = Budget is null ? Probes.Every : Math.Max(1, Probes.Every / PreferenceBudget.UpdatesPerStep(algorithm)), MaxLength = MaxLength,
                     }, $"sft-{sft.Name}"));
         return new StagePlan(BaseModel, stages);
     }
@@ -85,7 +114,7 @@ public sealed record Recipe
         {
             ["base_model"] = BaseModel, ["sft"] = Node(Sft), ["preference"] = Node(Preference), ["algorithms"] = algorithms, ["training"] = training,
             ["probes"] = new JsonObject { ["file"] = Probes.File, ["judge"] = Probes.Judge, ["generation"] = Node(Probes.Generation), ["every"] = Probes.Every },
-            ["max_length"] = MaxLength,
+            ["max_length"] = MaxLength, ["budget"] = Budget is null ? null : Node(Budget), ["seeds"] = Seeds,
         };
         foreach (var a in algorithms) a!.AsObject().Remove("effective_gamma");
         return root.ToJsonString(json);
@@ -111,7 +140,7 @@ public sealed record Recipe
         catch (JsonException e) { throw new ConfigException(path, "(root)", "not valid JSON: " + e.Message, e); }
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var reader = new Reader(path, dir);
-        reader.Only(root, "", "base_model", "sft", "preference", "algorithms", "training", "probes", "max_length");
+        reader.Only(root, "", "base_model", "sft", "preference", "algorithms", "training", "probes", "max_length", "budget", "seeds");
         var training = reader.Object(root, "training");
         reader.Only(training, "training", ["sft", "preference", "algorithms"]);
         var probes = reader.Object(root, "probes", required: true)!;
@@ -135,7 +164,12 @@ public sealed record Recipe
                 Every = probes["every"] is null ? new RecipeProbes { Judge = "" }.Every : reader.As<int>(probes["every"], "probes.every"),
             },
             MaxLength = root["max_length"] is null ? null : reader.As<int>(root["max_length"], "max_length"),
+            Budget = reader.As<PreferenceBudget>(root["budget"], "budget"),
+            Seeds = root["seeds"] is null ? 1 : reader.As<int>(root["seeds"], "seeds"),
         };
+        if (recipe.Seeds < 1) throw new ConfigException(path, "seeds", $"must be ≥ 1, got {recipe.Seeds}");
+        if (recipe.Budget is not null && recipe.AlgorithmTraining.Count > 0)
+            throw new ConfigException(path, "training.algorithms", "give either a budget (one for every algorithm) or per-algorithm loop options, not both");
         foreach (var p in recipe.Preference)
             foreach (var from in p.From ?? [])
                 if (!recipe.Sft.Any(s => s.Name == from))
@@ -144,7 +178,7 @@ public sealed record Recipe
             if (!recipe.Algorithms.Any(a => a.Name == name))
                 throw new ConfigException(path, $"training.algorithms.{name}", $"no algorithm '{name}' in the recipe");
         try { recipe.Plan().Validate(); }
-        catch (ConfigException e) { throw new ConfigException(path, e.Field, e.Message, e); }
+        catch (ConfigException e) { throw new ConfigException(path, e.File == "budget" ? "budget." + e.Field : e.Field, e.Message, e); }
         return recipe;
     }
 

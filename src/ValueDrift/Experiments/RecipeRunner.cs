@@ -9,7 +9,15 @@ using ValueDrift.Training;
 namespace ValueDrift.Experiments;
 
 /// <summary>What a recipe run produced: its folder (trace.jsonl, stages/, recipe.json) and every stage's result.</summary>
-public sealed record RecipeResult(RunDirectory Run, IReadOnlyList<StageResult> Stages, TimeSpan Elapsed);
+public sealed record RecipeResult(RunDirectory Run, IReadOnlyList<StageResult> Stages, TimeSpan Elapsed)
+{
+    /// <summary>Every seed's run folder, the first being <see cref="Run"/> (<see cref="Recipe.Seeds"/>).</summary>
+    public IReadOnlyList<RunDirectory> SeedRuns { get; init; } = [];
+
+    /// <summary>The drift of every seed's trace summarised per phase × topic × stance: mean and 95% interval across seeds.</summary>
+    public SeedSummary SeedSummary(DriftTableOptions? options = null) =>
+        Drift.SeedSummary.From((SeedRuns.Count > 0 ? SeedRuns : [Run]).Select(r => Trajectory.FromTrace(r.TracePath)).ToList(), options);
+}
 
 /// <summary>
 /// Runs a <see cref="Recipe"/> into a run folder: the recipe as read (recipe.json), the base model measured, every
@@ -22,11 +30,32 @@ public static class RecipeRunner
     /// <summary>Where a run keeps its judgement cache (a resumed or repeated run asks the judge nothing it asked before).</summary>
     public const string JudgementCacheFolder = "judge-cache";
 
+    /// <summary>
+    /// Runs the recipe once per seed (<see cref="Recipe.Seeds"/>): the first into <paramref name="outputDirectory"/>,
+    /// the others into seeds/seed-K below it (<see cref="Recipe.ForSeed"/>), each resumable on its own.
+    /// </summary>
     public static RecipeResult Run(Recipe recipe, string outputDirectory, ILogger? logger = null, IProgress<TrainingProgress>? progress = null,
         CancellationToken cancel = default)
     {
+        if (recipe.Seeds < 1) throw new Errors.ConfigException("recipe", "seeds", $"must be ≥ 1, got {recipe.Seeds}");
         var watch = Stopwatch.StartNew();
         var log = logger ?? LineLogger.None;
+        RecipeResult? first = null;
+        var runs = new List<RunDirectory>();
+        for (int i = 0; i < recipe.Seeds; i++)
+        {
+            var folder = Recipe.SeedFolder(outputDirectory, i);
+            if (recipe.Seeds > 1) log.Line($"seed run {i + 1} of {recipe.Seeds}: {folder}");
+            var result = RunOne(recipe.ForSeed(i), folder, log, progress, cancel);
+            first ??= result;
+            runs.Add(result.Run);
+        }
+        return first! with { Elapsed = watch.Elapsed, SeedRuns = runs };
+    }
+
+    private static RecipeResult RunOne(Recipe recipe, string outputDirectory, ILogger log, IProgress<TrainingProgress>? progress, CancellationToken cancel)
+    {
+        var watch = Stopwatch.StartNew();
         var plan = recipe.Plan();
         plan.Validate();
         var run = new RunDirectory(outputDirectory);

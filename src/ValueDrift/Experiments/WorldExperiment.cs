@@ -19,9 +19,22 @@ public sealed record WorldSetup(RunDirectory Run, WorldOptions World, WorldProfi
     public string DataPath(string dataset) => Path.Combine(Run.DataDirectory, WorldDatasets.FileName(dataset));
 }
 
-/// <summary>What the world experiment produced: where everything is, and the numbers the report is made of.</summary>
+/// <summary>One seed's run of the world experiment: its training seed, folder, stages and drift tables.</summary>
+public sealed record WorldSeedRun(long Seed, RunDirectory Run, IReadOnlyList<StageResult> Stages, DriftTable Drift, DriftTable? LikelihoodDrift);
+
+/// <summary>
+/// What the world experiment produced: where everything is, and the numbers the report is made of. <see cref="Run"/>,
+/// <see cref="Stages"/> and <see cref="Drift"/> are the first seed's; <see cref="SeedRuns"/> has every seed's, and
+/// <see cref="Summary"/> their mean and 95% interval per phase × topic × stance.
+/// </summary>
 public sealed record WorldExperimentResult(RunDirectory Run, string BaseModel, IReadOnlyList<StageResult> Stages, DriftTable Drift,
-    DriftTable? LikelihoodDrift, WorldProfile Profile, TimeSpan Elapsed);
+    DriftTable? LikelihoodDrift, WorldProfile Profile, TimeSpan Elapsed)
+{
+    public IReadOnlyList<WorldSeedRun> SeedRuns { get; init; } = [];
+    public SeedSummary Summary => SeedSummary.From(SeedRuns.Count > 0 ? SeedRuns.Select(r => r.Drift).ToList() : [Drift]);
+    public SeedSummary? LikelihoodSummary => LikelihoodDrift is null ? null
+        : SeedSummary.From(SeedRuns.Count > 0 ? SeedRuns.Select(r => r.LikelihoodDrift!).ToList() : [LikelihoodDrift]);
+}
 
 /// <summary>
 /// The world experiment, the paper's protocol on the synthetic value world (what <c>valuedrift demo</c> runs), as a
@@ -41,19 +54,34 @@ public sealed record WorldExperimentResult(RunDirectory Run, string BaseModel, I
 /// </summary>
 public static class WorldExperiment
 {
+    /// <summary>
+    /// Runs the plan once per training seed (<see cref="WorldExperimentOptions.Seeds"/>): the first in the run folder,
+    /// the others in seeds/seed-N below it (<see cref="WorldExperimentOptions.ForSeed"/>), all on the same world and
+    /// base model. Each seed's folder resumes on its own.
+    /// </summary>
     public static WorldExperimentResult Run(WorldExperimentOptions o, ILogger? logger = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
+        o.Validate();
         var watch = Stopwatch.StartNew();
         var log = logger ?? LineLogger.None;
-        var (run, _, profile, baseDir, probes) = Prepare(o, log, progress);
-        string Data(string name) => Path.Combine(run.DataDirectory, WorldDatasets.FileName(name));
-
-        var plan = Plan(o, Data, baseDir);
-        var results = plan.Run(run, probes.Traced(run), log, progress, cancel).ToList();
-
-        var drift = DriftTable.From(Trajectory.FromTrace(run.TracePath), new DriftTableOptions { Seed = (int)o.Seed });
-        var likelihoodDrift = probes.Likelihood is null ? null : DriftTable.From(Trajectory.FromTrace(run.LikelihoodTracePath), new DriftTableOptions { Seed = (int)o.Seed });
-        return new WorldExperimentResult(run, baseDir, results, drift, likelihoodDrift, profile, watch.Elapsed);
+        var runs = new List<WorldSeedRun>();
+        WorldProfile? profile = null;
+        string? baseModel = null;
+        foreach (var seed in o.TrainingSeeds)
+        {
+            var so = o.ForSeed(seed);
+            if (o.Seeds > 1) log.Line($"seed {seed} ({runs.Count + 1} of {o.Seeds}): {so.OutputDirectory}");
+            var (run, _, p, baseDir, probes) = Prepare(so, log, progress);
+            profile ??= p; baseModel ??= baseDir;
+            string Data(string name) => Path.Combine(run.DataDirectory, WorldDatasets.FileName(name));
+            var results = Plan(so, Data, baseDir).Run(run, probes.Traced(run), log, progress, cancel).ToList();
+            var tableOptions = new DriftTableOptions { Seed = (int)seed };
+            var drift = DriftTable.From(Trajectory.FromTrace(run.TracePath), tableOptions);
+            var likelihood = probes.Likelihood is null ? null : DriftTable.From(Trajectory.FromTrace(run.LikelihoodTracePath), tableOptions);
+            runs.Add(new WorldSeedRun(seed, run, results, drift, likelihood));
+        }
+        var first = runs[0];
+        return new WorldExperimentResult(first.Run, baseModel!, first.Stages, first.Drift, first.LikelihoodDrift, profile!, watch.Elapsed) { SeedRuns = runs };
     }
 
     /// <summary>
@@ -94,22 +122,45 @@ public static class WorldExperiment
             Name = name, Algorithm = new Sft(), DataPath = data(dataset), Training = o.Loop(o.SftSteps, o.SftLearningRate), ProbeEvery = o.ProbeEvery, MaxLength = MaxLength,
         };
         var list = new List<(Stage, string?)> { (Sft(NeutralSft, WorldDatasets.NeutralSft), null), (Sft(SupportiveSft, WorldDatasets.SupportiveSft), null) };
-        foreach (var (dataset, label) in new[] { (WorldDatasets.StandardPreference, "standard"), (WorldDatasets.SupportAligned, "support-aligned"), (WorldDatasets.OpposeAligned, "oppose-aligned") })
-            foreach (Algorithm algorithm in new Algorithm[]
-                     {
-                         new Dpo(), new SimPo(),
-                         new Ppo { Options = new() { ResponseLength = o.ProbeMaxNewTokens }, RewardModelSteps = o.RewardModelSteps, RewardModelLearningRate = o.RewardModelLearningRate },
-                     })
-            {
-                bool ppo = algorithm is Ppo;
-                list.Add((new Stage
-                {
-                    Name = $"{algorithm.Name}-{label}", Algorithm = algorithm, DataPath = data(dataset),
-                    Training = o.Loop(ppo ? o.PpoSteps : o.PreferenceSteps, ppo ? o.PpoLearningRate : o.PreferenceLearningRate, o.PreferenceBatchSize),
-                    ProbeEvery = ppo ? Math.Max(1, o.ProbeEvery / 2) : o.ProbeEvery, MaxLength = MaxLength,
-                }, SupportiveSft));
-            }
+        // The loop settings every preference stage shares (warm-up, decay, seed); the budget sets steps, batch and rate.
+        var template = o.Loop(o.Budget.OptimizerSteps, 0);
+        Stage Preference(string name, Algorithm algorithm, string dataset)
+        {
+            var loop = o.Budget.Loop(algorithm, template);
+            // Probes at the same optimizer updates for every method: PPO makes several updates per loop step.
+            int every = Math.Max(1, o.ProbeEvery / PreferenceBudget.UpdatesPerStep(algorithm));
+            return new Stage { Name = name, Algorithm = algorithm, DataPath = data(dataset), Training = loop, ProbeEvery = every, MaxLength = MaxLength };
+        }
+        foreach (var (dataset, label) in new[] { (WorldDatasets.StandardPreference, "standard"), (WorldDatasets.SupportAligned, SupportAligned), (WorldDatasets.OpposeAligned, "oppose-aligned") })
+        {
+            foreach (Algorithm algorithm in new Algorithm[] { new Dpo(), new SimPo(), PpoFor(o, null) })
+                list.Add((Preference($"{algorithm.Name}-{label}", algorithm, dataset), SupportiveSft));
+            if (label == SupportAligned)
+                foreach (var kl in o.PpoKlSweep)
+                    list.Add((Preference(PpoKlPhase(kl, label), PpoFor(o, kl), dataset), SupportiveSft));
+        }
         return list;
+    }
+
+    /// <summary>The support-aligned value-gap set's label in stage names.</summary>
+    public const string SupportAligned = "support-aligned";
+
+    /// <summary>The phase of a KL-sweep PPO stage: "ppo-kl0-support-aligned", "ppo-kl0.2-support-aligned".</summary>
+    public static string PpoKlPhase(double kl, string label) => FormattableString.Invariant($"ppo-kl{kl:0.###}-{label}");
+
+    /// <summary>
+    /// The world's PPO: responses as long as the probe's (world answers end well within them), a missing-EOS penalty of
+    /// 1 (TRL's example value) so that not ending is never the rewarded way to answer, and the KL coefficient given
+    /// (null: the <see cref="Training.Ppo.PpoOptions"/> default 0.05).
+    /// </summary>
+    private static Ppo PpoFor(WorldExperimentOptions o, double? kl)
+    {
+        var options = new Training.Ppo.PpoOptions { ResponseLength = o.ProbeMaxNewTokens, MissingEosPenalty = 1.0 };
+        if (kl is { } k) options = options with { KlCoef = k };
+        return new Ppo
+        {
+            Options = options, RewardModelSteps = o.RewardModelSteps, RewardModelLearningRate = o.RewardModelLearningRate, RewardModelBatchSize = o.Budget.BatchSize,
+        };
     }
 
     private static void WriteConfig(RunDirectory run, WorldExperimentOptions o, WorldOptions world, string baseDir)
@@ -117,8 +168,8 @@ public static class WorldExperiment
         var config = new
         {
             command = "demo", world_version = WorldSpec.Version, world, base_model = baseDir, base_recipe = o.BaseModel,
-            o.Seed, o.SftSteps, o.PreferenceSteps, o.PpoSteps, o.RewardModelSteps, o.BatchSize, o.PreferenceBatchSize, o.SftLearningRate,
-            o.PreferenceLearningRate, o.PpoLearningRate, o.RewardModelLearningRate, o.ProbeEvery, o.ProbeSamples, o.ProbeQuestionsPerTopic, o.ProbeMaxNewTokens, probe_temperature = 0.7,
+            o.Seed, training_seed = o.TrainingSeed, o.Seeds, o.SftSteps, budget = o.Budget, o.PpoKlSweep, o.RewardModelSteps, o.BatchSize, o.SftLearningRate,
+            o.RewardModelLearningRate, o.ProbeEvery, o.ProbeSamples, o.ProbeQuestionsPerTopic, o.ProbeMaxNewTokens, probe_temperature = 0.7,
         };
         IO.AtomicFile.WriteAllText(run.ConfigPath, JsonSerializer.Serialize(config, new JsonSerializerOptions { WriteIndented = true }));
     }

@@ -14,21 +14,47 @@ public sealed record WorldExperimentOptions
     public BaseModelRecipe BaseModel { get; init; } = BaseModelRecipe.Default;
     /// <summary>Where base models are cached (default: $VALUEDRIFT_CACHE or ~/.cache/valuedrift).</summary>
     public string? CacheRoot { get; init; }
+    /// <summary>Seed of the world (its datasets and base model) and of the first training run.</summary>
     public long Seed { get; init; } = 1;
+    /// <summary>
+    /// Training runs, seeded <see cref="Seed"/>, <see cref="Seed"/> + 1, …: each reruns every stage (training order,
+    /// new heads' initialisation, PPO and probe sampling all derive from its seed) on the same world and base model.
+    /// The findings give the mean and 95% interval across them. 1: one run; its intervals are over probe questions
+    /// only and say nothing about training noise.
+    /// </summary>
+    public int Seeds { get; init; } = 1;
+    /// <summary>This run's training seed (set by <see cref="ForSeed"/>); null: <see cref="Seed"/>.</summary>
+    public long? RunSeed { get; init; }
+    /// <summary>The seed training and probe sampling use.</summary>
+    public long TrainingSeed => RunSeed ?? Seed;
+    /// <summary>The training seeds of the <see cref="Seeds"/> runs.</summary>
+    public IReadOnlyList<long> TrainingSeeds => Enumerable.Range(0, Seeds).Select(i => Seed + i).ToList();
+    /// <summary>Sub-folder of the run folder holding the runs of the second and later seeds (seeds/seed-N).</summary>
+    public const string SeedsFolder = "seeds";
+
+    /// <summary>
+    /// The options of one seed's run: the first seed runs in <see cref="OutputDirectory"/> itself, every other seed in
+    /// its own complete run folder seeds/seed-N below it (own stages and traces, so each resumes on its own).
+    /// </summary>
+    public WorldExperimentOptions ForSeed(long seed) => this with
+    {
+        RunSeed = seed, Seeds = 1,
+        OutputDirectory = seed == Seed ? OutputDirectory : Path.Combine(OutputDirectory, SeedsFolder, $"seed-{seed}"),
+    };
+
     public int SftSteps { get; init; } = 120;
     public int BatchSize { get; init; } = 16;
     public double SftLearningRate { get; init; } = 1e-3;
-    /// <summary>Preference stages: one epoch of the 400 pairs at batch 8.</summary>
-    public int PreferenceSteps { get; init; } = 50;
-    public int PreferenceBatchSize { get; init; } = 8;
     /// <summary>
-    /// 20× below the SFT rate. Published recipes use far smaller rates for preference optimisation than for SFT
-    /// (TRL: SFT 2e-5, DPO 1e-6; the DPO code 5e-7); at the SFT rate DPO and SimPO rewrite this small model within a
-    /// few steps whatever the data.
+    /// The budget every preference algorithm gets: 48 updates of 8 pairs (384 of the 400 pairs, about one epoch) for
+    /// DPO and SimPO, and for PPO 12 rollouts of 32 prompts with 4 PPO epochs each (48 updates, 384 prompts). Learning
+    /// rates are the published ones (<see cref="PublishedLearningRate"/>) × 100: at the published rates this
+    /// sub-million-parameter model barely moves in 48 steps, and 100 puts DPO at the rate this world was tuned with.
     /// </summary>
-    public double PreferenceLearningRate { get; init; } = 5e-5;
-    public int PpoSteps { get; init; } = 20;
-    public double PpoLearningRate { get; init; } = 1e-5;
+    public PreferenceBudget Budget { get; init; } = new() { OptimizerSteps = 48, BatchSize = 8, LearningRateScale = 100 };
+    /// <summary>KL coefficients of the extra PPO stages on the support-aligned data besides the default (0.05), so the KL anchor's effect shows.</summary>
+    public IReadOnlyList<double> PpoKlSweep { get; init; } = [0, 0.2];
+    /// <summary>Steps of each PPO stage's reward-model training, at the budget's batch size (60 × 8: about 1.3 epochs of the 360 training pairs).</summary>
     public int RewardModelSteps { get; init; } = 60;
     public double RewardModelLearningRate { get; init; } = 5e-4;
     /// <summary>After the dense early probes (0, 1, 2, 5, 10, 20, 50, …), probe every N steps.</summary>
@@ -42,7 +68,28 @@ public sealed record WorldExperimentOptions
     /// <summary>Also trace the likelihood probe (exact, cheap) beside the generation probe.</summary>
     public bool LikelihoodProbe { get; init; } = true;
 
+    /// <summary>A copy with other stage lengths: SFT steps and the preference budget's optimizer steps (for F#, which has no <c>with</c> for C# records).</summary>
+    public WorldExperimentOptions WithSteps(int sft, int preference) => this with { SftSteps = sft, Budget = Budget with { OptimizerSteps = preference } };
+
     public static WorldExperimentOptions Default(string output) => new() { OutputDirectory = output };
+
+    /// <summary>
+    /// The notebooks' size: two of the demo's topics, the demo's base model (so a clone that ran the demo pretrains
+    /// nothing), 20-step stages and a lean generation probe, so a stage cell takes seconds.
+    /// </summary>
+    public static WorldExperimentOptions Notebook(string runFolder, string? cacheRoot) => Default(runFolder) with
+    {
+        World = WorldOptions.Demo with { Topics = WorldTopics.QuickDemoIds.Take(2).ToList() },
+        CacheRoot = cacheRoot,
+        SftSteps = 20,
+        Budget = new() { OptimizerSteps = 20, BatchSize = 8, LearningRateScale = 100 },
+        PpoKlSweep = [],
+        RewardModelSteps = 20,
+        ProbeEvery = 10,
+        ProbeSamples = 3,
+        ProbeQuestionsPerTopic = 3,
+        ProbeMaxNewTokens = 64,
+    };
 
     /// <summary>A few minutes' worth of everything: a small base model and short stages. For tests and a first look.</summary>
     public static WorldExperimentOptions Quick(string output) => new()
@@ -50,20 +97,19 @@ public sealed record WorldExperimentOptions
         OutputDirectory = output,
         World = WorldOptions.Quick with { Topics = WorldTopics.QuickDemoIds.Take(2).ToList() },
         BaseModel = BaseModelRecipe.Quick,
-        SftSteps = 12, PreferenceSteps = 6, PpoSteps = 3, RewardModelSteps = 6, BatchSize = 8, PreferenceBatchSize = 4,
+        SftSteps = 12, Budget = new() { OptimizerSteps = 8, BatchSize = 4, LearningRateScale = 100 }, PpoKlSweep = [], RewardModelSteps = 24, BatchSize = 8,
         ProbeEvery = 6, ProbeSamples = 2, ProbeQuestionsPerTopic = 3, ProbeMaxNewTokens = 48,
     };
-
-    /// <summary>
-    /// A copy with other stage lengths, everything else kept. C# callers can write <c>with</c>; F# cannot copy a C#
-    /// record that way, so its notebook helper calls this instead of listing every property.
-    /// </summary>
-    public WorldExperimentOptions WithSteps(int sft, int preference, int ppo) =>
-        this with { SftSteps = sft, PreferenceSteps = preference, PpoSteps = ppo };
 
     internal TrainerOptions Loop(int steps, double lr, int? batchSize = null) => new()
     {
         MaxSteps = steps, BatchSize = batchSize ?? BatchSize, LearningRate = lr, WarmupSteps = Math.Min(5, steps / 10),
-        Decay = LearningRateDecay.Linear, Seed = Seed, CheckpointEvery = 0, KeepCheckpoints = 0,
+        Decay = LearningRateDecay.Linear, Seed = TrainingSeed, CheckpointEvery = 0, KeepCheckpoints = 0,
     };
+
+    public void Validate()
+    {
+        if (Seeds < 1) throw new Errors.ConfigException("world experiment", "seeds", $"must be ≥ 1, got {Seeds}");
+        Budget.Validate();
+    }
 }

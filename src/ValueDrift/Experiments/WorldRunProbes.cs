@@ -13,7 +13,11 @@ namespace ValueDrift.Experiments;
 /// </summary>
 public sealed record WorldRunProbes(GenerationProbe Generation, LikelihoodProbe? Likelihood)
 {
-    /// <summary>The first <see cref="WorldExperimentOptions.ProbeQuestionsPerTopic"/> probe questions of each topic, measured as the options say.</summary>
+    /// <summary>
+    /// The first <see cref="WorldExperimentOptions.ProbeQuestionsPerTopic"/> probe questions of each topic, measured as
+    /// the options say: answers sampled with the run's training seed, the likelihood probe's reference answers drawn
+    /// with the world's seed (the same instrument for every seed's run).
+    /// </summary>
     public static WorldRunProbes Build(string baseModelDir, WorldOptions world, WorldExperimentOptions o)
     {
         var tokenizer = TokenizerLoader.FromFolder(baseModelDir);
@@ -22,7 +26,7 @@ public sealed record WorldRunProbes(GenerationProbe Generation, LikelihoodProbe?
         var questions = WorldProbeQuestions.ForIds(topics).GroupBy(p => p.Topic).SelectMany(g => g.Take(o.ProbeQuestionsPerTopic))
             .Select(p => new ProbeQuestion(p.Id, p.Topic, p.Question, p.Polarity)).ToList();
         var generation = new GenerationProbe(new ProbeSet(questions, "world probes"), tokenizer, template, new WorldStanceJudge(),
-            new GenerationProbeOptions { Samples = o.ProbeSamples, Temperature = 0.7, MaxNewTokens = o.ProbeMaxNewTokens, BatchSize = 256, Seed = o.Seed });
+            new GenerationProbeOptions { Samples = o.ProbeSamples, Temperature = 0.7, MaxNewTokens = o.ProbeMaxNewTokens, BatchSize = 256, Seed = o.TrainingSeed });
         var likelihood = o.LikelihoodProbe
             ? new LikelihoodProbe(WorldLikelihoodItems.For(questions, seed: (int)o.Seed), tokenizer, template, batchSize: 32) : null;
         return new WorldRunProbes(generation, likelihood);

@@ -7,7 +7,7 @@ namespace ValueDrift.Training;
 
 /// <summary>
 /// What the <see cref="TrainingLoop"/> lends one step: its data order, its learning rate, and the one way weights
-/// change — <see cref="Update"/> (clip, then AdamW). Keeping clipping and the update here means every algorithm is
+/// change — <see cref="Update()"/> (clip, then AdamW). Keeping clipping and the update here means every algorithm is
 /// clipped and scheduled the same way, and a step cannot forget either.
 /// </summary>
 public sealed class StepContext
@@ -39,18 +39,27 @@ public sealed class StepContext
     /// applies one AdamW update. Returns the norm before clipping; when it is not finite nothing is applied (the
     /// caller reports it through <see cref="NonFinite"/>).
     /// </summary>
-    public double Update()
+    public double Update() => Update([_parameters])[0];
+
+    /// <summary>
+    /// As <see cref="Update()"/>, but each parameter group is clipped to <see cref="TrainerOptions.MaxGradNorm"/> on
+    /// its own (<see cref="GradientClipping.ClipGroups"/>), then one AdamW update of all of them. Returns each group's
+    /// norm before clipping; when any is not finite nothing is applied.
+    /// </summary>
+    public double[] Update(IReadOnlyList<IReadOnlyList<Parameter>> groups)
     {
-        _masters?.GradientsToMaster();   // bf16: float32 gradients onto the float32 masters, which are clipped and updated
-        double norm = Options.MaxGradNorm > 0
-            ? nn.utils.clip_grad_norm_(_parameters, Options.MaxGradNorm)
-            : Math.Sqrt(_parameters.Where(p => p.grad is not null).Sum(p => p.grad!.pow(2).sum().item<float>()));
-        if (double.IsFinite(norm))
+        if (_masters is not null)
+        {
+            _masters.GradientsToMaster();   // bf16: float32 gradients onto the float32 masters, which are clipped and updated
+            groups = [_parameters];          // the masters stand for the policy's weights (bf16 trains the policy alone)
+        }
+        var norms = GradientClipping.ClipGroups(groups, Options.MaxGradNorm);
+        if (norms.All(double.IsFinite))
         {
             _optimizer.step();
             _masters?.MasterToModel();
         }
-        return norm;
+        return norms;
     }
 
     /// <summary>

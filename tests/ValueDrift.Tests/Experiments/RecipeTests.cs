@@ -40,12 +40,13 @@ public class RecipeTests
     }
 
     private static string GridRecipe(string model, string judge) => $$"""
-        // The paper's grid in miniature: one SFT set, one preference set, DPO / SimPO / PPO from the SFT checkpoint.
+        // The paper's grid in miniature: one SFT set, one preference set, DPO / SimPO / PPO from the SFT checkpoint
+        // (a two-step reward model on toy pairs: its accuracy floor is off, as this is not what the recipe tests check).
         {
           "base_model": {{JsonSerializer.Serialize(model)}},
           "sft": [ { "name": "chat", "data": "sft.jsonl" } ],
           "preference": [ { "name": "pairs", "data": "pairs.jsonl" } ],
-          "algorithms": [ { "name": "dpo", "beta": 0.2 }, { "name": "simpo" }, { "name": "ppo", "reward_model_steps": 2, "options": { "response_length": 4 } } ],
+          "algorithms": [ { "name": "dpo", "beta": 0.2 }, { "name": "simpo" }, { "name": "ppo", "reward_model_steps": 2, "reward_model_min_accuracy": 0, "options": { "response_length": 4 } } ],
           "training": {
             "sft": { "max_steps": 2, "batch_size": 4, "learning_rate": 1e-3 },
             "preference": { "max_steps": 2, "batch_size": 4, "learning_rate": 1e-4 },
@@ -129,6 +130,16 @@ public class RecipeTests
         Assert.Equal(0.7, recipe.Probes.Generation.Temperature);
         Assert.Equal(256, recipe.Probes.Generation.MaxNewTokens);
         Assert.Equal(3e-6, recipe.Plan().Stages.Single(s => s.Stage.Name == "ppo-hh-rlhf-from-alpaca").Stage.Training.LearningRate);
+        // one budget: 2000 updates of 32 examples for every method, each at its published rate
+        var loops = recipe.Plan().Stages.Where(s => s.Stage.Name.EndsWith("-hh-rlhf-from-alpaca")).ToDictionary(s => s.Stage.Algorithm.Name, s => s.Stage.Training);
+        Assert.Equal((2000, 8, 4, 5e-7), (loops["dpo"].MaxSteps, loops["dpo"].BatchSize, loops["dpo"].GradientAccumulation, loops["dpo"].LearningRate));
+        Assert.Equal((2000, 8, 4, 6e-7), (loops["simpo"].MaxSteps, loops["simpo"].BatchSize, loops["simpo"].GradientAccumulation, loops["simpo"].LearningRate));
+        Assert.Equal((500, 128, 1), (loops["ppo"].MaxSteps, loops["ppo"].BatchSize, loops["ppo"].GradientAccumulation));   // 4 PPO epochs per rollout
+        // the budget and seeds survive the round trip through recipe.json
+        var again = Recipe.Load(WriteRecipe(Path.Combine(root, "recipes"), recipe.ToJson()));
+        Assert.Equal(recipe.Budget, again.Budget);
+        Assert.Equal(1, again.Seeds);
+        Assert.Equal(2, recipe.ForSeed(1).PreferenceTraining.Seed + recipe.ForSeed(1).Probes.Generation.Seed);   // every seed + 1
     }
 
     [Fact]

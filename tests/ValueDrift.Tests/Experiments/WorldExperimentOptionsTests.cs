@@ -7,13 +7,13 @@ namespace ValueDrift.Tests.Experiments;
 public class WorldExperimentOptionsTests
 {
     [Fact]
-    public void WithStepsChangesTheThreeStageLengthsAndKeepsEveryOtherOption()
+    public void WithStepsChangesTheStageLengthsAndKeepsEveryOtherOption()
     {
         var o = WorldExperimentOptions.Quick("run") with { Seed = 9, ProbeSamples = 4, CacheRoot = "cache" };
-        var c = o.WithSteps(7, 3, 2);
-        Assert.Equal((7, 3, 2), (c.SftSteps, c.PreferenceSteps, c.PpoSteps));
-        Assert.Equal((12, 6, 3), (o.SftSteps, o.PreferenceSteps, o.PpoSteps));   // the original is untouched
-        // Put the three back by hand: the rest must be the original, property for property (record equality).
-        Assert.Equal(o, c with { SftSteps = 12, PreferenceSteps = 6, PpoSteps = 3 });
+        var c = o.WithSteps(7, 3);
+        Assert.Equal((7, 3), (c.SftSteps, c.Budget.OptimizerSteps));
+        Assert.Equal((12, 8), (o.SftSteps, o.Budget.OptimizerSteps));   // the original is untouched
+        // Put the two back by hand: the rest must be the original, property for property (record equality).
+        Assert.Equal(o, c with { SftSteps = 12, Budget = c.Budget with { OptimizerSteps = 8 } });
     }
 }

@@ -65,26 +65,43 @@ public class WorldExperimentTests
     }
 
     [Fact]
-    public void FindingVerdictsFollowTheMeasuredNumbers()
+    public void FindingVerdictsFollowTheIntervalsAcrossSeeds()
     {
         DriftRow Row(string phase, string topic, Stance s, double m, double time = 0.1) => new(phase, topic, s, m, time, 0, m, m, 0, 10, 10);
-        var rows = new List<DriftRow>();
-        foreach (var topic in new[] { "a", "b" })
+        // Two seeds; the second moves a little differently (d), so every interval is mean ± t(0.975, 1) · sd / √2.
+        DriftTable Seed(double d)
         {
-            rows.Add(Row(WorldExperiment.NeutralSft, topic, Stance.Neutral, 0.4));
-            rows.Add(Row(WorldExperiment.SupportiveSft, topic, Stance.Support, 0.05));
-            foreach (var (algo, gap) in new[] { ("dpo", 0.5), ("simpo", 0.3), ("ppo", 0.01) })
+            var rows = new List<DriftRow>();
+            foreach (var topic in new[] { "a", "b" })
             {
-                rows.Add(Row($"{algo}-standard", topic, Stance.Support, 0.02));
-                rows.Add(Row($"{algo}-support-aligned", topic, Stance.Support, gap));
-                rows.Add(Row($"{algo}-oppose-aligned", topic, Stance.Oppose, gap / 2 + (algo == "ppo" ? 0.3 : 0)));
+                rows.Add(Row(WorldExperiment.NeutralSft, topic, Stance.Neutral, 0.4 + d));
+                rows.Add(Row(WorldExperiment.SupportiveSft, topic, Stance.Support, d == 0 ? 0.05 : -0.05));   // straddles 0
+                foreach (var (algo, gap) in new[] { ("dpo", 0.5 + 2 * d), ("simpo", 0.3 + d), ("ppo", 0.01 - d) })
+                {
+                    rows.Add(Row($"{algo}-standard", topic, Stance.Support, 0.02));
+                    rows.Add(Row($"{algo}-support-aligned", topic, Stance.Support, gap));
+                    rows.Add(Row($"{algo}-oppose-aligned", topic, Stance.Oppose, gap / 2 + (algo == "ppo" ? 0.3 : 0)));
+                }
             }
+            return new DriftTable(rows);
         }
-        var f = WorldExperimentReport.Findings(new DriftTable(rows));
-        Assert.Equal("consistent", f[0].Verdict);
-        Assert.Equal("not seen in this run", f[1].Verdict);
-        Assert.Equal("consistent", f[2].Verdict);
-        Assert.Equal("consistent (DPO > SimPO > PPO)", f[3].Verdict);
-        Assert.Equal("different order than the paper", f[4].Verdict);   // ppo 0.305 > dpo 0.25 > simpo 0.15
+        var f = WorldExperimentReport.Findings([Seed(0), Seed(0.01)]);
+        Assert.Equal("consistent", f[0].Verdict);               // M 0.405 ± 0.064, drift time 0.1 in both seeds
+        Assert.Equal("not seen", f[1].Verdict);                 // M ±0.05: the interval contains 0
+        Assert.StartsWith("consistent:", f[2].Verdict);         // value-gap minus standard shift > 0 for every algorithm
+        Assert.Equal("consistent (DPO > SimPO > PPO, PPO ≈ 0)", f[3].Verdict);
+        // oppose-aligned: ppo 0.305 / 0.30 > simpo 0.15 / 0.155 in both seeds
+        Assert.Equal("different order than the paper (DPO vs SimPO: consistent, SimPO vs PPO: opposite)", f[4].Verdict);
+        Assert.StartsWith("The paper's ordering on support-aligned data, DPO ≫ SimPO > PPO ≈ 0, appears", WorldExperimentReport.PaperOrdering([Seed(0), Seed(0.01)]));
+
+        // the interval behind finding 1, by hand: values 0.40 and 0.41, sd 0.00707, t(0.975, 1) = 12.706
+        var m = WorldExperimentReport.TopicMean([Seed(0), Seed(0.01)], WorldExperiment.NeutralSft, Stance.Neutral);
+        Assert.Equal(0.405, m.Mean, 9);
+        Assert.Equal(0.405 - 12.7062 * 0.01 / Math.Sqrt(2) / Math.Sqrt(2), m.Interval!.Lower, 3);
+
+        // one seed without per-question intervals: no verdict is claimed
+        var one = WorldExperimentReport.Findings([Seed(0)]);
+        Assert.Equal("undetermined", one[0].Verdict);
+        Assert.StartsWith("undetermined", one[2].Verdict);
     }
 }

@@ -60,14 +60,14 @@ public class ScriptAndNativeTests(NotebookRuns runs)
             #load @"{{helper}}"
             open ValueDriftFs
             let o = smallOptions @"{{dir}}" @"{{dir}}"
-            printfn "%s" (System.Text.Json.JsonSerializer.Serialize(withSteps 7 3 2 o))
+            printfn "%s" (System.Text.Json.JsonSerializer.Serialize(withSteps 7 3 o))
             """);
 
         var (exit, stdout, stderr) = RunFsi([script]);
         Assert.True(exit == 0, $"dotnet fsi exited {exit}:\n{stderr}");
         var small = ValueDrift.Interactive.NotebookSizes.Small(dir, dir);
         Assert.NotEqual(7, small.SftSteps);
-        var expected = small with { SftSteps = 7, PreferenceSteps = 3, PpoSteps = 2 };
+        var expected = small with { SftSteps = 7, Budget = small.Budget with { OptimizerSteps = 3 } };
         Assert.Equal(System.Text.Json.JsonSerializer.Serialize(expected), stdout.Trim().Split('\n')[^1]);
     }
 

@@ -37,7 +37,7 @@ public class StageNotebookTests(NotebookRuns runs)
     public void Each_stage_cell_shows_the_chart_of_stance_change(string notebook, string phases)
     {
         var run = runs.Get(notebook);
-        var stageCells = run.Cells.Where(c => c.Source.Contains("session.Run(", StringComparison.Ordinal)).ToList();
+        var stageCells = run.Cells.Where(c => c.Source.Contains("session.Run(\"", StringComparison.Ordinal)).ToList();
         Assert.Equal(phases.Split(','), stageCells.Select(c => Regex.Match(c.Source, "session.Run\\(\"([^\"]+)\"").Groups[1].Value));
         var likelihoodTrace = Path.Combine(RunFolder(Path.GetFileNameWithoutExtension(notebook)), "trace-likelihood.jsonl");
         foreach (var (cell, phase) in stageCells.Zip(phases.Split(',')))

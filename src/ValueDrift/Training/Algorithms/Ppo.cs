@@ -25,14 +25,33 @@ public sealed record Ppo : Algorithm
     /// <summary>The frozen reference's folder; null: the stage's start checkpoint.</summary>
     public string? Reference { get; init; }
 
-    /// <summary>Steps of that reward-model training (same batch size as the stage).</summary>
+    /// <summary>Steps of that reward-model training.</summary>
     public int RewardModelSteps { get; init; } = 100;
+
+    /// <summary>Pairs per step of that reward-model training; null: the stage's batch size.</summary>
+    public int? RewardModelBatchSize { get; init; }
 
     /// <summary>Learning rate of that reward-model training (its scalar head starts from scratch).</summary>
     public double RewardModelLearningRate { get; init; } = 1e-4;
 
+    /// <summary>
+    /// Share of the stage's pairs held out of that reward-model training (seeded by the stage's seed) to measure its
+    /// pair accuracy before PPO starts.
+    /// </summary>
+    public double RewardModelHoldout { get; init; } = 0.1;
+
+    /// <summary>
+    /// Least held-out pair accuracy of a reward model trained here; below it the stage stops with a
+    /// <see cref="TrainingException"/> before PPO starts (0: no floor). 0.6 is clearly above chance (0.5) yet reachable
+    /// by a reward model on data with a real preference signal.
+    /// </summary>
+    public double RewardModelMinAccuracy { get; init; } = 0.6;
+
     /// <summary>Sub-folder of the stage folder where the reward model is trained when none is given.</summary>
     public const string RewardModelFolder = "reward-model";
+
+    /// <summary>File in <see cref="RewardModelFolder"/> with the held-out pair accuracy (JSON: accuracy, pairs, correct).</summary>
+    public const string HeldOutAccuracyFile = "held-out-accuracy.json";
 
     public override void Validate(string stage, TrainerOptions loop)
     {
@@ -41,6 +60,9 @@ public sealed record Ppo : Algorithm
         Require(Options.NumMiniBatches <= loop.BatchSize, stage, "options.num_mini_batches", $"must be at most the batch size ({loop.BatchSize})");
         Require(RewardModel is not null || RewardModelSteps > 0, stage, "reward_model_steps", "must be > 0 when no reward model is given");
         Require(RewardModel is not null || (RewardModelLearningRate > 0 && double.IsFinite(RewardModelLearningRate)), stage, "reward_model_learning_rate", "must be a finite value > 0");
+        Require(RewardModelBatchSize is null or > 0, stage, "reward_model_batch_size", $"must be > 0, got {RewardModelBatchSize}");
+        Require(RewardModelHoldout > 0 && RewardModelHoldout < 1, stage, "reward_model_holdout", $"must be in (0, 1), got {RewardModelHoldout}");
+        Require(RewardModelMinAccuracy is >= 0 and <= 1, stage, "reward_model_min_accuracy", $"must be in [0, 1], got {RewardModelMinAccuracy}");
     }
 
     public override IEnumerable<(string Role, string Path)> ModelInputs()
@@ -73,19 +95,54 @@ public sealed record Ppo : Algorithm
         }
     }
 
-    /// <summary>The stage's reward model: <see cref="Reward"/> on its preference pairs from its start checkpoint, in the stage folder.</summary>
+    /// <summary>
+    /// The stage's reward model: <see cref="Reward"/> on its preference pairs less a held-out share, from its start
+    /// checkpoint, in the stage folder; then its held-out pair accuracy is measured, written and held to the floor.
+    /// </summary>
     private string TrainRewardModel(AlgorithmContext c)
     {
         if (c.RunDirectory is null) throw new ConfigException($"stage '{c.Stage}'", "ppo.reward_model", "give a reward model, or a stage folder to train one in");
         var rewardRun = Path.Combine(c.RunDirectory, RewardModelFolder);
-        var loop = c.Loop with { MaxSteps = RewardModelSteps, LearningRate = RewardModelLearningRate, CheckpointEvery = 0 };
+        var loop = c.Loop with { MaxSteps = RewardModelSteps, LearningRate = RewardModelLearningRate, CheckpointEvery = 0, BatchSize = RewardModelBatchSize ?? c.Loop.BatchSize };
         var final = TrainingCheckpoint.FolderFor(rewardRun, loop.MaxSteps);
-        if (Directory.Exists(final)) return final;
-        c.Logger.Line($"{c.Stage}: training the reward model ({loop.MaxSteps} steps)");
-        using var step = new Reward().CreateStep(c with { Policy = c.Policy with { Lora = null, GradientCheckpointing = false } });   // reward models train in full
-        using var training = new TrainingLoop(step, loop, rewardRun, c.StartModel) { Progress = c.Progress };
-        training.Run(resume: TrainingCheckpoint.Latest(rewardRun) is not null, c.Cancel);
-        if (!Directory.Exists(final)) throw new TrainingException($"{c.Stage}: reward-model training stopped before its final checkpoint {final}");
+        var pairs = c.Inputs.Preferences(c.DataPath);
+        var (train, heldOut) = RewardModelCheck.Split(pairs.Count, RewardModelHoldout, c.Loop.Seed);
+        if (!Directory.Exists(final))
+        {
+            c.Logger.Line($"{c.Stage}: training the reward model ({loop.MaxSteps} steps on {train.Length} pairs, {heldOut.Length} held out)");
+            using var step = new Reward().CreateStep(c with { Policy = c.Policy with { Lora = null, GradientCheckpointing = false } }, train.Select(i => pairs[i]).ToList());   // reward models train in full
+            using var training = new TrainingLoop(step, loop, rewardRun, c.StartModel) { Progress = c.Progress };
+            training.Run(resume: TrainingCheckpoint.Latest(rewardRun) is not null, c.Cancel);
+            if (!Directory.Exists(final)) throw new TrainingException($"{c.Stage}: reward-model training stopped before its final checkpoint {final}");
+        }
+        RewardModelAccuracy accuracy;
+        using (var scorer = Objectives.RewardModel.FromPretrained(final, requireHead: true))
+        {
+            scorer.PadId = c.Inputs.PadId;
+            accuracy = RewardModelCheck.Accuracy(scorer, heldOut.Select(i => pairs[i]).ToList());
+        }
+        IO.AtomicFile.WriteAllText(Path.Combine(rewardRun, HeldOutAccuracyFile), System.Text.Json.JsonSerializer.Serialize(new
+        {
+            accuracy = accuracy.Accuracy, pairs = accuracy.Pairs, correct = accuracy.Correct, floor = RewardModelMinAccuracy,
+        }));
+        c.Logger.Line($"{c.Stage}: reward model held-out pair accuracy {accuracy.Accuracy:0.00} ({accuracy.Correct}/{accuracy.Pairs}; floor {RewardModelMinAccuracy:0.00})");
+        RewardModelCheck.RequireFloor(c.Stage, accuracy, RewardModelMinAccuracy);
         return final;
+    }
+
+    /// <summary>The held-out accuracy a PPO stage folder recorded for its reward model, or null (a given reward model, or not trained yet).</summary>
+    public static RewardModelAccuracy? HeldOutAccuracy(string stageDirectory)
+    {
+        var path = Path.Combine(stageDirectory, RewardModelFolder, HeldOutAccuracyFile);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            var o = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+            return new RewardModelAccuracy((double)o["accuracy"]!, (int)o["pairs"]!, (int)o["correct"]!);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or NullReferenceException or InvalidOperationException or FormatException)
+        {
+            throw new CheckpointException(path, "accuracy", "unreadable held-out accuracy record: " + e.Message);
+        }
     }
 }

@@ -1,3 +1,4 @@
+using ValueDrift.Data;
 using ValueDrift.Training.Objectives;
 
 namespace ValueDrift.Training.Algorithms;
@@ -10,11 +11,13 @@ public sealed record Reward : Algorithm
 {
     public override string Name => "reward";
 
-    public override ITrainingStep CreateStep(AlgorithmContext c)
+    public override ITrainingStep CreateStep(AlgorithmContext c) => CreateStep(c, c.Inputs.Preferences(c.DataPath));
+
+    /// <summary>The step on given pairs (PPO trains its reward model on the stage's pairs less a held-out share).</summary>
+    public ITrainingStep CreateStep(AlgorithmContext c, IReadOnlyList<TokenizedPreference> pairs)
     {
         if (c.Policy.Lora is not null)
             throw new Errors.ConfigException($"stage '{c.Stage}'", "policy.lora", "a reward model is trained in full (its head and checkpoint format have no LoRA form here); drop the LoRA options for this stage");
-        var pairs = c.Inputs.Preferences(c.DataPath);
         var model = RewardModel.FromPretrained(c.StartModel, requireHead: false, dtype: c.Policy.ComputeDType);
         model.PadId = c.Inputs.PadId;
         return new GradientStep(new RewardModelObjective(model, pairs, c.Inputs.PadId), model);

@@ -19,7 +19,9 @@ namespace ValueDrift.Training.Ppo;
 /// <item>credit: per-token rewards −β_KL·(log π − log π_ref) plus the score on the last token, GAE (γ, λ), returns =
 /// A + V, advantages whitened;</item>
 /// <item>update: NumPpoEpochs passes over shuffled mini-batches, each one AdamW update of policy and value model on the
-/// clipped policy loss + VfCoef × clipped value loss, with gradient-norm clipping and the scheduled learning rate.</item>
+/// clipped policy loss + VfCoef × clipped value loss, the policy's and the value model's gradients each clipped to
+/// MaxGradNorm on its own (norms logged as grad_norm/policy and grad_norm/value; grad_norm is their joint norm), at the
+/// scheduled learning rate.</item>
 /// </list>
 /// One PPO step of the one <see cref="TrainingLoop"/>, which owns the optimizer (over policy and value model), the
 /// schedule, clipping, events, metrics and checkpoints (the policy, the value model in <see cref="ValueModelFolder"/>,
@@ -42,6 +44,8 @@ public sealed class PpoStep : ITrainingStep
     private readonly HashSet<int> _stop;
     private readonly IDisposable[] _owned;
     private long _seed;
+    /// <summary>Policy and value-model parameters: clipped as two groups, each on its own.</summary>
+    private readonly IReadOnlyList<IReadOnlyList<Parameter>> _groups;
 
     /// <param name="policy">Trained in place.</param>
     /// <param name="reference">Frozen; usually a second copy of the starting policy. Must not be <paramref name="policy"/>.</param>
@@ -61,7 +65,8 @@ public sealed class PpoStep : ITrainingStep
         _policy = policy; _reference = reference; _reward = reward; _value = valueModel; _prompts = prompts; _padId = padId;
         _o = options; _owned = owned;
         _stop = (options.StopTokenIds ?? policy.Config.EosTokenIds).ToHashSet();
-        TrainableParameters = _policy.TrainableParameters.Concat(_value.parameters().Where(p => p.requires_grad)).ToList();   // with LoRA: the adapter and the value model
+        _groups = [_policy.TrainableParameters.ToList(), _value.parameters().Where(p => p.requires_grad).ToList()];   // with LoRA: the adapter, and the value model
+        TrainableParameters = _groups.SelectMany(g => g).ToList();
         foreach (var p in _reference.parameters()) p.requires_grad = false;
         _reference.eval();
     }
@@ -139,11 +144,14 @@ public sealed class PpoStep : ITrainingStep
                 double lossValue = loss.item<float>();
                 if (!double.IsFinite(lossValue)) return NonFinite(context, step, $"loss is {lossValue}");
                 loss.backward();
-                double gradNorm = context.Update();
-                if (!double.IsFinite(gradNorm)) return NonFinite(context, step, $"gradient norm is {gradNorm}");
+                var norms = context.Update(_groups);
+                double gradNorm = Math.Sqrt(norms[0] * norms[0] + norms[1] * norms[1]);
+                if (!double.IsFinite(gradNorm)) return NonFinite(context, step, $"gradient norm is {gradNorm} (policy {norms[0]}, value {norms[1]})");
                 updates++;
                 Add("loss", lossValue);
                 Add("grad_norm", gradNorm);
+                Add("grad_norm/policy", norms[0]);
+                Add("grad_norm/value", norms[1]);
                 Add("loss/policy_avg", pg.Loss.item<float>());
                 Add("loss/value_avg", vf.Loss.item<float>());
                 Add("policy/approxkl_avg", pg.ApproxKl.item<float>());
