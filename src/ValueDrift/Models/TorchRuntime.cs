@@ -83,6 +83,6 @@ public static class TorchRuntime
 
     /// <summary>A one-line description, e.g. for a notebook's first cell.</summary>
     public static string Describe() =>
-        $"TorchSharp {typeof(torch).Assembly.GetName().Version} · device {ComputeDevice}" +
+        $"TorchSharp {typeof(torch).Assembly.GetName().Version} · device {ComputeDevice.type}{(ComputeDevice.type == DeviceType.CUDA && ComputeDevice.index > 0 ? $":{ComputeDevice.index}" : "")}" +
         (ComputeDevice.type == DeviceType.CPU ? $" · {torch.get_num_threads()} threads" : "");
 }
