@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using ValueDrift.Common;
 using System.CommandLine;
-using System.Diagnostics;
 using ValueDrift.Experiments;
 using ValueDrift.Reporting;
 using ValueDrift.Training;
@@ -40,16 +39,11 @@ public sealed class DemoCommand : ICliCommand
                 WorldTopics.Select(ids);   // validates the names (typed error naming the unknown topic)
                 o = o with { World = o.World with { Topics = ids } };
             }
-            var clock = Stopwatch.StartNew();
-            void Log(string line) => io.Err.WriteLine($"[{clock.Elapsed:mm\\:ss}] {line}");
-            using var cts = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); Log("stopping after this step (run again to resume)…"); };
-            Console.CancelKeyPress += onCancel;
-            try
+            return LongRun.Execute(io, (log, cancel) =>
             {
-                var result = WorldExperiment.Run(o, LineLogger.To(Log), new TrainingProgressLines(Log), cts.Token);
+                var result = WorldExperiment.Run(o, LineLogger.To(log), new TrainingProgressLines(log), cancel);
                 WorldExperimentReport.Write(result, o);
-                Log($"report: {result.Run.ReportPath}");
+                log($"report: {result.Run.ReportPath}");
                 io.Out.WriteLine($"report: {result.Run.ReportPath}");
                 io.Out.WriteLine($"trace:  {result.Run.TracePath}");
                 io.Out.WriteLine($"tables: {result.Run.TablesDirectory}");
@@ -58,13 +52,7 @@ public sealed class DemoCommand : ICliCommand
                     io.Out.WriteLine($"- {f.Finding}: {f.Measured} → {f.Verdict}");
                 io.Out.WriteLine(WorldExperimentReport.PaperOrdering(perSeed));
                 return 0;
-            }
-            catch (OperationCanceledException)
-            {
-                Log("stopped; run the same command again to resume");
-                return 130;
-            }
-            finally { Console.CancelKeyPress -= onCancel; }
+            });
         });
         return cmd;
     }

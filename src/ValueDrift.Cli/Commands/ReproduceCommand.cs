@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using ValueDrift.Common;
 using System.CommandLine;
-using System.Diagnostics;
 using ValueDrift.Experiments;
 using ValueDrift.Reporting;
 
@@ -30,14 +29,9 @@ public sealed class ReproduceCommand : ICliCommand
                 loaded = loaded with { Seeds = s };
             }
             var outDir = r.GetValue(output) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(file));
-            var clock = Stopwatch.StartNew();
-            void Log(string line) => io.Err.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] {line}");
-            using var cts = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); Log("stopping after this step (run again to continue)…"); };
-            Console.CancelKeyPress += onCancel;
-            try
+            return LongRun.Execute(io, (log, cancel) =>
             {
-                var result = RecipeRunner.Run(loaded, outDir, LineLogger.To(Log), new TrainingProgressLines(Log), cts.Token);
+                var result = RecipeRunner.Run(loaded, outDir, LineLogger.To(log), new TrainingProgressLines(log), cancel);
                 var report = DriftReport.FromTrace(result.Run.TracePath);
                 var seedsPath = Path.Combine(result.Run.Root, "drift-seeds.json");
                 IO.AtomicFile.WriteAllText(seedsPath, result.SeedSummary().ToJson());
@@ -46,13 +40,7 @@ public sealed class ReproduceCommand : ICliCommand
                 io.Out.WriteLine($"seeds:  {result.SeedRuns.Count} (mean and 95% interval across them: {seedsPath})");
                 io.Out.WriteLine($"stages: {result.Stages.Count} ({result.Stages.Count(s => s.AlreadyComplete)} already complete)");
                 return 0;
-            }
-            catch (OperationCanceledException)
-            {
-                Log("stopped; run the same command again to continue");
-                return 130;
-            }
-            finally { Console.CancelKeyPress -= onCancel; }
+            });
         });
         return cmd;
     }
