@@ -22,9 +22,11 @@ public sealed class GenerateCommand : ICliCommand
         var temperature = new Option<double>("--temperature") { Description = "0 = greedy", DefaultValueFactory = _ => 0.0 };
         var topP = new Option<double>("--top-p") { Description = "nucleus sampling mass", DefaultValueFactory = _ => 1.0 };
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 0 };
-        var cmd = new Command("generate", "Generate a continuation.") { model, prompt, raw, ids, maxNew, temperature, topP, seed };
+        var adapterBase = AdapterBaseOption.Create();
+        var cmd = new Command("generate", "Generate a continuation.") { model, prompt, raw, ids, maxNew, temperature, topP, seed, adapterBase };
         cmd.SetAction(r =>
         {
+            AdapterBaseOption.Apply(r, adapterBase);
             var dir = r.GetValue(model)!;
             if ((r.GetValue(prompt) is null) == (r.GetValue(ids) is null)) throw new ValueDriftException("give either --prompt or --ids");
             using var m = CausalLM.FromPretrained(dir);

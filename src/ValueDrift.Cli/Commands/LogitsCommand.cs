@@ -17,9 +17,11 @@ public sealed class LogitsCommand : ICliCommand
     {
         var model = new Option<string>("--model") { Description = "Hugging Face model folder (config.json + safetensors)", Required = true };
         var ids = new Option<string>("--ids") { Description = "comma-separated token ids", Required = true };
-        var cmd = new Command("logits", "Print the float32 logits of a token sequence as JSON.") { model, ids };
+        var adapterBase = AdapterBaseOption.Create();
+        var cmd = new Command("logits", "Print the float32 logits of a token sequence as JSON.") { model, ids, adapterBase };
         cmd.SetAction(r =>
         {
+            AdapterBaseOption.Apply(r, adapterBase);
             var tokens = ParseIds(r.GetValue(ids)!);
             using var m = CausalLM.FromPretrained(r.GetValue(model)!);
             if (tokens.Any(t => t < 0 || t >= m.Config.VocabSize))

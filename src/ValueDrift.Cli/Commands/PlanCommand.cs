@@ -27,10 +27,12 @@ public sealed class PlanCommand : ICliCommand
         var liveReference = new Option<bool>("--reference-model") { Description = "dpo: a frozen reference model each step instead of cached log-probs" };
         var deviceMemory = new Option<double?>("--device-memory") { Description = "device memory in GiB (default: this machine's memory on CPU)" };
         var format = new Option<string>("--format") { Description = "text | json", DefaultValueFactory = _ => "text" };
+        var adapterBase = AdapterBaseOption.Create();
         var cmd = new Command("plan", "Estimate a training step's memory from config.json and say whether it fits.")
-            { model, stage, batch, maxLength, rank, targets, dtype, checkpointing, liveReference, deviceMemory, format };
+            { model, stage, batch, maxLength, rank, targets, dtype, checkpointing, liveReference, deviceMemory, format, adapterBase };
         cmd.SetAction(r =>
         {
+            AdapterBaseOption.Apply(r, adapterBase);
             string dir = r.GetValue(model)!;
             int? loraRank = r.GetValue(rank);
             IReadOnlyList<string> loraTargets = r.GetValue(targets) is { } t ? LoraConfig.ParseTargets(t) : LoraConfig.DefaultTargets;

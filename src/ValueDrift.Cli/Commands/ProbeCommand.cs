@@ -43,13 +43,15 @@ public sealed class ProbeCommand : ICliCommand
         var phase = new Option<string>("--phase") { Description = "phase name of the records", DefaultValueFactory = _ => "probe" };
         var step = new Option<int>("--step") { Description = "step of the records within the phase", DefaultValueFactory = _ => 0 };
         var generator = new Option<string?>("--generator") { Description = "generation method: sample from an OpenAI-compatible server, endpoint:URL,MODEL[,chat] (default: in-process)" };
+        var adapterBase = AdapterBaseOption.Create();
         var cmd = new Command("probe", "Measure a model's stance distribution per topic.")
         {
-            model, probes, method, samples, temperature, maxNew, topP, batch, seed, references, perStance, output, phase, step, maxUnjudged, generator,
+            model, probes, method, samples, temperature, maxNew, topP, batch, seed, references, perStance, output, phase, step, maxUnjudged, generator, adapterBase,
         };
         judge.AddTo(cmd);
         cmd.SetAction(r =>
         {
+            AdapterBaseOption.Apply(r, adapterBase);
             var dir = r.GetValue(model)!;
             if (!Directory.Exists(dir)) throw new ConfigException(dir, "model", "model folder not found");
             if (r.GetValue(step) < 0) throw new ValueDriftException("--step must be ≥ 0");

@@ -30,10 +30,12 @@ public sealed class RewardsCommand : ICliCommand
         var batchSize = new Option<int>("--batch-size") { Description = "pairs per forward pass", DefaultValueFactory = _ => 8 };
         var maxLength = new Option<int?>("--max-length") { Description = "most tokens per prompt + completion" };
         var skipBad = new Option<bool>("--skip-bad-rows") { Description = "skip malformed rows instead of stopping" };
+        var adapterBase = AdapterBaseOption.Create();
         var cmd = new Command("rewards", "Score preference pairs: log-probs, DPO implicit rewards, DPO and SimPO losses (one JSON line per pair).")
-            { policy, reference, data, beta, simpoBeta, simpoGamma, batchSize, maxLength, skipBad };
+            { policy, reference, data, beta, simpoBeta, simpoGamma, batchSize, maxLength, skipBad, adapterBase };
         cmd.SetAction(r =>
         {
+            AdapterBaseOption.Apply(r, adapterBase);
             if (r.GetValue(batchSize) <= 0) throw new ValueDriftException("--batch-size must be > 0");
             double b = r.GetValue(beta), sb = r.GetValue(simpoBeta), sg = r.GetValue(simpoGamma);
             using var pi = CausalLM.FromPretrained(r.GetValue(policy)!);

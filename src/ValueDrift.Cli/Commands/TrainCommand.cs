@@ -42,12 +42,13 @@ public sealed class TrainCommand : ICliCommand
         public readonly Option<bool> SkipBadRows = new("--skip-bad-rows") { Description = "skip malformed rows (counted on stderr) instead of stopping" };
         public readonly Option<int?> MaxLength = new("--max-length") { Description = "most tokens per prompt + completion" };
         public readonly Option<int> ProbeEvery = new("--probe-every") { Description = "with a trace: probe every N steps after the dense early schedule", DefaultValueFactory = _ => 50 };
+        public readonly Option<string?> AdapterBase = AdapterBaseOption.Create();
         public readonly StageTraceOptions Trace = new();
         public readonly PolicyOptionSet Policy = new();
 
         public Command Add(Command c)
         {
-            foreach (Option o in new Option[] { Model, Data, Out, Steps, BatchSize, GradAccum, Lr, Warmup, Schedule, Seed, CheckpointEvery, KeepCheckpoints, Resume, NewFolder, SkipBadRows, MaxLength, ProbeEvery })
+            foreach (Option o in new Option[] { Model, Data, Out, Steps, BatchSize, GradAccum, Lr, Warmup, Schedule, Seed, CheckpointEvery, KeepCheckpoints, Resume, NewFolder, SkipBadRows, MaxLength, ProbeEvery, AdapterBase })
                 c.Options.Add(o);
             Trace.Add(c);
             Policy.Add(c);
@@ -152,6 +153,7 @@ public sealed class TrainCommand : ICliCommand
 
     private static int Execute(CliIO io, Common common, ParseResult r, Algorithm algorithm) => Guard(() =>
     {
+        AdapterBaseOption.Apply(r, common.AdapterBase);
         var stage = common.Stage(r, algorithm);
         var modelDir = r.GetValue(common.Model)!;
         using var traces = common.Trace.Open(r, modelDir, io);

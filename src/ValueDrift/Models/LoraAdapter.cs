@@ -166,23 +166,40 @@ public static class LoraAdapter
             if (!file.Entries.ContainsKey(name)) throw new CheckpointException(file.Path, name, "missing tensor required by adapter_config.json");
     }
 
+    private static readonly AsyncLocal<string?> _fallbackBase = new();
+
+    /// <summary>
+    /// The base model folder for adapter folders whose <c>base_model_name_or_path</c> is no folder on this machine
+    /// (a hub id, or a path from another machine): the CLI's <c>--base</c>. An adapter naming a folder that exists keeps
+    /// it — stages write adapters naming their own base, and a probe of those must not be redirected. Async-local, so
+    /// concurrent commands in one process (tests, notebooks) do not see each other's.
+    /// </summary>
+    public static string? FallbackBase { get => _fallbackBase.Value; set => _fallbackBase.Value = value; }
+
     /// <summary>
     /// The base model folder for an adapter: <paramref name="explicitBase"/> when given, else the config's
-    /// <c>base_model_name_or_path</c> (a relative path is taken relative to the adapter folder when it exists there).
+    /// <c>base_model_name_or_path</c> when it is a folder here (a relative path is taken relative to the adapter folder
+    /// when it exists there), else <see cref="FallbackBase"/>.
     /// </summary>
     public static string ResolveBase(string adapterDir, string? explicitBase)
     {
-        if (explicitBase is not null) return explicitBase;
+        if (explicitBase is not null) return ExistingBase(explicitBase);
         var (_, named) = ReadConfig(adapterDir);
         var path = Path.Combine(adapterDir, ConfigFile);
-        if (string.IsNullOrEmpty(named))
-            throw new ConfigException(path, "base_model_name_or_path", "names no base model: pass the base folder explicitly (--base)");
-        if (Directory.Exists(named)) return named;
-        var beside = Path.GetFullPath(Path.Combine(adapterDir, named));
-        if (!Path.IsPathRooted(named) && Directory.Exists(beside)) return beside;
-        throw new ConfigException(path, "base_model_name_or_path",
-            $"'{named}' is not a model folder on this machine (hub ids are not downloaded): pass the base folder explicitly (--base)");
+        if (!string.IsNullOrEmpty(named))
+        {
+            if (Directory.Exists(named)) return named;
+            var beside = Path.GetFullPath(Path.Combine(adapterDir, named));
+            if (!Path.IsPathRooted(named) && Directory.Exists(beside)) return beside;
+        }
+        if (FallbackBase is { } fallback) return ExistingBase(fallback);
+        throw new ConfigException(path, "base_model_name_or_path", string.IsNullOrEmpty(named)
+            ? "names no base model: pass the base folder explicitly (--base)"
+            : $"'{named}' is not a model folder on this machine (hub ids are not downloaded): pass the base folder explicitly (--base)");
     }
+
+    private static string ExistingBase(string dir) =>
+        Directory.Exists(dir) ? dir : throw new ConfigException(dir, "--base", "the base model folder does not exist");
 
     private static string? Str(JsonObject o, string key, string path) => o[key] switch
     {
