@@ -18,7 +18,8 @@ public sealed record Reward : Algorithm
     {
         if (c.Policy.Lora is not null)
             throw new Errors.ConfigException($"stage '{c.Stage}'", "policy.lora", "a reward model is trained in full (its head and checkpoint format have no LoRA form here); drop the LoRA options for this stage");
-        var model = RewardModel.FromPretrained(c.StartModel, requireHead: false, dtype: c.Policy.ComputeDType);
+        // A fresh head is drawn from the run's seed, so seeds vary the head as they vary the training order.
+        var model = RewardModel.FromPretrained(c.StartModel, requireHead: false, dtype: c.Policy.ComputeDType, headSeed: RewardModel.HeadSeed(c.Loop.Seed));
         model.PadId = c.Inputs.PadId;
         return new GradientStep(new RewardModelObjective(model, pairs, c.Inputs.PadId), model);
     }

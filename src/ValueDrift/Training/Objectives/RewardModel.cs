@@ -51,15 +51,19 @@ public sealed class RewardModel : nn.Module, IRewardFunction
     public static RewardModel FromBackbone(CausalLM backbone, long headSeed = 0) => new(backbone, headSeed);
 
     /// <summary>A fresh backbone and head from a config.</summary>
-    public static RewardModel Create(ModelConfig config, long seed) => new(CausalLM.Create(config, seed), Common.Seeds.Derive(seed, 1));
+    public static RewardModel Create(ModelConfig config, long seed) => new(CausalLM.Create(config, seed), HeadSeed(seed));
+
+    /// <summary>The seed of a fresh head in a run with seed <paramref name="runSeed"/>: its own stream, so runs under other seeds start from other heads.</summary>
+    public static long HeadSeed(long runSeed) => Common.Seeds.Derive(runSeed, 1);
 
     /// <summary>
     /// Loads a reward model: a transformers sequence-classification folder (written by <see cref="SavePretrained"/>, or a
     /// public reward model), or the older form (a language-model folder plus <see cref="HeadFile"/>). With
     /// <paramref name="requireHead"/> a folder without a head is a <see cref="CheckpointException"/>; without, a plain
-    /// language-model folder gets a fresh head (to start reward-model training from it).
+    /// language-model folder gets a fresh head (to start reward-model training from it), drawn from
+    /// <paramref name="headSeed"/>.
     /// </summary>
-    public static RewardModel FromPretrained(string dir, bool requireHead = true, ScalarType dtype = ScalarType.Float32, Device? device = null)
+    public static RewardModel FromPretrained(string dir, bool requireHead = true, ScalarType dtype = ScalarType.Float32, Device? device = null, long headSeed = 0)
     {
         if (RewardModelFolder.IsSequenceClassification(dir))
         {
@@ -69,7 +73,7 @@ public sealed class RewardModel : nn.Module, IRewardFunction
             return model.To(dtype, device ?? TorchRuntime.ComputeDevice);
         }
         var backbone = CausalLM.FromPretrained(dir, dtype, device);
-        var fresh = new RewardModel(backbone, 0);
+        var fresh = new RewardModel(backbone, headSeed);
         if (File.Exists(Path.Combine(dir, HeadFile))) fresh.LoadHead(dir);
         else if (requireHead)
             throw new CheckpointException(Path.Combine(dir, HeadFile), null, "missing: this folder has no reward head (train one with `valuedrift train reward`)");
