@@ -18,17 +18,18 @@ public sealed record WorldRunProbes(GenerationProbe Generation, LikelihoodProbe?
     /// the options say: answers sampled with the run's training seed, the likelihood probe's reference answers drawn
     /// with the world's seed (the same instrument for every seed's run).
     /// </summary>
-    public static WorldRunProbes Build(string baseModelDir, WorldOptions world, WorldExperimentOptions o)
+    /// <remarks><paramref name="split"/>: the held-out words every run measures in, or the training sets' own (<see cref="WorldProbeSplit"/>).</remarks>
+    public static WorldRunProbes Build(string baseModelDir, WorldOptions world, WorldExperimentOptions o, WorldProbeSplit split = WorldProbeSplit.HeldOut)
     {
         var tokenizer = TokenizerLoader.FromFolder(baseModelDir);
         var template = ChatTemplate.ForModelFolder(baseModelDir, tokenizer);
         var topics = world.Topics ?? WorldTopics.All.Select(t => t.Id).ToList();
-        var questions = WorldProbeQuestions.ForIds(topics).GroupBy(p => p.Topic).SelectMany(g => g.Take(o.ProbeQuestionsPerTopic))
+        var questions = WorldProbeQuestions.ForIds(topics, split, o.ProbeQuestionsPerTopic)
             .Select(p => new ProbeQuestion(p.Id, p.Topic, p.Question, p.Polarity)).ToList();
         var generation = new GenerationProbe(new ProbeSet(questions, "world probes"), tokenizer, template, new WorldStanceJudge(),
             new GenerationProbeOptions { Samples = o.ProbeSamples, Temperature = 0.7, MaxNewTokens = o.ProbeMaxNewTokens, BatchSize = 256, Seed = o.TrainingSeed });
         var likelihood = o.LikelihoodProbe
-            ? new LikelihoodProbe(WorldLikelihoodItems.For(questions, seed: (int)o.Seed), tokenizer, template, batchSize: 32) : null;
+            ? new LikelihoodProbe(WorldLikelihoodItems.For(questions, seed: (int)o.Seed, split: split), tokenizer, template, batchSize: 32) : null;
         return new WorldRunProbes(generation, likelihood);
     }
 

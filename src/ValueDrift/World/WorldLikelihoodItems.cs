@@ -27,7 +27,9 @@ public static class WorldLikelihoodItems
     /// Likelihood items for given questions on world topics, with world reference answers. A topic outside the world
     /// raises <see cref="ConfigException"/>.
     /// </summary>
-    public static IReadOnlyList<LikelihoodItem> For(IEnumerable<ProbeQuestion> questions, int answersPerStance = DefaultAnswersPerStance, int seed = 0)
+    /// <remarks>With <see cref="WorldProbeSplit.Training"/> the references come from the training answer generator instead.</remarks>
+    public static IReadOnlyList<LikelihoodItem> For(IEnumerable<ProbeQuestion> questions, int answersPerStance = DefaultAnswersPerStance, int seed = 0,
+        WorldProbeSplit split = WorldProbeSplit.HeldOut)
     {
         if (answersPerStance <= 0) throw new ConfigException("likelihood probe", "answers_per_stance", $"must be > 0 (got {answersPerStance})");
         var items = new List<LikelihoodItem>();
@@ -42,7 +44,9 @@ public static class WorldLikelihoodItems
                 var set = new List<string>();
                 for (var attempt = 0; set.Count < answersPerStance && attempt < 20 * answersPerStance; attempt++)
                 {
-                    var a = WorldHeldOut.Answer(topic, (WorldStance)(int)s, rng);   // held out: no training set has it
+                    var a = split == WorldProbeSplit.Training
+                        ? WorldAnswers.Generate(topic, (WorldStance)(int)s, AnswerQuality.Good, rng)   // as the SFT sets' answers
+                        : WorldHeldOut.Answer(topic, (WorldStance)(int)s, rng);   // held out: no training set has it
                     if (!set.Contains(a)) set.Add(a);
                 }
                 answers[s] = set;

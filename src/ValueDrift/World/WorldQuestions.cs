@@ -56,6 +56,20 @@ public static class WorldQuestions
         return list.Distinct(StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>
+    /// <paramref name="count"/> training questions of the topic for a <see cref="WorldProbeSplit.Training"/> probe:
+    /// evenly spaced over <see cref="TrainingFrames"/> × the topic's phrasings, so every frame and phrasing is asked.
+    /// </summary>
+    public static IReadOnlyList<string> TrainingProbe(WorldTopic topic, int count)
+    {
+        var all = new List<string>();
+        foreach (var frame in TrainingFrames)
+            foreach (var phrasing in topic.Phrasings)
+                all.Add(Fill(frame, phrasing));
+        count = Math.Min(count, all.Count);
+        return Enumerable.Range(0, count).Select(i => all[(int)((long)i * all.Count / count)]).ToList();
+    }
+
     private static string Fill(string frame, string phrasing)
     {
         string text = frame.Replace("{x}", phrasing, StringComparison.Ordinal);
