@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using ValueDrift.Errors;
 using ValueDrift.Models;
 using static TorchSharp.torch;
@@ -43,10 +44,12 @@ public sealed record PolicyOptions
     /// <summary>Memory the training plan must fit, in bytes; null: this machine's memory on CPU (not checked on a GPU unless given).</summary>
     public long? DeviceMemoryBytes { get; init; }
 
-    /// <summary>The dtype the policy computes in.</summary>
+    /// <summary>The dtype the policy computes in (derived from <see cref="Precision"/>; not part of a stage's record).</summary>
+    [JsonIgnore]
     public ScalarType ComputeDType => Precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
 
-    /// <summary>The requested save dtype, or null for the start checkpoint's.</summary>
+    /// <summary>The requested save dtype, or null for the start checkpoint's (derived from <see cref="SaveDType"/>).</summary>
+    [JsonIgnore]
     public ScalarType? SaveScalarType => SaveDType is null ? null : Checkpoint.ParseDType(SaveDType, "policy options", "save_dtype");
 
     /// <summary>Refuses invalid settings before any work, naming the option.</summary>

@@ -41,6 +41,11 @@ public class StageRunnerTests
             Assert.Equal(0.1, definition.GetProperty("algorithm").GetProperty("beta").GetDouble());
             Assert.Equal(64, definition.GetProperty("data_sha256").GetString()!.Length);
             Assert.True(definition.GetProperty("models").TryGetProperty("start", out _));
+            // what the stage is, not what is derived from it
+            var policy = definition.GetProperty("policy");
+            Assert.True(policy.TryGetProperty("precision", out _));
+            Assert.False(policy.TryGetProperty("compute_d_type", out _));
+            Assert.False(policy.TryGetProperty("save_scalar_type", out _));
         }
 
         var again = runner.Run(DpoStage(data), model, dir);
