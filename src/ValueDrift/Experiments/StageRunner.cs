@@ -127,11 +127,11 @@ public sealed class StageRunner
                 StageManifest.Write(folder, wanted);
                 return (candidate, folder);
             }
-            var changes = StageManifest.Differences(existing, wanted);
-            if (AllowMoreSteps) changes = changes.Where(c => !IsMoreSteps(c)).ToList();
+            var allChanges = StageManifest.Differences(existing, wanted);
+            IReadOnlyList<string> changes = AllowMoreSteps ? allChanges.Where(c => !IsMoreSteps(c)).ToList() : allChanges;
             if (changes.Count == 0)
             {
-                if (!StageManifest.Differences(existing, wanted).SequenceEqual(changes)) StageManifest.Write(folder, wanted);
+                if (allChanges.Count > 0) StageManifest.Write(folder, wanted);   // more steps allowed: record the new count
                 return (candidate, folder);
             }
             if (OnChange == StageChangePolicy.NewFolder) continue;
