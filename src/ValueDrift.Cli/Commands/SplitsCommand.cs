@@ -46,7 +46,7 @@ public sealed class SplitsCommand : ICliCommand
                 foreach (var g in findings.GroupBy(f => (f.Stage, f.Probe, f.Row.Topic, f.Row.Stance)))
                 {
                     string Cell(WorldProbeSplit split) => g.FirstOrDefault(f => f.Split == split)?.Row is { } row
-                        ? FormattableString.Invariant($"{row.Magnitude,+6:+0.000;-0.000} {Ci(row.MagnitudeCi)}") : "-";
+                        ? $"{Signed(row.Magnitude, 3)} {Ci(row.MagnitudeCi)}" : "-";
                     io.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0,-16} {1,-11} {2,-18} {3,-8} {4,-25} {5}",
                         g.Key.Stage, g.Key.Probe, g.Key.Topic, g.Key.Stance.Label(), Cell(WorldProbeSplit.HeldOut), Cell(WorldProbeSplit.Training)));
                 }
@@ -56,5 +56,13 @@ public sealed class SplitsCommand : ICliCommand
         return cmd;
     }
 
-    private static string Ci(MagnitudeInterval? ci) => ci?.Interval is { } i ? FormattableString.Invariant($"[{i.Lower:+0.00;-0.00}, {i.Upper:+0.00;-0.00}]") : "";
+    private static string Ci(MagnitudeInterval? ci) => ci?.Interval is { } i ? $"[{Signed(i.Lower, 2)}, {Signed(i.Upper, 2)}]" : "";
+
+    /// <summary>A signed number; one that rounds to zero prints as 0 (a custom format would print "-+0.00").</summary>
+    private static string Signed(double x, int decimals)
+    {
+        var r = Math.Round(x, decimals);
+        var digits = "0." + new string('0', decimals);
+        return r.ToString($"+{digits};-{digits};{digits}", CultureInfo.InvariantCulture);
+    }
 }
