@@ -74,10 +74,12 @@ public static class DriftCharts
 
     private static string XTitle(PhaseStarts? starts) => starts is null ? "step of the phase" : "step (from the base model)";
 
-    /// <summary>Drift magnitude of one stance, topic (rows) × phase (columns), on a diverging scale centred on 0.</summary>
+    /// <summary>Drift magnitude of one stance, topic (rows) × phase (columns, one-point phases left out), on a diverging scale centred on 0.</summary>
     public static PlotlyFigure MagnitudeHeatmap(DriftTable table, Stance stance)
     {
         var rows = table.Rows.Where(r => r.Stance == stance).ToList();
+        // A one-point phase (the base model's single measurement) has no drift: a column of zeros says nothing.
+        if (rows.Any(r => r.EndStep > r.StartStep)) rows = rows.Where(r => rows.Any(x => x.Phase == r.Phase && x.EndStep > x.StartStep)).ToList();
         var phases = rows.Select(r => r.Phase).Distinct().ToArray();
         var topics = rows.Select(r => r.Topic).Distinct().ToArray();
         var z = topics.Select(t => phases.Select(p => rows.FirstOrDefault(r => r.Topic == t && r.Phase == p)?.Magnitude is { } m ? (object)m : null).ToArray()).ToArray();

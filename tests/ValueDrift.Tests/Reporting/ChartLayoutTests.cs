@@ -97,4 +97,14 @@ public class ChartLayoutTests
         Assert.Equal(40, starts.Offset(t, "dpo"));
         Assert.Equal(40, starts.Offset(t, "simpo"));   // siblings start together, not one after another
     }
+
+    [Fact]
+    [Trait("tier", "fast")]
+    public void Heatmap_leaves_out_one_point_phases()
+    {
+        var records = TestTrajectories.TwoPhases().Records().ToList();
+        var t = new Trajectory(records.Where(r => r.Phase == "sft" && r.Step == 0).Select(r => r with { Phase = "base" }).Concat(records));
+        var heat = JsonNode.Parse(DriftCharts.MagnitudeHeatmap(DriftTable.From(t), Stance.Support).DataJson())![0]!;
+        Assert.Equal(["sft", "dpo"], heat["x"]!.AsArray().Select(x => x!.GetValue<string>()));
+    }
 }
