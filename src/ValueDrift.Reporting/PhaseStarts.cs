@@ -38,7 +38,8 @@ public sealed class PhaseStarts
             if (start is null) continue;
             // The start is recorded as an absolute path; compare relative to the stages folder so a moved run still matches.
             var parent = ParentPhase(start, stages) ?? ParentPhase(start, Path.Combine(StartRoot(start, dir), "stages"));
-            if (parent is not null && parent != Path.GetFileName(dir)) from[Path.GetFileName(dir)] = parent;
+            // Only a stage of this run counts: a checkpoint of some other run's stage of the same name is not this run's phase.
+            if (parent is not null && parent != Path.GetFileName(dir) && Directory.Exists(Path.Combine(stages, parent))) from[Path.GetFileName(dir)] = parent;
         }
         return new PhaseStarts(from);
     }
