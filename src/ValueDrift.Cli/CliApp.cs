@@ -31,6 +31,7 @@ public static class CliApp
             new PlanCommand(),
             new AttributeCommand(),
             new SplitsCommand(),
+            new FiguresCommand(),
         ];
         foreach (var c in commands) root.Subcommands.Add(c.Build(io));
         var device = new Option<string?>("--device") { Description = "cpu | cuda | cuda:N for every model this command loads (default: cuda when available)", Recursive = true };

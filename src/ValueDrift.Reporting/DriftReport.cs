@@ -14,6 +14,11 @@ public sealed record DriftReportOptions
     public string JsonFileName { get; init; } = "drift-table.json";
     /// <summary>Value gaps of the preference data used, drawn as bars when given.</summary>
     public IReadOnlyList<ValueGap>? ValueGaps { get; init; }
+    /// <summary>
+    /// Which checkpoint each phase started from, so the charts draw phases from there; <see cref="FromTrace"/> reads it
+    /// from the stage folders beside the trace when this is null and the trace sits in a run folder.
+    /// </summary>
+    public PhaseStarts? Starts { get; init; }
     /// <summary>Also draw the stacked-share chart of each topic.</summary>
     public bool StackedShares { get; init; } = true;
 }
@@ -35,6 +40,8 @@ public sealed record DriftReport(Trajectory Trajectory, DriftTable Table, string
         var trajectory = new Trajectory(contents.Records);
         var table = DriftTable.From(trajectory, options.Table);
         var dir = Path.GetDirectoryName(Path.GetFullPath(tracePath))!;
+        if (options.Starts is null && Directory.Exists(Path.Combine(dir, "stages")))
+            options = options with { Starts = PhaseStarts.FromRun(new Experiments.RunDirectory(dir)) };
         var html = Path.Combine(dir, options.HtmlFileName);
         var json = Path.Combine(dir, options.JsonFileName);
 
@@ -64,8 +71,8 @@ public sealed record DriftReport(Trajectory Trajectory, DriftTable Table, string
         report.AddHeading("Stance probability over training");
         foreach (var topic in trajectory.Topics)
         {
-            report.AddFigure(DriftCharts.StanceOverSteps(trajectory, topic, seed: options.Table.Seed));
-            if (options.StackedShares) report.AddFigure(DriftCharts.StackedShares(trajectory, topic));
+            report.AddFigure(DriftCharts.StanceOverSteps(trajectory, topic, seed: options.Table.Seed, starts: options.Starts));
+            if (options.StackedShares) report.AddFigure(DriftCharts.StackedShares(trajectory, topic, options.Starts));
         }
         report.AddHeading("Drift table");
         report.AddDriftTable(table);

@@ -30,8 +30,13 @@ public sealed class PlotlyFigure
     /// <summary>The traces as plotly.js JSON (an array).</summary>
     public string DataJson() => FixTitles(JsonNode.Parse(Newtonsoft.Json.JsonConvert.SerializeObject(Traces))!).ToJsonString();
 
-    /// <summary>The layout as plotly.js JSON, with object titles.</summary>
-    public string LayoutJson() => FixTitles(JsonNode.Parse(Newtonsoft.Json.JsonConvert.SerializeObject(Layout))!).ToJsonString();
+    /// <summary>The layout as plotly.js JSON, with object titles and a <see cref="PlotlyLayout"/>'s overrides merged in.</summary>
+    public string LayoutJson()
+    {
+        var json = FixTitles(JsonNode.Parse(Newtonsoft.Json.JsonConvert.SerializeObject(Layout))!).AsObject();
+        if (Layout is PlotlyLayout p) PlotlyLayout.Merge(json, FixTitles(p.Overrides.DeepClone()).AsObject());
+        return json.ToJsonString();
+    }
 
     /// <summary>A div and the script that draws the chart into it (plotly.js must be loaded before).</summary>
     public string ToHtmlDiv(string id) =>

@@ -18,20 +18,25 @@ public static class StageChangeCharts
     {
         var rows = table.Rows.Where(r => r.Phase == phase).ToList();
         var topics = rows.Select(r => r.Topic).Distinct().ToArray();
-        var traces = StanceLabels.All.Select(s => (Trace)new Bar
+        var traces = StanceLabels.All.Select(s =>
         {
-            x = topics,
-            y = topics.Select(t => rows.First(r => r.Topic == t && r.Stance == s).Magnitude).ToArray(),
-            text = topics.Select(t => rows.First(r => r.Topic == t && r.Stance == s) is var r
-                ? string.Create(CultureInfo.InvariantCulture, $"{r.Start:0.00} → {r.End:0.00} (steps {r.StartStep}–{r.EndStep})") : "").ToArray(),
-            name = s.Label(), marker = new Marker { color = StanceColors.Of(s) },
+            var cells = topics.Select(t => rows.First(r => r.Topic == t && r.Stance == s)).ToArray();
+            return (Trace)new LabelledBar
+            {
+                x = topics, y = cells.Select(r => r.Magnitude).ToArray(),
+                text = cells.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Start:0.00}→{r.End:0.00}")).ToArray(),
+                hovertext = cells.Select(r => string.Create(CultureInfo.InvariantCulture, $"{s.Label()}: {r.Start:0.00} → {r.End:0.00} (steps {r.StartStep}–{r.EndStep})")).ToArray(),
+                name = s.Label(), marker = new Marker { color = StanceColors.Of(s) },
+            };
         }).ToList();
-        var layout = new Layout.Layout
+        var layout = new PlotlyLayout
         {
             barmode = "group",
             xaxis = new Xaxis { title = "topic" },
             yaxis = new Yaxis { title = "Δp = p(end) − p(start)", range = Range(rows.Select(r => r.Magnitude)), zeroline = true },
-        };
+        }.AutoMargin("xaxis", "yaxis");
+        // Labels too small to read where bars are narrow are left out rather than drawn over each other.
+        layout.Overrides["uniformtext"] = new System.Text.Json.Nodes.JsonObject { ["minsize"] = 9, ["mode"] = "hide" };
         var title = $"Stance change in {phase}" + (probe is null ? "" : $" ({probe})");
         return new PlotlyFigure(title, traces, layout) { Height = 380 };
     }
@@ -51,20 +56,20 @@ public static class StageChangeCharts
             y = topics.Select(t => rows.FirstOrDefault(r => r.Topic == t && r.Phase == phase)?.Magnitude ?? double.NaN).ToArray(),
             name = phase, marker = new Marker { color = palette[i % palette.Length] },
         }).ToList();
-        var layout = new Layout.Layout
+        var layout = new PlotlyLayout
         {
             barmode = "group",
             xaxis = new Xaxis { title = "topic" },
             yaxis = new Yaxis { title = $"Δp({stance.Label()}) over the stage", range = Range(rows.Select(r => r.Magnitude)), zeroline = true },
-        };
+        }.AutoMargin("xaxis", "yaxis");
         var title = $"Change of '{stance.Label()}' by stage" + (probe is null ? "" : $" ({probe})");
         return new PlotlyFigure(title, traces, layout) { Height = 380 };
     }
 
-    // A symmetric axis of at least ±0.1, so small changes look small rather than filling the chart.
+    // A symmetric axis of at least ±0.1, so small changes look small rather than filling the chart; 30% headroom for the labels.
     private static double[] Range(IEnumerable<double> values)
     {
-        var limit = Math.Max(0.1, values.Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max() * 1.15);
+        var limit = Math.Max(0.1, values.Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max() * 1.3);
         return [-limit, limit];
     }
 }

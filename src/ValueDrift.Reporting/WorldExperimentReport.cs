@@ -212,11 +212,13 @@ public static class WorldExperimentReport
         report.AddHeading("Drift magnitude by topic and phase (generation probe)");
         foreach (var s in StanceLabels.All) report.AddFigure(DriftCharts.MagnitudeHeatmap(r.Drift, s));
         report.AddHeading("Stance probability over training (generation probe)");
-        foreach (var topic in trajectory.Topics) report.AddFigure(DriftCharts.StanceOverSteps(trajectory, topic, seed: (int)o.Seed));
+        // Preference phases restart from the SFT checkpoint: each is drawn from there, in its own panel.
+        var starts = PhaseStarts.FromRun(run);
+        foreach (var topic in trajectory.Topics) report.AddFigure(DriftCharts.StanceOverSteps(trajectory, topic, seed: (int)o.Seed, starts: starts));
         if (likelihood is not null)
         {
             report.AddHeading("Stance probability over training (likelihood probe)");
-            foreach (var topic in likelihood.Topics) report.AddFigure(DriftCharts.StanceOverSteps(likelihood, topic, bands: false));
+            foreach (var topic in likelihood.Topics) report.AddFigure(DriftCharts.StanceOverSteps(likelihood, topic, bands: false, starts: starts));
         }
         report.AddHeading($"Drift over seeds (generation probe, {runs.Count} seed{(runs.Count == 1 ? "" : "s")})");
         report.AddTable(["phase", "topic", "stance", "drift magnitude", "interval from", "drift time"], SeedSummary.From(perSeed).Rows.Select(x =>

@@ -36,19 +36,26 @@ public class ReportTests
     [Fact]
     public void Figures_write_titles_as_objects()
     {
-        var fig = DriftCharts.StanceOverSteps(TestTrajectories.TwoPhases(), "immigration");
+        var fig = DriftCharts.StanceOverSteps(TestTrajectories.TwoPhases(), "immigration", starts: new PhaseStarts(new Dictionary<string, string> { ["dpo"] = "sft" }));
         var layout = JsonNode.Parse(fig.LayoutJson())!;
         Assert.Equal("Stance probability over training: immigration", layout["title"]!["text"]!.GetValue<string>());
         Assert.Equal("p(stance)", layout["yaxis"]!["title"]!["text"]!.GetValue<string>());
-        // one dashed boundary where dpo starts (global step 40), a label per phase
-        var shapes = layout["shapes"]!.AsArray();
-        Assert.Single(shapes);
-        Assert.Equal(40, shapes[0]!["x0"]!.GetValue<int>());
-        Assert.Equal(2, layout["annotations"]!.AsArray().Count);
+        // one panel per phase, each captioned; dpo's caption names the checkpoint it starts from
+        var annotations = layout["annotations"]!.AsArray();
+        Assert.Equal(2, annotations.Count);
+        Assert.Contains("from sft (step 40)", annotations[1]!["text"]!.GetValue<string>());
+        Assert.Equal("x2", layout["yaxis2"]!["anchor"]!.GetValue<string>());
 
+        // aligned starts: dpo's steps continue from the end of sft, its checkpoint, in its own panel
         var data = JsonNode.Parse(fig.DataJson())!.AsArray();
-        var support = data.Single(d => d!["name"]?.GetValue<string>() == "support")!;
-        Assert.Equal([0, 10, 20, 30, 40, 40, 45, 90, 140], support["x"]!.AsArray().Select(x => x!.GetValue<int>()));
+        var support = data.Where(d => d!["name"]?.GetValue<string>() == "support").ToList();
+        Assert.Equal([0, 10, 20, 30, 40], support[0]!["x"]!.AsArray().Select(x => x!.GetValue<int>()));
+        Assert.Equal([40, 45, 90, 140], support[1]!["x"]!.AsArray().Select(x => x!.GetValue<int>()));
+        Assert.Equal("x2", support[1]!["xaxis"]!.GetValue<string>());
+        // without knowing where dpo started, it keeps its own steps
+        var own = JsonNode.Parse(DriftCharts.StanceOverSteps(TestTrajectories.TwoPhases(), "immigration").DataJson())!.AsArray()
+            .Where(d => d!["name"]?.GetValue<string>() == "support").ToList();
+        Assert.Equal([0, 5, 50, 100], own[1]!["x"]!.AsArray().Select(x => x!.GetValue<int>()));
 
         var heat = JsonNode.Parse(DriftCharts.MagnitudeHeatmap(DriftTable.From(TestTrajectories.TwoPhases()), Stance.Support).DataJson())!;
         Assert.Equal("M", heat[0]!["colorbar"]!["title"]!["text"]!.GetValue<string>());
