@@ -11,6 +11,13 @@ namespace ValueDrift.Interactive;
 /// </summary>
 public static class NotebookSizes
 {
+    /// <summary>
+    /// The notebook size, writing its run to <paramref name="runFolder"/>, with the demo's cache: the base model (and
+    /// PPO's reward models) in $VALUEDRIFT_CACHE or ~/.cache/valuedrift, where <c>valuedrift demo</c> keeps them, so a
+    /// clone that ran the demo pretrains nothing here.
+    /// </summary>
+    public static WorldExperimentOptions Small(string runFolder) => WorldExperimentOptions.Notebook(runFolder, cacheRoot: null);
+
     /// <summary>The notebook size, writing its run to <paramref name="runFolder"/> and caching the base model under <paramref name="cacheRoot"/>.</summary>
     public static WorldExperimentOptions Small(string runFolder, string cacheRoot) => WorldExperimentOptions.Notebook(runFolder, cacheRoot);
 }

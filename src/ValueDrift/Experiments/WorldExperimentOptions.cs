@@ -79,7 +79,6 @@ public sealed record WorldExperimentOptions
     /// </summary>
     public static WorldExperimentOptions Notebook(string runFolder, string? cacheRoot) => Default(runFolder) with
     {
-        World = WorldOptions.Demo with { Topics = WorldTopics.QuickDemoIds.Take(2).ToList() },
         CacheRoot = cacheRoot,
         SftSteps = 20,
         Budget = new() { OptimizerSteps = 20, BatchSize = 8, LearningRateScale = 100 },
