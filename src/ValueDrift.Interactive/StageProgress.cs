@@ -13,7 +13,7 @@ namespace ValueDrift.Interactive;
 /// Live progress of a stage (or of pretraining) while its cell runs: one output that redraws in place with the phase
 /// (reward model, PPO, SFT, …), step / max, loss, the time left, and the latest stance bars per topic when a probe has
 /// run. <see cref="Finish"/> shrinks it to one line, so the stage's chart, the cell's value, follows. Outside a
-/// notebook the same progress goes to the logger as a line every <see cref="LogEvery"/> and at each phase's end.
+/// notebook the same progress goes to the logger as a line every <see cref="LogEvery"/> and at each phase's last step.
 /// </summary>
 public sealed class StageProgress : IProgress<TrainingProgress>
 {
@@ -58,7 +58,6 @@ public sealed class StageProgress : IProgress<TrainingProgress>
     public void Report(TrainingProgress value)
     {
         bool phaseChanged = _latest is { } l && l.Objective != value.Objective;
-        if (phaseChanged && _display is null) LogLine(_latest!);   // the finished phase's last line
         _latest = value;
         _probing = null;
         bool last = value.Step >= value.MaxSteps;

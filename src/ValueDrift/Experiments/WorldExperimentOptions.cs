@@ -74,8 +74,10 @@ public sealed record WorldExperimentOptions
     public static WorldExperimentOptions Default(string output) => new() { OutputDirectory = output };
 
     /// <summary>
-    /// The notebooks' size: two of the demo's topics, the demo's base model (so a clone that ran the demo pretrains
-    /// nothing), 20-step stages and a lean generation probe, so a stage cell takes seconds.
+    /// The notebooks' size: the demo's world and base model (the same cache key, so a clone that ran the demo
+    /// pretrains nothing; <paramref name="cacheRoot"/> null is the demo's cache), 20-step stages and a generation probe
+    /// of 5 questions per topic × 5 answers, enough for SFT's change of stance to stand outside its 95% interval over
+    /// questions, so a stage cell takes seconds.
     /// </summary>
     public static WorldExperimentOptions Notebook(string runFolder, string? cacheRoot) => Default(runFolder) with
     {

@@ -59,7 +59,7 @@ public class RewardModelCacheTests
     {
         var model = StageFixtures.TinyModelFolder();
         var other = StageFixtures.TinyModelFolder();
-        using (var m = Models.CausalLM.Create(TrainingData.TinyConfig(new Text.ByteTokenizer().VocabSize), seed: 9)) m.SavePretrained(other);
+        using (var m = ValueDrift.Models.CausalLM.Create(TrainingData.TinyConfig(new ValueDrift.Text.ByteTokenizer().VocabSize), seed: 9)) m.SavePretrained(other);
         var data = StageFixtures.TextPairs();
         var moreData = StageFixtures.Write("more.jsonl", File.ReadAllLines(data).Append("{\"prompt\": \"x\", \"chosen\": \"y\", \"rejected\": \"z\"}").ToArray());
         var ppo = new Ppo();
