@@ -36,9 +36,19 @@ public sealed class KernelDisplay
         return context is not null && type!.GetProperty("CancellationToken")?.GetValue(context) is CancellationToken token ? token : CancellationToken.None;
     }
 
-    /// <summary>Shows <paramref name="value"/> (formatted as text/html) in the running cell; null outside a kernel.</summary>
+    /// <summary>
+    /// True when the host redraws an updated output in place (VS Code, Jupyter). dotnet-repl, the headless runner,
+    /// records every update as one more output, so an executed notebook would keep each frame of a progress display.
+    /// </summary>
+    public static bool HostRedraws => Assembly.GetEntryAssembly()?.GetName().Name != "dotnet-repl";
+
+    /// <summary>
+    /// Shows <paramref name="value"/> (formatted as text/html) in the running cell; null outside a kernel or where the
+    /// host does not redraw in place (<see cref="HostRedraws"/>).
+    /// </summary>
     public static KernelDisplay? TryShow(object value)
     {
+        if (!HostRedraws) return null;
         var context = CurrentContext(out var type);
         if (context is null) return null;
         var display = type!.Assembly.GetType("Microsoft.DotNet.Interactive.KernelInvocationContextExtensions")

@@ -27,7 +27,7 @@ public sealed class StageProgress : IProgress<TrainingProgress>
     private readonly ILogger _logger;
     private readonly KernelDisplay? _display;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private TimeSpan _lastDraw = TimeSpan.MinValue, _lastLog = TimeSpan.Zero;
+    private TimeSpan _lastDraw = -RedrawEvery, _lastLog = TimeSpan.Zero;
     private TrainingProgress? _latest;
     private string? _probing;
     private (string Probe, ProbeResult Result)? _bars;
