@@ -5,9 +5,8 @@ namespace ValueDrift.Interactive;
 
 /// <summary>
 /// The size the project's notebooks run at by default (<see cref="WorldExperimentOptions.Notebook"/>): the demo's world
-/// and base-model recipe (pretrained once, then cached where the demo caches it) with short stages and a probe just
-/// large enough for the generation probe — the paper's read-out — to show SFT's change beyond its noise, so each stage
-/// cell takes seconds. Learning rates are the demo's; every preference method gets the same budget (20 updates, 160
+/// and base-model recipe (pretrained once, then cached where the demo caches it) with short stages and a generation
+/// probe — the paper's read-out — of 5 questions per topic × 5 answers, so each change gets an interval over questions. Learning rates are the demo's; every preference method gets the same budget (20 updates, 160
 /// examples). Scale up with <see cref="WorldExperimentOptions.Default"/> (about ten minutes) for the full-size stages and probes.
 /// </summary>
 public static class NotebookSizes

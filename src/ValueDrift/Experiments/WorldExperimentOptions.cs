@@ -75,9 +75,9 @@ public sealed record WorldExperimentOptions
 
     /// <summary>
     /// The notebooks' size: the demo's world and base model (the same cache key, so a clone that ran the demo
-    /// pretrains nothing; <paramref name="cacheRoot"/> null is the demo's cache), 20-step stages and a generation probe
-    /// of 5 questions per topic × 5 answers, enough for SFT's change of stance to stand outside its 95% interval over
-    /// questions, so a stage cell takes seconds.
+    /// pretrains nothing; <paramref name="cacheRoot"/> null is the demo's cache), 20-step stages, and a generation probe
+    /// of 5 questions per topic × 5 answers (the paper's 5): stage summaries give each change a 95% interval over
+    /// questions, and a bootstrap over 3 questions has only 10 distinct resamples, too coarse to tell a change from noise.
     /// </summary>
     public static WorldExperimentOptions Notebook(string runFolder, string? cacheRoot) => Default(runFolder) with
     {
@@ -87,8 +87,8 @@ public sealed record WorldExperimentOptions
         PpoKlSweep = [],
         RewardModelSteps = 20,
         ProbeEvery = 10,
-        ProbeSamples = 3,
-        ProbeQuestionsPerTopic = 3,
+        ProbeSamples = 5,
+        ProbeQuestionsPerTopic = 5,
         ProbeMaxNewTokens = 64,
     };
 
