@@ -132,9 +132,12 @@ public sealed class WorldSession
             ? stage with { Algorithm = ppo with { RewardModelCache = Training.Algorithms.RewardModelCache.In(CacheRoot).Root } }
             : stage;
 
-    /// <summary>The trace targets with probes that report to <paramref name="progress"/> (the generation probe first).</summary>
+    /// <summary>The trace targets with probes that report to <paramref name="progress"/>.</summary>
     private static IReadOnlyList<TraceTarget> Observed(IReadOnlyList<TraceTarget> targets, StageProgress progress) =>
-        targets.Select((t, i) => t with { Probe = new ObservedProbe(t.Probe, i == 0 ? StageProgress.GenerationProbeName : "likelihood probe", progress) }).ToList();
+        targets.Select(t => t with
+        {
+            Probe = new ObservedProbe(t.Probe, t.Probe is Probes.GenerationProbe ? StageProgress.GenerationProbeName : "likelihood probe", progress),
+        }).ToList();
 
     /// <summary>
     /// Runs stages already run in this session again under other training seeds (Seed + 1, Seed + 2, …; training
