@@ -19,11 +19,36 @@ public static class HtmlTables
         var rows = table.Rows.Take(maxRows).Select(r => (IReadOnlyList<string>)
         [
             r.Phase, r.Topic, r.Stance.Label(), F(r.Start), F(r.End), $"{F(r.Extreme)} ({r.ExtremeStep})",
-            r.Magnitude.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture), r.MagnitudeCi?.Interval?.ToString() ?? "n/a", F(r.DriftTime),
+            r.Magnitude.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture), r.MagnitudeCi?.Interval?.ToString() ?? "n/a",
+            // A drift time to an extreme inside the noise says nothing; the interval says so instead.
+            new DriftReading(r).WithinNoise ? "within noise" : F(r.DriftTime),
         ]);
         return Table(
             $"Drift table: {table.Rows.Count} rows (phase × topic × stance){Shown(table.Rows.Count, maxRows)}",
             [["phase", "topic", "stance", "start", "end", "extremum (step)", "magnitude", "95% CI", "drift time"]], rows);
+    }
+
+    /// <summary>
+    /// A stage's changes per topic and stance: start → end and Δp of the generation probe with its 95% interval over
+    /// questions and drift time (or "within noise"), and the likelihood probe's Δp beside it when traced.
+    /// </summary>
+    public static string StageReadings(StageChange change)
+    {
+        static string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("0.00", CultureInfo.InvariantCulture);
+        var likelihood = change.LikelihoodChanges is not null;
+        var rows = change.Readings.Select(x =>
+        {
+            var r = x.Row;
+            var ci = r.MagnitudeCi?.Interval is { } i ? $"[{DriftReading.Signed(i.Lower)}, {DriftReading.Signed(i.Upper)}]" : "n/a";
+            var time = x.WithinNoise ? "within noise" : x.Moved ? F(r.DriftTime) : "n/a";
+            var row = new List<string> { r.Topic, r.Stance.Label(), $"{F(r.Start)} → {F(r.End)}", DriftReading.Signed(r.Magnitude), ci, time };
+            if (likelihood) row.Add(change.LikelihoodDelta(r.Topic, r.Stance) is var l && double.IsNaN(l) ? "n/a" : DriftReading.Signed(l));
+            return (IReadOnlyList<string>)row;
+        });
+        var header = new List<string> { "topic", "stance", "p: start → end", "Δp", "95% interval", "drift time" };
+        if (likelihood) header.Add("Δp (likelihood probe)");
+        var questions = change.Changes.Rows.Select(r => r.MagnitudeCi?.Questions ?? 0).DefaultIfEmpty(0).Max();
+        return Table($"{change.Phase}: generation probe, intervals over {questions} questions per topic", [header], rows);
     }
 
     /// <summary>

@@ -76,19 +76,21 @@ public static class Notebook
         Formatter.Register<StageChange>((c, w) => w.Write(StageChangeHtml(c, Options)), Html);
         Formatter.Register<StageChange>((c, w) => w.Write(c.Summary), "text/plain");
         Formatter.Register<WorldSession>((s, w) => w.Write(SessionHtml(s)), Html);
+        Formatter.Register<ProgressView>((v, w) => w.Write(v.Html), Html);
         // Open generic: every Frame<TRow, TColumn>, whatever its key types.
         Formatter.Register(typeof(Deedle.Frame<,>), (object f, TextWriter w) =>
             w.Write(HtmlTables.Frame(f, Options.MaxFrameRows, Options.MaxFrameColumns)), Html);
     }
 
     /// <summary>
-    /// A stage's output: its one-line summary, the chart of stance change since the previous stage (Δp per topic and
+    /// A stage's output: its summary, the table of the generation probe's changes with intervals and drift times, the chart of stance change since the previous stage (Δp per topic and
     /// stance, generation probe, then the likelihood probe when traced), and the stage's stance lines per topic.
     /// </summary>
     public static string StageChangeHtml(StageChange change, NotebookOptions options)
     {
         var sb = new System.Text.StringBuilder();
         sb.Append("<div class=\"valuedrift-stage\"><p>").Append(System.Net.WebUtility.HtmlEncode(change.Summary)).Append("</p>\n");
+        sb.Append(HtmlTables.StageReadings(change));
         sb.Append(ChartHtml.Render(StageChangeCharts.ChangeBars(change.Changes, change.Phase, "generation probe"), options.StandaloneCharts));
         if (change.LikelihoodChanges is { } l)
             sb.Append(ChartHtml.Render(StageChangeCharts.ChangeBars(l, change.Phase, "likelihood probe"), options.StandaloneCharts));

@@ -42,9 +42,16 @@ public sealed record StageChange(
             ownLikelihood, ownLikelihood is null || ownLikelihood.Phases.Count == 0 ? null : DriftTable.From(ownLikelihood, options));
     }
 
+    /// <summary>True when the cell was interrupted: the stage stopped early, its trace keeps what was measured.</summary>
+    public bool Interrupted { get; init; }
+
+    /// <summary>The generation probe's rows read as magnitude, interval and drift time (or "within noise").</summary>
+    public IReadOnlyList<DriftReading> Readings => Changes.Rows.Select(r => new DriftReading(r)).ToList();
+
     /// <summary>
-    /// One line: what ran, from where, how long, and the largest change of each probe with the mean |Δp| over topics
-    /// and stances.
+    /// What ran, from where, how long; then the generation probe (the paper's measurement): each topic × stance that
+    /// moved beyond its 95% interval with magnitude, interval and drift time, and those within noise by name; then the
+    /// likelihood probe's largest change beside it.
     /// </summary>
     public string Summary
     {
@@ -53,11 +60,26 @@ public sealed record StageChange(
             var s = Result.Stage;
             var (first, last) = Trajectory.Phases.Count > 0 ? Trajectory.StepRange(Phase) : (0, 0);
             var text = FormattableString.Invariant($"{Phase}: {s.Algorithm.Name.ToUpperInvariant()} on {Path.GetFileName(s.DataPath)}, {s.Training.MaxSteps} steps from {From}")
-                + (Result.AlreadyComplete ? " (already trained: read back from the run folder)" : FormattableString.Invariant($", {Result.Elapsed.TotalSeconds:F0} s"))
-                + "; generation probe: " + Largest(Changes);
+                + (Interrupted ? FormattableString.Invariant($", interrupted at step {last} (the trace keeps what was measured)")
+                   : Result.AlreadyComplete ? " (already trained: read back from the run folder)" : FormattableString.Invariant($", {Result.Elapsed.TotalSeconds:F0} s"))
+                + ". Generation probe: " + Findings(Readings);
             if (LikelihoodChanges is not null) text += "; likelihood probe: " + Largest(LikelihoodChanges);
             return text + FormattableString.Invariant($" (probed at steps {first}–{last}).");
         }
+    }
+
+    /// <summary>"moved: a, b; within noise: c, d" over the readings (Δp with 95% intervals over questions).</summary>
+    public static string Findings(IReadOnlyList<DriftReading> readings)
+    {
+        if (readings.Count == 0) return "no measurements";
+        var moved = readings.Where(r => r.Moved).OrderByDescending(r => Math.Abs(r.Row.Magnitude)).ToList();
+        var noise = readings.Where(r => r.WithinNoise).ToList();
+        var other = readings.Where(r => !r.Moved && !r.WithinNoise).ToList();
+        var parts = new List<string>();
+        parts.Add(moved.Count == 0 ? "nothing moved beyond its 95% interval" : "moved " + string.Join("; ", moved));
+        if (noise.Count > 0) parts.Add("within noise " + string.Join(", ", noise.Select(r => $"{r.Row.Topic} {r.Row.Stance.Label()}")));
+        if (other.Count > 0) parts.Add(string.Join("; ", other));
+        return string.Join("; ", parts);
     }
 
     private static string Largest(DriftTable table)

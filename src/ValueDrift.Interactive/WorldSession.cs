@@ -50,15 +50,25 @@ public sealed class WorldSession
     /// Unless <paramref name="resume"/> is set, the folder's earlier traces and stage checkpoints are removed first, so
     /// re-running a notebook from the top measures afresh (the cached base model is kept).
     /// </summary>
+    /// <remarks>
+    /// In a notebook one output shows the progress (pretraining when the base model is not cached yet, then the base
+    /// model's measurement with its stance bars) and shrinks to one line when done.
+    /// </remarks>
     public static WorldSession Start(WorldExperimentOptions options, bool resume = false, ILogger? logger = null)
     {
         var log = logger ?? LineLogger.None;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var progress = StageProgress.Start("starting the session (base model: pretrained once, then cached)", log);
         if (!resume) Clear(new RunDirectory(options.OutputDirectory));
-        var setup = WorldExperiment.Prepare(options, log);
+        var setup = WorldExperiment.Prepare(options, log, progress);
         using (var traces = setup.Probes.Open(setup.Run))
-            StagePlan.MeasureBase(setup.BaseModel, traces.Targets, log);
+            StagePlan.MeasureBase(setup.BaseModel, Observed(traces.Targets, progress), log);
+        progress.Finish(FormattableString.Invariant($"session ready in {clock.Elapsed.TotalSeconds:0} s; base model {setup.BaseModel}"));
         return new WorldSession(options, setup, log);
     }
+
+    /// <summary>Where base models and PPO's reward models are cached: <see cref="WorldExperimentOptions.CacheRoot"/>, else the demo's default ($VALUEDRIFT_CACHE or ~/.cache/valuedrift).</summary>
+    public string CacheRoot => Options.CacheRoot ?? World.BaseModel.DefaultCacheRoot;
 
     /// <summary>The names of the world's stages (<see cref="WorldExperiment.Stages"/>): sft-neutral, sft-supportive, dpo-standard, …, ppo-oppose-aligned.</summary>
     public IReadOnlyList<string> StageNames => WorldExperiment.Stages(Options, _setup.DataPath).Select(s => s.Stage.Name).ToList();
@@ -79,17 +89,55 @@ public sealed class WorldSession
     /// on the dense-early schedule into the run's traces. A stage already trained in this folder is read back, not
     /// trained again.
     /// </summary>
-    public StageChange Run(Stage stage, StageChange? from = null)
+    public StageChange Run(Stage stage, StageChange? from = null) => Run(stage, from, KernelDisplay.CellCancellation());
+
+    /// <summary>
+    /// <see cref="Run(Stage, StageChange?)"/> that stops at the next step once <paramref name="cancel"/> is set (in a
+    /// notebook the cell's interrupt does this): the stage's measurements so far stay in the trace and the result says
+    /// it was interrupted; running the stage again continues from the step it stopped at. PPO's reward model comes from the cache when the
+    /// same one was trained before (<see cref="RewardModelCache"/> under <see cref="CacheRoot"/>).
+    /// </summary>
+    public StageChange Run(Stage stage, StageChange? from, CancellationToken cancel)
     {
         var start = from?.FinalCheckpoint ?? BaseModel;
+        if (from is { Interrupted: true })
+            throw new ConfigException("session", "from", $"stage '{from.Phase}' was interrupted and has no final checkpoint; run it again first");
+        stage = WithRewardModelCache(stage);
         new StagePlan(BaseModel, [new PlannedStage(stage, null)]).PruneUnfinished(Folder, _setup.Probes.Traced(Folder).Select(p => p.TracePath));
+        var progress = StageProgress.Start(FormattableString.Invariant($"{stage.Name} from {from?.Phase ?? "base"}"), Logger);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         StageResult result;
+        bool interrupted;
         using (var traces = _setup.Probes.Open(Folder))
-            result = new StageRunner(Folder, traces.Targets) { Logger = Logger }.Run(stage, start);
-        var change = StageChange.Measure(result, from?.Phase ?? "base", Trajectory(), LikelihoodTrajectory(), (int)Options.Seed);
-        _stages.Add(change);
+        {
+            var runner = new StageRunner(Folder, Observed(traces.Targets, progress)) { Logger = Logger, Progress = progress };
+            try { result = runner.Run(stage, start, cancel); }
+            catch (Exception e) when (cancel.IsCancellationRequested && e is not OutOfMemoryException)
+            {   // stopped inside a helper (PPO's reward model): nothing of the stage itself is final
+                result = new StageResult(stage, start, Folder.StageDirectory(stage.Name), Folder.StageDirectory(stage.Name), [], clock.Elapsed, AlreadyComplete: false);
+            }
+            interrupted = cancel.IsCancellationRequested && !result.AlreadyComplete && !Directory.Exists(result.FinalCheckpoint);
+        }
+        var change = StageChange.Measure(result, from?.Phase ?? "base", Trajectory(), LikelihoodTrajectory(), (int)Options.Seed) with { Interrupted = interrupted };
+        progress.Finish(interrupted
+            ? $"{stage.Name}: interrupted after {clock.Elapsed.TotalSeconds:0} s; the trace keeps what was measured"
+            : FormattableString.Invariant($"{stage.Name}: {(result.AlreadyComplete ? "read back from the run folder" : $"trained in {clock.Elapsed.TotalSeconds:0} s")}"));
+        if (!interrupted) _stages.Add(change);
         return change;
     }
+
+    /// <summary>PPO stages that would train their own reward model keep it in the session's cache.</summary>
+    private Stage WithRewardModelCache(Stage stage) =>
+        stage.Algorithm is Training.Algorithms.Ppo { RewardModel: null, RewardModelCache: null } ppo
+            ? stage with { Algorithm = ppo with { RewardModelCache = Training.Algorithms.RewardModelCache.In(CacheRoot).Root } }
+            : stage;
+
+    /// <summary>The trace targets with probes that report to <paramref name="progress"/>.</summary>
+    private static IReadOnlyList<TraceTarget> Observed(IReadOnlyList<TraceTarget> targets, StageProgress progress) =>
+        targets.Select(t => t with
+        {
+            Probe = new ObservedProbe(t.Probe, t.Probe is Probes.GenerationProbe ? StageProgress.GenerationProbeName : "likelihood probe", progress),
+        }).ToList();
 
     /// <summary>
     /// Runs stages already run in this session again under other training seeds (Seed + 1, Seed + 2, …; training

@@ -101,39 +101,7 @@ public static class StageManifest
         }
     }
 
-    private const int Edge = 1 << 20;
-
-    private static string ModelFingerprint(string folder)
-    {
-        if (Models.LoraAdapter.IsAdapterFolder(folder))
-        {   // an adapter is its own files plus its base
-            using var adapter = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            foreach (var f in new[] { Models.LoraAdapter.ConfigFile, Models.LoraAdapter.WeightsFile })
-                adapter.AppendData(File.ReadAllBytes(Path.Combine(folder, f)));
-            adapter.AppendData(System.Text.Encoding.UTF8.GetBytes(ModelFingerprint(Models.LoraAdapter.ResolveBase(folder, null))));
-            return Convert.ToHexStringLower(adapter.GetHashAndReset());
-        }
-        var config = Path.Combine(folder, "config.json");
-        if (!File.Exists(config)) throw new CheckpointException(folder, null, "model folder not found (no config.json)");
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(File.ReadAllBytes(config));
-        foreach (var file in Directory.EnumerateFiles(folder, "*.safetensors").Order(StringComparer.Ordinal))
-        {
-            using var s = File.OpenRead(file);
-            hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{Path.GetFileName(file)}:{s.Length}"));
-            var buffer = new byte[(int)Math.Min(Edge, s.Length)];
-            s.ReadExactly(buffer);
-            hash.AppendData(buffer);
-            if (s.Length > Edge)
-            {
-                s.Seek(-Math.Min(Edge, s.Length - Edge), SeekOrigin.End);
-                var tail = new byte[(int)Math.Min(Edge, s.Length - Edge)];
-                s.ReadExactly(tail);
-                hash.AppendData(tail);
-            }
-        }
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
+    private static string ModelFingerprint(string folder) => Models.ModelFingerprint.Of(folder);
 
     private static readonly JsonSerializerOptions Json = new()
     {

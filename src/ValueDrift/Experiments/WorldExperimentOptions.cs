@@ -74,20 +74,21 @@ public sealed record WorldExperimentOptions
     public static WorldExperimentOptions Default(string output) => new() { OutputDirectory = output };
 
     /// <summary>
-    /// The notebooks' size: two of the demo's topics, the demo's base model (so a clone that ran the demo pretrains
-    /// nothing), 20-step stages and a lean generation probe, so a stage cell takes seconds.
+    /// The notebooks' size: the demo's world and base model (the same cache key, so a clone that ran the demo
+    /// pretrains nothing; <paramref name="cacheRoot"/> null is the demo's cache), 20-step stages, and a generation probe
+    /// of 5 questions per topic × 5 answers (the paper's 5): stage summaries give each change a 95% interval over
+    /// questions, and a bootstrap over 3 questions has only 10 distinct resamples, too coarse to tell a change from noise.
     /// </summary>
     public static WorldExperimentOptions Notebook(string runFolder, string? cacheRoot) => Default(runFolder) with
     {
-        World = WorldOptions.Demo with { Topics = WorldTopics.QuickDemoIds.Take(2).ToList() },
         CacheRoot = cacheRoot,
         SftSteps = 20,
         Budget = new() { OptimizerSteps = 20, BatchSize = 8, LearningRateScale = 100 },
         PpoKlSweep = [],
         RewardModelSteps = 20,
         ProbeEvery = 10,
-        ProbeSamples = 3,
-        ProbeQuestionsPerTopic = 3,
+        ProbeSamples = 5,
+        ProbeQuestionsPerTopic = 5,
         ProbeMaxNewTokens = 64,
     };
 

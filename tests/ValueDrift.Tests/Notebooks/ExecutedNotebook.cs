@@ -29,6 +29,13 @@ public sealed record ExecutedNotebook(string Name, int ExitCode, string Log, str
 {
     public static string Folder => Path.Combine(Fixtures.RepoRoot, "notebooks");
 
+    /// <summary>
+    /// The cache the notebooks' kernels use (their VALUEDRIFT_CACHE): the one the test process was given, so CI can
+    /// keep it between runs, else the repository's .cache/ (ignored by git), so tests write nothing outside the repo.
+    /// </summary>
+    public static string Cache =>
+        Environment.GetEnvironmentVariable("VALUEDRIFT_CACHE") is { Length: > 0 } c ? c : Path.Combine(Fixtures.RepoRoot, ".cache");
+
     /// <summary>Every notebook of the project (notebooks/*.ipynb), by file name.</summary>
     public static IReadOnlyList<string> All() =>
         Directory.GetFiles(Folder, "*.ipynb").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList()!;
@@ -52,6 +59,8 @@ public sealed record ExecutedNotebook(string Name, int ExitCode, string Log, str
         foreach (var a in new[] { "repl", "--run", name, "--exit-after-run", "--output-path", output }) psi.ArgumentList.Add(a);
         psi.Environment["DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        // One cache for every notebook of a test run: the base model is pretrained once, whatever the notebook.
+        psi.Environment["VALUEDRIFT_CACHE"] = Cache;
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         var clock = Stopwatch.StartNew();
         using var p = Process.Start(psi)!;

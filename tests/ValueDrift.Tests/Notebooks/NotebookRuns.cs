@@ -5,8 +5,9 @@ using Xunit;
 namespace ValueDrift.Tests.Notebooks;
 
 /// <summary>
-/// Runs each notebook at most once per test run and shares the executed copy between tests (a run takes 5–20 s).
-/// The local tools are restored first, as environment/setup.sh does.
+/// Runs each notebook at most once per test run and shares the executed copy between tests (a run takes 5–20 s with
+/// the base model cached). The local tools are restored first, as environment/setup.sh does. Every kernel gets the
+/// same cache (<see cref="ExecutedNotebook.Cache"/>), so the first notebook pretrains the base model for all.
 /// </summary>
 public sealed class NotebookRuns
 {

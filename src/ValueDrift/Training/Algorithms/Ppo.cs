@@ -47,6 +47,14 @@ public sealed record Ppo : Algorithm
     /// </summary>
     public double RewardModelMinAccuracy { get; init; } = 0.6;
 
+    /// <summary>
+    /// Where reward models trained here are kept by content hash (<see cref="RewardModelCache"/>), so another stage
+    /// needing the same one reuses it; null: none (each stage trains its own). Not part of the stage's definition: a
+    /// cached reward model is the one the stage would train.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? RewardModelCache { get; init; }
+
     /// <summary>Sub-folder of the stage folder where the reward model is trained when none is given.</summary>
     public const string RewardModelFolder = "reward-model";
 
@@ -104,13 +112,26 @@ public sealed record Ppo : Algorithm
         if (c.RunDirectory is null) throw new ConfigException($"stage '{c.Stage}'", "ppo.reward_model", "give a reward model, or a stage folder to train one in");
         var rewardRun = Path.Combine(c.RunDirectory, RewardModelFolder);
         var loop = c.Loop with { MaxSteps = RewardModelSteps, LearningRate = RewardModelLearningRate, CheckpointEvery = 0, BatchSize = RewardModelBatchSize ?? c.Loop.BatchSize };
+        var policy = c.Policy with { Lora = null, GradientCheckpointing = false };   // reward models train in full
+        var cache = RewardModelCache is null ? null : new RewardModelCache(RewardModelCache);
+        var key = cache is null ? null : Algorithms.RewardModelCache.Key(c.StartModel, c.DataPath, this, loop, policy with { DeviceMemoryBytes = null }, c.Inputs.MaxLength);
+        if (cache?.TryGet(key!) is { } cached)
+        {
+            var held = HeldOutAccuracyIn(Path.Combine(cached, HeldOutAccuracyFile))!;
+            c.Logger.Line($"{c.Stage}: reward model from the cache ({cached}; held-out pair accuracy {held.Accuracy:0.00})");
+            Directory.CreateDirectory(rewardRun);
+            // The stage folder records the accuracy as if trained here, so reports read it the same way.
+            File.Copy(Path.Combine(cached, HeldOutAccuracyFile), Path.Combine(rewardRun, HeldOutAccuracyFile), overwrite: true);
+            RewardModelCheck.RequireFloor(c.Stage, held, RewardModelMinAccuracy);
+            return cached;
+        }
         var final = TrainingCheckpoint.FolderFor(rewardRun, loop.MaxSteps);
         var pairs = c.Inputs.Preferences(c.DataPath);
         var (train, heldOut) = RewardModelCheck.Split(pairs.Count, RewardModelHoldout, c.Loop.Seed);
         if (!Directory.Exists(final))
         {
             c.Logger.Line($"{c.Stage}: training the reward model ({loop.MaxSteps} steps on {train.Length} pairs, {heldOut.Length} held out)");
-            using var step = new Reward().CreateStep(c with { Policy = c.Policy with { Lora = null, GradientCheckpointing = false } }, train.Select(i => pairs[i]).ToList());   // reward models train in full
+            using var step = new Reward().CreateStep(c with { Policy = policy }, train.Select(i => pairs[i]).ToList());
             using var training = new TrainingLoop(step, loop, rewardRun, c.StartModel) { Progress = c.Progress };
             training.Run(resume: TrainingCheckpoint.Latest(rewardRun) is not null, c.Cancel);
             if (!Directory.Exists(final)) throw new TrainingException($"{c.Stage}: reward-model training stopped before its final checkpoint {final}");
@@ -121,19 +142,26 @@ public sealed record Ppo : Algorithm
             scorer.PadId = c.Inputs.PadId;
             accuracy = RewardModelCheck.Accuracy(scorer, heldOut.Select(i => pairs[i]).ToList());
         }
-        IO.AtomicFile.WriteAllText(Path.Combine(rewardRun, HeldOutAccuracyFile), System.Text.Json.JsonSerializer.Serialize(new
+        var accuracyFile = Path.Combine(rewardRun, HeldOutAccuracyFile);
+        IO.AtomicFile.WriteAllText(accuracyFile, System.Text.Json.JsonSerializer.Serialize(new
         {
             accuracy = accuracy.Accuracy, pairs = accuracy.Pairs, correct = accuracy.Correct, floor = RewardModelMinAccuracy,
         }));
         c.Logger.Line($"{c.Stage}: reward model held-out pair accuracy {accuracy.Accuracy:0.00} ({accuracy.Correct}/{accuracy.Pairs}; floor {RewardModelMinAccuracy:0.00})");
         RewardModelCheck.RequireFloor(c.Stage, accuracy, RewardModelMinAccuracy);
-        return final;
+        // Only a reward model that passed its floor is worth reusing.
+        return cache is null ? final : cache.Store(key!, final, accuracyFile);
     }
 
     /// <summary>The held-out accuracy a PPO stage folder recorded for its reward model, or null (a given reward model, or not trained yet).</summary>
     public static RewardModelAccuracy? HeldOutAccuracy(string stageDirectory)
     {
-        var path = Path.Combine(stageDirectory, RewardModelFolder, HeldOutAccuracyFile);
+        return HeldOutAccuracyIn(Path.Combine(stageDirectory, RewardModelFolder, HeldOutAccuracyFile));
+    }
+
+    /// <summary>The accuracy record at <paramref name="path"/>, or null when there is none.</summary>
+    private static RewardModelAccuracy? HeldOutAccuracyIn(string path)
+    {
         if (!File.Exists(path)) return null;
         try
         {
