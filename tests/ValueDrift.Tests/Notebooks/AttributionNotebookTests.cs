@@ -60,7 +60,7 @@ public class AttributionNotebookTests(NotebookRuns runs)
         var run = runs.Get(Name);
         Assert.Empty(run.Failures());
         var ablation = CellWith(run, "session.Ablate(");
-        Assert.Matches(new Regex(@"Ablation \(60 of 600 examples removed, 2 seeds.*full [+-]\d\.\d{3} \[[+-]\d\.\d{3}, [+-]\d\.\d{3}\], without the top [+-]\d\.\d{3} \[.*without random [+-]\d\.\d{3} \["), ablation.Text);
+        Assert.Matches(new Regex(@"Ablation \(60 of 600 examples removed, 2 seeds.*full [+-]?\d\.\d{3} \[[+-]?\d\.\d{3}, [+-]?\d\.\d{3}\], without the top [+-]?\d\.\d{3} \[.*without random [+-]?\d\.\d{3} \["), ablation.Text);
 
         var folder = Path.Combine(RunFolder, "attribution", "sft-neutral");
         foreach (var arm in new[] { "ablate-top-0.1", "ablate-random-0.1" })
