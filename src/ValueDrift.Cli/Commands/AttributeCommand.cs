@@ -55,7 +55,6 @@ public sealed class AttributeCommand : ICliCommand
             void Log(string line) => io.Err.WriteLine(line);
 
             StageRecord record;
-            LikelihoodProbe probe;
             IReadOnlyList<ExampleLabel>? labels = null;
             Func<int, IReadOnlyList<ExampleLabel>?> labelsFor = _ => null;
             if (r.GetValue(world))
@@ -70,14 +69,15 @@ public sealed class AttributeCommand : ICliCommand
                     throw new ConfigException("attribute", "topic", $"unknown topic '{topicId}'; the world at this size has {string.Join(", ", topics)}");
                 var (setup, rec) = WorldAttribution.RunStage(o, name, Log);
                 record = rec;
-                probe = setup.Probes.Likelihood ?? throw new ConfigException("attribute", "world", "the world's likelihood probe is off");
                 labelsFor = n => WorldAttribution.Labels(setup.World, rec.Stage.DataPath, n);
             }
             else
             {
                 record = StageRecord.Read(new RunDirectory(runDir).StageDirectory(name));
-                probe = WorldAttribution.ProbeFor(record.StartModel, topicId);
             }
+            // The stance score and the ablation's M read the likelihood probe on all of the topic's probe questions (ten),
+            // not the notebook run's three: more items, a narrower interval across seeds (docs/attribution.md).
+            var probe = WorldAttribution.ProbeFor(record.StartModel, topicId);
 
             var result = Attributor.Run(record, probe, topicId, s, options, Log);
             labels = labelsFor(result.Scores.Count);
@@ -162,10 +162,10 @@ public sealed class AttributeCommand : ICliCommand
             sb.AppendLine(c, $"precision@{precision.K} for '{precision.Stance}': {precision.Precision:0.00} (base rate {precision.BaseRate:0.00}); on {a.Topic} only: {onTopic!.Precision:0.00} (base rate {onTopic.BaseRate:0.00})");
         if (ablation is not null)
         {
-            string E(SeedEstimate e) => e.Interval is { } i ? $"{e.Mean:+0.000;-0.000} [{i.Lower:+0.000;-0.000}, {i.Upper:+0.000;-0.000}]" : $"{e.Mean:+0.000;-0.000}";
+            string E(SeedEstimate e) => e.Interval is { } i ? $"{e.Mean:+0.000;-0.000;0.000} [{i.Lower:+0.000;-0.000;0.000}, {i.Upper:+0.000;-0.000;0.000}]" : $"{e.Mean:+0.000;-0.000;0.000}";
             sb.AppendLine(c, $"ablation (F = {ablation.Fraction}, {ablation.Removed} of {ablation.Examples} examples, {ablation.Seeds} seeds): M full {E(ablation.FullMagnitude)}, top removed {E(ablation.TopRemovedMagnitude)}, random removed {E(ablation.RandomRemovedMagnitude)}");
             var caveat = ablation.FullDriftExcludesZero ? "" : " (but the full drift's interval includes 0: nothing to undo, so this is noise)";
-            sb.AppendLine(c, $"|M| cut: top {ablation.TopCut:+0.000;-0.000}, random {ablation.RandomCut:+0.000;-0.000}; top cuts at least twice random: {(ablation.TopCutsTwiceRandom ? "yes" : "no")}{caveat}");
+            sb.AppendLine(c, $"|M| cut: top {ablation.TopCut:+0.000;-0.000;0.000}, random {ablation.RandomCut:+0.000;-0.000;0.000}; top cuts at least twice random: {(ablation.TopCutsTwiceRandom ? "yes" : "no")}{caveat}");
         }
         return sb.ToString();
     }

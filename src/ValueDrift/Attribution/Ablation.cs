@@ -90,17 +90,21 @@ public static class Ablation
             cancel.ThrowIfCancellationRequested();
             var name = $"{stage.Name}.{suffix}";
             var data = stage.DataPath;
+            var stageDir = Path.Combine(stagesDir, name);
             if (removed is not null)
             {
                 data = Path.Combine(dataDir, name + Path.GetExtension(stage.DataPath));
-                IO.AtomicFile.WriteAllText(data, string.Concat(rows.Where((_, i) => !removed.Contains(i)).Select(r => r + "\n")));
+                var kept = string.Concat(rows.Where((_, i) => !removed.Contains(i)).Select(r => r + "\n"));
+                // Retrains are reused by name; one trained without other rows (an earlier ranking) is not this arm.
+                if (File.Exists(data) && File.ReadAllText(data) != kept && Directory.Exists(stageDir)) Directory.Delete(stageDir, recursive: true);
+                IO.AtomicFile.WriteAllText(data, kept);
             }
             var retrained = stage with
             {
                 Name = name, DataPath = data,
                 Training = stage.Training with { Seed = stage.Training.Seed + seed - 1, CheckpointEvery = 0, KeepCheckpoints = 0 },
             };
-            var result = runner.Run(retrained, record.StartModel, Path.Combine(stagesDir, name), cancel);
+            var result = runner.Run(retrained, record.StartModel, stageDir, cancel);
             return Magnitude(result.FinalCheckpoint);
         }
 
@@ -116,7 +120,7 @@ public static class Ablation
             full.Add(s == 1 ? fullFirst : Retrain($"full.s{s}", null, s));
             topRemoved.Add(Retrain($"ablate-top-{f}.s{s}", top, s));
             randomRemoved.Add(Retrain($"ablate-random-{f}.s{s}", RandomSubset(rows.Count, k, s).ToHashSet(), s));
-            log($"{stage.Name}: seed {s}: M full {full[^1]:+0.000;-0.000}, top removed {topRemoved[^1]:+0.000;-0.000}, random removed {randomRemoved[^1]:+0.000;-0.000}");
+            log($"{stage.Name}: seed {s}: M full {full[^1]:+0.000;-0.000;0.000}, top removed {topRemoved[^1]:+0.000;-0.000;0.000}, random removed {randomRemoved[^1]:+0.000;-0.000;0.000}");
         }
         return new AblationResult(fraction, k, rows.Count, seeds, SeedEstimate.Across(full), SeedEstimate.Across(topRemoved), SeedEstimate.Across(randomRemoved));
     }

@@ -27,7 +27,7 @@ public static class TorchRuntime
     /// machine. libgomp reads the variable when it loads, so it is set in the native environment before LibTorch
     /// loads; a value the user set is kept, and nothing changes if the natives are already loaded.
     /// </summary>
-    private static void PreferPassiveOpenMpWaiting()
+    public static void PreferPassiveOpenMpWaiting()
     {
         const string name = "OMP_WAIT_POLICY";
         if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable(name) is { Length: > 0 }) return;

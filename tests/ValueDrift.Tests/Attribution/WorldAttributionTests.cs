@@ -52,6 +52,18 @@ public class WorldAttributionTests
         var topData = Path.Combine(folder, "data", $"{record.Stage.Name}.ablate-top-0.1.s1.jsonl");
         Assert.Equal(neutral.Scores.Count - ablation.Removed, File.ReadLines(topData).Count());
         Assert.True(File.Exists(Path.Combine(folder, "stages", $"{record.Stage.Name}.ablate-random-0.1.s1", StageManifest.FileName)));
+
+        // Another ranking removes other rows: its top arm is trained anew, not read back from the folder the neutral
+        // ranking's arm left under the same name; the random arm (same rows) is reused.
+        var topMarker = Path.Combine(folder, "stages", $"{record.Stage.Name}.ablate-top-0.1.s1", "earlier-arm");
+        var randomMarker = Path.Combine(folder, "stages", $"{record.Stage.Name}.ablate-random-0.1.s1", "earlier-arm");
+        File.WriteAllText(topMarker, "");
+        File.WriteAllText(randomMarker, "");
+        var neutralTopRows = File.ReadAllText(topData);
+        Ablation.Run(record, support, probe, folder, 0.1, seeds: 1);
+        Assert.NotEqual(neutralTopRows, File.ReadAllText(topData));
+        Assert.False(File.Exists(topMarker), "the top arm trained without the neutral ranking's rows was reused");
+        Assert.True(File.Exists(randomMarker), "the random arm was retrained although its rows did not change");
     }
 
     private static List<(string Path, long Length, DateTime Written)> Snapshot(string dir) =>
