@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using System.Text.Encodings.Web;
-using Microsoft.AspNetCore.Html;
+using Microsoft.DotNet.Interactive.Formatting;
 using ValueDrift.Drift;
 using ValueDrift.Probes;
 using ValueDrift.Reporting;
@@ -18,12 +17,16 @@ namespace ValueDrift.Interactive;
 /// RunComparison.Of(dpo, mine)          // displays a chart of both runs' Δp and the diff table
 /// </code>
 /// Each run's Δp is measured from its own starting checkpoint, so the comparison is fair when both start from the
-/// same one (e.g. two preference stages from the SFT checkpoint). It displays as HTML in a notebook (it is
-/// <see cref="IHtmlContent"/>, which the kernel's formatter writes as it is); <see cref="Rows"/>,
-/// <see cref="Chart"/> and <see cref="ToHtml"/> give the parts.
+/// same one (e.g. two preference stages from the SFT checkpoint). It displays as HTML in a notebook;
+/// <see cref="Rows"/>, <see cref="Chart"/> and <see cref="ToHtml"/> give the parts.
 /// </summary>
-public sealed class RunComparison : IHtmlContent
+public sealed class RunComparison
 {
+    // Registers its own display on first use, so a kernel shows it whichever set-up ran. (Implementing IHtmlContent
+    // instead would tie cells to the Html.Abstractions version this assembly was built against: the kernel carries
+    // an older one, and cells naming the type then fail to compile.)
+    static RunComparison() => Formatter.Register<RunComparison>((c, w) => w.Write(c.ToHtml()), "text/html");
+
     private RunComparison(StageChange a, StageChange b, string probe, IReadOnlyList<RunComparisonRow> rows)
     {
         A = a;
@@ -139,8 +142,6 @@ public sealed class RunComparison : IHtmlContent
     public string ToHtml() =>
         "<div class=\"valuedrift-comparison\"><p>" + E(Summary) + "</p>\n" +
         ChartHtml.Render(Chart(), Notebook.Options.StandaloneCharts) + TableHtml() + "</div>\n";
-
-    public void WriteTo(TextWriter writer, HtmlEncoder encoder) => writer.Write(ToHtml());
 
     public override string ToString() => Summary;
 

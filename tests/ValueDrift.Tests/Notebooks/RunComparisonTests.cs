@@ -52,7 +52,7 @@ public class RunComparisonTests
     public void Displays_as_chart_and_diff_table_through_the_kernel_formatter()
     {
         var c = RunComparison.Of(Change("dpo-standard", 0.40, 0.45, 0.30), Change("sft-mine", 0.40, 0.10, 0.35));
-        // IHtmlContent: the kernel's default text/html formatter writes it as it is, no registration needed.
+        // It registers its display itself: no set-up call before formatting.
         var html = Formatter.ToDisplayString(c, "text/html");
         Assert.Single(Regex.Matches(html, "Plotly.newPlot"));
         Assert.Contains("\"error_y\"", html);
