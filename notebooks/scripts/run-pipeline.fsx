@@ -3,7 +3,8 @@
 //
 //   dotnet fsi notebooks/scripts/run-pipeline.fsx [run-folder]
 //
-// The run folder defaults to notebooks/runs/run-pipeline; the base model is cached under the repository's .cache/.
+// The run folder defaults to notebooks/runs/run-pipeline; the base model is cached under $VALUEDRIFT_CACHE when set,
+// else the repository's .cache/.
 // Needs the notebook build (bash environment/setup.sh). Exit code 2 with a one-line message on bad input.
 #load "ValueDriftFs.fsx"
 
@@ -24,7 +25,9 @@ let runFolder =
 
 try
     let clock = Diagnostics.Stopwatch.StartNew()
-    let session = smallOptions runFolder (Path.Combine(repo, ".cache")) |> start (printfn "%s")
+    // The base model's cache: the environment's when set (shared with the demo), else the repository's .cache/.
+    let cache = Environment.GetEnvironmentVariable "VALUEDRIFT_CACHE" |> Option.ofObj |> Option.defaultValue (Path.Combine(repo, ".cache"))
+    let session = smallOptions runFolder cache |> start (printfn "%s")
     let sft = "sft-supportive" |> run session None
     let dpo = "dpo-support-aligned" |> run session (Some sft)
     printfn "%s" sft.Summary

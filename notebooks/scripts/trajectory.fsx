@@ -33,10 +33,17 @@ let fmt (v: float) = if Double.IsNaN v then "n/a" else v.ToString("0.000", Globa
 
 printfn "%s: %s; %d topics" tracePath (String.Join(" -> ", trajectory.Phases)) trajectory.Topics.Count
 printfn ""
-printfn "%-10s %-24s %-8s %7s %7s %9s %10s" "phase" "topic" "stance" "start" "end" "magnitude" "drift time"
+// Phase and topic columns as wide as their longest entry ("sft-supportive", "dpo-support-aligned", …).
+let width header (values: string seq) = Seq.append [ header ] values |> Seq.map String.length |> Seq.max
+let phaseWidth = width "phase" (table.Rows |> Seq.map (fun r -> r.Phase))
+let topicWidth = width "topic" (table.Rows |> Seq.map (fun r -> r.Topic))
+let line (phase: string) (topic: string) stance start finish magnitude driftTime =
+    printfn "%s %s %-8s %7s %7s %9s %10s" (phase.PadRight phaseWidth) (topic.PadRight topicWidth) stance start finish magnitude driftTime
+
+line "phase" "topic" "stance" "start" "end" "magnitude" "drift time"
 for r in table.Rows do
     let m = r.Magnitude.ToString("+0.000;-0.000;0.000", Globalization.CultureInfo.InvariantCulture)
-    printfn "%-10s %-24s %-8s %7s %7s %9s %10s" r.Phase r.Topic (r.Stance.ToString().ToLowerInvariant()) (fmt r.Start) (fmt r.End) m (fmt r.DriftTime)
+    line r.Phase r.Topic (r.Stance.ToString().ToLowerInvariant()) (fmt r.Start) (fmt r.End) m (fmt r.DriftTime)
 
 // The same numbers as a Deedle frame: the largest absolute drift magnitude of each topic in each phase.
 let largest =

@@ -43,6 +43,41 @@ public class NotebookExecutionTests(NotebookRuns runs)
         }
     }
 
+    /// <summary>
+    /// What the Polyglot extension writes, so VS Code and Jupyter open the notebooks alike: the .NET kernelspec, the
+    /// polyglot kernel list, per-cell kernel metadata, and the <c>#!fsharp</c> magic on every F# cell (Jupyter's .NET
+    /// kernel routes a cell by its magic, not by VS Code's metadata).
+    /// </summary>
+    [Fact]
+    [Trait("tier", "fast")]
+    public void Notebooks_carry_the_Polyglot_metadata_and_the_fsharp_magic()
+    {
+        foreach (var notebook in ExecutedNotebook.All())
+        {
+            var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(ExecutedNotebook.Folder, notebook)))!;
+            var meta = json["metadata"]!;
+            Assert.Equal(".net-csharp", (string?)meta["kernelspec"]?["name"]);
+            Assert.Equal("polyglot-notebook", (string?)meta["language_info"]?["name"]);
+            var kernels = meta["polyglot_notebook"]?["kernelInfo"];
+            Assert.True(kernels is not null, $"notebooks/{notebook}: no polyglot_notebook.kernelInfo");
+            Assert.Equal("csharp", (string?)kernels!["defaultKernelName"]);
+            var items = kernels["items"]!.AsArray().Select(i => ((string?)i!["name"], (string?)i["languageName"])).ToList();
+            Assert.Contains(items, i => i.Item1 == "csharp");
+            Assert.Contains(("fsharp", "fsharp"), items);
+            foreach (var cell in json["cells"]!.AsArray().Where(c => (string?)c!["cell_type"] == "code"))
+            {
+                var language = (string?)cell!["metadata"]?["dotnet_interactive"]?["language"];
+                Assert.Equal(language, (string?)cell["metadata"]?["polyglot_notebook"]?["kernelName"]);
+                Assert.Equal("polyglot-notebook", (string?)cell["metadata"]?["vscode"]?["languageId"]);
+                var source = string.Concat(cell["source"]!.AsArray().Select(l => (string?)l));
+                if (language == "fsharp")
+                    Assert.True(source.StartsWith("#!fsharp\n", StringComparison.Ordinal), $"notebooks/{notebook}: an F# cell does not start with #!fsharp: `{source.Split('\n')[0]}`");
+                else
+                    Assert.Equal("csharp", language);
+            }
+        }
+    }
+
     [Fact]
     public void Setup_cell_reports_the_device_and_loads_plotly_once()
     {

@@ -64,13 +64,122 @@ public class StageNotebookTests(NotebookRuns runs)
     }
 
     [Fact]
-    public void Walkthrough_ends_with_the_drift_table_of_every_stage()
+    public void Walkthrough_closes_with_the_drift_tables_of_every_stage()
     {
         var run = runs.Get("01-value-drift-walkthrough.ipynb");
-        var last = run.Cells[^1];
-        Assert.Contains("session.DriftTable(likelihood: true)", last.Source);
-        // 4 stages × 2 topics × 3 stances, the base model excluded
-        Assert.Contains("Drift table: 24 rows", last.Text);
+        // The generation probe's (the paper's measurement, with intervals), then the likelihood probe's; 4 stages ×
+        // 2 topics × 3 stances, the base model excluded.
+        var generation = run.Cells.Single(c => c.Source.Trim() == "session.DriftTable()");
+        Assert.Contains("Drift table: 24 rows", generation.Text);
+        Assert.Contains("95% CI", generation.Text);
+        var likelihood = run.Cells.Single(c => c.Source.Trim() == "session.DriftTable(likelihood: true)");
+        Assert.True(likelihood.Index > generation.Index);
+        Assert.Contains("Drift table: 24 rows", likelihood.Text);
+    }
+
+    /// <summary>What a cell printed (its stream outputs), read from the executed file.</summary>
+    private static string Printed(ExecutedNotebook run, ExecutedCell cell)
+    {
+        var outputs = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(run.OutputPath))!["cells"]![cell.Index]!["outputs"]!.AsArray();
+        return string.Concat(outputs.Where(o => (string?)o!["output_type"] == "stream")
+            .SelectMany(o => o!["text"] is System.Text.Json.Nodes.JsonArray a ? a.Select(x => (string?)x) : [(string?)o!["text"]]));
+    }
+
+    private static ExecutedCell Cell(ExecutedNotebook run, string source) =>
+        run.Cells.SingleOrDefault(c => c.Source.Replace("\r\n", "\n").Trim() == source) ?? throw new Xunit.Sdk.XunitException($"no cell `{source}` in notebooks/{run.Name}");
+
+    [Fact]
+    public void Walkthrough_prints_the_numbers_its_markdown_would_otherwise_quote()
+    {
+        var run = runs.Get("01-value-drift-walkthrough.ipynb");
+        var trace = TraceReader.Read(Path.Combine(RunFolder("01-value-drift-walkthrough"), "trace.jsonl")).Records;
+        // The base model's stances, as measured.
+        var basePrinted = Printed(run, NotebookExecutionTests.Cell(run, "Where(r => r.Phase == \"base\")")!);
+        foreach (var r in trace.Where(r => r.Phase == "base"))
+            Assert.Contains(FormattableString.Invariant($"base model, {r.Topic}: support {r.Value.Support:0.00}, neutral {r.Value.Neutral:0.00}, oppose {r.Value.Oppose:0.00} ({r.N} judged answers)"), basePrinted);
+        // "What you should see" after each stage: start → end and M of the generation probe, from the trace.
+        foreach (var (phase, stance) in new[] { ("sft-supportive", "support"), ("dpo-standard", "support"), ("simpo-standard", "support"), ("ppo-standard", "support"), ("sft-sceptical", "oppose") })
+        {
+            var variable = phase switch { "sft-supportive" => "sft", "dpo-standard" => "dpo", "simpo-standard" => "simpo", "ppo-standard" => "ppo", _ => "sceptical" };
+            var printed = Printed(run, Cell(run, $"Say({variable}, Stance.{char.ToUpperInvariant(stance[0])}{stance[1..]});"));
+            var s = StanceLabels.Parse(stance, "test", 0, "stance");
+            foreach (var topic in trace.Where(r => r.Phase == phase).Select(r => r.Topic).Distinct())
+            {
+                var series = trace.Where(r => r.Phase == phase && r.Topic == topic).OrderBy(r => r.Step).ToList();
+                var (start, end) = (series[0].Value[s], series[^1].Value[s]);
+                Assert.Contains(FormattableString.Invariant($"{phase}, {topic}: p({stance}) {start:0.00} → {end:0.00}, M = {Signed(end - start)} (95% CI "), printed);
+            }
+        }
+        // PPO's size is printed from the stage, and the trace's last PPO step agrees with it.
+        var ppo = Printed(run, NotebookExecutionTests.Cell(run, "var ppoStage = session.Stage(\"ppo-standard\");")!);
+        var steps = int.Parse(Regex.Match(ppo, @"then (\d+) PPO steps").Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.Equal(trace.Where(r => r.Phase == "ppo-standard").Max(r => r.Step), steps);
+    }
+
+    [Fact]
+    public void Walkthrough_runs_a_stage_from_the_shipped_data_file_and_compares_two_runs()
+    {
+        var run = runs.Get("01-value-drift-walkthrough.ipynb");
+        var folder = RunFolder("01-value-drift-walkthrough");
+        var mine = NotebookExecutionTests.Cell(run, "DataPath = \"data/sceptical-sft.jsonl\"")!;
+        Assert.Contains("Stance change in sft-sceptical (generation probe)", mine.Text);
+        Assert.Contains("sceptical-sft.jsonl", mine.Text);    // the stage's summary names its data file
+        // It started where SFT ended: step 0 of the custom stage is the supportive SFT checkpoint's last measurement.
+        var trace = TraceReader.Read(Path.Combine(folder, "trace.jsonl")).Records;
+        var sftEnd = trace.Where(r => r.Phase == "sft-supportive").GroupBy(r => r.Topic).ToDictionary(g => g.Key, g => g.MaxBy(r => r.Step)!.Value.Support);
+        foreach (var r in trace.Where(r => r.Phase == "sft-sceptical" && r.Step == 0)) Assert.Equal(sftEnd[r.Topic], r.Value.Support, 9);
+        Assert.Equal(24, trace.Where(r => r.Phase == "sft-sceptical").Max(r => r.Step));
+
+        // The comparison: one chart of both runs and the diff table, M(B) − M(A) recomputed from the trace.
+        var compare = Cell(run, "RunComparison.Of(dpo, sceptical)");
+        Assert.Single(Regex.Matches(compare.Html, "Plotly.newPlot"));
+        Assert.Contains("Comparison: 6 rows (topic × stance), A = dpo-standard, B = sft-sceptical, generation probe", compare.Text);
+        double M(string phase, string topic, Stance s)
+        {
+            var series = trace.Where(r => r.Phase == phase && r.Topic == topic).OrderBy(r => r.Step).ToList();
+            return series[^1].Value[s] - series[0].Value[s];
+        }
+        foreach (var topic in trace.Where(r => r.Phase == "sft-sceptical").Select(r => r.Topic).Distinct())
+            foreach (var s in StanceLabels.All)
+            {
+                var diff = (M("sft-sceptical", topic, s) - M("dpo-standard", topic, s)).ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture);
+                Assert.Matches(new Regex($@"<td[^>]*>{Regex.Escape(topic)}</td><td[^>]*>{s.Label()}</td>(<td[^>]*>[^<]*</td>){{6}}<td[^>]*>{Regex.Escape(diff)}</td></tr>"), compare.Html);
+            }
+
+        // The exercises' answers ran, and their inputs are collapsed in VS Code and Jupyter.
+        var notebook = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(ExecutedNotebook.Folder, run.Name)))!["cells"]!.AsArray();
+        foreach (var source in new[] { "RunComparison.Of(sft, sftNeutral)", "RunComparison.Of(dpo, dpoBeta)" })
+        {
+            var answer = NotebookExecutionTests.Cell(run, source)!;
+            Assert.Equal(true, (bool?)notebook[answer.Index]!["metadata"]?["jupyter"]?["source_hidden"]);
+            Assert.Contains("Comparison: 6 rows (topic × stance)", answer.Text);
+        }
+
+        // The trajectory as a Deedle frame and a CSV file: one line per frame row after the header.
+        var csvCell = NotebookExecutionTests.Cell(run, "frame.SaveCsv(csvPath);")!;
+        Assert.Contains("using Deedle;", csvCell.Source);
+        var csv = File.ReadAllLines(Path.Combine(folder, "sft-sceptical-stances.csv"));
+        Assert.Contains($"{csv.Length - 1} rows × ", Printed(run, csvCell));
+        Assert.Equal(trace.Count(r => r.Phase == "sft-sceptical") * 3, csv.Length - 1);   // × 3 stances
+        Assert.Contains("Frame: ", csvCell.Text);
+    }
+
+    [Fact]
+    public void Trajectory_script_sizes_its_columns_to_the_longest_phase()
+    {
+        var dir = Fixtures.TempDir("fsx-trajectory-width");
+        var trace = Path.Combine(dir, "trace.jsonl");
+        TraceRecord R(string phase, int step, double support) => new(phase, step, "immigration", new StanceDistribution(support, (1 - support) / 2, (1 - support) / 2), 30);
+        using (var w = new TraceWriter(trace))
+            w.AppendAll([R("sft-supportive", 0, 0.3), R("sft-supportive", 10, 0.7), R("dpo-support-aligned", 0, 0.7), R("dpo-support-aligned", 10, 0.8)]);
+        var (exit, stdout, stderr) = Fsi("notebooks/scripts/trajectory.fsx", trace);
+        Assert.True(exit == 0, $"dotnet fsi exited {exit}:\n{stderr}");
+        var lines = stdout.Split('\n');
+        var header = lines.Single(l => l.StartsWith("phase ", StringComparison.Ordinal));
+        var rows = lines.Where(l => l.StartsWith("sft-supportive ", StringComparison.Ordinal) || l.StartsWith("dpo-support-aligned ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(6, rows.Count);
+        // Every row's topic starts in the header's topic column: no phase overflowed into it.
+        Assert.All(rows, r => Assert.Equal(header.IndexOf("topic", StringComparison.Ordinal), r.IndexOf("immigration", StringComparison.Ordinal)));
     }
 
     [Fact]
