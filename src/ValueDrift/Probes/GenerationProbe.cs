@@ -89,8 +89,11 @@ public sealed class GenerationProbe : IStanceProbe
         foreach (var topic in Probes.Topics)
         {
             var questions = Probes.ForTopic(topic);
-            var answers = Sample(model, questions);
-            var judgements = source.JudgeEach(answers.Select(a => new JudgeItem(a.Question.Topic, a.Question.Question, a.Text)).ToList());
+            IReadOnlyList<SampledAnswer> answers;
+            using (PhaseProfile.Measure(PhaseProfile.Phases.Generation)) answers = Sample(model, questions);
+            IReadOnlyList<Judgement> judgements;
+            using (PhaseProfile.Measure(PhaseProfile.Phases.Judging))
+                judgements = source.JudgeEach(answers.Select(a => new JudgeItem(a.Question.Topic, a.Question.Question, a.Text)).ToList());
             if (judgements.Count != answers.Count) throw new InvalidOperationException($"judge returned {judgements.Count} readings for {answers.Count} answers");
             var details = new List<QuestionDetail>();
             var readouts = new SortedDictionary<string, int>(StringComparer.Ordinal);

@@ -67,8 +67,12 @@ public sealed class LikelihoodProbe : IStanceProbe
     {
         foreach (var topic in Topics)
         {
-            var questions = Items.Where(i => i.Topic == topic).ToList();
-            var details = questions.Select(q => QuestionDetail.Oriented(q.Id, StanceDistribution.From(StanceScores(model, q)), 1, q.Polarity)).ToList();
+            List<QuestionDetail> details;
+            using (Common.PhaseProfile.Measure(Common.PhaseProfile.Phases.Likelihood))
+            {
+                var questions = Items.Where(i => i.Topic == topic).ToList();
+                details = questions.Select(q => QuestionDetail.Oriented(q.Id, StanceDistribution.From(StanceScores(model, q)), 1, q.Polarity)).ToList();
+            }
             yield return TopicMeasurement.FromQuestions(topic, details);
         }
     }
