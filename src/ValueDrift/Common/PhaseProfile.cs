@@ -13,9 +13,32 @@ namespace ValueDrift.Common;
 /// training step's event is "generation probe", not "training steps").</para>
 /// <para>Only the thread that first measures after a <see cref="Reset"/> is profiled: work on other threads (a
 /// notebook's background cell) is not counted rather than counted into the wrong phase.</para>
+/// <para>The static members use the one process-wide profile (<see cref="Process"/>); a separate instance
+/// (<see cref="Time"/>, <see cref="Read"/>) profiles on its own, e.g. in a test.</para>
 /// </summary>
-public static class PhaseProfile
+public sealed class PhaseProfile
 {
+    /// <summary>The profile the library's code paths add to.</summary>
+    public static PhaseProfile Process { get; } = new();
+
+    /// <summary>Counts the time until the result is disposed as <paramref name="phase"/> in <see cref="Process"/> (self time: inner phases are theirs).</summary>
+    public static IDisposable Measure(string phase) => Process.Time(phase);
+
+    /// <summary>
+    /// Counts everything until the result is disposed as <paramref name="phase"/> in <see cref="Process"/>, inner phases
+    /// included (pretraining the base model is one phase, not its training steps and checkpoints).
+    /// </summary>
+    public static IDisposable MeasureWhole(string phase) => Process.TimeWhole(phase);
+
+    /// <summary>Forgets everything <see cref="Process"/> measured and restarts its wall clock (e.g. at the start of a command).</summary>
+    public static void Reset() => Process.Clear();
+
+    /// <summary>The phases <see cref="Process"/> measured so far, longest first, and the wall time since the last <see cref="Reset"/>.</summary>
+    public static (IReadOnlyList<Entry> Phases, TimeSpan Wall) Snapshot() => Process.Read();
+
+    /// <summary><see cref="Process"/> as a plain-text table (<see cref="ToText"/>).</summary>
+    public static string Format() => Process.ToText();
+
     /// <summary>The phase names the library uses, written once.</summary>
     public static class Phases
     {
@@ -34,13 +57,13 @@ public static class PhaseProfile
 
     private sealed class Totals { public long Ticks; public int Count; }
 
-    private static readonly object Gate = new();
-    private static readonly Dictionary<string, Totals> ByPhase = new(StringComparer.Ordinal);
-    private static readonly Stack<Frame> Open = new();
-    private static int? _thread;
-    private static long _startedAt = Stopwatch.GetTimestamp();
+    private readonly object _gate = new();
+    private readonly Dictionary<string, Totals> _byPhase = new(StringComparer.Ordinal);
+    private readonly Stack<Frame> _open = new();
+    private int? _thread;
+    private long _startedAt = Stopwatch.GetTimestamp();
 
-    private sealed class Frame(string phase, bool whole) : IDisposable
+    private sealed class Frame(PhaseProfile owner, string phase, bool whole) : IDisposable
     {
         public readonly string Phase = phase;
         public readonly bool Whole = whole;
@@ -51,13 +74,21 @@ public static class PhaseProfile
         {
             if (_closed) return;
             _closed = true;
-            lock (Gate)
+            lock (owner._gate)
             {
+                if (!owner._open.Contains(this)) return;   // cleared meanwhile
                 var now = Stopwatch.GetTimestamp();
-                Add(Phase, now - ResumedAt, 1);
-                // Close this frame (and any inner one left open by an exception), then resume the outer phase's clock.
-                while (Open.Count > 0 && !ReferenceEquals(Open.Pop(), this)) { }
-                if (Open.Count > 0) Open.Peek().ResumedAt = now;
+                // Close any inner phase left open (an exception skipped its dispose) with its time so far, then this
+                // one; only the frame on top has a running clock, so each frame below adds nothing more.
+                while (true)
+                {
+                    var top = owner._open.Pop();
+                    owner.Add(top.Phase, now - top.ResumedAt, 1);
+                    top._closed = true;
+                    if (ReferenceEquals(top, this)) break;
+                    owner._open.Peek().ResumedAt = now;
+                }
+                if (owner._open.Count > 0) owner._open.Peek().ResumedAt = now;   // the outer phase's clock runs again
             }
         }
     }
@@ -66,43 +97,40 @@ public static class PhaseProfile
     private static readonly Nothing Skip = new();
 
     /// <summary>Counts the time until the result is disposed as <paramref name="phase"/> (self time: inner phases are theirs).</summary>
-    public static IDisposable Measure(string phase) => Enter(phase, whole: false);
+    public IDisposable Time(string phase) => Enter(phase, whole: false);
 
-    /// <summary>
-    /// Counts everything until the result is disposed as <paramref name="phase"/>, inner phases included (pretraining
-    /// the base model is one phase, not its training steps and checkpoints).
-    /// </summary>
-    public static IDisposable MeasureWhole(string phase) => Enter(phase, whole: true);
+    /// <summary>Counts everything until the result is disposed as <paramref name="phase"/>, inner phases included.</summary>
+    public IDisposable TimeWhole(string phase) => Enter(phase, whole: true);
 
-    private static IDisposable Enter(string phase, bool whole)
+    private IDisposable Enter(string phase, bool whole)
     {
-        lock (Gate)
+        lock (_gate)
         {
             var me = Environment.CurrentManagedThreadId;
             _thread ??= me;
-            if (_thread != me || (Open.Count > 0 && Open.Peek().Whole)) return Skip;
+            if (_thread != me || (_open.Count > 0 && _open.Peek().Whole)) return Skip;
             var now = Stopwatch.GetTimestamp();
-            if (Open.Count > 0) { var outer = Open.Peek(); Add(outer.Phase, now - outer.ResumedAt, 0); }
-            var frame = new Frame(phase, whole) { ResumedAt = now };
-            Open.Push(frame);
+            if (_open.Count > 0) { var outer = _open.Peek(); Add(outer.Phase, now - outer.ResumedAt, 0); }
+            var frame = new Frame(this, phase, whole) { ResumedAt = now };
+            _open.Push(frame);
             return frame;
         }
     }
 
-    private static void Add(string phase, long ticks, int count)
+    private void Add(string phase, long ticks, int count)
     {
-        if (!ByPhase.TryGetValue(phase, out var t)) ByPhase[phase] = t = new Totals();
+        if (!_byPhase.TryGetValue(phase, out var t)) _byPhase[phase] = t = new Totals();
         t.Ticks += ticks;
         t.Count += count;
     }
 
-    /// <summary>Forgets everything measured and restarts the wall clock (e.g. at the start of a command).</summary>
-    public static void Reset()
+    /// <summary>Forgets everything measured and restarts the wall clock.</summary>
+    public void Clear()
     {
-        lock (Gate)
+        lock (_gate)
         {
-            ByPhase.Clear();
-            Open.Clear();
+            _byPhase.Clear();
+            _open.Clear();
             _thread = null;
             _startedAt = Stopwatch.GetTimestamp();
         }
@@ -111,21 +139,21 @@ public static class PhaseProfile
     /// <summary>One phase's self time and how many times it was entered.</summary>
     public sealed record Entry(string Phase, TimeSpan Time, int Count);
 
-    /// <summary>The phases measured so far, longest first, and the wall time since the last <see cref="Reset"/>.</summary>
-    public static (IReadOnlyList<Entry> Phases, TimeSpan Wall) Snapshot()
+    /// <summary>The phases measured so far, longest first, and the wall time since the last <see cref="Clear"/>.</summary>
+    public (IReadOnlyList<Entry> Phases, TimeSpan Wall) Read()
     {
-        lock (Gate)
+        lock (_gate)
         {
-            var list = ByPhase.Select(p => new Entry(p.Key, Stopwatch.GetElapsedTime(0, p.Value.Ticks), p.Value.Count))
+            var list = _byPhase.Select(p => new Entry(p.Key, Stopwatch.GetElapsedTime(0, p.Value.Ticks), p.Value.Count))
                 .OrderByDescending(e => e.Time).ToList();
             return (list, Stopwatch.GetElapsedTime(_startedAt));
         }
     }
 
     /// <summary>A plain-text table: phase, seconds, share of the wall time, entries; the unmeasured rest as "other".</summary>
-    public static string Format()
+    public string ToText()
     {
-        var (phases, wall) = Snapshot();
+        var (phases, wall) = Read();
         var text = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
         text.AppendLine(string.Create(inv, $"profile ({wall.TotalSeconds:0.0} s wall):"));
