@@ -29,7 +29,8 @@ public static class Program
         string script = Arg("--script", "benchmarks/baseline/torch_baseline.py");
         int threads = int.Parse(Arg("--threads", Environment.ProcessorCount.ToString()), CultureInfo.InvariantCulture);
         int warmup = 1;
-        // --only SECTION[,SECTION] runs some of: training, scaling, reference, generation, scale, world (and writes no doc).
+        // --only SECTION[,SECTION] runs some of: training, scaling, reference, generation, scale, world (and writes no doc);
+        // "probe" and "demo" run those parts of world alone.
         var only = Arg("--only", "").Split(',', StringSplitOptions.RemoveEmptyEntries);
         bool Section(string name) => only.Length == 0 || only.Contains(name);
 
@@ -135,19 +136,20 @@ public static class Program
         }
 
         var world = new Table("The embedded world (Quick base model)", "", "what", "measured");
-        if (Section("world"))
+        if (Section("world") || Section("probe") || Section("demo"))
         {
             var (pretrain, baseDir) = WorldBenchmarks.PretrainQuick(Path.Combine(work, "cache"));
             world.Add("pretraining the Quick base model (60 steps, into an empty cache)", Fmt.Seconds(pretrain));
-            foreach (var p in WorldBenchmarks.ProbeThroughput(baseDir, quick ? 1 : 3, quick ? [8, 100] : [8, 25, 50, 100]))
+            foreach (var p in Section("world") || Section("probe") ? WorldBenchmarks.ProbeThroughput(baseDir, quick ? 1 : 3, [8, 25, 50, 100]) : [])
             {
                 world.Add(p.Method == "generation"
                     ? $"GenerationProbe: answers judged per second (K = 5, 96 new tokens; {p.Answers} answers, batch {p.Batch})"
-                    : $"LikelihoodProbe: reference answers scored per second ({p.Answers} answers, batch {p.Batch})", Fmt.Number(p.PerSecond));
+                    : $"LikelihoodProbe: reference answers scored per second ({p.Answers} answers, batch {p.Batch})",
+                    $"{Fmt.Number(p.PerSecond)} (per CPU-second: {Fmt.Number(p.PerCpuSecond)})");
                 json.AddProbe(p.Method, p.PerSecond, p.Batch);
             }
         }
-        if (Section("world"))
+        if (Section("world") || Section("demo"))
         {
             var (demo, phases) = WorldBenchmarks.QuickDemo(Path.Combine(work, "demo"), Path.Combine(work, "cache"));
             world.Add("`WorldExperiment.Run(WorldExperimentOptions.Quick)`, base model cached", Fmt.Seconds(demo));

@@ -20,8 +20,12 @@ public static class WorldBenchmarks
         return (w.Elapsed.TotalSeconds, dir);
     }
 
-    /// <summary>One probe throughput measurement: answers per second at a batch size, and how many answers a measurement judged.</summary>
-    public sealed record ProbeRate(string Method, int Batch, double PerSecond, int Answers);
+    /// <summary>
+    /// One probe throughput measurement: answers per second of wall time at a batch size, answers per second of the
+    /// process's CPU time (steadier than wall time on a machine shared with other work), and how many answers a
+    /// measurement judged.
+    /// </summary>
+    public sealed record ProbeRate(string Method, int Batch, double PerSecond, double PerCpuSecond, int Answers);
 
     /// <summary>
     /// Judged answers per second (median of <paramref name="reps"/> after a warm-up) of both probes on a base model:
@@ -46,18 +50,23 @@ public static class WorldBenchmarks
             .Append(("likelihood", likelihoodBatch, new LikelihoodProbe(WorldLikelihoodItems.For(questions, seed: 1), tokenizer, template, batchSize: likelihoodBatch)))
             .ToList();
         var times = probes.Select(_ => new List<double>()).ToArray();
+        var cpu = probes.Select(_ => new List<double>()).ToArray();
+        using var self = Process.GetCurrentProcess();
         var answers = new int[probes.Count];
         int perQuestion = 3 * WorldLikelihoodItems.DefaultAnswersPerStance;
         for (int i = 0; i <= reps; i++)
             for (int p = 0; p < probes.Count; p++)
             {
+                self.Refresh();
+                var cpuBefore = self.TotalProcessorTime;
                 var w = Stopwatch.StartNew();
                 var result = probes[p].Item3.Measure(model);
-                if (i > 0) times[p].Add(w.Elapsed.TotalSeconds);
+                self.Refresh();
+                if (i > 0) { times[p].Add(w.Elapsed.TotalSeconds); cpu[p].Add((self.TotalProcessorTime - cpuBefore).TotalSeconds); }
                 // The likelihood probe's N counts questions; it scores perQuestion reference answers for each.
                 answers[p] = result.Topics.Sum(t => t.N) * (probes[p].Item1 == "likelihood" ? perQuestion : 1);
             }
-        return probes.Select((p, i) => new ProbeRate(p.Item1, p.Item2, answers[i] / Stats.Median(times[i]), answers[i])).ToList();
+        return probes.Select((p, i) => new ProbeRate(p.Item1, p.Item2, answers[i] / Stats.Median(times[i]), answers[i] / Stats.Median(cpu[i]), answers[i])).ToList();
     }
 
     /// <summary>Wall time of <see cref="WorldExperiment.Run"/> with <see cref="WorldExperimentOptions.Quick"/> (base model already cached).</summary>
