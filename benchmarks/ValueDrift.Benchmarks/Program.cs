@@ -163,9 +163,9 @@ public static class Program
             $"float32 matmul rate (TorchSharp, {(quick ? 512 : 2048)}² × {(quick ? 512 : 2048)}², best of {(quick ? 3 : 9)}; median {Fmt.Gflops(matmulMedian)}): " +
             $"**{Fmt.Gflops(peak)}**, the limit the '% of matmul' column divides by. Both processes ran with OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "(unset)"}.").AppendLine();
         foreach (var t in new[] { machine, steps, scaling, reference, generation, scale, world }) doc.Append(t.ToMarkdown());
-        if (only.Length == 0) MarkdownReport.Write(output, doc.ToString());
+        if (only.Length == 0) { MarkdownReport.Write(output, doc.ToString()); Console.WriteLine($"wrote {output}"); }
         if (jsonPath is not null) { json.Write(jsonPath); Console.WriteLine($"wrote {jsonPath}"); }
-        Console.WriteLine($"wrote {output} ({clock.Elapsed.TotalMinutes:F1} min)");
+        Console.WriteLine($"done in {clock.Elapsed.TotalMinutes:F1} min");
         try { Directory.Delete(work, true); } catch (IOException) { }
         return 0;
     }
