@@ -11,7 +11,8 @@ namespace ValueDrift.Benchmarks;
 /// DPO references, achieved FLOP/s against the machine's matmul rate, generation with and without the KV cache, probe
 /// throughput, memory, scaling with sequence length and batch size, and the Quick demo's wall time. Prints as it goes
 /// and writes the tables into docs/benchmarks.md.
-/// Options: --out FILE, --python EXE, --script FILE, --threads N, --quick (tiny grid, a smoke test), --no-torch.
+/// Options: --out FILE, --json FILE (every target's figure, machine-readable: <see cref="BenchmarkJson"/>), --python EXE,
+/// --script FILE, --threads N, --quick (tiny grid, a smoke test), --no-torch, --only SECTIONS.
 /// </summary>
 public static class Program
 {
@@ -21,11 +22,15 @@ public static class Program
         string Arg(string name, string fallback) { int i = Array.LastIndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback; }
         bool quick = args.Contains("--quick");
         string output = Arg("--out", "docs/benchmarks.md");
+        string? jsonPath = args.Contains("--json") ? Arg("--json", "") : null;
+        if (jsonPath is "") { Console.Error.WriteLine("--json needs a file name"); return 2; }
+        var json = new BenchmarkJson();
         string python = Arg("--python", "/usr/bin/python3");
         string script = Arg("--script", "benchmarks/baseline/torch_baseline.py");
         int threads = int.Parse(Arg("--threads", Environment.ProcessorCount.ToString()), CultureInfo.InvariantCulture);
         int warmup = 1;
-        // --only SECTION[,SECTION] runs some of: training, scaling, reference, generation, scale, world (and writes no doc).
+        // --only SECTION[,SECTION] runs some of: training, scaling, reference, generation, scale, world (and writes no doc);
+        // "probe" and "demo" run those parts of world alone.
         var only = Arg("--only", "").Split(',', StringSplitOptions.RemoveEmptyEntries);
         bool Section(string name) => only.Length == 0 || only.Contains(name);
 
@@ -64,6 +69,7 @@ public static class Program
             steps.Add(mode.ToUpperInvariant(), shape.Label, $"{r.Parameters / 1e6:F1}M", r.Tokens.ToString(), Fmt.Seconds(r.ValueDrift), Fmt.Seconds(r.Torch),
                 Fmt.Ratio(r.Speedup), Fmt.Verdict(r.Speedup, 1.0, true), Fmt.Number(flops / 1e9), Fmt.Percent(flops / peak),
                 shape.DModel >= 512 ? Fmt.Verdict(flops / peak, 0.5, true) : "–", Fmt.MiB(r.ValueDriftPeakMiB), Fmt.MiB(r.TorchPeakMiB), Fmt.Percent(r.Spread));
+            json.AddTraining(mode, shape.Label, r.Speedup, 100 * flops / peak);
         }
 
         var scaling = new Table("How a step grows with sequence length and batch size (SFT, d_model 256, 4 layers)",
@@ -93,17 +99,23 @@ public static class Program
         {
             var (c, l) = training.CachedVersusLive(s, reps);
             reference.Add(s.Label, Fmt.Seconds(c), Fmt.Seconds(l), Fmt.Ratio(c / l), Fmt.Verdict(c / l, 0.7, false));
+            json.AddReference(s.Label, c / l);
         }
 
         var generation = new Table("Generation: KV cache vs recomputing the prefix",
-            "Greedy decoding of 4 prompts of 32 tokens with `Generation.Generate`; median of 5 alternating repetitions. Target ≥ 5×.",
+            "Greedy decoding of 4 prompts of 32 tokens with `Generation.Generate`; median of alternating repetitions (5 at 256 new tokens, " +
+            "1 at 1,024, where recomputing takes minutes). Target ≥ 5× at 256 new tokens.",
             "model", "new tokens", "with cache", "without", "speed-up", "target");
         if (Section("generation"))
         {
             var s = quick ? new TrainShape(64, 2, 4, 32, Vocab: 256) : new TrainShape(128, 4, 4, 32, Vocab: 256);
-            int newTokens = quick ? 32 : 256;
-            var (c, u) = GenerationBenchmarks.CacheSpeedup(s, 4, 32, newTokens, quick ? 1 : 5);
-            generation.Add($"d{s.DModel} L{s.Layers} V{s.Vocab}", newTokens.ToString(), Fmt.Seconds(c), Fmt.Seconds(u), Fmt.Ratio(u / c), Fmt.Verdict(u / c, 5, true));
+            foreach (var (newTokens, reps) in quick ? new[] { (32, 1) } : [(256, 5), (1024, 1)])
+            {
+                var (c, u) = GenerationBenchmarks.CacheSpeedup(s, 4, 32, newTokens, reps);
+                var model = $"d{s.DModel} L{s.Layers} V{s.Vocab}";
+                generation.Add(model, newTokens.ToString(), Fmt.Seconds(c), Fmt.Seconds(u), Fmt.Ratio(u / c), newTokens == 256 ? Fmt.Verdict(u / c, 5, true) : "–");
+                json.AddGeneration(model, newTokens, u / c);
+            }
         }
 
         var scale = new Table("Scaling pieces: memory of a LoRA + bf16 + checkpointed DPO step, probe sampling through an endpoint",
@@ -124,18 +136,26 @@ public static class Program
         }
 
         var world = new Table("The embedded world (Quick base model)", "", "what", "measured");
-        if (Section("world"))
+        if (Section("world") || Section("probe") || Section("demo"))
         {
             var (pretrain, baseDir) = WorldBenchmarks.PretrainQuick(Path.Combine(work, "cache"));
             world.Add("pretraining the Quick base model (60 steps, into an empty cache)", Fmt.Seconds(pretrain));
-            var probes = WorldBenchmarks.ProbeThroughput(baseDir, quick ? 1 : 3);
-            world.Add($"GenerationProbe: answers judged per second (K = 5, 96 new tokens; {probes.GenerationAnswers} answers)", Fmt.Number(probes.GenerationPerSecond));
-            world.Add($"LikelihoodProbe: reference answers scored per second ({probes.LikelihoodAnswers} answers)", Fmt.Number(probes.LikelihoodPerSecond));
+            foreach (var p in Section("world") || Section("probe") ? WorldBenchmarks.ProbeThroughput(baseDir, quick ? 1 : 3, [8, 25, 50, 100]) : [])
+            {
+                world.Add(p.Method == "generation"
+                    ? $"GenerationProbe: answers judged per second (K = 5, 96 new tokens; {p.Answers} answers, batch {p.Batch})"
+                    : $"LikelihoodProbe: reference answers scored per second ({p.Answers} answers, batch {p.Batch})",
+                    $"{Fmt.Number(p.PerSecond)} (per CPU-second: {Fmt.Number(p.PerCpuSecond)})");
+                json.AddProbe(p.Method, p.PerSecond, p.Batch);
+            }
         }
-        if (Section("world") && !quick)
+        if (Section("world") || Section("demo"))
         {
-            double demo = WorldBenchmarks.QuickDemo(Path.Combine(work, "demo"), Path.Combine(work, "cache"));
+            var (demo, phases) = WorldBenchmarks.QuickDemo(Path.Combine(work, "demo"), Path.Combine(work, "cache"));
             world.Add("`WorldExperiment.Run(WorldExperimentOptions.Quick)`, base model cached", Fmt.Seconds(demo));
+            foreach (var (phase, seconds) in phases.OrderByDescending(p => p.Value))
+                world.Add($"… of which {phase}", Fmt.Seconds(seconds));
+            json.SetDemo(demo, phases);
         }
         if (Section("attribution")) AttributionBenchmarks.Run(world, work, quick);
 
@@ -144,8 +164,9 @@ public static class Program
             $"float32 matmul rate (TorchSharp, {(quick ? 512 : 2048)}² × {(quick ? 512 : 2048)}², best of {(quick ? 3 : 9)}; median {Fmt.Gflops(matmulMedian)}): " +
             $"**{Fmt.Gflops(peak)}**, the limit the '% of matmul' column divides by. Both processes ran with OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "(unset)"}.").AppendLine();
         foreach (var t in new[] { machine, steps, scaling, reference, generation, scale, world }) doc.Append(t.ToMarkdown());
-        if (only.Length == 0) MarkdownReport.Write(output, doc.ToString());
-        Console.WriteLine($"wrote {output} ({clock.Elapsed.TotalMinutes:F1} min)");
+        if (only.Length == 0) { MarkdownReport.Write(output, doc.ToString()); Console.WriteLine($"wrote {output}"); }
+        if (jsonPath is not null) { json.Write(jsonPath); Console.WriteLine($"wrote {jsonPath}"); }
+        Console.WriteLine($"done in {clock.Elapsed.TotalMinutes:F1} min");
         try { Directory.Delete(work, true); } catch (IOException) { }
         return 0;
     }

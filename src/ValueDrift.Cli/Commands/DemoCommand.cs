@@ -9,7 +9,7 @@ using ValueDrift.World;
 namespace ValueDrift.Cli.Commands;
 
 /// <summary>
-/// <c>valuedrift demo [--quick] [--out DIR] [--seeds S]</c>: the embedded world end to end — datasets, base model (cached), SFT,
+/// <c>valuedrift demo [--quick] [--out DIR] [--seeds S] [--profile]</c>: the embedded world end to end — datasets, base model (cached), SFT,
 /// DPO / SimPO / PPO on standard and value-gap data, every stage traced, drift metrics, report.html. Resumable: run it
 /// again with the same --out to continue after an interruption.
 /// </summary>
@@ -27,7 +27,8 @@ public sealed class DemoCommand : ICliCommand
         };
         var topics = new Option<string?>("--topics") { Description = $"comma-separated world topics (default: {string.Join(",", WorldTopics.QuickDemoIds)})" };
         var cache = new Option<string?>("--cache") { Description = "base-model cache folder (default $VALUEDRIFT_CACHE or ~/.cache/valuedrift)" };
-        var cmd = new Command("demo", "Run the embedded value-drift demo on the synthetic world and write report.html.") { quick, output, seed, seeds, topics, cache };
+        var profile = new Option<bool>("--profile") { Description = "print at the end where the wall time went, by phase (pretraining, training steps, probes, judging, checkpoint I/O, report)" };
+        var cmd = new Command("demo", "Run the embedded value-drift demo on the synthetic world and write report.html.") { quick, output, seed, seeds, topics, cache, profile };
         cmd.SetAction(r =>
         {
             var o = r.GetValue(quick) ? WorldExperimentOptions.Quick(r.GetValue(output)!) : WorldExperimentOptions.Default(r.GetValue(output)!);
@@ -39,10 +40,11 @@ public sealed class DemoCommand : ICliCommand
                 WorldTopics.Select(ids);   // validates the names (typed error naming the unknown topic)
                 o = o with { World = o.World with { Topics = ids } };
             }
+            PhaseProfile.Reset();
             return LongRun.Execute(io, (log, cancel) =>
             {
                 var result = WorldExperiment.Run(o, LineLogger.To(log), new TrainingProgressLines(log), cancel);
-                WorldExperimentReport.Write(result, o);
+                using (PhaseProfile.Measure(PhaseProfile.Phases.Report)) WorldExperimentReport.Write(result, o);
                 log($"report: {result.Run.ReportPath}");
                 io.Out.WriteLine($"report: {result.Run.ReportPath}");
                 io.Out.WriteLine($"trace:  {result.Run.TracePath}");
@@ -51,6 +53,7 @@ public sealed class DemoCommand : ICliCommand
                 foreach (var f in WorldExperimentReport.Findings(perSeed))
                     io.Out.WriteLine($"- {f.Finding}: {f.Measured} → {f.Verdict}");
                 io.Out.WriteLine(WorldExperimentReport.PaperOrdering(perSeed));
+                if (r.GetValue(profile)) io.Out.Write(PhaseProfile.Format());
                 return 0;
             });
         });

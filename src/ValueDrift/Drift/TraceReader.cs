@@ -15,6 +15,7 @@ public static class TraceReader
     public static TraceContents Read(string path)
     {
         if (!File.Exists(path)) throw new DataFormatException(path, null, null, "trace file not found");
+        using var profile = Common.PhaseProfile.Measure(Common.PhaseProfile.Phases.TraceIo);
         string text;
         // Share with a writer that may still be appending.
         using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))

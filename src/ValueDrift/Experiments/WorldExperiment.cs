@@ -76,6 +76,7 @@ public static class WorldExperiment
             string Data(string name) => Path.Combine(run.DataDirectory, WorldDatasets.FileName(name));
             var results = Plan(so, Data, baseDir).Run(run, probes.Traced(run), log, progress, cancel).ToList();
             var tableOptions = new DriftTableOptions { Seed = (int)seed };
+            using var traceIo = PhaseProfile.Measure(PhaseProfile.Phases.TraceIo);
             var drift = DriftTable.From(Trajectory.FromTrace(run.TracePath), tableOptions);
             var likelihood = probes.Likelihood is null ? null : DriftTable.From(Trajectory.FromTrace(run.LikelihoodTracePath), tableOptions);
             runs.Add(new WorldSeedRun(seed, run, results, drift, likelihood));
@@ -96,11 +97,13 @@ public static class WorldExperiment
         var world = o.World with { Seed = (int)o.Seed };
 
         log.Line($"world {WorldSpec.Version}: writing datasets to {run.DataDirectory}");
-        var profile = WorldDatasets.WriteAll(run.DataDirectory, world);
+        WorldProfile profile;
+        using (PhaseProfile.Measure(PhaseProfile.Phases.WorldData)) profile = WorldDatasets.WriteAll(run.DataDirectory, world);
 
         log.Line("base model: " + (Directory.Exists(Path.Combine(o.CacheRoot ?? BaseModel.DefaultCacheRoot, "base-models", o.BaseModel.Key(world)))
             ? "cached" : $"pretraining ({o.BaseModel.Steps} steps; cached afterwards)"));
-        var baseDir = BaseModel.GetOrTrain(world, o.BaseModel, o.CacheRoot, progress);
+        string baseDir;
+        using (PhaseProfile.MeasureWhole(PhaseProfile.Phases.Pretraining)) baseDir = BaseModel.GetOrTrain(world, o.BaseModel, o.CacheRoot, progress);
         WriteConfig(run, o, world, baseDir);
         return new WorldSetup(run, world, profile, baseDir, WorldRunProbes.Build(baseDir, world, o));
     }

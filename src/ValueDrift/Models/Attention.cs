@@ -45,13 +45,26 @@ public sealed class Attention : nn.Module
         k = RotaryEmbedding.Apply(k.transpose(1, 2), cos, sin);     // (B, Hkv, T, D)
         v = v.transpose(1, 2);
         if (cache is not null) (k, v) = cache.Update(_layer, k, v); // (B, Hkv, T_total, D)
-        if (_kvHeads != _heads)
+        Tensor y;
+        if (_kvHeads != _heads && T == 1)
         {
+            // Decoding one token: the rep query heads that share a kv head attend as rep query rows of that head, so
+            // the cached history is read in place rather than copied rep times per layer and token.
             long rep = _heads / _kvHeads;
-            k = k.repeat_interleave(rep, dim: 1);                   // (B, H, T_total, D)
-            v = v.repeat_interleave(rep, dim: 1);
+            var grouped = q.reshape(B, _kvHeads, rep, _headDim);    // (B, Hkv, rep, D); head h = kv·rep + r
+            y = nn.functional.scaled_dot_product_attention(grouped, k, v, mask, 0.0, is_casual: false);
+            y = y.reshape(B, _heads, 1, _headDim);                  // (B, H, 1, D)
         }
-        var y = nn.functional.scaled_dot_product_attention(q, k, v, mask, 0.0, is_casual: mask is null && T > 1);
+        else
+        {
+            if (_kvHeads != _heads)
+            {
+                long rep = _heads / _kvHeads;
+                k = k.repeat_interleave(rep, dim: 1);               // (B, H, T_total, D)
+                v = v.repeat_interleave(rep, dim: 1);
+            }
+            y = nn.functional.scaled_dot_product_attention(q, k, v, mask, 0.0, is_casual: mask is null && T > 1);
+        }
         y = y.transpose(1, 2).reshape(B, T, _heads * _headDim);     // (B, T, H·D)
         return o_proj.forward(y).MoveToOuterDisposeScope();
     }

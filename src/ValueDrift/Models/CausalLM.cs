@@ -59,6 +59,7 @@ public sealed class CausalLM : nn.Module
     public static CausalLM FromPretrained(string dir, ScalarType dtype = ScalarType.Float32, Device? device = null, string? baseDir = null)
     {
         device ??= TorchRuntime.ComputeDevice;
+        using var profile = Common.PhaseProfile.Measure(Common.PhaseProfile.Phases.Checkpoint);
         if (!LoraAdapter.IsAdapterFolder(dir)) return Checkpoint.Load(dir, dtype, device);
         var model = Checkpoint.Load(LoraAdapter.ResolveBase(dir, baseDir), dtype, device);
         try { LoraAdapter.Load(model, dir); }

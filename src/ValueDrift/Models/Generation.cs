@@ -41,19 +41,26 @@ public static class Generation
         var device = model.Device;
         var generators = (rowSeeds ?? [options.Seed]).Select(s => new torch.Generator((ulong)s, device)).ToArray();
         var stop = options.StopTokenIds.ToHashSet();
+        // Finished rows leave the batch when no other row's tokens depend on them: each row has its own random stream
+        // (row seeds) or decoding is greedy. One shared stream draws for the whole batch, so there every row stays.
+        bool compact = options.UseCache && (rowSeeds is not null || options.Temperature == 0);
 
         var ids = new long[B, L];
-        var mask = new long[B, L];
+        var mask = new long[B, L + options.MaxNewTokens];
         for (int b = 0; b < B; b++)
+        {
             for (int t = 0; t < prompts[b].Length; t++) { ids[b, L - prompts[b].Length + t] = prompts[b][t]; mask[b, L - prompts[b].Length + t] = 1; }
-        for (int b = 0; b < B; b++) for (int t = 0; t < L - prompts[b].Length; t++) ids[b, t] = options.PadTokenId;
+            for (int t = 0; t < L - prompts[b].Length; t++) ids[b, t] = options.PadTokenId;
+            for (int t = L; t < L + options.MaxNewTokens; t++) mask[b, t] = 1;   // every generated position is attended (pads after a stop are never read back)
+        }
 
         var outputs = Enumerable.Range(0, B).Select(_ => new List<int>()).ToArray();
         var done = new bool[B];
         var stopped = new bool[B];
-        using var cache = options.UseCache ? new KvCache(model.LayerCount) : null;
-        var allIds = tensor(ids, device: device);
-        var allMask = tensor(mask, device: device);
+        var active = Enumerable.Range(0, B).ToArray();    // original row of each batch row
+        using var cache = options.UseCache ? new KvCache(model.LayerCount, capacity: L + options.MaxNewTokens) : null;
+        var allIds = tensor(ids, device: device);            // (B, L + step): the whole sequence, fed when not caching
+        var maskBuffer = tensor(mask, device: device);       // (B, L + MaxNewTokens); the first L + step columns are read
         var feed = allIds.alias();
         try
         {
@@ -64,29 +71,50 @@ public static class Generation
                 using (var scope = NewDisposeScope())
                 {
                     var input = options.UseCache ? feed : allIds;
-                    var logits = model.Forward(input, allMask, cache);          // (B, T_in, V)
-                    var last = logits.select(1, -1);                            // (B, V)
-                    next = generators.Length == 1 ? Sample(last, options, generators[0]).data<long>().ToArray() : SampleRows(last, options, generators, done);
+                    var seen = maskBuffer.narrow(1, 0, L + step);                  // (B_active, T_past + T_in)
+                    var logits = model.Forward(input, seen, cache);                // (B_active, T_in, V)
+                    var last = logits.select(1, -1);                               // (B_active, V)
+                    next = generators.Length == 1 ? Sample(last, options, generators[0]).data<long>().ToArray()
+                        : SampleRows(last, options, active.Select(r => generators[r]).ToArray(), active.Select(r => done[r]).ToArray());
                 }
                 bool all = true;
-                for (int b = 0; b < B; b++)
+                int finishedNow = 0;
+                for (int i = 0; i < active.Length; i++)
                 {
-                    if (done[b]) { next[b] = options.PadTokenId; continue; }
-                    if (stop.Contains((int)next[b])) { done[b] = true; stopped[b] = true; next[b] = options.PadTokenId; }
-                    else outputs[b].Add((int)next[b]);
+                    int b = active[i];
+                    if (done[b]) { next[i] = options.PadTokenId; continue; }
+                    if (stop.Contains((int)next[i])) { done[b] = true; stopped[b] = true; next[i] = options.PadTokenId; finishedNow++; }
+                    else outputs[b].Add((int)next[i]);
                     all &= done[b];
                 }
-                if (all) break;
-                var nextT = tensor(next, device: device).unsqueeze(1);         // (B, 1)
-                var grownIds = cat([allIds, nextT], 1);
-                var grownMask = cat([allMask, ones(B, 1, ScalarType.Int64, device)], 1);
-                allIds.Dispose(); allMask.Dispose(); feed.Dispose();
-                allIds = grownIds; allMask = grownMask; feed = nextT;
+                if (all || step == options.MaxNewTokens - 1) break;
+                var nextT = tensor(next, device: device).unsqueeze(1);            // (B_active, 1)
+                if (!options.UseCache)
+                {
+                    var grownIds = cat([allIds, nextT], 1);
+                    allIds.Dispose(); allIds = grownIds;
+                }
+                feed.Dispose(); feed = nextT;
+                if (compact && finishedNow > 0 && ShouldCompact(active, done))
+                {
+                    var keep = Enumerable.Range(0, active.Length).Where(i => !done[active[i]]).ToArray();
+                    using var rows = tensor(keep.Select(i => (long)i).ToArray(), device: device);
+                    cache!.Select(rows);
+                    var m = maskBuffer.index_select(0, rows); maskBuffer.Dispose(); maskBuffer = m;
+                    var f = feed.index_select(0, rows); feed.Dispose(); feed = f;
+                    active = keep.Select(i => active[i]).ToArray();
+                }
             }
         }
-        finally { allIds.Dispose(); allMask.Dispose(); feed.Dispose(); foreach (var g in generators) g.Dispose(); }
+        finally { allIds.Dispose(); maskBuffer.Dispose(); feed.Dispose(); foreach (var g in generators) g.Dispose(); }
         return Enumerable.Range(0, B).Select(b => new Generated(outputs[b].ToArray(), stopped[b])).ToArray();
     }
+
+    /// <summary>
+    /// Whether to drop finished rows now: when at least a quarter of the batch has finished. Dropping copies the
+    /// whole cache, so it waits until the rows saved outweigh the copy rather than doing it for every row that stops.
+    /// </summary>
+    private static bool ShouldCompact(int[] active, bool[] done) => 4 * active.Count(b => done[b]) >= active.Length;
 
     /// <summary>
     /// One token per unfinished row, each drawn with that row's generator. The (B, V) soft-max is computed once for

@@ -67,18 +67,37 @@ public sealed class LikelihoodProbe : IStanceProbe
     {
         foreach (var topic in Topics)
         {
-            var questions = Items.Where(i => i.Topic == topic).ToList();
-            var details = questions.Select(q => QuestionDetail.Oriented(q.Id, StanceDistribution.From(StanceScores(model, q)), 1, q.Polarity)).ToList();
+            List<QuestionDetail> details;
+            using (Common.PhaseProfile.Measure(Common.PhaseProfile.Phases.Likelihood))
+            {
+                var questions = Items.Where(i => i.Topic == topic).ToList();
+                var scores = StanceScores(model, questions);
+                details = questions.Select((q, i) => QuestionDetail.Oriented(q.Id, StanceDistribution.From(scores[i]), 1, q.Polarity)).ToList();
+            }
             yield return TopicMeasurement.FromQuestions(topic, details);
         }
     }
 
     /// <summary>L_s for one item: the mean over the stance's references of their token-mean log-likelihood, in the fixed stance order.</summary>
-    public double[] StanceScores(CausalLM model, LikelihoodItem item)
+    public double[] StanceScores(CausalLM model, LikelihoodItem item) => StanceScores(model, [item])[0];
+
+    /// <summary>
+    /// L_s of several items, their reference answers scored together in batches of <see cref="BatchSize"/> (one item
+    /// has only a few references, so batching per item would leave most of each batch empty).
+    /// </summary>
+    public IReadOnlyList<double[]> StanceScores(CausalLM model, IReadOnlyList<LikelihoodItem> items)
     {
-        var (examples, stanceOf) = ReferenceExamples(model, item);
-        var means = AnswerLogLikelihoods(model, examples);
-        return StanceLabels.All.Select(s => Enumerable.Range(0, means.Length).Where(i => stanceOf[i] == s).Average(i => means[i])).ToArray();
+        var perItem = items.Select(item => ReferenceExamples(model, item)).ToList();
+        var means = AnswerLogLikelihoods(model, perItem.SelectMany(p => p.Examples).ToList());
+        var result = new List<double[]>(items.Count);
+        var at = 0;
+        foreach (var (examples, stanceOf) in perItem)
+        {
+            var mine = means.AsSpan(at, examples.Count).ToArray();
+            at += examples.Count;
+            result.Add(StanceLabels.All.Select(s => Enumerable.Range(0, mine.Length).Where(i => stanceOf[i] == s).Average(i => mine[i])).ToArray());
+        }
+        return result;
     }
 
     /// <summary>The item's reference answers as (chat-templated question, answer) token ids, each with its stance (raw, not oriented), in the fixed stance order.</summary>

@@ -83,6 +83,7 @@ public sealed class TrainingLoop : ITrainingEvents, IDisposable
         }
         _parameters = _masters?.Parameters.ToList() ?? _step.TrainableParameters;
         _optimizer = optim.AdamW(_parameters, _o.LearningRate, _o.Beta1, _o.Beta2, _o.AdamEpsilon, _o.WeightDecay);
+        using (Common.PhaseProfile.Measure(Common.PhaseProfile.Phases.Checkpoint))
         Step = TrainingCheckpoint.Begin(_runDirectory, resume, dir =>
         {
             var step = TrainingCheckpoint.Restore(dir, _step.Name, _step.Policy, _step.LoadExtras, _optimizer, _masters, out var restored);
@@ -105,8 +106,10 @@ public sealed class TrainingLoop : ITrainingEvents, IDisposable
         if (Step >= _o.MaxSteps) return false;
         var context = new StepContext(_o, _sampler!, _optimizer, _parameters!, LearningRateSchedule.At(Step, _o), _masters);
         _step.Policy.ReseedDropout(Common.Seeds.Derive(_o.Seed, Step, 0xD0));   // LoRA dropout masks: a function of (seed, step), so resume repeats them
-        var metrics = _step.Run(Step, context);
-        GC.Collect();   // TorchSharp's native memory is invisible to the GC; without this RSS climbs between steps
+        Dictionary<string, double>? metrics;
+        using (Common.PhaseProfile.Measure(Common.PhaseProfile.Phases.Training)) metrics = _step.Run(Step, context);
+        using (Common.PhaseProfile.Measure(Common.PhaseProfile.Phases.MemoryRelease))
+            GC.Collect();   // TorchSharp's native memory is invisible to the GC; without this RSS climbs between steps
         Step++;
         if (metrics is not null)
         {
@@ -119,6 +122,7 @@ public sealed class TrainingLoop : ITrainingEvents, IDisposable
             bool due = (_o.CheckpointEvery > 0 && Step % _o.CheckpointEvery == 0) || Step == _o.MaxSteps || cancel.IsCancellationRequested;
             if (_runDirectory is not null && due)
             {
+                using var _ = Common.PhaseProfile.Measure(Common.PhaseProfile.Phases.Checkpoint);
                 var dir = TrainingCheckpoint.Save(_runDirectory, Step, _step.Name, _step.Policy, _step.SaveExtras, _optimizer, _o, _assetsFrom, _policy, _masters);
                 TrainingCheckpoint.Tidy(_runDirectory, _o.KeepCheckpoints);
                 CheckpointSaved?.Invoke(new CheckpointSavedEvent(_step.Name, Step, dir));

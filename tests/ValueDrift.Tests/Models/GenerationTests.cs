@@ -81,4 +81,25 @@ public class GenerationTests
         var nucleus = Generation.Generate(model, Prompts, new GenerationOptions { MaxNewTokens = 8, Temperature = 1.0, TopP = 1e-6, Seed = 3 });
         for (int i = 0; i < Prompts.Length; i++) Assert.Equal(greedy[i].Tokens, nucleus[i].Tokens);
     }
+
+    [Fact]
+    public void RowsThatStopEarlyLeaveTheBatchWithoutChangingTheOthers()
+    {
+        using var model = CausalLM.FromPretrained(Fixtures.TinyLlama3);
+        int[][] prompts = [[5, 17, 3], [9, 40, 22, 61, 7, 13], [3], [8, 8, 2], [30, 1], [12, 44, 19, 4]];
+        long[] seeds = [11, 12, 13, 14, 15, 16];
+        var free = new GenerationOptions { MaxNewTokens = 16, Temperature = 1.0 };
+        var open = Generation.Generate(model, prompts, free, seeds);
+        // Stop tokens taken from the free run, so rows end at different steps and finished rows leave the batch.
+        var o = free with { StopTokenIds = [open[0].Tokens[2], open[1].Tokens[7]] };
+        var batch = Generation.Generate(model, prompts, o, seeds);
+        Assert.True(batch.Select(g => g.Tokens.Length).Distinct().Count() > 1, "rows should stop at different steps");
+        Assert.Contains(batch, g => g.Stopped);
+        for (int b = 0; b < prompts.Length; b++)
+        {
+            var alone = Generation.Generate(model, [prompts[b]], o, [seeds[b]])[0];
+            Assert.Equal(alone.Tokens, batch[b].Tokens);
+            Assert.Equal(alone.Stopped, batch[b].Stopped);
+        }
+    }
 }

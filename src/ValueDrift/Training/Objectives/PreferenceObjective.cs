@@ -31,16 +31,14 @@ public abstract class PreferenceObjective(CausalLM policy, IReadOnlyList<Tokeniz
         var rejected = Slice(lp, B, B);
         var output = Loss(indices, chosen, rejected);
         var margins = output.ChosenRewards - output.RejectedRewards;
+        var read = ScalarReads.Read(output.ChosenRewards.sum(), output.RejectedRewards.sum(), margins.sum(),
+            margins.gt(0).to(ScalarType.Float32).sum(), chosen.Sum.detach().sum(), rejected.Sum.detach().sum(), batch.AttentionMask.sum());   // one host read
         var metrics = new Dictionary<string, double>
         {
-            ["rewards/chosen"] = output.ChosenRewards.sum().item<float>(),
-            ["rewards/rejected"] = output.RejectedRewards.sum().item<float>(),
-            ["rewards/margins"] = margins.sum().item<float>(),
-            ["rewards/accuracies"] = margins.gt(0).to(ScalarType.Float32).sum().item<float>(),
-            ["logps/chosen"] = chosen.Sum.detach().sum().item<float>(),
-            ["logps/rejected"] = rejected.Sum.detach().sum().item<float>(),
+            ["rewards/chosen"] = read[0], ["rewards/rejected"] = read[1], ["rewards/margins"] = read[2],
+            ["rewards/accuracies"] = read[3], ["logps/chosen"] = read[4], ["logps/rejected"] = read[5],
         };
-        return new ObjectiveOutput(output.Losses.sum(), metrics, batch.AttentionMask.sum().item<long>());
+        return new ObjectiveOutput(output.Losses.sum(), metrics, (long)read[6]);
     }
 
     internal static SequenceLogProbs Slice(SequenceLogProbs lp, int start, int n) =>

@@ -30,6 +30,7 @@ public sealed record ReferenceLogProbs(double[] Chosen, double[] Rejected, strin
     /// <summary>Runs <paramref name="reference"/> over all pairs (eval mode, no gradients), in batches.</summary>
     public static ReferenceLogProbs Compute(CausalLM reference, IReadOnlyList<TokenizedPreference> pairs, int padId, int batchSize = 8)
     {
+        using var profile = Common.PhaseProfile.Measure(Common.PhaseProfile.Phases.ReferenceLogProbs);
         var chosen = new double[pairs.Count];
         var rejected = new double[pairs.Count];
         bool wasTraining = reference.training;

@@ -24,10 +24,11 @@ public sealed class SftObjective(CausalLM policy, IReadOnlyList<TokenizedExample
         var logits = policy.Forward(batch.InputIds);                        // (B, T, V); right padding needs no mask
         var lp = SequenceLogProbs.Compute(logits, batch.InputIds, batch.CompletionMask);
         var correct = logits.narrow(1, 0, logits.shape[1] - 1).argmax(-1).eq(batch.InputIds.narrow(1, 1, logits.shape[1] - 1)).to(ScalarType.Float32) * lp.Mask;
-        var accuracy = (correct.sum(1) / lp.Count).sum().item<float>();    // per-example token accuracy, summed
+        // One host read: per-example token accuracy summed, completion tokens, attended tokens.
+        var read = ScalarReads.Read((correct.sum(1) / lp.Count).sum(), lp.Count.sum(), batch.AttentionMask.sum());
         return new ObjectiveOutput(SftLoss.SummedNll(lp),
-            new Dictionary<string, double> { ["mean_token_accuracy"] = accuracy, ["num_tokens"] = lp.Count.sum().item<float>() },
-            batch.AttentionMask.sum().item<long>());
+            new Dictionary<string, double> { ["mean_token_accuracy"] = read[0], ["num_tokens"] = read[1] },
+            (long)read[2]);
     }
 
     public void Prepare(string? runDirectory) { }
