@@ -56,14 +56,15 @@ public static class RecipeRunner
     private static RecipeResult RunOne(Recipe recipe, string outputDirectory, ILogger log, IProgress<TrainingProgress>? progress, CancellationToken cancel)
     {
         var watch = Stopwatch.StartNew();
-        var plan = recipe.Plan();
-        plan.Validate();
+        recipe.Plan(baseModel: recipe.BaseModel ?? "world").Validate();
         var run = new RunDirectory(outputDirectory);
         IO.AtomicFile.WriteAllText(Path.Combine(run.Root, "recipe.json"), recipe.ToJson());
+        if (recipe.World is not null) return RunWorld(recipe, run, log, progress, cancel, watch);
 
+        var plan = recipe.Plan();
         var set = recipe.Probes.File is { } file ? ProbeSet.Load(file) : ProbeSet.OpenValues();
-        var tokenizer = TokenizerLoader.FromFolder(recipe.BaseModel);
-        var template = ChatTemplate.ForModelFolder(recipe.BaseModel, tokenizer);
+        var tokenizer = TokenizerLoader.FromFolder(plan.BaseModel);
+        var template = ChatTemplate.ForModelFolder(plan.BaseModel, tokenizer);
         var judge = JudgeSpec.Open(recipe.Probes.Judge, Path.Combine(run.Root, JudgementCacheFolder), where: "probes.judge");
         try
         {
@@ -73,5 +74,19 @@ public static class RecipeRunner
             return new RecipeResult(run, results, watch.Elapsed);
         }
         finally { (judge as IDisposable)?.Dispose(); }
+    }
+
+    /// <summary>
+    /// A world recipe: the world's datasets written into the run's data folder, its base model pretrained once (cached),
+    /// and its probes — the generation probe with the recipe's sampling, judged exactly, into trace.jsonl, and the
+    /// likelihood probe into trace-likelihood.jsonl when the recipe asks for it.
+    /// </summary>
+    private static RecipeResult RunWorld(Recipe recipe, RunDirectory run, ILogger log, IProgress<TrainingProgress>? progress, CancellationToken cancel, Stopwatch watch)
+    {
+        var setup = WorldExperiment.Prepare(WorldRecipe.Options(recipe, run.Root), log, progress, recipe.Probes.Generation);
+        var plan = recipe.Plan(setup.DataPath, setup.BaseModel);
+        log.Line($"recipe: {plan.Stages.Count} stages of the world, {setup.Probes.Generation.Probes.Questions.Count} probe questions × {recipe.Probes.Generation.Samples} answers per measurement");
+        var results = plan.Run(run, setup.Probes.Traced(run), log, progress, cancel);
+        return new RecipeResult(run, results, watch.Elapsed);
     }
 }

@@ -101,9 +101,9 @@ public class RecipeTests
         Refused(good.Replace("\"name\": \"pairs\", \"data\"", "\"name\": \"pairs\", \"from\": [\"nope\"], \"data\""), "preference 'pairs'.from");
 
         var recipe = Recipe.Load(WriteRecipe(dir, good));
-        Assert.Equal(0.2, Assert.IsType<Dpo>(recipe.Algorithms[0]).Beta);
-        Assert.Equal(2, Assert.IsType<Ppo>(recipe.Algorithms[2]).RewardModelSteps);
-        Assert.Equal(4, ((Ppo)recipe.Algorithms[2]).Options.ResponseLength);
+        Assert.Equal(0.2, Assert.IsType<Dpo>(recipe.Algorithms[0].Algorithm).Beta);
+        Assert.Equal(2, Assert.IsType<Ppo>(recipe.Algorithms[2].Algorithm).RewardModelSteps);
+        Assert.Equal(4, ((Ppo)recipe.Algorithms[2].Algorithm).Options.ResponseLength);
         Assert.Equal(Path.Combine(dir, "sft.jsonl"), recipe.Sft[0].Data);
         // What a run keeps as recipe.json reads back to the same recipe.
         var again = Recipe.Load(WriteRecipe(dir, recipe.ToJson()));
