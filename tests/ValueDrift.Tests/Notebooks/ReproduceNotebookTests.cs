@@ -80,10 +80,13 @@ public class ReproduceNotebookTests(NotebookRuns runs)
         Assert.Contains("broken.jsonl", failed);
         Assert.DoesNotContain("   at ", printed);
 
-        // The stages before it stay traced and charted: 4 stages × 2 topics × 3 stances in the drift table.
+        // The stages before it stay traced and charted. The failed stage holds only its step 0 (its start checkpoint,
+        // measured at the end of the SFT stage): 5 phases × 2 topics × 3 stances in the drift table.
         var trace = TraceReader.Read(Path.Combine(run, "trace.jsonl")).Records;
-        Assert.Equal(["base", .. good], trace.Select(r => r.Phase).Distinct());
-        Assert.Contains("Drift table: 24 rows", Cell(executed, "DriftTable.From(trajectory)").Text);
+        Assert.Equal(["base", .. good, "dpo-broken-from-wildchat"], trace.Select(r => r.Phase).Distinct());
+        Assert.All(trace.Where(r => r.Phase == "dpo-broken-from-wildchat"), r => Assert.Equal(0, r.Step));
+        Assert.All(good, phase => Assert.Equal(2, trace.Where(r => r.Phase == phase).Max(r => r.Step)));
+        Assert.Contains("Drift table: 30 rows", Cell(executed, "DriftTable.From(trajectory)").Text);
         // The judge was asked over loopback with the key from the environment, and its log-probs are what was traced.
         Assert.True(server.Requests > 0);
         Assert.All(server.Authorizations, a => Assert.Equal("Bearer loopback-key", a));
