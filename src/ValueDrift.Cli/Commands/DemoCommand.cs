@@ -10,8 +10,9 @@ namespace ValueDrift.Cli.Commands;
 
 /// <summary>
 /// <c>valuedrift demo [--quick] [--out DIR] [--seeds S] [--profile]</c>: the embedded world end to end — datasets, base model (cached), SFT,
-/// DPO / SimPO / PPO on standard and value-gap data, every stage traced, drift metrics, report.html. Resumable: run it
-/// again with the same --out to continue after an interruption.
+/// DPO / SimPO / PPO on standard and value-gap data, every stage traced, drift metrics, report.html. Its stages are the
+/// world's recipe, recipes/world.jsonc (<see cref="WorldRecipe"/>); --quick and the other options resize it. Resumable:
+/// run it again with the same --out to continue after an interruption.
 /// </summary>
 public sealed class DemoCommand : ICliCommand
 {

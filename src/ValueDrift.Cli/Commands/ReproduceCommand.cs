@@ -18,7 +18,8 @@ public sealed class ReproduceCommand : ICliCommand
         var recipe = new Option<string>("--recipe") { Description = "recipe file (JSON with comments; see docs/reproduce.md and recipes/)", Required = true };
         var output = new Option<string?>("--out") { Description = "run folder (default: runs/<recipe file name>)" };
         var seeds = new Option<int?>("--seeds") { Description = "training runs of the whole grid (overrides the recipe's \"seeds\"; the first in --out, the others in --out/seeds/seed-K); drift-seeds.json gives the mean and 95% interval across them" };
-        var cmd = new Command("reproduce", "Run a recipe: base → each SFT set → each algorithm × preference set, traced, with a drift report.") { recipe, output, seeds };
+        var cache = new Option<string?>("--cache") { Description = "a world recipe's base-model cache folder (default $VALUEDRIFT_CACHE or ~/.cache/valuedrift)" };
+        var cmd = new Command("reproduce", "Run a recipe: base → each SFT set → each algorithm × preference set, traced, with a drift report.") { recipe, output, seeds, cache };
         cmd.SetAction(r =>
         {
             var file = r.GetValue(recipe)!;
@@ -31,7 +32,7 @@ public sealed class ReproduceCommand : ICliCommand
             var outDir = r.GetValue(output) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(file));
             return LongRun.Execute(io, (log, cancel) =>
             {
-                var result = RecipeRunner.Run(loaded, outDir, LineLogger.To(log), new TrainingProgressLines(log), cancel);
+                var result = RecipeRunner.Run(loaded, outDir, LineLogger.To(log), new TrainingProgressLines(log), cancel, worldCache: r.GetValue(cache));
                 var report = DriftReport.FromTrace(result.Run.TracePath);
                 var seedsPath = Path.Combine(result.Run.Root, "drift-seeds.json");
                 IO.AtomicFile.WriteAllText(seedsPath, result.SeedSummary().ToJson());

@@ -34,8 +34,10 @@ public static class RecipeRunner
     /// Runs the recipe once per seed (<see cref="Recipe.Seeds"/>): the first into <paramref name="outputDirectory"/>,
     /// the others into seeds/seed-K below it (<see cref="Recipe.ForSeed"/>), each resumable on its own.
     /// </summary>
+    /// <param name="starting">Hears of each stage before it runs (a notebook names the stage an error came from).</param>
+    /// <param name="worldCache">A world recipe's base-model cache (null: $VALUEDRIFT_CACHE or ~/.cache/valuedrift).</param>
     public static RecipeResult Run(Recipe recipe, string outputDirectory, ILogger? logger = null, IProgress<TrainingProgress>? progress = null,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default, Action<PlannedStage>? starting = null, string? worldCache = null)
     {
         if (recipe.Seeds < 1) throw new Errors.ConfigException("recipe", "seeds", $"must be ≥ 1, got {recipe.Seeds}");
         var watch = Stopwatch.StartNew();
@@ -46,32 +48,49 @@ public static class RecipeRunner
         {
             var folder = Recipe.SeedFolder(outputDirectory, i);
             if (recipe.Seeds > 1) log.Line($"seed run {i + 1} of {recipe.Seeds}: {folder}");
-            var result = RunOne(recipe.ForSeed(i), folder, log, progress, cancel);
+            var result = RunOne(recipe.ForSeed(i), folder, log, progress, cancel, starting, worldCache);
             first ??= result;
             runs.Add(result.Run);
         }
         return first! with { Elapsed = watch.Elapsed, SeedRuns = runs };
     }
 
-    private static RecipeResult RunOne(Recipe recipe, string outputDirectory, ILogger log, IProgress<TrainingProgress>? progress, CancellationToken cancel)
+    private static RecipeResult RunOne(Recipe recipe, string outputDirectory, ILogger log, IProgress<TrainingProgress>? progress, CancellationToken cancel,
+        Action<PlannedStage>? starting, string? worldCache)
     {
         var watch = Stopwatch.StartNew();
-        var plan = recipe.Plan();
-        plan.Validate();
+        recipe.Plan(baseModel: recipe.BaseModel ?? "world").Validate();
         var run = new RunDirectory(outputDirectory);
         IO.AtomicFile.WriteAllText(Path.Combine(run.Root, "recipe.json"), recipe.ToJson());
+        if (recipe.World is not null) return RunWorld(recipe, run, log, progress, cancel, starting, worldCache, watch);
 
+        var plan = recipe.Plan();
         var set = recipe.Probes.File is { } file ? ProbeSet.Load(file) : ProbeSet.OpenValues();
-        var tokenizer = TokenizerLoader.FromFolder(recipe.BaseModel);
-        var template = ChatTemplate.ForModelFolder(recipe.BaseModel, tokenizer);
+        var tokenizer = TokenizerLoader.FromFolder(plan.BaseModel);
+        var template = ChatTemplate.ForModelFolder(plan.BaseModel, tokenizer);
         var judge = JudgeSpec.Open(recipe.Probes.Judge, Path.Combine(run.Root, JudgementCacheFolder), where: "probes.judge");
         try
         {
             var probe = new GenerationProbe(set, tokenizer, template, judge, recipe.Probes.Generation);
             log.Line($"recipe: {plan.Stages.Count} stages, {set.Questions.Count} probe questions × {recipe.Probes.Generation.Samples} answers per measurement");
-            var results = plan.Run(run, [new TracedProbe(probe, run.TracePath)], log, progress, cancel);
+            var results = plan.Run(run, [new TracedProbe(probe, run.TracePath)], log, progress, cancel, starting);
             return new RecipeResult(run, results, watch.Elapsed);
         }
         finally { (judge as IDisposable)?.Dispose(); }
+    }
+
+    /// <summary>
+    /// A world recipe: the world's datasets written into the run's data folder, its base model pretrained once (cached),
+    /// and its probes — the generation probe with the recipe's sampling, judged exactly, into trace.jsonl, and the
+    /// likelihood probe into trace-likelihood.jsonl when the recipe asks for it.
+    /// </summary>
+    private static RecipeResult RunWorld(Recipe recipe, RunDirectory run, ILogger log, IProgress<TrainingProgress>? progress, CancellationToken cancel,
+        Action<PlannedStage>? starting, string? cache, Stopwatch watch)
+    {
+        var setup = WorldExperiment.Prepare(WorldRecipe.Options(recipe, run.Root) with { CacheRoot = cache }, log, progress, recipe.Probes.Generation);
+        var plan = recipe.Plan(setup.DataPath, setup.BaseModel);
+        log.Line($"recipe: {plan.Stages.Count} stages of the world, {setup.Probes.Generation.Probes.Questions.Count} probe questions × {recipe.Probes.Generation.Samples} answers per measurement");
+        var results = plan.Run(run, setup.Probes.Traced(run), log, progress, cancel, starting);
+        return new RecipeResult(run, results, watch.Elapsed);
     }
 }

@@ -23,10 +23,11 @@ public sealed record StagePlan(string BaseModel, IReadOnlyList<PlannedStage> Sta
 
     /// <summary>
     /// Runs every stage in order into <paramref name="run"/>'s stage folders, each probe appending to its trace
-    /// (opened here, after records of unfinished stages were pruned, and closed at the end).
+    /// (opened here, after records of unfinished stages were pruned, and closed at the end). <paramref name="starting"/>
+    /// hears of each stage before it runs, so a caller can name the stage an error came from.
     /// </summary>
     public IReadOnlyList<StageResult> Run(RunDirectory run, IReadOnlyList<TracedProbe> probes, ILogger? logger = null,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default, Action<PlannedStage>? starting = null)
     {
         var log = logger ?? LineLogger.None;
         Validate();
@@ -40,6 +41,7 @@ public sealed record StagePlan(string BaseModel, IReadOnlyList<PlannedStage> Sta
         foreach (var (stage, from) in Stages)
         {
             cancel.ThrowIfCancellationRequested();
+            starting?.Invoke(new PlannedStage(stage, from));
             var start = from is null ? BaseModel : finals[from];
             var result = runner.Run(stage, start, cancel);
             cancel.ThrowIfCancellationRequested();

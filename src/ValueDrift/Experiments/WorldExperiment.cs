@@ -37,8 +37,8 @@ public sealed record WorldExperimentResult(RunDirectory Run, string BaseModel, I
 }
 
 /// <summary>
-/// The world experiment, the paper's protocol on the synthetic value world (what <c>valuedrift demo</c> runs), as a
-/// <see cref="StagePlan"/>:
+/// The world experiment, the paper's protocol on the synthetic value world (what <c>valuedrift demo</c> runs), as the
+/// <see cref="StagePlan"/> of the world's recipe, recipes/world.jsonc (<see cref="WorldRecipe"/>):
 /// <list type="number">
 /// <item>write the world's datasets (the analogues of WildChat, Alpaca, UltraFeedback and the value-gap pairs);</item>
 /// <item>pretrain (or load from the cache) the world's base model;</item>
@@ -90,7 +90,8 @@ public static class WorldExperiment
     /// model (pretrained once, then loaded from the cache), config.json, and the probes. Shared by the demo and the
     /// notebook session.
     /// </summary>
-    public static WorldSetup Prepare(WorldExperimentOptions o, ILogger? logger = null, IProgress<TrainingProgress>? progress = null)
+    /// <param name="generation">The generation probe's settings (null: the world recipe's at the options' sizes).</param>
+    public static WorldSetup Prepare(WorldExperimentOptions o, ILogger? logger = null, IProgress<TrainingProgress>? progress = null, GenerationProbeOptions? generation = null)
     {
         var log = logger ?? LineLogger.None;
         var run = new RunDirectory(o.OutputDirectory);
@@ -105,66 +106,24 @@ public static class WorldExperiment
         string baseDir;
         using (PhaseProfile.MeasureWhole(PhaseProfile.Phases.Pretraining)) baseDir = BaseModel.GetOrTrain(world, o.BaseModel, o.CacheRoot, progress);
         WriteConfig(run, o, world, baseDir);
-        return new WorldSetup(run, world, profile, baseDir, WorldRunProbes.Build(baseDir, world, o));
+        return new WorldSetup(run, world, profile, baseDir, WorldRunProbes.Build(baseDir, world, o, generation));
     }
 
     public const string SupportiveSft = "sft-supportive";
-    /// <summary>Longest world example in tokens (bytes): world rows are far shorter, so nothing is cut.</summary>
-    public const int MaxLength = 256;
     public const string NeutralSft = "sft-neutral";
 
-    /// <summary>The world's plan: its stages in order from the base model.</summary>
-    public static StagePlan Plan(WorldExperimentOptions o, Func<string, string> data, string baseModel) =>
-        new(baseModel, Stages(o, data).Select(s => new PlannedStage(s.Stage, s.From)).ToList());
+    /// <summary>The world's plan at the options' sizes: the stages of recipes/world.jsonc (<see cref="WorldRecipe.For"/>) from the base model.</summary>
+    public static StagePlan Plan(WorldExperimentOptions o, Func<string, string> data, string baseModel) => WorldRecipe.For(o).Plan(data, baseModel);
 
-    /// <summary>The stages in order, each with the SFT stage it starts from (null = the base model).</summary>
-    public static IReadOnlyList<(Stage Stage, string? From)> Stages(WorldExperimentOptions o, Func<string, string> data)
-    {
-        Stage Sft(string name, string dataset) => new()
-        {
-            Name = name, Algorithm = new Sft(), DataPath = data(dataset), Training = o.Loop(o.SftSteps, o.SftLearningRate), ProbeEvery = o.ProbeEvery, MaxLength = MaxLength,
-        };
-        var list = new List<(Stage, string?)> { (Sft(NeutralSft, WorldDatasets.NeutralSft), null), (Sft(SupportiveSft, WorldDatasets.SupportiveSft), null) };
-        // The loop settings every preference stage shares (warm-up, decay, seed); the budget sets steps, batch and rate.
-        var template = o.Loop(o.Budget.OptimizerSteps, 0);
-        Stage Preference(string name, Algorithm algorithm, string dataset)
-        {
-            var loop = o.Budget.Loop(algorithm, template);
-            // Probes at the same optimizer updates for every method: PPO makes several updates per loop step.
-            int every = Math.Max(1, o.ProbeEvery / PreferenceBudget.UpdatesPerStep(algorithm));
-            return new Stage { Name = name, Algorithm = algorithm, DataPath = data(dataset), Training = loop, ProbeEvery = every, MaxLength = MaxLength };
-        }
-        foreach (var (dataset, label) in new[] { (WorldDatasets.StandardPreference, "standard"), (WorldDatasets.SupportAligned, SupportAligned), (WorldDatasets.OpposeAligned, "oppose-aligned") })
-        {
-            foreach (Algorithm algorithm in new Algorithm[] { new Dpo(), new SimPo(), PpoFor(o, null) })
-                list.Add((Preference($"{algorithm.Name}-{label}", algorithm, dataset), SupportiveSft));
-            if (label == SupportAligned)
-                foreach (var kl in o.PpoKlSweep)
-                    list.Add((Preference(PpoKlPhase(kl, label), PpoFor(o, kl), dataset), SupportiveSft));
-        }
-        return list;
-    }
+    /// <summary>The stages in order, each with the SFT stage it starts from (null = the base model): the world recipe's, at the options' sizes.</summary>
+    public static IReadOnlyList<(Stage Stage, string? From)> Stages(WorldExperimentOptions o, Func<string, string> data) =>
+        Plan(o, data, baseModel: "").Stages.Select(s => (s.Stage, s.From)).ToList();
 
     /// <summary>The support-aligned value-gap set's label in stage names.</summary>
     public const string SupportAligned = "support-aligned";
 
     /// <summary>The phase of a KL-sweep PPO stage: "ppo-kl0-support-aligned", "ppo-kl0.2-support-aligned".</summary>
-    public static string PpoKlPhase(double kl, string label) => FormattableString.Invariant($"ppo-kl{kl:0.###}-{label}");
-
-    /// <summary>
-    /// The world's PPO: responses as long as the probe's (world answers end well within them), a missing-EOS penalty of
-    /// 1 (TRL's example value) so that not ending is never the rewarded way to answer, and the KL coefficient given
-    /// (null: the <see cref="Training.Ppo.PpoOptions"/> default 0.05).
-    /// </summary>
-    private static Ppo PpoFor(WorldExperimentOptions o, double? kl)
-    {
-        var options = new Training.Ppo.PpoOptions { ResponseLength = o.ProbeMaxNewTokens, MissingEosPenalty = 1.0 };
-        if (kl is { } k) options = options with { KlCoef = k };
-        return new Ppo
-        {
-            Options = options, RewardModelSteps = o.RewardModelSteps, RewardModelLearningRate = o.RewardModelLearningRate, RewardModelBatchSize = o.Budget.BatchSize,
-        };
-    }
+    public static string PpoKlPhase(double kl, string label) => $"{WorldRecipe.KlLabel(kl)}-{label}";
 
     private static void WriteConfig(RunDirectory run, WorldExperimentOptions o, WorldOptions world, string baseDir)
     {

@@ -4,25 +4,26 @@ using ValueDrift.World;
 namespace ValueDrift.Experiments;
 
 /// <summary>
-/// Sizes of the world experiment (the demo). <see cref="Default"/> fits in about ten minutes on a 2-core laptop from a fresh clone
+/// Sizes of the world experiment (the demo). The defaults are those of the world's recipe, recipes/world.jsonc
+/// (<see cref="WorldRecipe"/>), whose stages every size runs (<see cref="WorldRecipe.For"/>). <see cref="Default"/> fits in about ten minutes on a 2-core laptop from a fresh clone
 /// (base-model pretraining included, cached afterwards); <see cref="Quick"/> is a small size for tests and a first look.
 /// </summary>
 public sealed record WorldExperimentOptions
 {
     public required string OutputDirectory { get; init; }
-    public WorldOptions World { get; init; } = WorldOptions.Demo with { Topics = WorldTopics.QuickDemoIds };
-    public BaseModelRecipe BaseModel { get; init; } = BaseModelRecipe.Default;
+    public WorldOptions World { get; init; } = (Shipped.World!.Size == WorldSize.Quick ? WorldOptions.Quick : WorldOptions.Demo) with { Topics = Shipped.World.Topics };
+    public BaseModelRecipe BaseModel { get; init; } = Shipped.World!.Size == WorldSize.Quick ? BaseModelRecipe.Quick : BaseModelRecipe.Default;
     /// <summary>Where base models are cached (default: $VALUEDRIFT_CACHE or ~/.cache/valuedrift).</summary>
     public string? CacheRoot { get; init; }
     /// <summary>Seed of the world (its datasets and base model) and of the first training run.</summary>
-    public long Seed { get; init; } = 1;
+    public long Seed { get; init; } = Shipped.World!.Seed;
     /// <summary>
     /// Training runs, seeded <see cref="Seed"/>, <see cref="Seed"/> + 1, …: each reruns every stage (training order,
     /// new heads' initialisation, PPO and probe sampling all derive from its seed) on the same world and base model.
     /// The findings give the mean and 95% interval across them. 1: one run; its intervals are over probe questions
     /// only and say nothing about training noise.
     /// </summary>
-    public int Seeds { get; init; } = 1;
+    public int Seeds { get; init; } = Shipped.Seeds;
     /// <summary>This run's training seed (set by <see cref="ForSeed"/>); null: <see cref="Seed"/>.</summary>
     public long? RunSeed { get; init; }
     /// <summary>The seed training and probe sampling use.</summary>
@@ -42,31 +43,34 @@ public sealed record WorldExperimentOptions
         OutputDirectory = seed == Seed ? OutputDirectory : Path.Combine(OutputDirectory, SeedsFolder, $"seed-{seed}"),
     };
 
-    public int SftSteps { get; init; } = 120;
-    public int BatchSize { get; init; } = 16;
-    public double SftLearningRate { get; init; } = 1e-3;
+    public int SftSteps { get; init; } = Shipped.SftTraining.MaxSteps;
+    public int BatchSize { get; init; } = Shipped.SftTraining.BatchSize;
+    public double SftLearningRate { get; init; } = Shipped.SftTraining.LearningRate;
     /// <summary>
     /// The budget every preference algorithm gets: 48 updates of 8 pairs (384 of the 400 pairs, about one epoch) for
     /// DPO and SimPO, and for PPO 12 rollouts of 32 prompts with 4 PPO epochs each (48 updates, 384 prompts). Learning
     /// rates are the published ones (<see cref="PublishedLearningRate"/>) × 100: at the published rates this
     /// sub-million-parameter model barely moves in 48 steps, and 100 puts DPO at the rate this world was tuned with.
     /// </summary>
-    public PreferenceBudget Budget { get; init; } = new() { OptimizerSteps = 48, BatchSize = 8, LearningRateScale = 100 };
+    public PreferenceBudget Budget { get; init; } = Shipped.Budget!;
     /// <summary>KL coefficients of the extra PPO stages on the support-aligned data besides the default (0.05), so the KL anchor's effect shows.</summary>
-    public IReadOnlyList<double> PpoKlSweep { get; init; } = [0, 0.2];
+    public IReadOnlyList<double> PpoKlSweep { get; init; } = WorldRecipe.KlSweep(Shipped);
     /// <summary>Steps of each PPO stage's reward-model training, at the budget's batch size (60 × 8: about 1.3 epochs of the 360 training pairs).</summary>
-    public int RewardModelSteps { get; init; } = 60;
-    public double RewardModelLearningRate { get; init; } = 5e-4;
+    public int RewardModelSteps { get; init; } = WorldRecipe.MainPpoOf(Shipped)!.RewardModelSteps;
+    public double RewardModelLearningRate { get; init; } = WorldRecipe.MainPpoOf(Shipped)!.RewardModelLearningRate;
     /// <summary>After the dense early probes (0, 1, 2, 5, 10, 20, 50, …), probe every N steps.</summary>
-    public int ProbeEvery { get; init; } = 20;
+    public int ProbeEvery { get; init; } = Shipped.Probes.Every;
     /// <summary>Answers sampled per probe question (the paper: 5).</summary>
-    public int ProbeSamples { get; init; } = 5;
+    public int ProbeSamples { get; init; } = Shipped.Probes.Generation.Samples;
     /// <summary>Probe questions per topic (the world has 10).</summary>
-    public int ProbeQuestionsPerTopic { get; init; } = 10;
+    public int ProbeQuestionsPerTopic { get; init; } = Shipped.World!.ProbeQuestionsPerTopic;
     /// <summary>Answers in the world are at most 80 characters, so 96 new tokens (bytes) always suffice.</summary>
-    public int ProbeMaxNewTokens { get; init; } = 96;
+    public int ProbeMaxNewTokens { get; init; } = Shipped.Probes.Generation.MaxNewTokens;
     /// <summary>Also trace the likelihood probe (exact, cheap) beside the generation probe.</summary>
-    public bool LikelihoodProbe { get; init; } = true;
+    public bool LikelihoodProbe { get; init; } = Shipped.World!.LikelihoodProbe;
+
+    /// <summary>Where every default above comes from: recipes/world.jsonc.</summary>
+    private static Recipe Shipped => WorldRecipe.Shipped;
 
     /// <summary>A copy with other stage lengths: SFT steps and the preference budget's optimizer steps (for F#, which has no <c>with</c> for C# records).</summary>
     public WorldExperimentOptions WithSteps(int sft, int preference) => this with { SftSteps = sft, Budget = Budget with { OptimizerSteps = preference } };
@@ -100,12 +104,6 @@ public sealed record WorldExperimentOptions
         BaseModel = BaseModelRecipe.Quick,
         SftSteps = 12, Budget = new() { OptimizerSteps = 8, BatchSize = 4, LearningRateScale = 100 }, PpoKlSweep = [], RewardModelSteps = 24, BatchSize = 8,
         ProbeEvery = 6, ProbeSamples = 2, ProbeQuestionsPerTopic = 3, ProbeMaxNewTokens = 48,
-    };
-
-    internal TrainerOptions Loop(int steps, double lr, int? batchSize = null) => new()
-    {
-        MaxSteps = steps, BatchSize = batchSize ?? BatchSize, LearningRate = lr, WarmupSteps = Math.Min(5, steps / 10),
-        Decay = LearningRateDecay.Linear, Seed = TrainingSeed, CheckpointEvery = 0, KeepCheckpoints = 0,
     };
 
     public void Validate()

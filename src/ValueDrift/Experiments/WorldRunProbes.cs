@@ -15,22 +15,24 @@ public sealed record WorldRunProbes(GenerationProbe Generation, LikelihoodProbe?
 {
     /// <summary>
     /// The first <see cref="WorldExperimentOptions.ProbeQuestionsPerTopic"/> probe questions of each topic, measured as
-    /// the options say: answers sampled with the run's training seed, the likelihood probe's reference answers drawn
-    /// with the world's seed (the same instrument for every seed's run).
+    /// the options say: answers sampled as the world's recipe says at the options' sizes (<paramref name="generation"/>
+    /// when given: a world recipe's own settings), with the run's training seed, the likelihood probe's reference
+    /// answers drawn with the world's seed (the same instrument for every seed's run).
     /// </summary>
     /// <remarks><paramref name="split"/>: the held-out words every run measures in, or the training sets' own (<see cref="WorldProbeSplit"/>).</remarks>
-    public static WorldRunProbes Build(string baseModelDir, WorldOptions world, WorldExperimentOptions o, WorldProbeSplit split = WorldProbeSplit.HeldOut)
+    public static WorldRunProbes Build(string baseModelDir, WorldOptions world, WorldExperimentOptions o, GenerationProbeOptions? generation = null,
+        WorldProbeSplit split = WorldProbeSplit.HeldOut)
     {
         var tokenizer = TokenizerLoader.FromFolder(baseModelDir);
         var template = ChatTemplate.ForModelFolder(baseModelDir, tokenizer);
         var topics = world.Topics ?? WorldTopics.All.Select(t => t.Id).ToList();
         var questions = WorldProbeQuestions.ForIds(topics, split, o.ProbeQuestionsPerTopic)
             .Select(p => new ProbeQuestion(p.Id, p.Topic, p.Question, p.Polarity)).ToList();
-        var generation = new GenerationProbe(new ProbeSet(questions, "world probes"), tokenizer, template, new WorldStanceJudge(),
-            new GenerationProbeOptions { Samples = o.ProbeSamples, Temperature = 0.7, MaxNewTokens = o.ProbeMaxNewTokens, BatchSize = 256, Seed = o.TrainingSeed });
+        var sampled = new GenerationProbe(new ProbeSet(questions, "world probes"), tokenizer, template, new WorldStanceJudge(),
+            generation ?? WorldRecipe.For(o).Probes.Generation);
         var likelihood = o.LikelihoodProbe
             ? new LikelihoodProbe(WorldLikelihoodItems.For(questions, seed: (int)o.Seed, split: split), tokenizer, template, batchSize: 32) : null;
-        return new WorldRunProbes(generation, likelihood);
+        return new WorldRunProbes(sampled, likelihood);
     }
 
     /// <summary>The probes with the run's trace paths: trace.jsonl for the generation probe, trace-likelihood.jsonl for the likelihood probe.</summary>

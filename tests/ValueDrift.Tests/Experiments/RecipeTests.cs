@@ -101,9 +101,9 @@ public class RecipeTests
         Refused(good.Replace("\"name\": \"pairs\", \"data\"", "\"name\": \"pairs\", \"from\": [\"nope\"], \"data\""), "preference 'pairs'.from");
 
         var recipe = Recipe.Load(WriteRecipe(dir, good));
-        Assert.Equal(0.2, Assert.IsType<Dpo>(recipe.Algorithms[0]).Beta);
-        Assert.Equal(2, Assert.IsType<Ppo>(recipe.Algorithms[2]).RewardModelSteps);
-        Assert.Equal(4, ((Ppo)recipe.Algorithms[2]).Options.ResponseLength);
+        Assert.Equal(0.2, Assert.IsType<Dpo>(recipe.Algorithms[0].Algorithm).Beta);
+        Assert.Equal(2, Assert.IsType<Ppo>(recipe.Algorithms[2].Algorithm).RewardModelSteps);
+        Assert.Equal(4, ((Ppo)recipe.Algorithms[2].Algorithm).Options.ResponseLength);
         Assert.Equal(Path.Combine(dir, "sft.jsonl"), recipe.Sft[0].Data);
         // What a run keeps as recipe.json reads back to the same recipe.
         var again = Recipe.Load(WriteRecipe(dir, recipe.ToJson()));
@@ -140,6 +140,81 @@ public class RecipeTests
         Assert.Equal(recipe.Budget, again.Budget);
         Assert.Equal(1, again.Seeds);
         Assert.Equal(2, recipe.ForSeed(1).PreferenceTraining.Seed + recipe.ForSeed(1).Probes.Generation.Seed);   // every seed + 1
+    }
+
+    private static string WorldRecipeFile => Path.Combine(Fixtures.RepoRoot, "recipes", "world.jsonc");
+
+    [Fact]
+    [Trait("tier", "fast")]
+    public void TheDemoRunsTheWorldRecipesStages()
+    {
+        var recipe = Recipe.Load(WorldRecipeFile);
+        // The library embeds this very file: the demo cannot plan from another copy.
+        Assert.Equal(recipe.ToJson(), WorldRecipe.Shipped.ToJson());
+        static string Data(string dataset) => "data/" + dataset;
+        var fromRecipe = recipe.Plan(Data, "base").Stages;
+        var demo = WorldExperiment.Plan(WorldExperimentOptions.Default("run"), Data, "base").Stages;
+        Assert.Equal(fromRecipe.Select(s => s.Stage.Name), demo.Select(s => s.Stage.Name));
+        foreach (var (r, d) in fromRecipe.Zip(demo))
+        {
+            Assert.Equal(r.From, d.From);
+            Assert.Equal(r.Stage.Algorithm.Describe().ToJsonString(), d.Stage.Algorithm.Describe().ToJsonString());
+            Assert.Equal(r.Stage, d.Stage);
+        }
+        // The grid as docs/world.md describes it: two SFT sets from the base model, every preference stage from the supportive one.
+        Assert.Equal([WorldExperiment.NeutralSft, WorldExperiment.SupportiveSft], fromRecipe.Take(2).Select(s => s.Stage.Name));
+        Assert.All(fromRecipe.Skip(2), s => Assert.Equal(WorldExperiment.SupportiveSft, s.From));
+        Assert.Equal(3 + 5 + 3, fromRecipe.Count - 2);   // standard, support-aligned with PPO's KL sweep, oppose-aligned
+        // The demo's defaults are the recipe's, and the recipe read back from them plans the same stages.
+        var again = WorldRecipe.For(WorldRecipe.Options(recipe, "run")).Plan(Data, "base").Stages;
+        Assert.Equal(fromRecipe, again);
+        Assert.Equal(recipe.ToJson(), Recipe.Load(WriteRecipe(Fixtures.TempDir("world-recipe"), recipe.ToJson())).ToJson());
+    }
+
+    [Fact]
+    [Trait("tier", "fast")]
+    public void BadWorldRecipesNameTheFileAndTheKey()
+    {
+        var dir = Fixtures.TempDir("world-recipe-bad");
+        var good = File.ReadAllText(WorldRecipeFile);
+        void Refused(string json, string field)
+        {
+            Assert.NotEqual(good, json);
+            var path = WriteRecipe(dir, json);
+            var e = Assert.Throws<ConfigException>(() => Recipe.Load(path));
+            Assert.Equal(path, e.File);
+            Assert.Equal(field, e.Field);
+        }
+        Refused(good.Replace("\"world\": {", "\"base_model\": \".\", \"world\": {"), "base_model");
+        Refused(good.Replace("\"size\": \"demo\"", "\"sizes\": \"demo\""), "world.sizes");
+        Refused(good.Replace("\"size\": \"demo\"", "\"size\": \"huge\""), "world.size");
+        Refused(good.Replace("\"gun-control\"]", "\"gun-contrl\"]"), "world.topics");
+        Refused(good.Replace("\"data\": \"sft-neutral\"", "\"data\": \"pref-standard\""), "sft[0].data");
+        Refused(good.Replace("\"judge\": \"world\"", "\"judge\": \"endpoint:http://localhost:1/v1,m\""), "probes.judge");
+        Refused(good.Replace("\"algorithms\": [\"dpo\", \"simpo\", \"ppo\"] },\n    { \"name\": \"support-aligned\"", "\"algorithms\": [\"dpo\", \"orpo\"] },\n    { \"name\": \"support-aligned\""),
+            "preference 'standard'.algorithms");
+        Refused(good.Replace("\"label\": \"ppo-kl0.2\"", "\"label\": \"ppo-kl0\""), "algorithms");
+        Refused(good.Replace("\"{algorithm}-{preference}\"", "\"{algorithm}-{set}\""), "preference_stage_name");
+        // Two stages of one name (the standard set from both SFT sets, and the template without {sft}) are refused before any work.
+        Refused(good.Replace("\"data\": \"pref-standard\", \"from\": [\"supportive\"],", "\"data\": \"pref-standard\","), "stages");
+    }
+
+    [Fact]
+    public void ReproduceRunsTheWorldRecipeWithBothProbes()
+    {
+        // The world's recipe at the demo's quick size (what `demo --quick` runs), through `reproduce`.
+        var dir = Fixtures.TempDir("world-reproduce");
+        var quick = WorldRecipe.For(WorldExperimentOptions.Quick(dir));
+        var path = WriteRecipe(dir, quick.ToJson());
+        var run = Path.Combine(dir, "run");
+        var (code, stdout, stderr) = CliRunner.Run("reproduce", "--recipe", path, "--out", run, "--cache", Path.Combine(dir, "cache"));
+        Assert.True(code == 0, stderr);
+        var stages = quick.Plan(d => d, "base").Stages.Select(s => s.Stage.Name).ToList();
+        Assert.Contains($"stages: {stages.Count} (0 already complete)", stdout);
+        Assert.Equal(["base", .. stages], Trajectory.FromTrace(Path.Combine(run, "trace.jsonl")).Phases);
+        Assert.Equal(["base", .. stages], Trajectory.FromTrace(Path.Combine(run, "trace-likelihood.jsonl")).Phases);
+        Assert.True(File.Exists(Path.Combine(run, "report.html")));
+        Assert.Equal(quick.ToJson(), Recipe.Load(Path.Combine(run, "recipe.json")).ToJson());
     }
 
     [Fact]

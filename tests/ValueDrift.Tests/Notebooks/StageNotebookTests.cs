@@ -198,22 +198,6 @@ public class StageNotebookTests(NotebookRuns runs)
     }
 
     [Fact]
-    public void Reproduce_notebook_says_it_fell_back_to_the_world()
-    {
-        var run = runs.Get("03-reproduce-paper.ipynb");
-        var protocol = NotebookExecutionTests.Cell(run, "bool paperSetup")!;
-        // Console output is a "stream" output, whose text is outside "data": read it from the executed file.
-        var cell = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(run.OutputPath))!["cells"]![protocol.Index]!;
-        var printed = string.Concat(cell["outputs"]!.AsArray().Where(o => (string?)o!["output_type"] == "stream")
-            .SelectMany(o => o!["text"] is System.Text.Json.Nodes.JsonArray a ? a.Select(x => (string?)x) : [(string?)o!["text"]]));
-        Assert.Contains("path: fallback to the synthetic world", printed, StringComparison.Ordinal);
-        Assert.DoesNotContain("path: paper protocol", printed, StringComparison.Ordinal);
-        Assert.Contains("stages: sft-neutral, sft-supportive, ppo-standard, dpo-standard, simpo-standard", printed);
-        // 5 stages × 2 topics × 3 stances
-        Assert.Contains("Drift table: 30 rows", NotebookExecutionTests.Cell(run, "DriftTable.From(trajectory)")!.Text);
-    }
-
-    [Fact]
     public void FSharp_cells_show_the_Deedle_table_of_the_shared_trace()
     {
         var run = runs.Get("04-fsharp.ipynb");
