@@ -26,6 +26,8 @@ TorchNatives.Preload() |> ignore
 
 /// The notebooks' default size (NotebookSizes.Small: the demo's base model, two topics, short stages), run in runFolder.
 let smallOptions runFolder cacheRoot = NotebookSizes.Small(runFolder, cacheRoot)
+/// The notebook size with the demo's cache ($VALUEDRIFT_CACHE, else ~/.cache/valuedrift).
+let notebookOptions (runFolder: string) = NotebookSizes.Small(runFolder)
 
 /// A copy of the options with other stage lengths (C#'s `with`, through WorldExperimentOptions.WithSteps).
 let withSteps sft preference (o: WorldExperimentOptions) = o.WithSteps(sft, preference)

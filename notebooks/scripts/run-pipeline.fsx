@@ -3,8 +3,8 @@
 //
 //   dotnet fsi notebooks/scripts/run-pipeline.fsx [run-folder]
 //
-// The run folder defaults to notebooks/runs/run-pipeline; the base model is cached under $VALUEDRIFT_CACHE when set,
-// else the repository's .cache/.
+// The run folder defaults to notebooks/runs/run-pipeline; the base model is the demo's, cached under $VALUEDRIFT_CACHE
+// when set, else ~/.cache/valuedrift.
 // Needs the notebook build (bash environment/setup.sh). Exit code 2 with a one-line message on bad input.
 #load "ValueDriftFs.fsx"
 
@@ -25,9 +25,7 @@ let runFolder =
 
 try
     let clock = Diagnostics.Stopwatch.StartNew()
-    // The base model's cache: the environment's when set (shared with the demo), else the repository's .cache/.
-    let cache = Environment.GetEnvironmentVariable "VALUEDRIFT_CACHE" |> Option.ofObj |> Option.defaultValue (Path.Combine(repo, ".cache"))
-    let session = smallOptions runFolder cache |> start (printfn "%s")
+    let session = notebookOptions runFolder |> start (printfn "%s")
     let sft = "sft-supportive" |> run session None
     let dpo = "dpo-support-aligned" |> run session (Some sft)
     printfn "%s" sft.Summary

@@ -228,6 +228,7 @@ public class StageNotebookTests(NotebookRuns runs)
             WorkingDirectory = Fixtures.RepoRoot, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
         foreach (var a in new[] { "fsi" }.Concat(args)) psi.ArgumentList.Add(a);
+        psi.Environment["VALUEDRIFT_CACHE"] = ExecutedNotebook.Cache;   // the base model the notebooks' kernels share
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
