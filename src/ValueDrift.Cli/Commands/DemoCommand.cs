@@ -21,10 +21,9 @@ public sealed class DemoCommand : ICliCommand
         var quick = new Option<bool>("--quick") { Description = "small sizes (about a minute): for a first look and for tests" };
         var output = new Option<string>("--out") { Description = "run folder", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
         var seed = new Option<long>("--seed") { Description = "seed of the world, the training and the probes", DefaultValueFactory = _ => 1 };
-        var seeds = new Option<int>("--seeds")
+        var seeds = new Option<int?>("--seeds")
         {
-            Description = "training runs (seeds SEED, SEED+1, …; the first in --out, the others in --out/seeds/seed-N): findings give the mean and 95% interval across them. 1 (default) keeps the demo short; its intervals cover probe questions only",
-            DefaultValueFactory = _ => 1,
+            Description = $"training runs (seeds SEED, SEED+1, …; the first in --out, the others in --out/seeds/seed-N): findings give the mean and 95% interval across them (default {WorldExperimentOptions.Default("").Seeds}, the world recipe's; --quick: 1). 1 takes a third of the time; its intervals cover probe questions only, not training noise",
         };
         var topics = new Option<string?>("--topics") { Description = $"comma-separated world topics (default: {string.Join(",", WorldTopics.QuickDemoIds)})" };
         var cache = new Option<string?>("--cache") { Description = "base-model cache folder (default $VALUEDRIFT_CACHE or ~/.cache/valuedrift)" };
@@ -33,7 +32,7 @@ public sealed class DemoCommand : ICliCommand
         cmd.SetAction(r =>
         {
             var o = r.GetValue(quick) ? WorldExperimentOptions.Quick(r.GetValue(output)!) : WorldExperimentOptions.Default(r.GetValue(output)!);
-            o = o with { Seed = r.GetValue(seed), Seeds = r.GetValue(seeds), CacheRoot = r.GetValue(cache) };
+            o = o with { Seed = r.GetValue(seed), Seeds = r.GetValue(seeds) ?? o.Seeds, CacheRoot = r.GetValue(cache) };
             o.Validate();
             if (r.GetValue(topics) is { } t)
             {

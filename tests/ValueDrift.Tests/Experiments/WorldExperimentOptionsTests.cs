@@ -16,4 +16,14 @@ public class WorldExperimentOptionsTests
         // Put the two back by hand: the rest must be the original, property for property (record equality).
         Assert.Equal(o, c with { SftSteps = 12, Budget = c.Budget with { OptimizerSteps = 8 } });
     }
+
+    [Fact]
+    public void TheDemosFindingsRestOnThreeSeedsAndTheSmallSizesOnOne()
+    {
+        Assert.Equal(3, WorldRecipe.Shipped.Seeds);
+        Assert.Equal(3, WorldExperimentOptions.Default("run").Seeds);
+        Assert.Equal([1L, 2L, 3L], WorldExperimentOptions.Default("run").TrainingSeeds);
+        Assert.Equal(1, WorldExperimentOptions.Quick("run").Seeds);
+        Assert.Equal(1, WorldExperimentOptions.Notebook("run", null).Seeds);
+    }
 }
