@@ -109,9 +109,10 @@ public class ReproduceNotebookTests(NotebookRuns runs)
         var stages = WorldRecipe.For(WorldExperimentOptions.Notebook(run, null)).Plan(d => d, "base").Stages.Select(s => s.Stage.Name).ToList();
         Assert.Contains($"stages: {string.Join(", ", stages)}", printed);
         Assert.DoesNotContain("failed in ", printed);
-        // Both probes traced every stage; the table reads the likelihood probe's trace: stages × 2 topics × 3 stances.
+        // Both probes traced every stage; the table reads the likelihood probe's trace: stages × topics × 3 stances.
         Assert.Equal(["base", .. stages], Trajectory.FromTrace(Path.Combine(run, "trace.jsonl")).Phases);
         Assert.Equal(["base", .. stages], Trajectory.FromTrace(Path.Combine(run, "trace-likelihood.jsonl")).Phases);
-        Assert.Contains($"Drift table: {stages.Count * 2 * 3} rows", Cell(executed, "DriftTable.From(trajectory)").Text);
+        var topics = WorldExperimentOptions.Notebook(run, null).World.Topics!.Count;
+        Assert.Contains($"Drift table: {stages.Count * topics * 3} rows", Cell(executed, "DriftTable.From(trajectory)").Text);
     }
 }

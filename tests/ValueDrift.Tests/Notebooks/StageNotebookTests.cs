@@ -17,6 +17,9 @@ public class StageNotebookTests(NotebookRuns runs)
 {
     private static string RunFolder(string name) => Path.Combine(ExecutedNotebook.Folder, "runs", name);
 
+    /// <summary>Topics at the notebooks' size (the demo's world: four).</summary>
+    private static readonly int Topics = ValueDrift.Experiments.WorldExperimentOptions.Notebook("run", null).World.Topics!.Count;
+
     /// <summary>The largest |end − start| of a phase over topics and stances, computed from the trace's first and last step.</summary>
     private static (string Topic, Stance Stance, double Delta, double Start, double End) Largest(string tracePath, string phase)
     {
@@ -42,8 +45,8 @@ public class StageNotebookTests(NotebookRuns runs)
         var likelihoodTrace = Path.Combine(RunFolder(Path.GetFileNameWithoutExtension(notebook)), "trace-likelihood.jsonl");
         foreach (var (cell, phase) in stageCells.Zip(phases.Split(',')))
         {
-            // Δp bars for both probes, then the stance lines of each topic (two topics at the notebook size).
-            Assert.Equal(4, Regex.Matches(cell.Html, "Plotly.newPlot").Count);
+            // Δp bars for both probes, then the stance lines of each topic.
+            Assert.Equal(2 + Topics, Regex.Matches(cell.Html, "Plotly.newPlot").Count);
             Assert.Contains("\"type\":\"bar\"", cell.Html);
             Assert.Contains($"Stance change in {phase} (generation probe)", cell.Text);
             Assert.Contains($"Stance change in {phase} (likelihood probe)", cell.Text);
@@ -68,13 +71,13 @@ public class StageNotebookTests(NotebookRuns runs)
     {
         var run = runs.Get("01-value-drift-walkthrough.ipynb");
         // The generation probe's (the paper's measurement, with intervals), then the likelihood probe's; 4 stages ×
-        // 2 topics × 3 stances, the base model excluded.
+        // the topics × 3 stances, the base model excluded.
         var generation = run.Cells.Single(c => c.Source.Trim() == "session.DriftTable()");
-        Assert.Contains("Drift table: 24 rows", generation.Text);
+        Assert.Contains($"Drift table: {4 * Topics * 3} rows", generation.Text);
         Assert.Contains("95% CI", generation.Text);
         var likelihood = run.Cells.Single(c => c.Source.Trim() == "session.DriftTable(likelihood: true)");
         Assert.True(likelihood.Index > generation.Index);
-        Assert.Contains("Drift table: 24 rows", likelihood.Text);
+        Assert.Contains($"Drift table: {4 * Topics * 3} rows", likelihood.Text);
     }
 
     /// <summary>What a cell printed (its stream outputs), read from the executed file.</summary>
@@ -133,7 +136,7 @@ public class StageNotebookTests(NotebookRuns runs)
         // The comparison: one chart of both runs and the diff table, M(B) − M(A) recomputed from the trace.
         var compare = Cell(run, "RunComparison.Of(dpo, sceptical)");
         Assert.Single(Regex.Matches(compare.Html, "Plotly.newPlot"));
-        Assert.Contains("Comparison: 6 rows (topic × stance), A = dpo-standard, B = sft-sceptical, generation probe", compare.Text);
+        Assert.Contains($"Comparison: {Topics * 3} rows (topic × stance), A = dpo-standard, B = sft-sceptical, generation probe", compare.Text);
         double M(string phase, string topic, Stance s)
         {
             var series = trace.Where(r => r.Phase == phase && r.Topic == topic).OrderBy(r => r.Step).ToList();
@@ -152,7 +155,7 @@ public class StageNotebookTests(NotebookRuns runs)
         {
             var answer = NotebookExecutionTests.Cell(run, source)!;
             Assert.Equal(true, (bool?)notebook[answer.Index]!["metadata"]?["jupyter"]?["source_hidden"]);
-            Assert.Contains("Comparison: 6 rows (topic × stance)", answer.Text);
+            Assert.Contains($"Comparison: {Topics * 3} rows (topic × stance)", answer.Text);
         }
 
         // The trajectory as a Deedle frame and a CSV file: one line per frame row after the header.
@@ -188,9 +191,13 @@ public class StageNotebookTests(NotebookRuns runs)
         var run = runs.Get("02-value-gap.ipynb");
         var gaps = NotebookExecutionTests.Cell(run, "ValueGapBars")!;
         Assert.Contains("Value gap of the preference data", gaps.Text);
-        // The world's large-gap set: chosen answers support, rejected oppose, so TV is close to 1; the standard set's is ≈ 0.
-        Assert.Matches(new Regex(@"pref-support-aligned: immigration \(TV 0\.9\d\)"), gaps.Text);
-        Assert.Matches(new Regex(@"pref-standard: immigration \(TV 0\.0\d\)"), gaps.Text);
+        // One panel per preference set, each with a tick per topic giving the set's TV there. The world's large-gap set:
+        // chosen answers support, rejected oppose, so TV is close to 1; the standard set's is ≈ 0.
+        var panels = Regex.Matches(gaps.Html, @"\\u003Cb\\u003E(pref-[a-z-]+)\\u003C/b\\u003E").Select(m => m.Groups[1].Value).ToList();
+        var immigration = Regex.Matches(gaps.Html, @"""x"":\[""immigration\\u003Cbr\\u003ETV (\d\.\d\d)""").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(3 * panels.Count, immigration.Count);   // support, neutral and oppose bars in every panel
+        Assert.Matches(@"^0\.9\d$", immigration[3 * panels.IndexOf("pref-support-aligned")]);
+        Assert.Matches(@"^0\.0\d$", immigration[3 * panels.IndexOf("pref-standard")]);
         var compare = NotebookExecutionTests.Cell(run, "CompareChanges")!;
         Assert.Matches(new Regex(@"Change of (\\u0027|')support(\\u0027|') by stage \(likelihood probe\)"), compare.Html);
         foreach (var phase in new[] { "dpo-support-aligned", "simpo-support-aligned", "ppo-support-aligned" })
@@ -213,7 +220,7 @@ public class StageNotebookTests(NotebookRuns runs)
             var shown = Regex.Match(fsharp[0].Html, $@"<td[^>]*>{phase}</td><td[^>]*>([0-9.]+)</td>").Groups[1].Value;
             Assert.Equal(mean, double.Parse(shown, CultureInfo.InvariantCulture), 5);
         }
-        Assert.Contains("Drift table: 12 rows", fsharp[1].Text);
+        Assert.Contains($"Drift table: {2 * Topics * 3} rows", fsharp[1].Text);
         // The value shared back to C# names the largest change of the table.
         var back = NotebookExecutionTests.Cell(run, "#!share --from fsharp largestChange")!;
         var table = DriftTable.From(new Trajectory(trace.Where(r => r.Phase != "base")));
@@ -249,7 +256,7 @@ public class StageNotebookTests(NotebookRuns runs)
         var printed = lines.Skip(start + 2).TakeWhile(l => l.Length > 0).ToList();
         var trace = TraceReader.Read(Path.Combine(dir, "trace-likelihood.jsonl")).Records.Where(r => r.Phase != "base");
         var table = DriftTable.From(new Trajectory(trace));
-        Assert.Equal(12, table.Rows.Count);   // sft-supportive and dpo-support-aligned × 2 topics × 3 stances
+        Assert.Equal(2 * Topics * 3, table.Rows.Count);   // sft-supportive and dpo-support-aligned × the topics × 3 stances
         Assert.Equal(table.Rows.Select(r => FormattableString.Invariant(
             $"{r.Phase} {r.Topic} {r.Stance.Label()} {r.Start:0.000} {r.End:0.000} {r.Magnitude:+0.000;-0.000;0.000}")), printed.Select(l => string.Join(' ', l.Split(' ')[..6])));
     }
