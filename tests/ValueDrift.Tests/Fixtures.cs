@@ -18,8 +18,20 @@ public static class Fixtures
     /// <summary>Small files in each published data schema, written by the project (tests/fixtures/data, in the repository).</summary>
     public static string DataFile(string name) => Path.Combine(RepoRoot, "tests", "fixtures", "data", name);
 
-    /// <summary>A fresh empty folder under the test output, removed by nobody (kept as an artifact for inspection).</summary>
+    /// <summary>
+    /// A fresh empty folder under the test output, deleted when the test that made it ends
+    /// (<see cref="DeleteTempDirsAfterEachTestAttribute"/>). Static and lazy fields that tests share use
+    /// <see cref="SharedTempDir"/> instead.
+    /// </summary>
     public static string TempDir(string name)
+    {
+        var d = SharedTempDir(name);
+        DeleteTempDirsAfterEachTestAttribute.Made.Value?.Enqueue(d);
+        return d;
+    }
+
+    /// <summary>A fresh empty folder under the test output that outlives the test that made it (for shared fixtures).</summary>
+    public static string SharedTempDir(string name)
     {
         var d = Path.Combine(AppContext.BaseDirectory, "tmp", name + "-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(d);

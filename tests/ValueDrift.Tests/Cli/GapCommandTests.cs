@@ -9,7 +9,7 @@ public class GapCommandTests
 {
     private static readonly Lazy<string> WorldDir = new(() =>
     {
-        var dir = Fixtures.TempDir("gap-world");
+        var dir = Fixtures.SharedTempDir("gap-world");
         WorldDatasets.WriteAll(dir, WorldOptions.Quick);
         return dir;
     });

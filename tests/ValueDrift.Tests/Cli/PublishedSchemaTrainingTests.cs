@@ -14,7 +14,7 @@ public class PublishedSchemaTrainingTests
 {
     private static readonly Lazy<string> Model = new(() =>
     {
-        var dir = Fixtures.TempDir("qwen3-tokenizer-model");
+        var dir = Fixtures.SharedTempDir("qwen3-tokenizer-model");
         var tokenizer = TokenizerLoader.FromFolder(Fixtures.Qwen3Tokenizer);
         var config = Training.TrainingData.TinyConfig(tokenizer.VocabSize) with
         {

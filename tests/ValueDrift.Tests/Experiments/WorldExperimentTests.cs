@@ -10,7 +10,7 @@ namespace ValueDrift.Tests.Experiments;
 /// <summary>The embedded demo end to end at its quick size: reproducible, resumable, and reporting what the issue asks.</summary>
 public class WorldExperimentTests
 {
-    private static readonly string Cache = Fixtures.TempDir("demo-cache");
+    private static readonly string Cache = Fixtures.SharedTempDir("demo-cache");
 
     [Fact]
     public void SameSeedGivesTheSameTraceTwiceAndARerunResumesWithoutDuplicates()

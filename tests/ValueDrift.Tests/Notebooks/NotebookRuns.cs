@@ -23,7 +23,7 @@ public sealed class NotebookRuns
         Assert.True(restore.ExitCode == 0, "dotnet tool restore failed:\n" + log);
         Assert.True(File.Exists(Path.Combine(Fixtures.RepoRoot, "artifacts", "notebook", "ValueDrift.Interactive.dll")),
             "artifacts/notebook is missing: build the solution (bash environment/setup.sh)");
-        return Fixtures.TempDir("notebooks-executed");
+        return Fixtures.SharedTempDir("notebooks-executed");
     });
 
     public ExecutedNotebook Get(string name) =>

@@ -14,7 +14,7 @@ namespace ValueDrift.Tests.Notebooks;
 /// </summary>
 public class WorldSessionTests
 {
-    private static readonly string Cache = Fixtures.TempDir("session-cache");
+    private static readonly string Cache = Fixtures.SharedTempDir("session-cache");
 
     [Fact]
     public void An_interrupted_stage_keeps_what_was_traced_and_a_rerun_completes_it_with_progress_in_the_log()
