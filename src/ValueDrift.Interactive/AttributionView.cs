@@ -24,6 +24,9 @@ public sealed record AttributionView(
     TopKPrecision? OnTopicPrecision,
     AblationResult? Ablation)
 {
+    /// <summary>The words the stance score and the ablation read (held-out unless the attribution asked otherwise).</summary>
+    public ValueDrift.World.WorldProbeSplit ProbeSplit { get; init; } = ValueDrift.World.WorldProbeSplit.HeldOut;
+
     /// <summary>The top <paramref name="k"/> of <paramref name="attribution"/> as rows, labelled where <paramref name="labels"/> are known.</summary>
     public static IReadOnlyList<AttributedExample> Rows(AttributionResult attribution, int k, IReadOnlyList<ExampleLabel>? labels) =>
         attribution.Top(k).Select((i, r) => new AttributedExample(r + 1, i, attribution.Scores[i], labels?[i].Stance, labels?[i].Topic, attribution.Texts[i])).ToList();

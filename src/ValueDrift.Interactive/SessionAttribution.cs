@@ -2,6 +2,7 @@ using ValueDrift.Attribution;
 using ValueDrift.Common;
 using ValueDrift.Errors;
 using ValueDrift.Experiments;
+using ValueDrift.World;
 
 namespace ValueDrift.Interactive;
 
@@ -10,8 +11,9 @@ namespace ValueDrift.Interactive;
 /// (<see cref="Attributor"/>, TracIn over the stage's checkpoints), checked by retraining without them
 /// (<see cref="Ablation"/>). Attribution needs the model along the way, so run the stage with
 /// <see cref="RunForAttribution"/> (checkpoints every quarter) rather than <see cref="WorldSession.Run(string, StageChange?)"/>.
-/// The stance score and the ablation's M use the world's likelihood probe on all of the topic's probe questions
-/// (<see cref="WorldAttribution.ProbeFor"/>), as <c>valuedrift attribute</c> does.
+/// The stance score and the ablation's M use the world's likelihood probe on ten of the topic's questions
+/// (<see cref="WorldAttribution.ProbeFor"/>; held-out words unless asked for the training sets' own), as
+/// <c>valuedrift attribute</c> does.
 /// </summary>
 public static class SessionAttribution
 {
@@ -29,11 +31,12 @@ public static class SessionAttribution
         session.Run(session.StageForAttribution(name), from);
 
     /// <summary>Attributes the last run of the stage named <paramref name="stage"/> in this session (see the overload).</summary>
-    public static AttributionView Attribute(this WorldSession session, string stage, string topic, string stance, int top = 20, AttributionOptions? options = null)
+    public static AttributionView Attribute(this WorldSession session, string stage, string topic, string stance, int top = 20, AttributionOptions? options = null,
+        WorldProbeSplit split = WorldProbeSplit.HeldOut)
     {
         var run = session.Stages.LastOrDefault(s => s.Phase == stage)
             ?? throw new ConfigException("session", "stage", $"stage '{stage}' has not run in this session; run it first with session.RunForAttribution(\"{stage}\", from)");
-        return session.Attribute(run, topic, stance, top, options);
+        return session.Attribute(run, topic, stance, top, options, split);
     }
 
     /// <summary>
@@ -42,20 +45,21 @@ public static class SessionAttribution
     /// stage folder, so another topic or stance on the same stage takes seconds). A stage run without checkpoints is
     /// refused with the checkpoint interval it needs.
     /// </summary>
-    public static AttributionView Attribute(this WorldSession session, StageChange stage, string topic, string stance, int top = 20, AttributionOptions? options = null)
+    public static AttributionView Attribute(this WorldSession session, StageChange stage, string topic, string stance, int top = 20, AttributionOptions? options = null,
+        WorldProbeSplit split = WorldProbeSplit.HeldOut)
     {
         EnsureFormatters();
         if (top < 1) throw new ConfigException("session", "top", $"must be ≥ 1, got {top}");
         var s = StanceScore.ParseStance(stance);
         var record = StageRecord.Read(stage.Result.Directory);
-        var probe = WorldAttribution.ProbeFor(record.StartModel, topic);
+        var probe = WorldAttribution.ProbeFor(record.StartModel, topic, split);
         var result = Attributor.Run(record, probe, topic, s, options, Log(session));
         var labels = WorldAttribution.Labels(session.Options.World, record.Stage.DataPath, result.Scores.Count);
         var topIndices = result.Top(top);
         return new AttributionView(stage, result, AttributionView.Rows(result, top, labels),
             labels is null ? null : TopKPrecision.Of(topIndices, labels.Select(l => l.Stance).ToList(), result.Stance),
             labels is null ? null : TopKPrecision.Of(topIndices, labels, topic, result.Stance),
-            Ablation: null);
+            Ablation: null) { ProbeSplit = split };
     }
 
     /// <summary>
@@ -69,7 +73,7 @@ public static class SessionAttribution
         Ablation.CheckFraction(fraction);
         Ablation.CheckSeeds(seeds);
         var record = StageRecord.Read(view.Stage.Result.Directory);
-        var probe = WorldAttribution.ProbeFor(record.StartModel, view.Attribution.Topic);
+        var probe = WorldAttribution.ProbeFor(record.StartModel, view.Attribution.Topic, view.ProbeSplit);
         var folder = Path.Combine(session.Folder.Root, "attribution", record.Stage.Name);
         // Retrained stages are reused by name; a stage trained afresh in this session (a notebook run from the top)
         // may rank differently from the one an earlier run ablated, so its earlier retrains are not reused.
@@ -78,7 +82,7 @@ public static class SessionAttribution
         return view with { Ablation = result };
     }
 
-    /// <summary>Registers <see cref="AttributionView"/>'s formatters once; <see cref="Attribute(WorldSession, StageChange, string, string, int, AttributionOptions?)"/> does it on first use.</summary>
+    /// <summary>Registers <see cref="AttributionView"/>'s formatters once; <see cref="Attribute(WorldSession, StageChange, string, string, int, AttributionOptions?, WorldProbeSplit)"/> does it on first use.</summary>
     public static void EnsureFormatters()
     {
         if (Interlocked.Exchange(ref _registered, 1) == 0) AttributionView.RegisterFormatters();

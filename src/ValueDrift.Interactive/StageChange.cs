@@ -30,6 +30,28 @@ public sealed record StageChange(
     /// <summary>The same from the likelihood probe (NaN without it).</summary>
     public double LikelihoodDelta(string topic, Stance stance) => LikelihoodChanges?.Find(Phase, topic, stance)?.Magnitude ?? double.NaN;
 
+    /// <summary>
+    /// One sentence per topic for a stance: start → end of the generation probe, the drift magnitude with its 95%
+    /// interval and drift time (or "within noise"), and the likelihood probe's change beside it where it measured the topic. The notebooks'
+    /// "what you should see" cells print these, so their prose never quotes a number the run did not measure.
+    /// </summary>
+    public IReadOnlyList<string> Sentences(Stance stance) =>
+        Changes.Rows.Where(r => r.Stance == stance).Select(r =>
+        {
+            var ci = r.MagnitudeCi?.Interval;
+            var when = ci is not null && ci.Contains(0) ? "within noise: the interval contains 0" : string.Create(CultureInfo.InvariantCulture, $"drift time {r.DriftTime:0.00}");
+            var likelihood = LikelihoodDelta(r.Topic, stance);
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{Phase}, {r.Topic}: p({stance.Label()}) {r.Start:0.00} → {r.End:0.00}, M = {DriftReading.Signed(r.Magnitude)} (95% CI {(ci is null ? "n/a" : $"[{DriftReading.Signed(ci.Lower)}, {DriftReading.Signed(ci.Upper)}]")}; {when})")
+                + (double.IsNaN(likelihood) ? "." : $"; likelihood probe M = {DriftReading.Signed(likelihood)}.");
+        }).ToList();
+
+    /// <summary>Prints <see cref="Sentences"/> (a notebook cell's output).</summary>
+    public void Say(Stance stance)
+    {
+        foreach (var line in Sentences(stance)) Console.WriteLine(line);
+    }
+
     /// <summary>Cuts a stage's records out of a whole-run trajectory and computes its changes.</summary>
     public static StageChange Measure(StageResult result, string from, Trajectory run, Trajectory? likelihoodRun, int seed)
     {

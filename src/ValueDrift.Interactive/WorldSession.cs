@@ -152,6 +152,16 @@ public sealed class WorldSession
         for (int k = 2; k <= seeds; k++)
             foreach (var stage in runs.Select(r => r.Result.Stage))
                 Run(stage with { Name = $"{stage.Name}-seed{k}", Training = stage.Training with { Seed = stage.Training.Seed + k - 1 } }, from);
+        return SeedTables(runs, seeds, likelihood);
+    }
+
+    /// <summary>
+    /// The per-seed drift tables of stages <see cref="RunSeeds"/> already ran, read from the trace without running
+    /// anything (e.g. the likelihood probe's reading of the same runs).
+    /// </summary>
+    public IReadOnlyList<DriftTable> SeedTables(IReadOnlyList<StageChange> runs, int seeds, bool likelihood = false)
+    {
+        if (seeds < 1) throw new ConfigException("session", "seeds", $"must be ≥ 1, got {seeds}");
         var table = DriftTable(likelihood);
         var phases = runs.Select(r => r.Phase).ToHashSet();
         return Enumerable.Range(1, seeds).Select(k => new Drift.DriftTable(table.Rows

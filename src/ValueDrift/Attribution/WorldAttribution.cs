@@ -62,10 +62,30 @@ public static class WorldAttribution
         return labels?.Count == examples ? labels : null;
     }
 
-    /// <summary>The world's likelihood probe for one topic on a stage's model folder (all of the topic's probe questions).</summary>
-    public static LikelihoodProbe ProbeFor(string modelDir, string topic)
+    /// <summary>
+    /// The world's likelihood probe for one topic on a stage's model folder: all ten of the topic's held-out probe
+    /// questions with held-out reference answers, or with <see cref="WorldProbeSplit.Training"/> ten questions and
+    /// reference answers in the training sets' own words (what the model memorised, not only what it generalised).
+    /// </summary>
+    public static LikelihoodProbe ProbeFor(string modelDir, string topic, WorldProbeSplit split = WorldProbeSplit.HeldOut)
     {
         var tokenizer = Text.TokenizerLoader.FromFolder(modelDir);
-        return WorldLikelihoodItems.Probe(tokenizer, Text.ChatTemplate.ForModelFolder(modelDir, tokenizer), [WorldTopics.Find(topic, "attribution", "topic").Id]);
+        var id = WorldTopics.Find(topic, "attribution", "topic").Id;
+        var questions = WorldProbeQuestions.ForIds([id], split, ProbeQuestionsPerTopic).Select(p => new ProbeQuestion(p.Id, p.Topic, p.Question));
+        return new LikelihoodProbe(WorldLikelihoodItems.For(questions, split: split), tokenizer, Text.ChatTemplate.ForModelFolder(modelDir, tokenizer));
     }
+
+    /// <summary>Probe questions the stance score and the ablation read per topic: all of a world topic's held-out ones.</summary>
+    public const int ProbeQuestionsPerTopic = 10;
+
+    /// <summary>"held-out" or "training", as the command line and the result file write a split.</summary>
+    public static string SplitName(WorldProbeSplit split) => split == WorldProbeSplit.HeldOut ? "held-out" : "training";
+
+    /// <summary>Reads "held-out" or "training"; anything else is a <see cref="ConfigException"/> naming the option.</summary>
+    public static WorldProbeSplit ParseSplit(string text, string source, string field) => text switch
+    {
+        "held-out" => WorldProbeSplit.HeldOut,
+        "training" => WorldProbeSplit.Training,
+        _ => throw new ConfigException(source, field, $"must be held-out or training, got '{text}'"),
+    };
 }

@@ -33,6 +33,7 @@ public static class GradientClipping
     private static double Norm(IEnumerable<Parameter> parameters)
     {
         using var scope = NewDisposeScope();
-        return Math.Sqrt(parameters.Sum(p => p.grad!.to(ScalarType.Float64).pow(2).sum().item<double>()));
+        // Σ over parameters of Σ g², summed on the device and read once.
+        return Math.Sqrt(stack(parameters.Select(p => p.grad!.to(ScalarType.Float64).pow(2).sum()).ToArray()).sum().item<double>());
     }
 }

@@ -122,10 +122,35 @@ public class AttributionInputTests
         (code, _, err) = CliRunner.Run("attribute", "--run", run, "--stage", "sft-x", "--topic", "immigration", "--stance", "undecided");
         Assert.Equal(2, code);
         Assert.Contains("stance", err);
+        (code, _, err) = CliRunner.Run("attribute", "--run", run, "--stage", "sft-x", "--topic", "immigration", "--stance", "neutral", "--probe-split", "test");
+        Assert.NotEqual(0, code);
+        Assert.Contains("'test' not recognized", err);
+        Assert.Contains("'held-out'", err);
         (code, _, err) = CliRunner.Run("attribute", "--run", run, "--stage", "nope", "--topic", "immigration", "--stance", "neutral");
         Assert.Equal(2, code);
         Assert.Contains("stage.json", err);
         Assert.Equal(before, Directory.EnumerateFileSystemEntries(run, "*", SearchOption.AllDirectories).Order().ToList());
+    }
+
+    /// <summary>
+    /// The stance score reads ten questions of the topic in either split: held-out questions with held-out references,
+    /// or the training sets' own questions with references from the training answer generator.
+    /// </summary>
+    [Fact]
+    public void TheProbeSplitChoosesTheWordsTheStanceScoreReads()
+    {
+        var model = ProbeModels.SaveByteModel("attr-split-model");
+        var heldOut = WorldAttribution.ProbeFor(model, "immigration").Items;
+        var training = WorldAttribution.ProbeFor(model, "immigration", ValueDrift.World.WorldProbeSplit.Training).Items;
+        Assert.Equal(WorldAttribution.ProbeQuestionsPerTopic, heldOut.Count);
+        Assert.Equal(WorldAttribution.ProbeQuestionsPerTopic, training.Count);
+        Assert.Equal(ValueDrift.World.WorldProbeQuestions.ForIds(["immigration"]).Select(q => q.Question), heldOut.Select(i => i.Question));
+        var topic = ValueDrift.World.WorldTopics.Find("immigration", "test", "topic");
+        Assert.All(training, i => Assert.Contains(i.Question, topic.TrainingQuestions));
+        Assert.All(heldOut, i => Assert.DoesNotContain(i.Question, topic.TrainingQuestions));
+        Assert.Empty(heldOut.SelectMany(i => i.Answers.Values.SelectMany(a => a)).Intersect(training.SelectMany(i => i.Answers.Values.SelectMany(a => a))));
+        Assert.Equal(ValueDrift.World.WorldProbeSplit.Training, WorldAttribution.ParseSplit("training", "attribute", "probe-split"));
+        Assert.Equal("probe-split", Assert.Throws<ConfigException>(() => WorldAttribution.ParseSplit("train", "attribute", "probe-split")).Field);
     }
 
     [Fact]

@@ -104,7 +104,7 @@ public class StageNotebookTests(NotebookRuns runs)
         foreach (var (phase, stance) in new[] { ("sft-supportive", "support"), ("dpo-standard", "support"), ("simpo-standard", "support"), ("ppo-standard", "support"), ("sft-sceptical", "oppose") })
         {
             var variable = phase switch { "sft-supportive" => "sft", "dpo-standard" => "dpo", "simpo-standard" => "simpo", "ppo-standard" => "ppo", _ => "sceptical" };
-            var printed = Printed(run, Cell(run, $"Say({variable}, Stance.{char.ToUpperInvariant(stance[0])}{stance[1..]});"));
+            var printed = Printed(run, Cell(run, $"{variable}.Say(Stance.{char.ToUpperInvariant(stance[0])}{stance[1..]});"));
             var s = StanceLabels.Parse(stance, "test", 0, "stance");
             foreach (var topic in trace.Where(r => r.Phase == phase).Select(r => r.Topic).Distinct())
             {
@@ -199,9 +199,27 @@ public class StageNotebookTests(NotebookRuns runs)
         Assert.Matches(@"^0\.9\d$", immigration[3 * panels.IndexOf("pref-support-aligned")]);
         Assert.Matches(@"^0\.0\d$", immigration[3 * panels.IndexOf("pref-standard")]);
         var compare = NotebookExecutionTests.Cell(run, "CompareChanges")!;
-        Assert.Matches(new Regex(@"Change of (\\u0027|')support(\\u0027|') by stage \(likelihood probe\)"), compare.Html);
+        Assert.Matches(new Regex(@"Change of (\\u0027|')support(\\u0027|') by stage \(generation probe\)"), compare.Html);
         foreach (var phase in new[] { "dpo-support-aligned", "simpo-support-aligned", "ppo-support-aligned" })
             Assert.Contains($"\"name\":\"{phase}\"", compare.Html);
+
+        // "What you should see" after each stage: start → end and M of the generation probe, from the trace.
+        var trace = TraceReader.Read(Path.Combine(RunFolder("02-value-gap"), "trace.jsonl")).Records;
+        foreach (var (variable, phase) in new[] { ("sft", "sft-supportive"), ("dpo", "dpo-support-aligned"), ("simpo", "simpo-support-aligned"), ("ppo", "ppo-support-aligned") })
+        {
+            var printed = Printed(run, Cell(run, $"{variable}.Say(Stance.Support);"));
+            foreach (var topic in trace.Where(r => r.Phase == phase).Select(r => r.Topic).Distinct())
+            {
+                var series = trace.Where(r => r.Phase == phase && r.Topic == topic).OrderBy(r => r.Step).ToList();
+                var (start, end) = (series[0].Value.Support, series[^1].Value.Support);
+                Assert.Contains(FormattableString.Invariant($"{phase}, {topic}: p(support) {start:0.00} → {end:0.00}, M = {Signed(end - start)} (95% CI "), printed);
+            }
+        }
+        // The gaps are printed from the sets, and the seeds cell gives both probes for every method.
+        Assert.Contains("pref-support-aligned: immigration: TV 0.9", Printed(run, NotebookExecutionTests.Cell(run, "foreach (var g in session.ValueGaps())")!));
+        var seeds = Printed(run, NotebookExecutionTests.Cell(run, "session.RunSeeds(")!);
+        foreach (var phase in new[] { "dpo-support-aligned", "simpo-support-aligned", "ppo-support-aligned" })
+            Assert.Matches(new Regex($@"{phase}: M_support over 3 seeds = .+ \(generation probe\); .+ \(likelihood probe\)"), seeds);
     }
 
     [Fact]

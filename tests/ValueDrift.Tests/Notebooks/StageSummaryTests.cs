@@ -92,6 +92,22 @@ public class StageSummaryTests
     }
 
     [Fact]
+    public void Each_topic_gets_a_sentence_with_start_end_interval_drift_time_and_the_likelihood_change()
+    {
+        var likelihood = new Trajectory(
+        [
+            new TraceRecord(Phase, 0, "immigration", new StanceDistribution(0.3, 0.4, 0.3), 4),
+            new TraceRecord(Phase, 20, "immigration", new StanceDistribution(0.4, 0.35, 0.25), 4),
+        ]);
+        var sentences = Change(Stage(), likelihood).Sentences(Stance.Support);
+        Assert.Equal(
+        [
+            "sft-supportive, immigration: p(support) 0.20 → 0.80, M = +0.60 (95% CI [+0.60, +0.60]; drift time 0.50); likelihood probe M = +0.10.",
+            "sft-supportive, abortion: p(support) 0.50 → 0.50, M = 0.00 (95% CI [−0.40, +0.40]; within noise: the interval contains 0).",
+        ], sentences);
+    }
+
+    [Fact]
     public void The_stage_table_shows_intervals_drift_times_and_within_noise()
     {
         var html = HtmlTables.StageReadings(Change(Stage()));

@@ -29,14 +29,16 @@ public sealed class RewardModelObjective(RewardModel model, IReadOnlyList<Tokeni
         var rejected = scores.narrow(0, B, B);
         var losses = BradleyTerryLoss.Compute(chosen, rejected);
         var margins = (chosen - rejected).detach();
+        // The metrics in one host transfer (one device synchronisation on a GPU).
+        var read = ScalarReads.Read(chosen.sum(), rejected.sum(), margins.sum(), margins.gt(0).to(ScalarType.Float32).sum(), batch.AttentionMask.sum());
         var metrics = new Dictionary<string, double>
         {
-            ["rewards/chosen"] = chosen.detach().sum().item<float>(),
-            ["rewards/rejected"] = rejected.detach().sum().item<float>(),
-            ["rewards/margins"] = margins.sum().item<float>(),
-            ["rewards/accuracies"] = margins.gt(0).to(ScalarType.Float32).sum().item<float>(),
+            ["rewards/chosen"] = read[0],
+            ["rewards/rejected"] = read[1],
+            ["rewards/margins"] = read[2],
+            ["rewards/accuracies"] = read[3],
         };
-        return new ObjectiveOutput(losses.sum(), metrics, batch.AttentionMask.sum().item<long>());
+        return new ObjectiveOutput(losses.sum(), metrics, (long)read[4]);
     }
 
     public void Prepare(string? runDirectory) { }

@@ -141,7 +141,11 @@ public sealed class PpoStep : ITrainingStep
                 var pg = PpoMath.PolicyLoss(newLogp, rollout.OldLogp.index_select(0, rows), rollout.Advantages.index_select(0, rows), responseMask, _o.ClipRange);
                 var vf = PpoMath.ValueLoss(values, rollout.OldValues.index_select(0, rows), rollout.Returns.index_select(0, rows), responseMask, _o.ClipRangeValue);
                 var loss = pg.Loss + _o.VfCoef * vf.Loss;
-                double lossValue = loss.item<float>();
+                Tensor entropy;
+                using (no_grad()) entropy = PpoMath.MaskedMean(PpoMath.Entropy(logits, _o.Temperature), responseMask);
+                // The micro-batch's metrics in one host transfer (one device synchronisation on a GPU), before backward.
+                var read = ScalarReads.Read(loss, pg.Loss, vf.Loss, pg.ApproxKl, pg.ClipFraction, vf.ClipFraction, pg.Ratio, entropy);
+                double lossValue = read[0];
                 if (!double.IsFinite(lossValue)) return NonFinite(context, step, $"loss is {lossValue}");
                 loss.backward();
                 var norms = context.Update(_groups);
@@ -152,13 +156,13 @@ public sealed class PpoStep : ITrainingStep
                 Add("grad_norm", gradNorm);
                 Add("grad_norm/policy", norms[0]);
                 Add("grad_norm/value", norms[1]);
-                Add("loss/policy_avg", pg.Loss.item<float>());
-                Add("loss/value_avg", vf.Loss.item<float>());
-                Add("policy/approxkl_avg", pg.ApproxKl.item<float>());
-                Add("policy/clipfrac_avg", pg.ClipFraction.item<float>());
-                Add("val/clipfrac_avg", vf.ClipFraction.item<float>());
-                Add("val/ratio", pg.Ratio.item<float>());
-                using (no_grad()) Add("policy/entropy_avg", PpoMath.MaskedMean(PpoMath.Entropy(logits, _o.Temperature), responseMask).item<float>());
+                Add("loss/policy_avg", read[1]);
+                Add("loss/value_avg", read[2]);
+                Add("policy/approxkl_avg", read[3]);
+                Add("policy/clipfrac_avg", read[4]);
+                Add("val/clipfrac_avg", read[5]);
+                Add("val/ratio", read[6]);
+                Add("policy/entropy_avg", read[7]);
             }
         }
         foreach (var (k, v) in sums) metrics[k] = v / updates;
@@ -240,17 +244,18 @@ public sealed class PpoStep : ITrainingStep
 
         var klSum = kl.sum(1);                                              // (B)
         var nonScore = -_o.KlCoef * klSum;
+        var read = ScalarReads.Read(klSum.mean(), (-oldLogp).sum(1).mean(), nonScore.mean(), (scores + nonScore).mean(), scores.mean(), maskT.sum());
         var metrics = new Dictionary<string, double>
         {
-            ["objective/kl"] = klSum.mean().item<float>(),
-            ["objective/entropy"] = (-oldLogp).sum(1).mean().item<float>(),
-            ["objective/non_score_reward"] = nonScore.mean().item<float>(),
-            ["objective/rlhf_reward"] = (scores + nonScore).mean().item<float>(),
-            ["objective/scores"] = scores.mean().item<float>(),
+            ["objective/kl"] = read[0],
+            ["objective/entropy"] = read[1],
+            ["objective/non_score_reward"] = read[2],
+            ["objective/rlhf_reward"] = read[3],
+            ["objective/scores"] = read[4],
             ["val/num_eos_tokens"] = ended.Count(e => e),
             ["response_length"] = responses.Average(r => r.Length),
         };
-        return new RolloutBatch(idsT, maskT, L, W, responses, tokensT, m, oldLogp, oldValues, advantages, returns, metrics, maskT.sum().item<long>());
+        return new RolloutBatch(idsT, maskT, L, W, responses, tokensT, m, oldLogp, oldValues, advantages, returns, metrics, (long)read[5]);
     }
 
     private int[] CutAfterStop(int[] tokens)
