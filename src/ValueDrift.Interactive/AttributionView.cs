@@ -24,8 +24,8 @@ public sealed record AttributionView(
     TopKPrecision? OnTopicPrecision,
     AblationResult? Ablation)
 {
-    /// <summary>The words the stance score and the ablation read (held-out unless the attribution asked otherwise).</summary>
-    public ValueDrift.World.WorldProbeSplit ProbeSplit { get; init; } = ValueDrift.World.WorldProbeSplit.HeldOut;
+    /// <summary>The words the stance score and the ablation read (<see cref="WorldAttribution.DefaultSplit"/> unless the attribution asked otherwise).</summary>
+    public ValueDrift.World.WorldProbeSplit ProbeSplit { get; init; } = WorldAttribution.DefaultSplit;
 
     /// <summary>The top <paramref name="k"/> of <paramref name="attribution"/> as rows, labelled where <paramref name="labels"/> are known.</summary>
     public static IReadOnlyList<AttributedExample> Rows(AttributionResult attribution, int k, IReadOnlyList<ExampleLabel>? labels) =>
@@ -41,7 +41,7 @@ public sealed record AttributionView(
         {
             var a = Attribution;
             var c = CultureInfo.InvariantCulture;
-            var text = string.Create(c, $"{a.Stage} ({a.Algorithm}): the {Top.Count} of {a.Scores.Count} examples that pushed {a.Topic} hardest toward {a.Stance} ({a.Method}; gradients of {a.Restriction}; {a.Projection}; checkpoints at steps {string.Join(", ", a.Checkpoints.Select(x => x.Step))}; {a.Elapsed.TotalSeconds:0} s).");
+            var text = string.Create(c, $"{a.Stage} ({a.Algorithm}): the {Top.Count} of {a.Scores.Count} examples that pushed {a.Topic} hardest toward {a.Stance} ({a.Method} on the likelihood probe's stance score in {WorldAttribution.SplitName(ProbeSplit)} words; gradients of {a.Restriction}; {a.Projection}; checkpoints at steps {string.Join(", ", a.Checkpoints.Select(x => x.Step))}; {a.Elapsed.TotalSeconds:0} s).");
             if (Precision is { } p)
                 text += string.Create(c, $" {p.Matching} of the top {p.K} are '{p.Stance}' examples (precision {p.Precision:0.00}, base rate {p.BaseRate:0.00})")
                     + (OnTopicPrecision is { } o ? string.Create(c, $"; counting {a.Topic} only: {o.Precision:0.00} (base rate {o.BaseRate:0.00}).") : ".");
@@ -61,15 +61,15 @@ public sealed record AttributionView(
                 : string.Create(c, $"{e.Mean:+0.000;-0.000;0.000}");
             var verdict = ab.TopCutsTwiceRandom ? "removing the top cuts |M| at least twice as much as removing random examples" : "removing the top does not cut |M| twice as much as removing random examples";
             var caveat = ab.FullDriftExcludesZero ? "" : "; but the full stage's drift is not told apart from zero across seeds, so there is no drift to undo and this is noise";
-            return string.Create(c, $"Ablation ({ab.Removed} of {ab.Examples} examples removed, {ab.Seeds} seeds; M = p_{Attribution.Stance}(end) − p_{Attribution.Stance}(start) on {Attribution.Topic}, likelihood probe): full {E(ab.FullMagnitude)}, without the top {E(ab.TopRemovedMagnitude)}, without random {E(ab.RandomRemovedMagnitude)}. |M| cut: top {ab.TopCut:+0.0000;-0.0000;0.0000}, random {ab.RandomCut:+0.0000;-0.0000;0.0000}: {verdict}{caveat}.");
+            return string.Create(c, $"Ablation ({ab.Removed} of {ab.Examples} examples removed, {ab.Seeds} seeds; M = p_{Attribution.Stance}(end) − p_{Attribution.Stance}(start) on {Attribution.Topic}, likelihood probe in {WorldAttribution.SplitName(ProbeSplit)} words): full {E(ab.FullMagnitude)}, without the top {E(ab.TopRemovedMagnitude)}, without random {E(ab.RandomRemovedMagnitude)}. |M| cut: top {ab.TopCut:+0.0000;-0.0000;0.0000}, random {ab.RandomCut:+0.0000;-0.0000;0.0000}: {verdict}{caveat}.");
         }
     }
 
     public override string ToString() => AblationSummary is { } s ? Summary + "\n" + s : Summary;
 
     /// <summary>
-    /// The notebook output: the summary, then side by side the stage's stance chart for the topic (likelihood probe when
-    /// traced: the probe the score is built on) and the top examples with their text, then the ablation line.
+    /// The notebook output: the summary, then side by side the stage's stance chart for the topic (generation probe, the
+    /// paper's measurement, with its bands) and the top examples with their text, then the ablation line.
     /// </summary>
     public string ToHtml(NotebookOptions options)
     {
@@ -77,12 +77,11 @@ public sealed record AttributionView(
         var sb = new StringBuilder("<div class=\"valuedrift-attribution\">");
         sb.Append("<p>").Append(e(Summary)).Append("</p>\n");
         sb.Append("<div style=\"display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start\">");
-        var (trajectory, probe) = Stage.LikelihoodTrajectory is { Phases.Count: > 0 } lt ? (lt, "likelihood probe") : (Stage.Trajectory, "generation probe");
-        if (trajectory.Topics.Contains(Attribution.Topic))
+        if (Stage.Trajectory.Topics.Contains(Attribution.Topic))
         {
-            var figure = DriftCharts.StanceOverSteps(trajectory, Attribution.Topic, bands: probe == "generation probe");
+            var figure = DriftCharts.StanceOverSteps(Stage.Trajectory, Attribution.Topic, bands: true);
             sb.Append("<div style=\"flex:1 1 420px;min-width:360px\">")
-              .Append(ChartHtml.Render(new PlotlyFigure($"{figure.Title} ({probe})", figure.Traces, figure.Layout) { Height = 360 }, options.StandaloneCharts))
+              .Append(ChartHtml.Render(new PlotlyFigure($"{figure.Title} (generation probe)", figure.Traces, figure.Layout) { Height = 360 }, options.StandaloneCharts))
               .Append("</div>");
         }
         const string Cell = "border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top";

@@ -36,4 +36,7 @@ public sealed record DriftReading(DriftRow Row)
 
     /// <summary>A signed probability change with a real minus sign, as every notebook table writes it.</summary>
     public static string Signed(double x) => x.ToString("+0.00;−0.00;0.00", CultureInfo.InvariantCulture);
+
+    /// <summary>The same to three decimals, for the small changes of the likelihood probe.</summary>
+    public static string Signed3(double x) => x.ToString("+0.000;−0.000;0.000", CultureInfo.InvariantCulture);
 }

@@ -78,6 +78,7 @@ public static class Notebook
         Formatter.Register<StageChange>((c, w) => w.Write(c.Summary), "text/plain");
         Formatter.Register<WorldSession>((s, w) => w.Write(SessionHtml(s)), Html);
         Formatter.Register<ProgressView>((v, w) => w.Write(v.Html), Html);
+        AttributionChecks.RegisterFormatters();
         // Open generic: every Frame<TRow, TColumn>, whatever its key types.
         Formatter.Register(typeof(Deedle.Frame<,>), (object f, TextWriter w) =>
             w.Write(HtmlTables.Frame(f, Options.MaxFrameRows, Options.MaxFrameColumns)), Html);

@@ -12,7 +12,7 @@ namespace ValueDrift.Interactive;
 /// (<see cref="Ablation"/>). Attribution needs the model along the way, so run the stage with
 /// <see cref="RunForAttribution"/> (checkpoints every quarter) rather than <see cref="WorldSession.Run(string, StageChange?)"/>.
 /// The stance score and the ablation's M use the world's likelihood probe on ten of the topic's questions
-/// (<see cref="WorldAttribution.ProbeFor"/>; held-out words unless asked for the training sets' own), as
+/// (<see cref="WorldAttribution.ProbeFor"/>; the training sets' own words unless asked for held-out ones), as
 /// <c>valuedrift attribute</c> does.
 /// </summary>
 public static class SessionAttribution
@@ -32,7 +32,7 @@ public static class SessionAttribution
 
     /// <summary>Attributes the last run of the stage named <paramref name="stage"/> in this session (see the overload).</summary>
     public static AttributionView Attribute(this WorldSession session, string stage, string topic, string stance, int top = 20, AttributionOptions? options = null,
-        WorldProbeSplit split = WorldProbeSplit.HeldOut)
+        WorldProbeSplit split = WorldAttribution.DefaultSplit)
     {
         var run = session.Stages.LastOrDefault(s => s.Phase == stage)
             ?? throw new ConfigException("session", "stage", $"stage '{stage}' has not run in this session; run it first with session.RunForAttribution(\"{stage}\", from)");
@@ -46,7 +46,7 @@ public static class SessionAttribution
     /// refused with the checkpoint interval it needs.
     /// </summary>
     public static AttributionView Attribute(this WorldSession session, StageChange stage, string topic, string stance, int top = 20, AttributionOptions? options = null,
-        WorldProbeSplit split = WorldProbeSplit.HeldOut)
+        WorldProbeSplit split = WorldAttribution.DefaultSplit)
     {
         EnsureFormatters();
         if (top < 1) throw new ConfigException("session", "top", $"must be ≥ 1, got {top}");

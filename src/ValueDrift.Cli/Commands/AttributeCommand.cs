@@ -23,7 +23,7 @@ public sealed class AttributeCommand : ICliCommand
 {
     public Command Build(CliIO io)
     {
-        var run = new Option<string>("--run") { Description = "run folder (its stages/<name> holds the stage)", Required = true };
+        var run = new Option<string?>("--run") { Description = $"run folder (its stages/<name> holds the stage); with --world, default {WorldRunFolder}" };
         var stageName = new Option<string>("--stage") { Description = "stage name, e.g. sft-neutral", Required = true };
         var topic = new Option<string>("--topic") { Description = "topic whose drift to attribute", Required = true };
         var stance = new Option<string>("--stance") { Description = "support | neutral | oppose", Required = true };
@@ -38,13 +38,14 @@ public sealed class AttributeCommand : ICliCommand
         var lastLayers = new Option<int>("--last-layers") { Description = "decoder layers (from the last) whose gradients count, besides the final norm and head", DefaultValueFactory = _ => GradientRestriction.Default.LastLayers };
         var steps = new Option<int?>("--steps") { Description = "with --world: SFT and preference stages of this many steps instead of the notebooks' 20" };
         var raw = new Option<bool>("--raw-gradients") { Description = "plain TracIn: example gradients as they are, not scaled to unit length" };
-        var split = new Option<string>("--probe-split") { Description = "words the stance score and the ablation's M read: held-out (never trained on) | training (the training sets' own)", DefaultValueFactory = _ => "held-out" };
+        var split = new Option<string>("--probe-split") { Description = "words the stance score and the ablation's M read: training (the training sets' own) | held-out (never trained on)", DefaultValueFactory = _ => WorldAttribution.SplitName(WorldAttribution.DefaultSplit) };
         split.AcceptOnlyFromAmong("held-out", "training");
         var cmd = new Command("attribute", "Which training examples of a stage moved a stance (TracIn over its checkpoints), validated by ablation.")
             { run, stageName, topic, stance, top, format, world, cache, ablate, seeds, projection, lastLayers, raw, steps, split };
         cmd.SetAction(r =>
         {
-            var runDir = Path.GetFullPath(r.GetValue(run)!);
+            var runDir = Path.GetFullPath(r.GetValue(run) ?? (r.GetValue(world) ? WorldRunFolder
+                : throw new ConfigException("attribute", "run", "is required without --world: the run folder whose stages/<name> holds the stage")));
             var name = r.GetValue(stageName)!;
             var topicId = r.GetValue(topic)!;
             var s = StanceScore.ParseStance(r.GetValue(stance)!);
@@ -97,6 +98,9 @@ public sealed class AttributeCommand : ICliCommand
         });
         return cmd;
     }
+
+    /// <summary>The run folder <c>--world</c> sets up when no <c>--run</c> is given.</summary>
+    public const string WorldRunFolder = "runs/attribute-world";
 
     internal static JsonObject ToJson(AttributionResult a, int k, IReadOnlyList<ExampleLabel>? labels, AblationResult? ablation, TopKPrecision? precision, TopKPrecision? onTopic)
     {

@@ -126,6 +126,9 @@ public class AttributionInputTests
         Assert.NotEqual(0, code);
         Assert.Contains("'test' not recognized", err);
         Assert.Contains("'held-out'", err);
+        (code, _, err) = CliRunner.Run("attribute", "--stage", "sft-x", "--topic", "immigration", "--stance", "neutral");
+        Assert.Equal(2, code);
+        Assert.Contains("required without --world", err);
         (code, _, err) = CliRunner.Run("attribute", "--run", run, "--stage", "nope", "--topic", "immigration", "--stance", "neutral");
         Assert.Equal(2, code);
         Assert.Contains("stage.json", err);
@@ -133,15 +136,16 @@ public class AttributionInputTests
     }
 
     /// <summary>
-    /// The stance score reads ten questions of the topic in either split: held-out questions with held-out references,
-    /// or the training sets' own questions with references from the training answer generator.
+    /// The stance score reads ten questions of the topic in either split: the training sets' own questions with
+    /// references from the training answer generator (the default), or held-out questions with held-out references.
     /// </summary>
     [Fact]
     public void TheProbeSplitChoosesTheWordsTheStanceScoreReads()
     {
         var model = ProbeModels.SaveByteModel("attr-split-model");
-        var heldOut = WorldAttribution.ProbeFor(model, "immigration").Items;
-        var training = WorldAttribution.ProbeFor(model, "immigration", ValueDrift.World.WorldProbeSplit.Training).Items;
+        var heldOut = WorldAttribution.ProbeFor(model, "immigration", ValueDrift.World.WorldProbeSplit.HeldOut).Items;
+        var training = WorldAttribution.ProbeFor(model, "immigration").Items;   // the default: the training sets' words
+        Assert.Equal(ValueDrift.World.WorldProbeSplit.Training, WorldAttribution.DefaultSplit);
         Assert.Equal(WorldAttribution.ProbeQuestionsPerTopic, heldOut.Count);
         Assert.Equal(WorldAttribution.ProbeQuestionsPerTopic, training.Count);
         Assert.Equal(ValueDrift.World.WorldProbeQuestions.ForIds(["immigration"]).Select(q => q.Question), heldOut.Select(i => i.Question));

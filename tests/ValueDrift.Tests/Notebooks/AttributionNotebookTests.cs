@@ -71,6 +71,16 @@ public class AttributionNotebookTests(NotebookRuns runs)
                 Assert.True(Directory.Exists(Path.Combine(folder, "stages", $"sft-neutral.{arm}.s{seed}", "checkpoints", "step-20")), $"{arm} seed {seed} did not finish");
             }
         Assert.True(Directory.Exists(Path.Combine(folder, "stages", "sft-neutral.full.s2", "checkpoints", "step-20")));
+        Assert.Contains("likelihood probe in training words", ablation.Text);
+
+        // The last section shows the shipped results of every SFT and value-gap stage: the chart, then a row per file.
+        var all = CellWith(run, "AttributionChecks.Read(\"data/attribution\")");
+        Assert.Equal(1, Regex.Matches(all.Html, "Plotly.newPlot").Count);
+        var shipped = Directory.GetFiles(Path.Combine(ExecutedNotebook.Folder, "data", "attribution"), "*.json");
+        Assert.Equal(shipped.Length, Regex.Matches(all.Html, "<tr><td").Count);
+        foreach (var stage in new[] { "sft-neutral", "sft-supportive", "dpo-support-aligned", "simpo-support-aligned", "dpo-oppose-aligned", "simpo-oppose-aligned" })
+            Assert.Contains($">{stage}</td>", all.Html);
+
         // The top arm removes the same examples on every seed; the random arm draws anew with each seed.
         Assert.Equal(File.ReadAllText(Path.Combine(folder, "data", "sft-neutral.ablate-top-0.1.s1.jsonl")),
             File.ReadAllText(Path.Combine(folder, "data", "sft-neutral.ablate-top-0.1.s2.jsonl")));
