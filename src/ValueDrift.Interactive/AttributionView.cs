@@ -11,7 +11,7 @@ namespace ValueDrift.Interactive;
 public sealed record AttributedExample(int Rank, int Index, double Score, string? StanceLabel, string? TopicLabel, string Text);
 
 /// <summary>
-/// A stage's attribution for a notebook (<see cref="SessionAttribution.Attribute(WorldSession, StageChange, string, string, int, AttributionOptions?)"/>):
+/// A stage's attribution for a notebook (<see cref="SessionAttribution.Attribute(WorldSession, StageChange, string, string, int, AttributionOptions?, World.WorldProbeSplit)"/>):
 /// the top examples with their text, precision@K where the world knows each example's stance, and the ablation once
 /// <see cref="SessionAttribution.Ablate"/> has run. Displays as the stage's stance chart for the topic beside the
 /// table of top examples; <see cref="ToFrame"/> gives the rows as a Deedle frame.

@@ -95,7 +95,7 @@ public sealed class WorldSession
     /// <see cref="Run(Stage, StageChange?)"/> that stops at the next step once <paramref name="cancel"/> is set (in a
     /// notebook the cell's interrupt does this): the stage's measurements so far stay in the trace and the result says
     /// it was interrupted; running the stage again continues from the step it stopped at. PPO's reward model comes from the cache when the
-    /// same one was trained before (<see cref="RewardModelCache"/> under <see cref="CacheRoot"/>).
+    /// same one was trained before (<see cref="Training.Algorithms.RewardModelCache"/> under <see cref="CacheRoot"/>).
     /// </summary>
     public StageChange Run(Stage stage, StageChange? from, CancellationToken cancel)
     {

@@ -9,7 +9,7 @@ namespace ValueDrift.Tests.Notebooks;
 /// are rows of the stage's data with their own text, the chart sits beside them, and the ablation retrained the
 /// stage without 10% of the examples under both arms.
 /// </summary>
-[Collection(NotebookCollection.Name)]
+[Collection(SecondNotebookCollection.Name)]
 public class AttributionNotebookTests(NotebookRuns runs)
 {
     private const string Name = "05-attribution.ipynb";
@@ -17,6 +17,9 @@ public class AttributionNotebookTests(NotebookRuns runs)
 
     private static ExecutedCell CellWith(ExecutedNotebook run, string source) =>
         run.Cells.Single(c => c.Source.Contains(source, StringComparison.Ordinal));
+
+    [Fact]
+    public void Notebook_runs_without_cell_errors() => NotebookExecutionTests.RanWithoutCellErrors(runs.Get(Name));
 
     [Fact]
     public void Attribution_cells_list_the_stages_own_examples_beside_its_drift_chart()
@@ -34,7 +37,7 @@ public class AttributionNotebookTests(NotebookRuns runs)
         Assert.Contains("the 10 of 600 examples that pushed immigration hardest toward neutral", neutral.Text);
         Assert.Contains("checkpoints at steps 0, 5, 10, 15", neutral.Text);
         Assert.Matches(new Regex(@"\d+ of the top 10 are 'neutral' examples \(precision \d\.\d\d, base rate \d\.\d\d\)"), neutral.Text);
-        Assert.Equal(1, Regex.Matches(neutral.Html, "Plotly.newPlot").Count);   // the stage's stance chart for the topic …
+        Assert.Single(Regex.Matches(neutral.Html, "Plotly.newPlot"));   // the stage's stance chart for the topic …
         Assert.Contains("display:flex", neutral.Html);                           // … beside the table
         Assert.Contains("Top 10 examples toward neutral on immigration", neutral.Html);
 
@@ -75,7 +78,7 @@ public class AttributionNotebookTests(NotebookRuns runs)
 
         // The last section shows the shipped results of every SFT and value-gap stage: the chart, then a row per file.
         var all = CellWith(run, "AttributionChecks.Read(\"data/attribution\")");
-        Assert.Equal(1, Regex.Matches(all.Html, "Plotly.newPlot").Count);
+        Assert.Single(Regex.Matches(all.Html, "Plotly.newPlot"));
         var shipped = Directory.GetFiles(Path.Combine(ExecutedNotebook.Folder, "data", "attribution"), "*.json");
         Assert.Equal(shipped.Length, Regex.Matches(all.Html, "<tr><td").Count);
         foreach (var stage in new[] { "sft-neutral", "sft-supportive", "dpo-support-aligned", "simpo-support-aligned", "dpo-oppose-aligned", "simpo-oppose-aligned" })

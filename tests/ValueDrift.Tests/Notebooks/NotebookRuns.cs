@@ -5,14 +5,21 @@ using Xunit;
 namespace ValueDrift.Tests.Notebooks;
 
 /// <summary>
-/// Runs each notebook at most once per test run and shares the executed copy between tests (a run takes 5–20 s with
-/// the base model cached). The local tools are restored first, as environment/setup.sh does. Every kernel gets the
-/// same cache (<see cref="ExecutedNotebook.Cache"/>), so the first notebook pretrains the base model for all.
+/// Runs each notebook at most once per test run and shares the executed copy between tests and between the two
+/// notebook lanes (a notebook takes from seconds to minutes). The local tools are restored first, as
+/// environment/setup.sh does. Every kernel gets the same cache (<see cref="ExecutedNotebook.Cache"/>), so the first
+/// notebook pretrains the base model for all (a second kernel waits for it).
 /// </summary>
 public sealed class NotebookRuns
 {
-    private readonly ConcurrentDictionary<string, Lazy<ExecutedNotebook>> _runs = new();
-    private readonly Lazy<string> _outputDir = new(() =>
+    /// <summary>
+    /// The notebooks the second lane runs (<see cref="SecondNotebookCollection"/>): the two longest, so the lanes take
+    /// about as long. No test of the first lane may ask for them, or that lane would run them itself.
+    /// </summary>
+    public static readonly IReadOnlyList<string> SecondLane = ["02-value-gap.ipynb", "05-attribution.ipynb"];
+
+    private static readonly ConcurrentDictionary<string, Lazy<ExecutedNotebook>> Runs = new();
+    private static readonly Lazy<string> Output = new(() =>
     {
         var restore = Process.Start(new ProcessStartInfo("dotnet", "tool restore")
         {
@@ -27,14 +34,25 @@ public sealed class NotebookRuns
     });
 
     public ExecutedNotebook Get(string name) =>
-        _runs.GetOrAdd(name, n => new Lazy<ExecutedNotebook>(() => ExecutedNotebook.Run(n, _outputDir.Value))).Value;
+        Runs.GetOrAdd(name, n => new Lazy<ExecutedNotebook>(() => ExecutedNotebook.Run(n, Output.Value))).Value;
 
-    public string OutputDir => _outputDir.Value;
+    public string OutputDir => Output.Value;
 }
 
-/// <summary>Tests that start notebook kernels share one collection, so they run one after another (2 cores).</summary>
+/// <summary>
+/// Tests that start notebook kernels run in two lanes, each one test after another: this one and
+/// <see cref="SecondNotebookCollection"/>. A kernel's stages keep about one of the 2 cores busy, so two at a time use
+/// the machine once the other test classes are done.
+/// </summary>
 [CollectionDefinition(Name)]
 public sealed class NotebookCollection : ICollectionFixture<NotebookRuns>
 {
     public const string Name = "Notebooks run headless";
+}
+
+/// <summary>The second notebook lane: the tests of <see cref="NotebookRuns.SecondLane"/>.</summary>
+[CollectionDefinition(Name)]
+public sealed class SecondNotebookCollection : ICollectionFixture<NotebookRuns>
+{
+    public const string Name = "Notebooks run headless, second lane";
 }
