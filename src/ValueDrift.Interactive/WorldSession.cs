@@ -102,7 +102,7 @@ public sealed class WorldSession
         var start = from?.FinalCheckpoint ?? BaseModel;
         if (from is { Interrupted: true })
             throw new ConfigException("session", "from", $"stage '{from.Phase}' was interrupted and has no final checkpoint; run it again first");
-        stage = WithRewardModelCache(stage);
+        stage = stage.WithRewardModelCache(Training.Algorithms.RewardModelCache.In(CacheRoot).Root);
         new StagePlan(BaseModel, [new PlannedStage(stage, null)]).PruneUnfinished(Folder, _setup.Probes.Traced(Folder).Select(p => p.TracePath));
         var progress = StageProgress.Start(FormattableString.Invariant($"{stage.Name} from {from?.Phase ?? "base"}"), Logger);
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -125,12 +125,6 @@ public sealed class WorldSession
         if (!interrupted) _stages.Add(change);
         return change;
     }
-
-    /// <summary>PPO stages that would train their own reward model keep it in the session's cache.</summary>
-    private Stage WithRewardModelCache(Stage stage) =>
-        stage.Algorithm is Training.Algorithms.Ppo { RewardModel: null, RewardModelCache: null } ppo
-            ? stage with { Algorithm = ppo with { RewardModelCache = Training.Algorithms.RewardModelCache.In(CacheRoot).Root } }
-            : stage;
 
     /// <summary>The trace targets with probes that report to <paramref name="progress"/>.</summary>
     private static IReadOnlyList<TraceTarget> Observed(IReadOnlyList<TraceTarget> targets, StageProgress progress) =>

@@ -9,6 +9,7 @@ namespace ValueDrift.Experiments;
 /// stages/&lt;phase&gt;/            checkpoints/step-N/ (Hugging Face folders), metrics.jsonl, reference_logps.json
 /// tables/*.csv                drift table, stance table, dataset profiles
 /// report.html                 charts and tables
+/// reward-models/&lt;key&gt;/       PPO reward models by content hash, shared by the run's stages (the KL sweep trains one)
 /// </code>
 /// Every file is appended line by line or replaced atomically, so a killed run can be resumed.
 /// </summary>
@@ -29,4 +30,5 @@ public sealed class RunDirectory
     public string TablesDirectory => Path.Combine(Root, "tables");
     public string DataDirectory => Path.Combine(Root, "data");
     public string StageDirectory(string phase) => Path.Combine(Root, "stages", phase);
+    public string RewardModelCacheDirectory => Path.Combine(Root, Training.Algorithms.RewardModelCache.FolderName);
 }

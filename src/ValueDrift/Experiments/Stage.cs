@@ -41,4 +41,12 @@ public sealed record Stage
         Policy.Validate(Name);
         Algorithm.Validate(Name, Training);
     }
+
+    /// <summary>
+    /// This stage, keeping the reward model it trains (a PPO stage given none) in the cache at <paramref name="root"/>
+    /// (<see cref="RewardModelCache"/>), so another stage that would train the same one — the KL sweep: same start,
+    /// data and reward settings — loads it instead. Any other stage, or one that names its cache, is returned as it is.
+    /// </summary>
+    public Stage WithRewardModelCache(string root) =>
+        Algorithm is Ppo { RewardModel: null, RewardModelCache: null } ppo ? this with { Algorithm = ppo with { RewardModelCache = root } } : this;
 }

@@ -43,7 +43,8 @@ public sealed record StagePlan(string BaseModel, IReadOnlyList<PlannedStage> Sta
             cancel.ThrowIfCancellationRequested();
             starting?.Invoke(new PlannedStage(stage, from));
             var start = from is null ? BaseModel : finals[from];
-            var result = runner.Run(stage, start, cancel);
+            // PPO stages of one run that need the same reward model (the KL sweep) train it once.
+            var result = runner.Run(stage.WithRewardModelCache(run.RewardModelCacheDirectory), start, cancel);
             cancel.ThrowIfCancellationRequested();
             log.Line($"{stage.Name}: done in {result.Elapsed.TotalSeconds:F0} s");
             results.Add(result);

@@ -9,7 +9,7 @@ namespace ValueDrift.Tests.Training;
 /// <summary>PPO's reward model trained once per content hash: a second stage that needs the same one loads it.</summary>
 public class RewardModelCacheTests
 {
-    private static Stage PpoStage(string name, string data, string cache, double kl = 0.05, int rewardSteps = 3) => new()
+    private static Stage PpoStage(string name, string data, string? cache, double kl = 0.05, int rewardSteps = 3) => new()
     {
         Name = name, DataPath = data,
         Algorithm = new Ppo
@@ -51,6 +51,23 @@ public class RewardModelCacheTests
         // Another reward-model length is another reward model.
         runner.Run(PpoStage("ppo-c", data, cache, rewardSteps: 4), model, Path.Combine(runs, "ppo-c"));
         Assert.Equal(2, Directory.GetDirectories(cache).Length);
+    }
+
+    [Fact]
+    public void A_plans_ppo_stages_share_one_reward_model_through_the_run_folder()
+    {
+        // The demo's KL sweep: PPO stages from the same checkpoint on the same data, other KL coefficients.
+        var model = StageFixtures.TinyModelFolder();
+        var data = StageFixtures.TextPairs();
+        var run = new RunDirectory(Fixtures.TempDir("plan-reward-cache"));
+        var plan = new StagePlan(model, [new PlannedStage(PpoStage("ppo-a", data, cache: null), null), new PlannedStage(PpoStage("ppo-b", data, cache: null, kl: 0.2), null)]);
+
+        var results = plan.Run(run, []);
+
+        Assert.Single(Directory.GetDirectories(run.RewardModelCacheDirectory));
+        Assert.True(Directory.Exists(TrainingCheckpoint.FolderFor(RewardRun(results[0]), 3)));
+        Assert.False(Directory.Exists(Path.Combine(RewardRun(results[1]), "checkpoints")));    // loaded, not trained again
+        Assert.Equal(Ppo.HeldOutAccuracy(results[0].Directory), Ppo.HeldOutAccuracy(results[1].Directory));
     }
 
     [Fact]
