@@ -38,13 +38,13 @@ public sealed record StagePlan(string BaseModel, IReadOnlyList<PlannedStage> Sta
         var runner = new StageRunner(run, targets) { Progress = progress, Logger = log };
         var results = new List<StageResult>();
         var finals = new Dictionary<string, string>();
+        var sharing = SharingARewardModel();
         foreach (var (stage, from) in Stages)
         {
             cancel.ThrowIfCancellationRequested();
             starting?.Invoke(new PlannedStage(stage, from));
             var start = from is null ? BaseModel : finals[from];
-            // PPO stages of one run that need the same reward model (the KL sweep) train it once.
-            var result = runner.Run(stage.WithRewardModelCache(run.RewardModelCacheDirectory), start, cancel);
+            var result = runner.Run(sharing.Contains(stage.Name) ? stage.WithRewardModelCache(run.RewardModelCacheDirectory) : stage, start, cancel);
             cancel.ThrowIfCancellationRequested();
             log.Line($"{stage.Name}: done in {result.Elapsed.TotalSeconds:F0} s");
             results.Add(result);
@@ -52,6 +52,16 @@ public sealed record StagePlan(string BaseModel, IReadOnlyList<PlannedStage> Sta
         }
         return results;
     }
+
+    /// <summary>
+    /// The PPO stages that would train the same reward model as another stage of the plan (the KL sweep: one start, one
+    /// data file): they share it through the run folder's cache, so it is trained once. A lone PPO stage keeps its
+    /// reward model in its own folder only, with no second copy (a real reward model is as large as the policy).
+    /// </summary>
+    private HashSet<string> SharingARewardModel() =>
+        Stages.Where(p => p.Stage.Algorithm is Training.Algorithms.Ppo { RewardModel: null })
+            .GroupBy(p => (p.From, p.Stage.DataPath)).Where(g => g.Count() > 1)
+            .SelectMany(g => g).Select(p => p.Stage.Name).ToHashSet();
 
     /// <summary>Names unique, every "from" an earlier stage, every stage valid — checked before any work.</summary>
     public void Validate()

@@ -65,9 +65,15 @@ public class RewardModelCacheTests
         var results = plan.Run(run, []);
 
         Assert.Single(Directory.GetDirectories(run.RewardModelCacheDirectory));
+        Assert.Empty(Directory.GetFiles(run.RewardModelCacheDirectory));
         Assert.True(Directory.Exists(TrainingCheckpoint.FolderFor(RewardRun(results[0]), 3)));
         Assert.False(Directory.Exists(Path.Combine(RewardRun(results[1]), "checkpoints")));    // loaded, not trained again
         Assert.Equal(Ppo.HeldOutAccuracy(results[0].Directory), Ppo.HeldOutAccuracy(results[1].Directory));
+
+        // A lone PPO stage keeps its reward model in its own folder only: no second copy.
+        var alone = new RunDirectory(Fixtures.TempDir("plan-reward-alone"));
+        new StagePlan(model, [new PlannedStage(PpoStage("ppo-a", data, cache: null), null)]).Run(alone, []);
+        Assert.False(Directory.Exists(alone.RewardModelCacheDirectory));
     }
 
     [Fact]
