@@ -46,8 +46,7 @@ public sealed record AttributionChecks(IReadOnlyList<AttributionCheck> Checks)
             (double, double, double) Estimate(string field)
             {
                 var e = ab[field] as JsonObject ?? throw new DataFormatException(file, 1, "ablation." + field, "missing");
-                var interval = e["interval"] as JsonArray;
-                return interval is { Count: 2 }
+                return e["interval"] is JsonArray { Count: 2 } interval && interval.All(b => b?.GetValueKind() == JsonValueKind.Number)
                     ? (Num(e, "mean"), (double)interval[0]!, (double)interval[1]!)
                     : throw new DataFormatException(file, 1, $"ablation.{field}.interval", "needs two numbers (an ablation over at least two seeds)");
             }

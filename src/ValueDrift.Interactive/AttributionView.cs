@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.DotNet.Interactive.Formatting;
 using ValueDrift.Attribution;
 using ValueDrift.Reporting;
+using ValueDrift.World;
 
 namespace ValueDrift.Interactive;
 
@@ -41,7 +42,7 @@ public sealed record AttributionView(
         {
             var a = Attribution;
             var c = CultureInfo.InvariantCulture;
-            var text = string.Create(c, $"{a.Stage} ({a.Algorithm}): the {Top.Count} of {a.Scores.Count} examples that pushed {a.Topic} hardest toward {a.Stance} ({a.Method} on the likelihood probe's stance score in {WorldAttribution.SplitName(ProbeSplit)} words; gradients of {a.Restriction}; {a.Projection}; checkpoints at steps {string.Join(", ", a.Checkpoints.Select(x => x.Step))}; {a.Elapsed.TotalSeconds:0} s).");
+            var text = string.Create(c, $"{a.Stage} ({a.Algorithm}): the {Top.Count} of {a.Scores.Count} examples that pushed {a.Topic} hardest toward {a.Stance} ({a.Method} on the likelihood probe's stance score in {ProbeSplit.Name()} words; gradients of {a.Restriction}; {a.Projection}; checkpoints at steps {string.Join(", ", a.Checkpoints.Select(x => x.Step))}; {a.Elapsed.TotalSeconds:0} s).");
             if (Precision is { } p)
                 text += string.Create(c, $" {p.Matching} of the top {p.K} are '{p.Stance}' examples (precision {p.Precision:0.00}, base rate {p.BaseRate:0.00})")
                     + (OnTopicPrecision is { } o ? string.Create(c, $"; counting {a.Topic} only: {o.Precision:0.00} (base rate {o.BaseRate:0.00}).") : ".");
@@ -61,7 +62,7 @@ public sealed record AttributionView(
                 : string.Create(c, $"{e.Mean:+0.000;-0.000;0.000}");
             var verdict = ab.TopCutsTwiceRandom ? "removing the top cuts |M| at least twice as much as removing random examples" : "removing the top does not cut |M| twice as much as removing random examples";
             var caveat = ab.FullDriftExcludesZero ? "" : "; but the full stage's drift is not told apart from zero across seeds, so there is no drift to undo and this is noise";
-            return string.Create(c, $"Ablation ({ab.Removed} of {ab.Examples} examples removed, {ab.Seeds} seeds; M = p_{Attribution.Stance}(end) − p_{Attribution.Stance}(start) on {Attribution.Topic}, likelihood probe in {WorldAttribution.SplitName(ProbeSplit)} words): full {E(ab.FullMagnitude)}, without the top {E(ab.TopRemovedMagnitude)}, without random {E(ab.RandomRemovedMagnitude)}. |M| cut: top {ab.TopCut:+0.0000;-0.0000;0.0000}, random {ab.RandomCut:+0.0000;-0.0000;0.0000}: {verdict}{caveat}.");
+            return string.Create(c, $"Ablation ({ab.Removed} of {ab.Examples} examples removed, {ab.Seeds} seeds; M = p_{Attribution.Stance}(end) − p_{Attribution.Stance}(start) on {Attribution.Topic}, likelihood probe in {ProbeSplit.Name()} words): full {E(ab.FullMagnitude)}, without the top {E(ab.TopRemovedMagnitude)}, without random {E(ab.RandomRemovedMagnitude)}. |M| cut: top {ab.TopCut:+0.0000;-0.0000;0.0000}, random {ab.RandomCut:+0.0000;-0.0000;0.0000}: {verdict}{caveat}.");
         }
     }
 

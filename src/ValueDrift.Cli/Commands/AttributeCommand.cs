@@ -8,6 +8,7 @@ using ValueDrift.Drift;
 using ValueDrift.Errors;
 using ValueDrift.Experiments;
 using ValueDrift.Probes;
+using ValueDrift.World;
 
 namespace ValueDrift.Cli.Commands;
 
@@ -38,7 +39,7 @@ public sealed class AttributeCommand : ICliCommand
         var lastLayers = new Option<int>("--last-layers") { Description = "decoder layers (from the last) whose gradients count, besides the final norm and head", DefaultValueFactory = _ => GradientRestriction.Default.LastLayers };
         var steps = new Option<int?>("--steps") { Description = "with --world: SFT and preference stages of this many steps instead of the notebooks' 20" };
         var raw = new Option<bool>("--raw-gradients") { Description = "plain TracIn: example gradients as they are, not scaled to unit length" };
-        var split = new Option<string>("--probe-split") { Description = "words the stance score and the ablation's M read: training (the training sets' own) | held-out (never trained on)", DefaultValueFactory = _ => WorldAttribution.SplitName(WorldAttribution.DefaultSplit) };
+        var split = new Option<string>("--probe-split") { Description = "words the stance score and the ablation's M read: training (the training sets' own) | held-out (never trained on)", DefaultValueFactory = _ => WorldAttribution.DefaultSplit.Name() };
         split.AcceptOnlyFromAmong("held-out", "training");
         var cmd = new Command("attribute", "Which training examples of a stage moved a stance (TracIn over its checkpoints), validated by ablation.")
             { run, stageName, topic, stance, top, format, world, cache, ablate, seeds, projection, lastLayers, raw, steps, split };
@@ -80,7 +81,7 @@ public sealed class AttributeCommand : ICliCommand
             }
             // The stance score and the ablation's M read the likelihood probe on ten of the topic's questions, not the
             // notebook run's three: more items, a narrower interval across seeds (docs/attribution.md).
-            var probeSplit = WorldAttribution.ParseSplit(r.GetValue(split)!, "attribute", "probe-split");
+            var probeSplit = WorldProbeSplitNames.Parse(r.GetValue(split)!, "attribute", "probe-split");
             var probe = WorldAttribution.ProbeFor(record.StartModel, topicId, probeSplit);
 
             var result = Attributor.Run(record, probe, topicId, s, options, Log);
@@ -90,7 +91,7 @@ public sealed class AttributeCommand : ICliCommand
             var precision = labels is null ? null : TopKPrecision.Of(result.Top(k), labels.Select(l => l.Stance).ToList(), result.Stance);
             var onTopic = labels is null ? null : TopKPrecision.Of(result.Top(k), labels, topicId, result.Stance);
             var json = ToJson(result, k, labels, ablation, precision, onTopic);
-            json["probe_split"] = WorldAttribution.SplitName(probeSplit);
+            json["probe_split"] = probeSplit.Name();
             Directory.CreateDirectory(folder);
             IO.AtomicFile.WriteAllText(Path.Combine(folder, $"{topicId}.{result.Stance}.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             io.Out.Write(r.GetValue(format) == "json" ? json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n" : ToText(result, k, labels, ablation, precision, onTopic));

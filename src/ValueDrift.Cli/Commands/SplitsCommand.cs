@@ -37,7 +37,7 @@ public sealed class SplitsCommand : ICliCommand
             if (fmt == "json")
                 io.Out.WriteLine(JsonSerializer.Serialize(findings.Select(f => new
                 {
-                    stage = f.Stage, split = f.Split == WorldProbeSplit.HeldOut ? "held-out" : "training", probe = f.Probe,
+                    stage = f.Stage, split = f.Split.Name(), probe = f.Probe,
                     row = DriftTable.ToJson(f.Row),
                 }), new JsonSerializerOptions { WriteIndented = true }));
             else

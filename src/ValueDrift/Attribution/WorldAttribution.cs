@@ -85,15 +85,4 @@ public static class WorldAttribution
 
     /// <summary>Probe questions the stance score and the ablation read per topic (all ten of a world topic's held-out ones).</summary>
     public const int ProbeQuestionsPerTopic = 10;
-
-    /// <summary>"held-out" or "training", as the command line and the result file write a split.</summary>
-    public static string SplitName(WorldProbeSplit split) => split == WorldProbeSplit.HeldOut ? "held-out" : "training";
-
-    /// <summary>Reads "held-out" or "training"; anything else is a <see cref="ConfigException"/> naming the option.</summary>
-    public static WorldProbeSplit ParseSplit(string text, string source, string field) => text switch
-    {
-        "held-out" => WorldProbeSplit.HeldOut,
-        "training" => WorldProbeSplit.Training,
-        _ => throw new ConfigException(source, field, $"must be held-out or training, got '{text}'"),
-    };
 }

@@ -12,3 +12,17 @@ public enum WorldProbeSplit
     HeldOut,
     Training,
 }
+
+/// <summary>How the command line, result files and tables write a split: "held-out" or "training".</summary>
+public static class WorldProbeSplitNames
+{
+    public static string Name(this WorldProbeSplit split) => split == WorldProbeSplit.HeldOut ? "held-out" : "training";
+
+    /// <summary>Reads "held-out" or "training"; anything else is a <see cref="Errors.ConfigException"/> naming <paramref name="field"/>.</summary>
+    public static WorldProbeSplit Parse(string text, string source, string field) => text switch
+    {
+        "held-out" => WorldProbeSplit.HeldOut,
+        "training" => WorldProbeSplit.Training,
+        _ => throw new Errors.ConfigException(source, field, $"must be held-out or training, got '{text}'"),
+    };
+}

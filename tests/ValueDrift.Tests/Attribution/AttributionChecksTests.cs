@@ -46,6 +46,8 @@ public class AttributionChecksTests
         var e = Assert.Throws<DataFormatException>(() => AttributionChecks.Read(dir));
         Assert.Contains("one-seed.json", e.Message);
         Assert.Contains("ablation.full_magnitude.interval", e.Message);
+        File.WriteAllText(Path.Combine(dir, "one-seed.json"), Result.Replace("[0.014, 0.026]", "[\"low\", 0.026]"));
+        Assert.Contains("ablation.full_magnitude.interval", Assert.Throws<DataFormatException>(() => AttributionChecks.Read(dir)).Message);
         Assert.Throws<ConfigException>(() => AttributionChecks.Read(Path.Combine(dir, "missing")));
     }
 

@@ -153,8 +153,8 @@ public class AttributionInputTests
         Assert.All(training, i => Assert.Contains(i.Question, topic.TrainingQuestions));
         Assert.All(heldOut, i => Assert.DoesNotContain(i.Question, topic.TrainingQuestions));
         Assert.Empty(heldOut.SelectMany(i => i.Answers.Values.SelectMany(a => a)).Intersect(training.SelectMany(i => i.Answers.Values.SelectMany(a => a))));
-        Assert.Equal(ValueDrift.World.WorldProbeSplit.Training, WorldAttribution.ParseSplit("training", "attribute", "probe-split"));
-        Assert.Equal("probe-split", Assert.Throws<ConfigException>(() => WorldAttribution.ParseSplit("train", "attribute", "probe-split")).Field);
+        Assert.Equal(ValueDrift.World.WorldProbeSplit.Training, ValueDrift.World.WorldProbeSplitNames.Parse("training", "attribute", "probe-split"));
+        Assert.Equal("probe-split", Assert.Throws<ConfigException>(() => ValueDrift.World.WorldProbeSplitNames.Parse("train", "attribute", "probe-split")).Field);
     }
 
     [Fact]
