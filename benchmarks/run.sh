@@ -13,9 +13,8 @@ if ! dpkg -s python3-torch libopenblas0-openmp >/dev/null 2>&1 || ! "$python" -c
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch libopenblas0-openmp >/dev/null
 fi
 
-# Both contenders use libgomp. Its default spin-waiting makes multi-threaded steps tens of times slower on a machine
-# shared with other work (a spinning thread holds a core the other thread needs); passive waiting is set for both.
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+# Both contenders use libgomp. The benchmark program bounds its polling (TorchRuntime.BoundOpenMpSpinning) before
+# LibTorch loads, and the PyTorch baseline it starts inherits the same environment.
 
 dotnet build benchmarks/ValueDrift.Benchmarks/ValueDrift.Benchmarks.csproj -c Release --nologo -v q
 exec dotnet benchmarks/ValueDrift.Benchmarks/bin/Release/net10.0/linux-x64/ValueDrift.Benchmarks.dll \

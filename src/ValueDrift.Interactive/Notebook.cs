@@ -48,7 +48,7 @@ public static class Notebook
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static NotebookSetup Initialise(NotebookOptions options)
     {
-        TorchRuntime.PreferPassiveOpenMpWaiting();   // before the natives load: libgomp reads the policy once, and a spinning kernel is many times slower on shared cores
+        TorchRuntime.BoundOpenMpSpinning();   // before the natives load: libgomp reads its environment once
         var natives = TorchNatives.Preload();
         TorchRuntime.EnsureInitialized();
         if (options.Threads is { } n and > 0) torch.set_num_threads(n);

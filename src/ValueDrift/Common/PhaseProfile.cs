@@ -45,6 +45,7 @@ public sealed class PhaseProfile
         public const string WorldData = "world datasets";
         public const string Pretraining = "base-model pretraining";
         public const string Training = "training steps";
+        public const string Rollouts = "PPO rollout sampling";
         public const string MemoryRelease = "memory release (GC)";
         public const string ReferenceLogProbs = "reference log-probs";
         public const string Generation = "generation probe";

@@ -12,7 +12,7 @@ public static class TorchRuntime
 {
     private static readonly Lazy<Device> _device = new(() =>
     {
-        PreferPassiveOpenMpWaiting();
+        BoundOpenMpSpinning();
         torch.InitializeDeviceType(DeviceType.CPU);
         try { if (torch.cuda.is_available()) { torch.InitializeDeviceType(DeviceType.CUDA); return CUDA; } }
         catch (Exception) { /* CPU-only natives: no CUDA entry points */ }
@@ -20,20 +20,29 @@ public static class TorchRuntime
     });
 
     /// <summary>
-    /// LibTorch's OpenMP runtime (libgomp) by default spins for a while after each parallel region. On a machine
-    /// whose cores are shared with other work, a spinning thread holds a core its partner needs, and multi-threaded
-    /// steps become several to a hundred times slower (docs/benchmarks.md: Quick base-model pretraining 21 s → 4–8 s,
-    /// generation-probe throughput 13 → 84–151 answers/s on two busy cores). Passive waiting costs little on an idle
-    /// machine. libgomp reads the variable when it loads, so it is set in the native environment before LibTorch
-    /// loads; a value the user set is kept, and nothing changes if the natives are already loaded.
+    /// How many times a LibTorch OpenMP thread (libgomp) polls for the next parallel region before it sleeps: about
+    /// 5–10 µs. libgomp's default (300,000 polls, about a millisecond) holds a core the other thread may need when the
+    /// machine is shared (Quick base-model pretraining 4 s → 16 s beside two busy processes), and passive waiting (no
+    /// polling) pays a sleep and a wake-up for every kernel, which a small model runs thousands of per second (a world
+    /// run at the notebooks' size 143 s → 200 s on an idle 2-core machine). Measured in docs/benchmarks.md ("OpenMP
+    /// waiting"): this bound is as fast as the default when idle and faster than passive waiting when shared.
     /// </summary>
-    public static void PreferPassiveOpenMpWaiting()
+    public const int OpenMpSpinCount = 5000;
+
+    /// <summary>
+    /// Bounds libgomp's polling (<see cref="OpenMpSpinCount"/>) through GOMP_SPINCOUNT. libgomp reads its environment
+    /// when it loads, so this runs before LibTorch loads; nothing changes when the user set OMP_WAIT_POLICY or
+    /// GOMP_SPINCOUNT, or when the natives are already loaded.
+    /// </summary>
+    public static void BoundOpenMpSpinning()
     {
-        const string name = "OMP_WAIT_POLICY";
-        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable(name) is { Length: > 0 }) return;
+        const string name = "GOMP_SPINCOUNT";
+        if (!OperatingSystem.IsLinux()) return;
+        if (Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is { Length: > 0 } || Environment.GetEnvironmentVariable(name) is { Length: > 0 }) return;
+        var value = OpenMpSpinCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
         try
         {
-            if (setenv(name, "PASSIVE", 0) == 0) Environment.SetEnvironmentVariable(name, "PASSIVE");
+            if (setenv(name, value, 0) == 0) Environment.SetEnvironmentVariable(name, value);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { /* no glibc: leave the default */ }
     }

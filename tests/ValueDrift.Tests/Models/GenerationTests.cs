@@ -62,6 +62,42 @@ public class GenerationTests
     }
 
     [Fact]
+    public void RowSeededSamplingDrawsWhatMultinomialDrawsWithEachRowsGenerator()
+    {
+        // The reference: each prompt alone, the whole prefix recomputed per token, LibTorch's multinomial with the row's generator.
+        using var model = CausalLM.FromPretrained(Fixtures.TinyLlama3);
+        var o = new GenerationOptions { MaxNewTokens = 12, Temperature = 0.7 };
+        long[] seeds = [11, 12, 13];
+        var batch = Generation.Generate(model, Prompts, o, seeds);
+        for (int b = 0; b < Prompts.Length; b++)
+        {
+            using var generator = new TorchSharp.torch.Generator((ulong)seeds[b]);
+            using var _ = TorchSharp.torch.no_grad();
+            var seq = Prompts[b].Select(x => (long)x).ToList();
+            var expected = new List<int>();
+            for (int t = 0; t < o.MaxNewTokens; t++)
+            {
+                using var scope = TorchSharp.torch.NewDisposeScope();
+                var logits = model.Forward(TorchSharp.torch.tensor(seq.ToArray()).unsqueeze(0));
+                var token = (logits[0, -1] / o.Temperature).softmax(-1).multinomial(1, false, generator).item<long>();
+                expected.Add((int)token);
+                seq.Add(token);
+            }
+            Assert.Equal(expected, batch[b].Tokens);
+        }
+    }
+
+    [Fact]
+    public void NonFiniteLogitsAreATypedErrorWhenSamplingRows()
+    {
+        using var model = CausalLM.FromPretrained(Fixtures.TinyLlama3);
+        using (TorchSharp.torch.no_grad()) model.parameters().First().fill_(double.NaN);
+        var e = Assert.Throws<Errors.ValueDriftException>(() =>
+            Generation.Generate(model, Prompts, new GenerationOptions { MaxNewTokens = 4, Temperature = 0.7 }, [1, 2, 3]));
+        Assert.Contains("not finite", e.Message);
+    }
+
+    [Fact]
     public void StopTokensEndASequenceAndAreNotReturned()
     {
         using var model = CausalLM.FromPretrained(Fixtures.TinyQwen3);

@@ -193,10 +193,12 @@ public sealed class PpoStep : ITrainingStep
         _value.Backbone.eval();
         // Generated to full length with no stop ids, then cut after the first stop token, which stays in the response
         // (so the policy is trained to emit it); Generation would drop it.
-        var generated = Generation.Generate(_policy, prompts, new GenerationOptions
-        {
-            MaxNewTokens = _o.ResponseLength, Temperature = _o.Temperature, Seed = Common.Seeds.Derive(_seed, step), PadTokenId = _padId,
-        });
+        IReadOnlyList<Generated> generated;
+        using (Common.PhaseProfile.Measure(Common.PhaseProfile.Phases.Rollouts))
+            generated = Generation.Generate(_policy, prompts, new GenerationOptions
+            {
+                MaxNewTokens = _o.ResponseLength, Temperature = _o.Temperature, Seed = Common.Seeds.Derive(_seed, step), PadTokenId = _padId,
+            });
         var responses = generated.Select(g => CutAfterStop(g.Tokens)).ToArray();
         bool[] ended = responses.Select(r => r.Length > 0 && _stop.Contains(r[^1])).ToArray();
         int B = prompts.Length, L = prompts.Max(p => p.Length), W = Math.Max(1, responses.Max(r => r.Length));
