@@ -13,6 +13,7 @@ open System.Diagnostics
 open ValueDrift.Common
 open ValueDrift.Interactive
 
+ValueDrift.Models.TorchRuntime.BoundOpenMpSpinning()   // as Notebook.Setup does, before the natives load
 TorchNatives.Preload() |> ignore
 let args = fsi.CommandLineArgs |> Array.skip 1
 let runFolder = if args.Length > 0 then args.[0] else IO.Path.Combine(__SOURCE_DIRECTORY__, "..", "runs", "cell-times")

@@ -14,6 +14,11 @@ case "${1:-}" in
 esac
 bash environment/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 
+# The test run executes notebook kernels side by side with the test host, several LibTorch processes sharing the
+# cores: there passive OpenMP waiting is much faster than ValueDrift's default bounded polling (two notebook-size
+# world runs side by side: 232 s against 414 s; docs/benchmarks.md, "OpenMP waiting"). Kernels inherit it.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+
 results=artifacts/test-results
 rm -rf "$results"; mkdir -p "$results"
 # Each test deletes the folders it made when it ends; what an earlier, killed run left is removed here.
