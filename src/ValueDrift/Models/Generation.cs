@@ -54,6 +54,11 @@ public static class Generation
             for (int t = L; t < L + options.MaxNewTokens; t++) mask[b, t] = 1;   // every generated position is attended (pads after a stop are never read back)
         }
 
+        // Rows with the same prompt (a probe's K answers to one question) share one prefill: only the distinct
+        // prompts run through the model, and their keys, values and last logits are copied to every row that has them.
+        var groups = PromptGroups.Of(prompts);
+        bool sharePrefill = options.UseCache && groups.Count < B;
+
         var outputs = Enumerable.Range(0, B).Select(_ => new List<int>()).ToArray();
         var done = new bool[B];
         var stopped = new bool[B];
@@ -72,8 +77,16 @@ public static class Generation
                 {
                     var input = options.UseCache ? feed : allIds;
                     var seen = maskBuffer.narrow(1, 0, L + step);                  // (B_active, T_past + T_in)
-                    var logits = model.Forward(input, seen, cache);                // (B_active, T_in, V)
-                    var last = logits.select(1, -1);                               // (B_active, V)
+                    Tensor last;                                                   // (B_active, V)
+                    if (step == 0 && sharePrefill)
+                    {
+                        using var distinct = tensor(groups.Firsts, device: device);
+                        using var expand = tensor(groups.RowOf, device: device);
+                        var logits = model.Forward(input.index_select(0, distinct), seen.index_select(0, distinct), cache);   // (U, L, V)
+                        last = logits.select(1, -1).index_select(0, expand);      // (B, V)
+                        cache!.Select(expand);                                     // (B, kv_heads, L, D) per layer
+                    }
+                    else last = model.Forward(input, seen, cache).select(1, -1);  // (B_active, T_in, V) → (B_active, V)
                     next = generators.Length == 1 ? Sample(last, options, generators[0]).data<long>().ToArray()
                         : SampleRows(last, options, active.Select(r => generators[r]).ToArray(), active.Select(r => done[r]).ToArray());
                 }

@@ -56,7 +56,10 @@ public sealed class KvCache : IDisposable
         return (_keys[layer]!.narrow(2, 0, total), _values[layer]!.narrow(2, 0, total));
     }
 
-    /// <summary>Keeps only the given batch rows (used when finished sequences leave the batch).</summary>
+    /// <summary>
+    /// Keeps the given batch rows in the given order, a row as often as it is named: finished sequences leave the
+    /// batch, and a prompt's prefill is copied to every sequence that shares the prompt.
+    /// </summary>
     public void Select(Tensor rowIndex)
     {
         for (int i = 0; i < _keys.Length; i++)

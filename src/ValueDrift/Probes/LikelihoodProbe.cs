@@ -131,7 +131,10 @@ public sealed class LikelihoodProbe : IStanceProbe
         return SequenceLogProbs.Compute(logits, batch.InputIds, batch.CompletionMask).Mean.MoveToOuterDisposeScope();   // (N)
     }
 
-    /// <summary>Token-mean log-likelihood of each example's completion given its prompt, batched; eval mode, no gradients, mode restored.</summary>
+    /// <summary>
+    /// Token-mean log-likelihood of each example's completion given its prompt, in batches of <see cref="BatchSize"/>
+    /// completions whose shared prompts run once (<see cref="SharedPromptScoring"/>); eval mode, no gradients, mode restored.
+    /// </summary>
     public double[] AnswerLogLikelihoods(CausalLM model, IReadOnlyList<TokenizedExample> examples)
     {
         var result = new double[examples.Count];
@@ -144,9 +147,8 @@ public sealed class LikelihoodProbe : IStanceProbe
             foreach (var chunk in examples.Chunk(BatchSize))
             {
                 using var scope = NewDisposeScope();
-                var batch = Batching.Collate(chunk, _tokenizer.PadId, device: model.Device);
-                var logits = model.Forward(batch.InputIds);     // (B, T, V); right padding needs no mask for real tokens
-                var mean = SequenceLogProbs.Compute(logits, batch.InputIds, batch.CompletionMask).Mean.to(ScalarType.Float64).cpu();
+                // A question's references share its prompt, which runs once for all of them.
+                var mean = SharedPromptScoring.MeanLogLikelihoods(model, chunk, _tokenizer.PadId).to(ScalarType.Float64).cpu();   // (B)
                 foreach (var v in mean.data<double>()) result[at++] = v;
             }
         }

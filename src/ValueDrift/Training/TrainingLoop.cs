@@ -109,7 +109,10 @@ public sealed class TrainingLoop : ITrainingEvents, IDisposable
         Dictionary<string, double>? metrics;
         using (Common.PhaseProfile.Measure(Common.PhaseProfile.Phases.Training)) metrics = _step.Run(Step, context);
         using (Common.PhaseProfile.Measure(Common.PhaseProfile.Phases.MemoryRelease))
-            GC.Collect();   // TorchSharp's native memory is invisible to the GC; without this RSS climbs between steps
+            // TorchSharp's native memory is invisible to the GC; without a collection RSS climbs between steps. A step's
+            // garbage is young, so the youngest generation suffices: a full collection cost about 35 ms a step in a
+            // notebook kernel's large heap (7.9 s of a 104 s world run, against 0.4 s; peak RSS 1.15 against 1.21 GB).
+            GC.Collect(0);
         Step++;
         if (metrics is not null)
         {

@@ -119,6 +119,25 @@ public class GenerationTests
     }
 
     [Fact]
+    public void RowsWithTheSamePromptShareOnePrefillAndSampleAsIfAlone()
+    {
+        // A probe's batch: K rows per question, interleaved with other questions; each row keeps its own seed.
+        using var model = CausalLM.FromPretrained(Fixtures.TinyLlama3);
+        int[][] prompts = [Prompts[1], Prompts[0], Prompts[1], Prompts[2], Prompts[0], Prompts[1], Prompts[0]];
+        long[] seeds = [21, 22, 23, 24, 25, 26, 22];
+        var o = new GenerationOptions { MaxNewTokens = 14, Temperature = 1.0 };
+        var batch = Generation.Generate(model, prompts, o, seeds);
+        for (int b = 0; b < prompts.Length; b++)
+            Assert.Equal(Generation.Generate(model, [prompts[b]], o, [seeds[b]])[0].Tokens, batch[b].Tokens);
+        Assert.Equal(batch[1].Tokens, batch[6].Tokens);                       // same prompt, same seed
+        Assert.False(batch[0].Tokens.SequenceEqual(batch[2].Tokens) && batch[0].Tokens.SequenceEqual(batch[5].Tokens),
+            "rows sharing a prompt but not a seed should not all draw the same answer");
+        var greedy = Generation.Generate(model, prompts, new GenerationOptions { MaxNewTokens = 10 });
+        for (int b = 0; b < prompts.Length; b++)
+            Assert.Equal(Generation.Generate(model, [prompts[b]], new GenerationOptions { MaxNewTokens = 10, UseCache = false })[0].Tokens, greedy[b].Tokens);
+    }
+
+    [Fact]
     public void RowsThatStopEarlyLeaveTheBatchWithoutChangingTheOthers()
     {
         using var model = CausalLM.FromPretrained(Fixtures.TinyLlama3);
