@@ -3,12 +3,14 @@ using ValueDrift.Common;
 using ValueDrift.Experiments;
 using ValueDrift.Models;
 using ValueDrift.Probes;
+using ValueDrift.Reporting;
 using ValueDrift.Text;
 using ValueDrift.World;
 
 namespace ValueDrift.Benchmarks;
 
-/// <summary>Benchmarks on the embedded world: base-model pretraining, probe throughput, the Quick demo's wall time.</summary>
+/// <summary>Benchmarks on the embedded world: base-model pretraining, probe throughput, the Quick demo's wall time, the
+/// one-seed demo from an empty cache.</summary>
 public static class WorldBenchmarks
 {
     /// <summary>Seconds to pretrain the Quick base model into an empty cache (<see cref="BaseModel.GetOrTrain"/>) and its folder.</summary>
@@ -67,6 +69,27 @@ public static class WorldBenchmarks
                 answers[p] = result.Topics.Sum(t => t.N) * (probes[p].Item1 == "likelihood" ? perQuestion : 1);
             }
         return probes.Select((p, i) => new ProbeRate(p.Item1, p.Item2, answers[i] / Stats.Median(times[i]), answers[i] / Stats.Median(cpu[i]), answers[i])).ToList();
+    }
+
+    /// <summary>
+    /// What <c>./valuedrift demo --seeds 1</c> does once built, timed in process: the Default demo's world and recipe
+    /// with one training seed, from an empty cache (so base-model pretraining is included), through its report. With
+    /// <paramref name="quick"/> the Quick demo instead (a smoke test of this section). Returns the wall time, the phase
+    /// profile and the run's findings as the CLI prints them.
+    /// </summary>
+    public static (double Seconds, IReadOnlyDictionary<string, double> Phases, IReadOnlyList<FindingCheck> Findings) OneSeedDemo(string outputDir, string emptyCacheRoot, bool quick)
+    {
+        Console.WriteLine($"[demo: {(quick ? "Quick" : "Default")} demo, one seed, empty cache]");
+        var options = (quick ? WorldExperimentOptions.Quick(outputDir) : WorldExperimentOptions.Default(outputDir)) with { Seeds = 1, CacheRoot = emptyCacheRoot };
+        PhaseProfile.Reset();
+        var w = Stopwatch.StartNew();
+        var result = WorldExperiment.Run(options, LineLogger.To(line => Console.WriteLine($"  {line}")));   // a line per stage
+        using (PhaseProfile.Measure(PhaseProfile.Phases.Report)) WorldExperimentReport.Write(result, options);
+        var seconds = w.Elapsed.TotalSeconds;
+        var (phases, _) = PhaseProfile.Snapshot();
+        Console.Write(PhaseProfile.Format());
+        var findings = WorldExperimentReport.Findings(result.SeedRuns.Select(x => x.Drift).ToList());
+        return (seconds, phases.ToDictionary(p => p.Phase, p => Math.Round(p.Time.TotalSeconds, 3)), findings);
     }
 
     /// <summary>Wall time of <see cref="WorldExperiment.Run"/> with <see cref="WorldExperimentOptions.Quick"/> (base model already cached).</summary>

@@ -46,6 +46,18 @@ public class BenchmarkJsonTests
     }
 
     [Fact]
+    public void TheQuickDemoBesideTheOneSeedDemoHasTheDemoSchema()
+    {
+        var json = new BenchmarkJson();
+        json.SetDemo(438.8, new Dictionary<string, double> { ["base-model pretraining"] = 104.2 });
+        json.Set("quick_demo", BenchmarkJson.DemoObject(7.7, new Dictionary<string, double> { ["training steps"] = 3.7 }));
+        var root = JsonNode.Parse(json.ToJson())!;
+        Assert.Equal(438.8, (double)root["demo"]!["seconds"]!);
+        Assert.Equal(["seconds", "phases"], Keys(root["quick_demo"]));
+        Assert.Equal(3.7, (double)root["quick_demo"]!["phases"]!["training steps"]!);
+    }
+
+    [Fact]
     public void AFailedMeasurementIsNullNotAnInvalidNumber()
     {
         var json = new BenchmarkJson();
