@@ -10,8 +10,10 @@ public sealed record GenerationOptions
     public double Temperature { get; init; } = 0.0;
     /// <summary>Nucleus sampling: keep the smallest set of tokens whose probability mass reaches TopP.</summary>
     public double TopP { get; init; } = 1.0;
-    /// <summary>A sequence ends when it emits one of these (the stop token is not returned).</summary>
+    /// <summary>A sequence ends when it emits one of these (the stop token is not returned unless <see cref="KeepStopToken"/>).</summary>
     public IReadOnlyList<int> StopTokenIds { get; init; } = [];
+    /// <summary>End a stopped sequence's tokens with its stop token (PPO trains the policy to emit it).</summary>
+    public bool KeepStopToken { get; init; }
     public long Seed { get; init; } = 0;
     /// <summary>Reuse keys and values of earlier positions. Off recomputes the whole prefix each step (for checking).</summary>
     public bool UseCache { get; init; } = true;
@@ -19,7 +21,8 @@ public sealed record GenerationOptions
     public int PadTokenId { get; init; } = 0;
 }
 
-/// <summary>The new tokens of one sequence, and whether it ended on a stop token (else it hit MaxNewTokens).</summary>
+/// <summary>The new tokens of one sequence (its stop token last with <see cref="GenerationOptions.KeepStopToken"/>), and
+/// whether it ended on a stop token (else it hit MaxNewTokens).</summary>
 public sealed record Generated(int[] Tokens, bool Stopped);
 
 /// <summary>
@@ -96,7 +99,11 @@ public static class Generation
                 {
                     int b = active[i];
                     if (done[b]) { next[i] = options.PadTokenId; continue; }
-                    if (stop.Contains((int)next[i])) { done[b] = true; stopped[b] = true; next[i] = options.PadTokenId; finishedNow++; }
+                    if (stop.Contains((int)next[i]))
+                    {
+                        if (options.KeepStopToken) outputs[b].Add((int)next[i]);
+                        done[b] = true; stopped[b] = true; next[i] = options.PadTokenId; finishedNow++;
+                    }
                     else outputs[b].Add((int)next[i]);
                     all &= done[b];
                 }

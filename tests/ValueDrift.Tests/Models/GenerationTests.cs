@@ -138,6 +138,31 @@ public class GenerationTests
     }
 
     [Fact]
+    public void OneSharedStreamStoppingAtStopTokensGivesTheFullRunCutAfterEachStop()
+    {
+        // PPO's rollouts: one random stream for the batch, the stop token kept, sampling ended once every row stopped.
+        using var model = CausalLM.FromPretrained(Fixtures.TinyLlama3);
+        int[][] prompts = [[5, 17, 3], [9, 40, 22, 61, 7, 13], [3], [8, 8, 2], [30, 1], [12, 44, 19, 4]];
+        var free = new GenerationOptions { MaxNewTokens = 24, Temperature = 1.0, Seed = 7 };
+        var full = Generation.Generate(model, prompts, free);
+        // Stop tokens taken from the full run: a few rows' tokens (rows stop at different steps, some never), and
+        // every row's token at step 3 (all rows stop by then, so sampling ends there).
+        int[][] stopSets = [[full[0].Tokens[6], full[1].Tokens[2], full[3].Tokens[9]], [.. full.Select(g => g.Tokens[3]).Distinct()]];
+        foreach (var stops in stopSets)
+        {
+            var batch = Generation.Generate(model, prompts, free with { StopTokenIds = stops, KeepStopToken = true });
+            for (int b = 0; b < prompts.Length; b++)
+            {
+                int first = Array.FindIndex(full[b].Tokens, t => stops.Contains(t));
+                Assert.Equal(first >= 0 ? full[b].Tokens[..(first + 1)] : full[b].Tokens, batch[b].Tokens);
+                Assert.Equal(first >= 0, batch[b].Stopped);
+            }
+            var dropped = Generation.Generate(model, prompts, free with { StopTokenIds = stops });
+            Assert.Equal(batch.Select(g => g.Stopped ? g.Tokens[..^1] : g.Tokens), dropped.Select(g => g.Tokens));
+        }
+    }
+
+    [Fact]
     public void RowsThatStopEarlyLeaveTheBatchWithoutChangingTheOthers()
     {
         using var model = CausalLM.FromPretrained(Fixtures.TinyLlama3);

@@ -191,15 +191,17 @@ public sealed class PpoStep : ITrainingStep
         var prompts = indices.Select(i => _prompts[i]).ToArray();
         _policy.eval();
         _value.Backbone.eval();
-        // Generated to full length with no stop ids, then cut after the first stop token, which stays in the response
-        // (so the policy is trained to emit it); Generation would drop it.
+        // Each response ends after its first stop token, which stays in it (so the policy is trained to emit it).
+        // Sampling ends once every row has stopped: the batch shares one random stream, but each step draws the same
+        // amount from it for every row, finished or not, so the tokens up to each stop are those of a full-length run.
         IReadOnlyList<Generated> generated;
         using (Common.PhaseProfile.Measure(Common.PhaseProfile.Phases.Rollouts))
             generated = Generation.Generate(_policy, prompts, new GenerationOptions
             {
                 MaxNewTokens = _o.ResponseLength, Temperature = _o.Temperature, Seed = Common.Seeds.Derive(_seed, step), PadTokenId = _padId,
+                StopTokenIds = [.. _stop], KeepStopToken = true,
             });
-        var responses = generated.Select(g => CutAfterStop(g.Tokens)).ToArray();
+        var responses = generated.Select(g => g.Tokens).ToArray();
         bool[] ended = responses.Select(r => r.Length > 0 && _stop.Contains(r[^1])).ToArray();
         int B = prompts.Length, L = prompts.Max(p => p.Length), W = Math.Max(1, responses.Max(r => r.Length));
 
@@ -258,13 +260,6 @@ public sealed class PpoStep : ITrainingStep
             ["response_length"] = responses.Average(r => r.Length),
         };
         return new RolloutBatch(idsT, maskT, L, W, responses, tokensT, m, oldLogp, oldValues, advantages, returns, metrics, (long)read[5]);
-    }
-
-    private int[] CutAfterStop(int[] tokens)
-    {
-        for (int t = 0; t < tokens.Length; t++)
-            if (_stop.Contains(tokens[t])) return tokens[..(t + 1)];
-        return tokens;
     }
 
     /// <summary>Logits that predict the W response tokens: positions L−1 … L+W−2 of the row. (B, W, V).</summary>
