@@ -202,7 +202,7 @@ public sealed class PpoStep : ITrainingStep
                 StopTokenIds = [.. _stop], KeepStopToken = true,
             });
         var responses = generated.Select(g => g.Tokens).ToArray();
-        bool[] ended = responses.Select(r => r.Length > 0 && _stop.Contains(r[^1])).ToArray();
+        bool[] ended = generated.Select(g => g.Stopped).ToArray();
         int B = prompts.Length, L = prompts.Max(p => p.Length), W = Math.Max(1, responses.Max(r => r.Length));
 
         var ids = new long[B, L + W];
