@@ -24,7 +24,7 @@ open ValueDrift.Reporting
 FSharpCoreRedirect.Install()
 TorchNatives.Preload() |> ignore
 
-/// The notebooks' default size (NotebookSizes.Small: the demo's base model, two topics, short stages), run in runFolder.
+/// The notebooks' default size (NotebookSizes.Small: the demo's base model and four topics, short stages), run in runFolder.
 let smallOptions runFolder cacheRoot = NotebookSizes.Small(runFolder, cacheRoot)
 /// The notebook size with the demo's cache ($VALUEDRIFT_CACHE, else ~/.cache/valuedrift).
 let notebookOptions (runFolder: string) = NotebookSizes.Small(runFolder)

@@ -42,6 +42,9 @@ public sealed class KernelDisplay
     /// </summary>
     public static bool HostRedraws => Assembly.GetEntryAssembly()?.GetName().Name != "dotnet-repl";
 
+    /// <summary>True inside a kernel whose host redraws outputs in place: there a progress display replaces log lines.</summary>
+    public static bool LiveOutputs => HostRedraws && CurrentContext(out _) is not null;
+
     /// <summary>
     /// Shows <paramref name="value"/> (formatted as text/html) in the running cell; null outside a kernel or where the
     /// host does not redraw in place (<see cref="HostRedraws"/>).

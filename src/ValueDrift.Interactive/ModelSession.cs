@@ -53,7 +53,7 @@ public sealed class ModelSession : IDisposable
     /// <summary>Seed of the drift tables' bootstraps (the probe's own seed by default).</summary>
     public int Seed { get; init; }
 
-    /// <summary>Where progress lines go (default: nowhere; <c>LineLogger.To(Console.WriteLine)</c> shows them in the cell).</summary>
+    /// <summary>Where progress lines go (default <see cref="SessionLog.Default"/>: nowhere where the cell's live output shows the progress, standard output elsewhere).</summary>
     public ILogger Logger { get; set; }
 
     /// <summary>
@@ -86,7 +86,7 @@ public sealed class ModelSession : IDisposable
         if (!Directory.Exists(modelFolder)) throw new ConfigException(modelFolder, "model", "model folder not found");
         if (!File.Exists(Path.Combine(modelFolder, "config.json")))
             throw new ConfigException(modelFolder, "model", "no config.json: not a Hugging Face model folder");
-        var log = logger ?? LineLogger.None;
+        var log = logger ?? SessionLog.Default();
         var probes = ProbeSet.Load(probeFile);
         var options = probeOptions ?? new GenerationProbeOptions();
         options.Validate();

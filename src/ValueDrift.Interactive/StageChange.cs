@@ -52,6 +52,21 @@ public sealed record StageChange(
         foreach (var line in Sentences(stance)) Console.WriteLine(line);
     }
 
+    /// <summary>
+    /// The stage's numbers read against what the notebook's text expects (per topic: consistent, not seen, opposite),
+    /// printed by the "what you should see" cells so their prose is checked by the run itself.
+    /// </summary>
+    public ExpectationCheck Check(Expectation expected) =>
+        new(Phase, expected, Changes.Rows.Where(r => r.Stance == expected.Stance).Select(r => (r, expected.Judge(r))).ToList());
+
+    /// <summary>Prints <see cref="Check"/>'s sentences (a notebook cell's output) and returns the check.</summary>
+    public ExpectationCheck Expect(Expectation expected)
+    {
+        var check = Check(expected);
+        foreach (var line in check.Sentences()) Console.WriteLine(line);
+        return check;
+    }
+
     /// <summary>Cuts a stage's records out of a whole-run trajectory and computes its changes.</summary>
     public static StageChange Measure(StageResult result, string from, Trajectory run, Trajectory? likelihoodRun, int seed)
     {

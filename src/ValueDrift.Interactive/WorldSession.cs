@@ -42,7 +42,7 @@ public sealed class WorldSession
     /// <summary>The stages run so far in this session, in order.</summary>
     public IReadOnlyList<StageChange> Stages => _stages;
 
-    /// <summary>Where progress lines go (default: nowhere; <c>LineLogger.To(Console.WriteLine)</c> shows them in the cell).</summary>
+    /// <summary>Where progress lines go (default <see cref="SessionLog.Default"/>: nowhere where the cell's live output shows the progress, standard output elsewhere).</summary>
     public ILogger Logger { get; set; }
 
     /// <summary>
@@ -56,7 +56,7 @@ public sealed class WorldSession
     /// </remarks>
     public static WorldSession Start(WorldExperimentOptions options, bool resume = false, ILogger? logger = null)
     {
-        var log = logger ?? LineLogger.None;
+        var log = logger ?? SessionLog.Default();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var progress = StageProgress.Start("starting the session (base model: pretrained once, then cached)", log);
         if (!resume) Clear(new RunDirectory(options.OutputDirectory));

@@ -6,6 +6,8 @@ namespace ValueDrift.Attribution;
 /// stance (instruction rows) never match. <see cref="Of(IReadOnlyList{int}, IReadOnlyList{ExampleLabel}, string, string)"/>
 /// counts only examples of the attributed topic as matching.
 /// </summary>
+/// <param name="Matching">How many of the top K carry the stance (precision × K).</param>
+/// <param name="Examples">How many examples the dataset has (the base rate's denominator).</param>
 public sealed record TopKPrecision(int K, string Stance, double Precision, double BaseRate, int Matching, int Examples)
 {
     public static TopKPrecision Of(IReadOnlyList<int> top, IReadOnlyList<string?> labels, string stance)
@@ -13,7 +15,7 @@ public sealed record TopKPrecision(int K, string Stance, double Precision, doubl
         if (top.Count == 0) throw new ArgumentException("precision needs at least one top example", nameof(top));
         int hits = top.Count(i => labels[i] == stance);
         int all = labels.Count(l => l == stance);
-        return new TopKPrecision(top.Count, stance, (double)hits / top.Count, (double)all / labels.Count, all, labels.Count);
+        return new TopKPrecision(top.Count, stance, (double)hits / top.Count, (double)all / labels.Count, hits, labels.Count);
     }
 
     /// <summary>Precision of examples with the stance on the topic.</summary>

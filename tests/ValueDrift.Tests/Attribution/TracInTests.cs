@@ -173,9 +173,11 @@ public class TracInTests
         string?[] labels = ["neutral", "support", null, "neutral", "oppose", "neutral", "neutral", "support"];
         var p = TopKPrecision.Of([0, 3, 4, 7], labels, "neutral");
         Assert.Equal(0.5, p.Precision, 12);
+        Assert.Equal(2, p.Matching);   // of the top 4, not of the whole dataset (which holds 4 'neutral')
         Assert.Equal(0.5, p.BaseRate, 12);
         Assert.Equal(1.0, p.Lift, 12);
         Assert.Equal(1.0, TopKPrecision.Of([5, 6], labels, "neutral").Precision, 12);
+        Assert.Equal(0, TopKPrecision.Of([1, 2], labels, "neutral").Matching);
         ExampleLabel[] onTopic = [new("immigration", "neutral"), new("abortion", "neutral"), new(null, null), new("immigration", "support")];
         var q = TopKPrecision.Of([0, 1], onTopic, "immigration", "neutral");
         Assert.Equal(0.5, q.Precision, 12);

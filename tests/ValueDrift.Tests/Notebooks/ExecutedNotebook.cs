@@ -90,7 +90,10 @@ public sealed record ExecutedNotebook(string Name, int ExitCode, string Log, str
             var language = (string?)c["metadata"]?["dotnet_interactive"]?["language"] ?? "csharp";
             var outputs = (c["outputs"]?.AsArray() ?? []).Select(o => new CellOutput(
                 (string?)o!["output_type"] ?? "",
-                (o["data"]?.AsObject() ?? []).ToDictionary(kv => kv.Key, kv => Join(kv.Value)),
+                // A stream output (what the cell wrote to stdout/stderr) has its text beside "data": read as text/plain.
+                (string?)o["output_type"] == "stream"
+                    ? new Dictionary<string, string> { ["text/plain"] = Join(o["text"]) }
+                    : (o["data"]?.AsObject() ?? []).ToDictionary(kv => kv.Key, kv => Join(kv.Value)),
                 o["output_type"]?.GetValue<string>() == "error" ? $"{(string?)o["ename"]}: {(string?)o["evalue"]}" : null)).ToList();
             cells.Add(new ExecutedCell(i, language, Join(c["source"]), outputs));
         }

@@ -60,6 +60,8 @@ public class StageNotebookTests(NotebookRuns runs)
             var expected = FormattableString.Invariant($"likelihood probe: largest change {topic} {stance.Label()} {Signed(delta)} ({start:0.00} → {end:0.00})");
             Assert.Contains(expected, cell.Text);
             Assert.Matches(new Regex($"<p>{Regex.Escape(phase)}: "), cell.Html);
+            // Headless, the progress is lines in the cell's output: at least each phase's last step.
+            Assert.Matches(new Regex($@"{Regex.Escape(phase)} from \S+: \w+ step (\d+)/\1 · loss -?[0-9.]+ · done in \d+ s"), cell.Text);
         }
         // Preference stages start from the SFT checkpoint: their step 0 is the SFT stage's last measurement.
         var trace = TraceReader.Read(likelihoodTrace).Records;
