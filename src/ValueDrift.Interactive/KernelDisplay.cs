@@ -52,13 +52,22 @@ public sealed class KernelDisplay
     public static KernelDisplay? TryShow(object value)
     {
         if (!HostRedraws) return null;
+        if (Show(value) is not { } displayed) return null;
+        var update = displayed.GetType().GetMethod("Update", [typeof(object)]);
+        return update is null ? null : new KernelDisplay(displayed, update);
+    }
+
+    /// <summary>
+    /// Shows <paramref name="value"/> (formatted as text/html) once in the running cell, whatever the host; returns the
+    /// kernel's displayed value, or null outside a kernel.
+    /// </summary>
+    public static object? Show(object value)
+    {
         var context = CurrentContext(out var type);
         if (context is null) return null;
         var display = type!.Assembly.GetType("Microsoft.DotNet.Interactive.KernelInvocationContextExtensions")
             ?.GetMethod("Display", BindingFlags.Public | BindingFlags.Static, [type, typeof(object), typeof(string[])]);
-        if (display?.Invoke(null, [context, value, new[] { "text/html" }]) is not { } displayed) return null;
-        var update = displayed.GetType().GetMethod("Update", [typeof(object)]);
-        return update is null ? null : new KernelDisplay(displayed, update);
+        return display?.Invoke(null, [context, value, new[] { "text/html" }]);
     }
 
     /// <summary>Redraws the output with <paramref name="value"/>.</summary>

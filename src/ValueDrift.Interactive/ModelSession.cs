@@ -113,7 +113,13 @@ public sealed class ModelSession : IDisposable
         new StagePlan(BaseModel, [new PlannedStage(stage, null)]).PruneUnfinished(Folder, [Folder.TracePath]);
         StageResult result;
         using (var traces = TracedProbe.Open(Traced))
-            result = new StageRunner(Folder, traces.Targets) { Logger = Logger }.Run(stage, start);
+        {
+            try { result = new StageRunner(Folder, traces.Targets) { Logger = Logger }.Run(stage, start); }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw StageFailedException.Raise(stage.Name, e, progress: null);
+            }
+        }
         var change = StageChange.Measure(result, from?.Phase ?? StagePlan.BasePhase, Trajectory(), null, Seed);
         _stages.Add(change);
         return change;

@@ -116,6 +116,10 @@ public sealed class WorldSession
             {   // stopped inside a helper (PPO's reward model): nothing of the stage itself is final
                 result = new StageResult(stage, start, Folder.StageDirectory(stage.Name), Folder.StageDirectory(stage.Name), [], clock.Elapsed, AlreadyComplete: false);
             }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw StageFailedException.Raise(stage.Name, e, progress);
+            }
             interrupted = cancel.IsCancellationRequested && !result.AlreadyComplete && !Directory.Exists(result.FinalCheckpoint);
         }
         var change = StageChange.Measure(result, from?.Phase ?? "base", Trajectory(), LikelihoodTrajectory(), (int)Options.Seed) with { Interrupted = interrupted };

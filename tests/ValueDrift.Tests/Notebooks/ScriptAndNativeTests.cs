@@ -109,6 +109,25 @@ public class ScriptAndNativeTests(NotebookRuns runs)
         Assert.Contains("3", with.Cells[1].Text);
     }
 
+    /// <summary>
+    /// A failed stage cell, as the kernel itself shows it: the error is one line (the stage and the cause's message);
+    /// the stack trace sits above it in a collapsed details element.
+    /// </summary>
+    [Fact]
+    public void A_failed_stage_cell_shows_one_line_and_the_stack_collapsed()
+    {
+        var dir = Fixtures.TempDir("failed-cell");
+        var dll = Path.Combine(Fixtures.RepoRoot, "artifacts", "notebook", "ValueDrift.Interactive.dll");
+        var path = WriteNotebook(Path.Combine(dir, "failed.ipynb"), $"#r \"{dll}\"\nValueDrift.Interactive.Notebook.Setup()",
+            "throw ValueDrift.Interactive.StageFailedException.Raise(\"sft-x\", new System.IO.FileNotFoundException(\"data.jsonl: file not found\"), null);");
+        var run = ExecutedNotebook.Run(path, runs.OutputDir);
+        Assert.Equal(["notebooks/failed.ipynb cell 1 (csharp, `throw ValueDrift.Interactive.StageFailedException.Raise(\"sft-x\", new System.IO.FileNotFoundException(\"data.jsonl: file not found\"), null);`): Error: sft-x failed: data.jsonl: file not found"],
+            run.Failures());
+        var cell = run.Cells[1];
+        Assert.DoesNotContain('\n', cell.Outputs.Single(o => o.Error is not null).Error);
+        Assert.Contains("<details><summary>sft-x failed: data.jsonl: file not found (the stack trace)</summary><pre>System.IO.FileNotFoundException", cell.Html);
+    }
+
     private static string WriteNotebook(string path, params string[] cells)
     {
         var nb = new JsonObject

@@ -52,6 +52,24 @@ public class WorldSessionTests
     }
 
     [Fact]
+    public void A_failed_stage_reads_as_one_line_ends_its_progress_and_keeps_the_cause()
+    {
+        var lines = new List<string>();
+        var options = WorldExperimentOptions.Quick(Fixtures.TempDir("session-fail")) with { CacheRoot = Cache };
+        var session = WorldSession.Start(options, logger: LineLogger.To(lines.Add));
+        var missing = Path.Combine(session.Folder.Root, "no-such-file.jsonl");
+        var e = Assert.Throws<StageFailedException>(() => session.Run(session.Stage(WorldExperiment.SupportiveSft) with { DataPath = missing }));
+        // What a kernel prints for a failed cell is the exception's ToString(): here one line naming the file.
+        Assert.DoesNotContain('\n', e.ToString());
+        Assert.StartsWith("sft-supportive failed: ", e.ToString(), StringComparison.Ordinal);
+        Assert.Contains("no-such-file.jsonl", e.ToString());
+        Assert.NotNull(e.InnerException);
+        Assert.NotNull(e.InnerException!.StackTrace);   // the cause keeps its stack for the details element
+        Assert.Equal(e.Message, lines[^1]);             // the progress ends "… failed: …", not "starting…"
+        Assert.Empty(session.Stages);
+    }
+
+    [Fact]
     [Trait("tier", "fast")]
     public void The_notebook_size_uses_the_demos_world_base_model_and_cache()
     {
