@@ -93,9 +93,9 @@ public static class Notebook
         var sb = new System.Text.StringBuilder();
         sb.Append("<div class=\"valuedrift-stage\"><p>").Append(System.Net.WebUtility.HtmlEncode(change.Summary)).Append("</p>\n");
         sb.Append(HtmlTables.StageReadings(change));
-        sb.Append(ChartHtml.Render(StageChangeCharts.ChangeBars(change.Changes, change.Phase, "generation probe"), options.StandaloneCharts));
+        sb.Append(ChartHtml.Render(StageChangeCharts.ChangeBars(change.Changes, change.Phase, "generation probe", options.ChangeScale), options.StandaloneCharts));
         if (change.LikelihoodChanges is { } l)
-            sb.Append(ChartHtml.Render(StageChangeCharts.ChangeBars(l, change.Phase, "likelihood probe"), options.StandaloneCharts));
+            sb.Append(ChartHtml.Render(StageChangeCharts.ChangeBars(l, change.Phase, "likelihood probe", options.ChangeScale), options.StandaloneCharts));
         // The lines of the probe that moved most: at notebook size the generation probe may read flat.
         var lines = change.LikelihoodTrajectory is { } lt && change.LikelihoodChanges is { } lc && Spread(lc) > Spread(change.Changes)
             ? (lt, "likelihood probe") : (change.Trajectory, "generation probe");

@@ -16,6 +16,12 @@ public sealed record NotebookOptions
     public int MaxFrameRows { get; init; } = 20;
     public int MaxFrameColumns { get; init; } = 20;
 
+    /// <summary>
+    /// The y axis of every stage cell's Δp chart runs ±this (generation and likelihood probe alike), so SFT's bars and
+    /// DPO's, or the two probes', compare by eye; 1 holds any change of a probability. Null scales each chart to its own bars.
+    /// </summary>
+    public double? ChangeScale { get; init; } = 1.0;
+
     /// <summary>Topics of a trajectory drawn (one chart each).</summary>
     public int MaxTopicCharts { get; init; } = 4;
 

@@ -55,8 +55,9 @@ public static class RunFigures
         if (phases.Count == 0) return [];
         var trajectory = new Trajectory(all.Records().Where(r => phases.Contains(r.Phase)));
         var table = DriftTable.From(trajectory, new DriftTableOptions { Seed = TrainingSeed(run) });
+        var scale = StageChangeCharts.SharedScale(table, phases);   // one axis for every stage chart, so they compare
         var list = phases.Select(p => new FigureFile($"walkthrough-{p}", $"Stage cell {p}: change since the checkpoint it started from (generation probe)",
-            StageChangeCharts.ChangeBars(table, p, "generation probe"))).ToList();
+            StageChangeCharts.ChangeBars(table, p, "generation probe", scale))).ToList();
         var topic = trajectory.Topics[0];
         list.Add(new("walkthrough-stances", $"The walkthrough's stages for {topic}, each from the checkpoint it starts at (generation probe)",
             DriftCharts.StanceOverSteps(trajectory, topic, seed: TrainingSeed(run), starts: PhaseStarts.FromRun(run))));

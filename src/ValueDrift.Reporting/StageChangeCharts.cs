@@ -13,8 +13,12 @@ namespace ValueDrift.Reporting;
 /// </summary>
 public static class StageChangeCharts
 {
-    /// <summary>One phase: per topic, grouped bars of Δp for support, neutral and oppose.</summary>
-    public static PlotlyFigure ChangeBars(DriftTable table, string phase, string? probe = null)
+    /// <summary>
+    /// One phase: per topic, grouped bars of Δp for support, neutral and oppose. Charts meant to be compared (the stage
+    /// cells of a notebook, generation beside likelihood) pass one <paramref name="sharedScale"/>: the axis runs ±that
+    /// and says so, so a small bar looks small next to a large one; null scales the chart to its own bars.
+    /// </summary>
+    public static PlotlyFigure ChangeBars(DriftTable table, string phase, string? probe = null, double? sharedScale = null)
     {
         var rows = table.Rows.Where(r => r.Phase == phase).ToList();
         var topics = rows.Select(r => r.Topic).Distinct().ToArray();
@@ -33,7 +37,11 @@ public static class StageChangeCharts
         {
             barmode = "group",
             xaxis = new Xaxis { title = "topic" },
-            yaxis = new Yaxis { title = "Δp = p(end) − p(start)", range = Range(rows.Select(r => r.Magnitude)), zeroline = true },
+            yaxis = new Yaxis
+            {
+                title = sharedScale is { } shared ? string.Create(CultureInfo.InvariantCulture, $"Δp = p(end) − p(start), shared scale ±{shared:0.##}") : "Δp = p(end) − p(start)",
+                range = sharedScale is { } s ? [-s, s] : Range(rows.Select(r => r.Magnitude)), zeroline = true,
+            },
         }.AutoMargin("xaxis", "yaxis");
         // Labels too small to read where bars are narrow are left out rather than drawn over each other.
         layout.Overrides["uniformtext"] = new System.Text.Json.Nodes.JsonObject { ["minsize"] = 9, ["mode"] = "hide" };
@@ -64,6 +72,16 @@ public static class StageChangeCharts
         }.AutoMargin("xaxis", "yaxis");
         var title = $"Change of '{stance.Label()}' by stage" + (probe is null ? "" : $" ({probe})");
         return new PlotlyFigure(title, traces, layout) { Height = 380 };
+    }
+
+    /// <summary>
+    /// One scale for the stage charts of <paramref name="phases"/>: the half-range their own charts would take for the
+    /// largest of them, so that all of them fit and compare.
+    /// </summary>
+    public static double SharedScale(DriftTable table, IEnumerable<string> phases)
+    {
+        var set = phases.ToHashSet();
+        return Range(table.Rows.Where(r => set.Contains(r.Phase)).Select(r => r.Magnitude))[1];
     }
 
     // A symmetric axis of at least ±0.1, so small changes look small rather than filling the chart; 30% headroom for the labels.

@@ -80,6 +80,23 @@ public class ChartLayoutTests
 
     [Fact]
     [Trait("tier", "fast")]
+    public void Stage_change_charts_meant_to_be_compared_share_one_scale_and_say_so()
+    {
+        var table = DriftTable.From(TestTrajectories.TwoPhases());
+        double[] Y(PlotlyFigure f) => JsonNode.Parse(f.LayoutJson())!["yaxis"]!["range"]!.AsArray().Select(x => x!.GetValue<double>()).ToArray();
+        string Title(PlotlyFigure f) => JsonNode.Parse(f.LayoutJson())!["yaxis"]!["title"] is JsonObject o ? (string)o["text"]! : (string)JsonNode.Parse(f.LayoutJson())!["yaxis"]!["title"]!;
+        // Alone, each chart scales to its own bars: sft moved support by 0.58, dpo oppose by 0.49.
+        Assert.NotEqual(Y(StageChangeCharts.ChangeBars(table, "sft")), Y(StageChangeCharts.ChangeBars(table, "dpo")));
+        var shared = StageChangeCharts.SharedScale(table, ["sft", "dpo"]);
+        Assert.Equal(0.58 * 1.3, shared, 9);
+        Assert.Equal([-shared, shared], Y(StageChangeCharts.ChangeBars(table, "dpo", sharedScale: shared)));
+        Assert.Equal(Y(StageChangeCharts.ChangeBars(table, "sft", sharedScale: shared)), Y(StageChangeCharts.ChangeBars(table, "dpo", sharedScale: shared)));
+        Assert.Contains("shared scale ±0.75", Title(StageChangeCharts.ChangeBars(table, "dpo", sharedScale: shared)));
+        Assert.Equal(1.0, new ValueDrift.Interactive.NotebookOptions().ChangeScale);   // notebooks: ±1 in every stage cell
+    }
+
+    [Fact]
+    [Trait("tier", "fast")]
     public void Phase_starts_come_from_the_stage_manifests_and_align_siblings()
     {
         var run = new RunDirectory(Fixtures.TempDir("phase-starts"));
