@@ -79,7 +79,7 @@ public class StageNotebookTests(NotebookRuns runs)
         var run = runs.Get("01-value-drift-walkthrough.ipynb");
         // The generation probe's (the paper's measurement, with intervals), then the likelihood probe's; 4 stages ×
         // the topics × 3 stances, the base model excluded.
-        var generation = run.Cells.Single(c => c.Source.Trim() == "session.DriftTable()");
+        var generation = NotebookExecutionTests.Cell(run, "var table = session.DriftTable();")!;
         Assert.Contains($"Drift table: {4 * Topics * 3} rows", generation.Text);
         Assert.Contains("95% CI", generation.Text);
         var likelihood = run.Cells.Single(c => c.Source.Trim() == "session.DriftTable(likelihood: true)");
@@ -98,6 +98,25 @@ public class StageNotebookTests(NotebookRuns runs)
     internal static ExecutedCell Cell(ExecutedNotebook run, string source) =>
         run.Cells.SingleOrDefault(c => c.Source.Replace("\r\n", "\n").Trim() == source) ?? throw new Xunit.Sdk.XunitException($"no cell `{source}` in notebooks/{run.Name}");
 
+    /// <summary>
+    /// Each "what you should see" of the walkthrough's stages ends with the verdict its own numbers give, and none of
+    /// them contradicts the text: where a run would, the text is wrong and must say what the run shows.
+    /// </summary>
+    [Fact]
+    public void Walkthrough_verdicts_come_from_the_run_and_none_contradicts_the_text()
+    {
+        var run = runs.Get("01-value-drift-walkthrough.ipynb");
+        foreach (var (variable, expected) in new[] { ("sft", "support rises"), ("dpo", "support moves less than in sft-supportive"),
+                     ("simpo", "support moves less than in sft-supportive"), ("ppo", "support moves less than in sft-supportive") })
+        {
+            var printed = Printed(run, NotebookExecutionTests.Cell(run, $"{variable}.Expect(")!);
+            Assert.Contains($"Expected: {expected}. This run, by each topic's 95% interval: ", printed);
+            Assert.DoesNotContain("contradicts the expectation", printed);
+        }
+        var table = Printed(run, NotebookExecutionTests.Cell(run, "var table = session.DriftTable();")!);
+        Assert.Contains("sft-supportive: largest |M| ", table);
+    }
+
     [Fact]
     public void Walkthrough_prints_the_numbers_its_markdown_would_otherwise_quote()
     {
@@ -111,7 +130,7 @@ public class StageNotebookTests(NotebookRuns runs)
         foreach (var (phase, stance) in new[] { ("sft-supportive", "support"), ("dpo-standard", "support"), ("simpo-standard", "support"), ("ppo-standard", "support"), ("sft-sceptical", "oppose") })
         {
             var variable = phase switch { "sft-supportive" => "sft", "dpo-standard" => "dpo", "simpo-standard" => "simpo", "ppo-standard" => "ppo", _ => "sceptical" };
-            var printed = Printed(run, Cell(run, $"{variable}.Say(Stance.{char.ToUpperInvariant(stance[0])}{stance[1..]});"));
+            var printed = Printed(run, NotebookExecutionTests.Cell(run, $"{variable}.Say(Stance.{char.ToUpperInvariant(stance[0])}{stance[1..]});")!);
             var s = StanceLabels.Parse(stance, "test", 0, "stance");
             foreach (var topic in trace.Where(r => r.Phase == phase).Select(r => r.Topic).Distinct())
             {
