@@ -43,13 +43,20 @@ public class ValueGapNotebookTests(NotebookRuns runs)
         var trace = TraceReader.Read(Path.Combine(StageNotebookTests.RunFolder("02-value-gap"), "trace.jsonl")).Records;
         foreach (var (variable, phase) in new[] { ("sft", "sft-supportive"), ("dpo", "dpo-support-aligned"), ("simpo", "simpo-support-aligned"), ("ppo", "ppo-support-aligned") })
         {
-            var printed = StageNotebookTests.Printed(run, StageNotebookTests.Cell(run, $"{variable}.Say(Stance.Support);"));
+            var printed = StageNotebookTests.Printed(run, NotebookExecutionTests.Cell(run, $"{variable}.Say(Stance.Support);")!);
             foreach (var topic in trace.Where(r => r.Phase == phase).Select(r => r.Topic).Distinct())
             {
                 var series = trace.Where(r => r.Phase == phase && r.Topic == topic).OrderBy(r => r.Step).ToList();
                 var (start, end) = (series[0].Value.Support, series[^1].Value.Support);
                 Assert.Contains(FormattableString.Invariant($"{phase}, {topic}: p(support) {start:0.00} → {end:0.00}, M = {StageNotebookTests.Signed(end - start)} (95% CI "), printed);
             }
+        }
+        // The verdicts of "what you should see" come from the run, and none contradicts the text.
+        foreach (var variable in new[] { "sft", "dpo" })
+        {
+            var verdict = StageNotebookTests.Printed(run, NotebookExecutionTests.Cell(run, $"{variable}.Expect(")!);
+            Assert.Contains("Expected: support rises. This run, by each topic's 95% interval: ", verdict);
+            Assert.DoesNotContain("contradicts the expectation", verdict);
         }
         // The gaps are printed from the sets, and the seeds cell gives both probes for every method.
         Assert.Contains("pref-support-aligned: immigration: TV 0.9", StageNotebookTests.Printed(run, NotebookExecutionTests.Cell(run, "foreach (var g in session.ValueGaps())")!));
