@@ -78,8 +78,23 @@ public static class SessionAttribution
         // Retrained stages are reused by name; a stage trained afresh in this session (a notebook run from the top)
         // may rank differently from the one an earlier run ablated, so its earlier retrains are not reused.
         if (!view.Stage.Result.AlreadyComplete && Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        Console.WriteLine(AblationNotice(view.Stage.Result, seeds));
         var result = Ablation.Run(record, view.Attribution, probe, folder, fraction, seeds, Log(session));
         return view with { Ablation = result };
+    }
+
+    /// <summary>
+    /// Said before the retraining starts, since it is the longest cell of a notebook: how many stages it trains and,
+    /// when the stage was trained in this session, about how long that takes (its own training time per retrained
+    /// stage, probes included).
+    /// </summary>
+    public static string AblationNotice(StageResult stage, int seeds)
+    {
+        var runs = 2 * seeds;
+        var text = FormattableString.Invariant($"retraining {stage.Stage.Name} {runs} times (without the top cut and without a random cut, {seeds} seeds; {stage.Stage.Training.MaxSteps} steps each)");
+        return stage.AlreadyComplete
+            ? text + "; finished retrains in the run folder are reused."
+            : text + FormattableString.Invariant($": about {Math.Ceiling(runs * stage.Elapsed.TotalMinutes):0} min at the {stage.Elapsed.TotalSeconds:0} s the stage took here.");
     }
 
     /// <summary>Registers <see cref="AttributionView"/>'s formatters once; <see cref="Attribute(WorldSession, StageChange, string, string, int, AttributionOptions?, WorldProbeSplit)"/> does it on first use.</summary>

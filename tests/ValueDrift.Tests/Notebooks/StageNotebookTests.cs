@@ -217,10 +217,10 @@ public class StageNotebookTests(NotebookRuns runs)
         var run = runs.Get("04-fsharp.ipynb");
         var fsharp = run.Cells.Where(c => c.Language == "fsharp").ToList();
         Assert.Equal(2, fsharp.Count);
-        Assert.Contains("#!share --from csharp likelihoodTracePath", fsharp[0].Source);
+        Assert.Contains("#!share --from csharp tracePath", fsharp[0].Source);   // the generation probe, as every notebook leads with
         Assert.Contains("Frame: 3 rows × 3 columns", fsharp[0].Text);   // base, sft-supportive, dpo-support-aligned × stances
         // Mean support per phase over topics and probed steps, recomputed from the trace the C# cell wrote.
-        var trace = TraceReader.Read(Path.Combine(RunFolder("04-fsharp"), "trace-likelihood.jsonl")).Records;
+        var trace = TraceReader.Read(Path.Combine(RunFolder("04-fsharp"), "trace.jsonl")).Records;
         foreach (var phase in new[] { "sft-supportive", "dpo-support-aligned" })
         {
             var mean = trace.Where(r => r.Phase == phase).Average(r => r.Value.Support);
