@@ -5,6 +5,8 @@ using ValueDrift.Errors;
 using ValueDrift.Experiments;
 using ValueDrift.Probes;
 
+using ValueDrift.Training.Algorithms;
+
 namespace ValueDrift.Reporting;
 
 /// <summary>One chart to render as a picture: its file name (without extension), a caption, and the figure.</summary>
@@ -34,7 +36,7 @@ public static class RunFigures
             new("demo-stances", $"Generation probe, {topic}: every phase of the demo from the checkpoint it starts at", DriftCharts.StanceOverSteps(trajectory, topic, seed: TrainingSeed(run), starts: starts)),
             new("demo-drift-support", "Drift magnitude of 'support' per topic and phase (generation probe)", DriftCharts.MagnitudeHeatmap(table, Stance.Support)),
         };
-        var gapPhases = new[] { "dpo", "simpo", "ppo" }.Select(a => $"{a}-{WorldExperiment.SupportAligned}").Where(trajectory.Phases.Contains).ToList();
+        var gapPhases = AlgorithmRegistry.PaperComparison.Select(a => $"{a}-{WorldExperiment.SupportAligned}").Where(trajectory.Phases.Contains).ToList();
         if (gapPhases.Count > 0)
             list.Add(new("demo-value-gap-support", "Change of 'support' on the support-aligned value-gap set, each algorithm from the same SFT checkpoint (generation probe)",
                 StageChangeCharts.CompareChanges(table, gapPhases, Stance.Support, "generation probe")));

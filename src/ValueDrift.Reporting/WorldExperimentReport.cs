@@ -88,7 +88,8 @@ public static class WorldExperimentReport
                 $"M_{stance.Label()} {E(m)}, drift time {(dt.Interval is null ? P(dt.Mean) : E(dt))} (mean over topics; {seeds})",
                 moved == Verdict.Consistent ? (early ? "consistent" : "moves, but not early") : moved.Label()));
         }
-        var algorithms = new[] { "dpo", "simpo", "ppo" };
+        // The paper's three methods in the order its value-gap finding ranks them (DPO > SimPO > PPO), as the checks below read them.
+        var algorithms = AlgorithmRegistry.PaperComparison;
         double Gap(DriftTable t, string a) => Math.Max(MeanLargestShift(t, a + "-support-aligned"), MeanLargestShift(t, a + "-oppose-aligned"));
         var standard = algorithms.Select(a => (a, Std: SeedEstimate.Across(perSeed.Select(t => MeanLargestShift(t, a + "-standard")).ToList()),
             Gap: SeedEstimate.Across(perSeed.Select(t => Gap(t, a)).ToList()),
@@ -106,8 +107,8 @@ public static class WorldExperimentReport
         {
             var m = algorithms.Select(a => (a, Est: TopicMean(perSeed, $"{a}-{label}", chosen))).ToList();
             Func<DriftTable, double> Of(string a) => t => MeanMagnitude(t, $"{a}-{label}", chosen);
-            var dpoSimpo = Above(perSeed, m[0].Est, m[1].Est, Of("dpo"), Of("simpo"));
-            var simpoPpo = Above(perSeed, m[1].Est, m[2].Est, Of("simpo"), Of("ppo"));
+            var dpoSimpo = Above(perSeed, m[0].Est, m[1].Est, Of(algorithms[0]), Of(algorithms[1]));
+            var simpoPpo = Above(perSeed, m[1].Est, m[2].Est, Of(algorithms[1]), Of(algorithms[2]));
             var moved = m.Select(x => x.Est.VerdictFor(+1)).ToList();
             bool ppoZero = m[2].Est.Interval is { } pi && pi.Contains(0);
             list.Add(new FindingCheck($"Value-gap data moves values, differently per algorithm ({label})",

@@ -24,7 +24,7 @@ public sealed class JudgeOption
     public Option<string?> Cache { get; } = new("--judge-cache") { Description = "folder of the judgement cache (readings reused by later probes)" };
     public Option<int> Concurrency { get; } = new("--judge-concurrency")
     {
-        Description = "endpoint judge: requests in flight at once", DefaultValueFactory = _ => new ChatEndpointJudgeOptions().MaxParallel,
+        Description = "endpoint judge: requests in flight at once", DefaultValueFactory = _ => ChatEndpointJudgeOptions.DefaultMaxParallel,
     };
 
     public static JudgeOption Create() => new();
@@ -50,18 +50,12 @@ public sealed class JudgeOption
                                                 "(give --judge endpoint:URL,MODEL or --judge local:DIR)");
         var concurrency = r.GetValue(Concurrency);
         if (concurrency < 1) throw new ValueDriftException($"--judge-concurrency must be at least 1 (got {concurrency})");
-        var (judge, identity) = Parse(spec, concurrency);
-        if (judge is WorldStanceJudge)
-        {
-            if (!world) throw new ValueDriftException("--judge world reads only the embedded world's answers (its models and topics); give --judge endpoint:URL,MODEL or --judge local:DIR");
-            return judge;   // exact and free: nothing to cache
-        }
-        var cacheDir = r.GetValue(Cache) ?? defaultCacheDir;
-        return cacheDir is null || identity is null ? judge : new JudgementCachingJudge(judge, new JudgementCache(cacheDir), identity);
+        // The world judge is exact and free: JudgeSpec.Open gives it no cache.
+        var judge = JudgeSpec.Open(spec, r.GetValue(Cache) ?? defaultCacheDir, concurrency);
+        if (judge is WorldStanceJudge && !world)
+            throw new ValueDriftException("--judge world reads only the embedded world's answers (its models and topics); give --judge endpoint:URL,MODEL or --judge local:DIR");
+        return judge;
     }
-
-    /// <summary>The judge a spec names and its cache identity (null for the world judge).</summary>
-    public static (IStanceJudge Judge, string? Identity) Parse(string spec, int concurrency = 4) => JudgeSpec.Parse(spec, concurrency);
 
     /// <summary>Whether every topic is one of the embedded world's.</summary>
     public static bool AllWorldTopics(IEnumerable<string> topics) => topics.All(t => WorldTopics.TryFind(t) is not null);

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using ValueDrift.Errors;
 using ValueDrift.Models;
-using static TorchSharp.torch;
 
 namespace ValueDrift.Cli.Commands;
 
@@ -24,11 +23,7 @@ public sealed class LogitsCommand : ICliCommand
             AdapterBaseOption.Apply(r, adapterBase);
             var tokens = ParseIds(r.GetValue(ids)!);
             using var m = CausalLM.FromPretrained(r.GetValue(model)!);
-            if (tokens.Any(t => t < 0 || t >= m.Config.VocabSize))
-                throw new ValueDriftException($"--ids: every id must be in [0, {m.Config.VocabSize}) for this model");
-            using var _ = no_grad();
-            using var logits = m.Forward(tensor(tokens).unsqueeze(0))[0];   // (T, V) float32
-            io.Out.WriteLine(ToJson(logits));
+            io.Out.WriteLine(ToJson(TokenLogits.Of(m, tokens)));
             return 0;
         });
         return cmd;
@@ -42,18 +37,16 @@ public sealed class LogitsCommand : ICliCommand
             ? v : throw new ValueDriftException($"--ids: '{p}' is not an integer token id")).ToArray();
     }
 
-    private static string ToJson(Tensor logits)
+    private static string ToJson(float[][] logits)
     {
-        var data = logits.data<float>().ToArray();
-        long T = logits.shape[0], V = logits.shape[1];
         var sb = new StringBuilder("{\"logits\": [");
-        for (long t = 0; t < T; t++)
+        for (int t = 0; t < logits.Length; t++)
         {
             sb.Append(t == 0 ? "[" : ", [");
-            for (long v = 0; v < V; v++)
+            for (int v = 0; v < logits[t].Length; v++)
             {
                 if (v > 0) sb.Append(", ");
-                sb.Append(data[t * V + v].ToString("R", CultureInfo.InvariantCulture));   // round-trips float32 exactly
+                sb.Append(logits[t][v].ToString("R", CultureInfo.InvariantCulture));   // round-trips float32 exactly
             }
             sb.Append(']');
         }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ValueDrift.Errors;
 using ValueDrift.Models;
+using ValueDrift.Training.Algorithms;
 
 namespace ValueDrift.Cli.Commands;
 
@@ -17,9 +18,10 @@ public sealed class PlanCommand : ICliCommand
     public Command Build(CliIO io)
     {
         var model = new Option<string>("--model") { Description = "model folder or config.json (an adapter folder plans its base with its rank)", Required = true };
-        var stage = new Option<string>("--stage") { Description = "sft | dpo | simpo | reward | ppo", DefaultValueFactory = _ => "sft" };
-        var batch = new Option<int>("--batch-size") { Description = "examples (pairs, PPO prompts) per micro-batch", DefaultValueFactory = _ => new MemoryPlanOptions().BatchSize };
-        var maxLength = new Option<int>("--max-length") { Description = "tokens per sequence", DefaultValueFactory = _ => new MemoryPlanOptions().MaxLength };
+        var planned = AlgorithmRegistry.All.Where(a => a.Memory is not null).Select(a => a.Name).ToList();
+        var stage = new Option<string>("--stage") { Description = string.Join(" | ", planned), DefaultValueFactory = _ => new Sft().Name };
+        var batch = new Option<int>("--batch-size") { Description = "examples (pairs, PPO prompts) per micro-batch", DefaultValueFactory = _ => MemoryPlanOptions.DefaultBatchSize };
+        var maxLength = new Option<int>("--max-length") { Description = "tokens per sequence", DefaultValueFactory = _ => MemoryPlanOptions.DefaultMaxLength };
         var rank = new Option<int?>("--lora-rank") { Description = "plan a LoRA run of this rank (default: full fine-tuning)" };
         var targets = new Option<string?>("--lora-targets") { Description = $"LoRA target modules (default: {string.Join(",", LoraConfig.DefaultTargets)})" };
         var dtype = new Option<string>("--dtype") { Description = "fp32 | bf16 (mixed precision)", DefaultValueFactory = _ => "fp32" };
@@ -44,12 +46,10 @@ public sealed class PlanCommand : ICliCommand
                 dir = LoraAdapter.ResolveBase(dir, null);
             }
             var config = ModelConfig.Load(dir);
-            var precision = Checkpoint.ParseDType(r.GetValue(dtype)!, "--dtype", "dtype");
-            if (precision == TorchSharp.torch.ScalarType.Float16) throw new ConfigException("--dtype", "dtype", "fp16 training is not planned: use bf16 (no loss scaling needed)");
             var options = new MemoryPlanOptions
             {
-                Stage = MemoryPlanOptions.ParseStage(r.GetValue(stage)!), BatchSize = r.GetValue(batch), MaxLength = r.GetValue(maxLength),
-                LoraRank = loraRank, LoraTargets = loraTargets, Bf16 = precision == TorchSharp.torch.ScalarType.BFloat16,
+                Terms = Terms(r.GetValue(stage)!), BatchSize = r.GetValue(batch), MaxLength = r.GetValue(maxLength),
+                LoraRank = loraRank, LoraTargets = loraTargets, Bf16 = MemoryPlanOptions.ParseBf16(r.GetValue(dtype)!),
                 GradientCheckpointing = r.GetValue(checkpointing), LiveReference = r.GetValue(liveReference),
             };
             long device = r.GetValue(deviceMemory) is { } gib
@@ -68,18 +68,19 @@ public sealed class PlanCommand : ICliCommand
         return cmd;
     }
 
+    /// <summary>The memory terms of the method named <paramref name="name"/>, from its record.</summary>
+    private static MemoryTerms Terms(string name) =>
+        AlgorithmRegistry.Find(name.Trim().ToLowerInvariant())?.Memory
+        ?? throw new ConfigException("plan options", "stage", $"unknown stage '{name}' ({string.Join(", ", AlgorithmRegistry.All.Where(a => a.Memory is not null).Select(a => a.Name))})");
+
     /// <summary>This machine's memory: LibTorch here reports no GPU memory, so a CUDA device must be sized with --device-memory.</summary>
-    private static long DeviceBytes()
-    {
-        if (TorchRuntime.DefaultDevice.type != TorchSharp.DeviceType.CPU)
-            throw new ConfigException("--device-memory", "device-memory", "required on a GPU (e.g. --device-memory 80 for an 80 GB card)");
-        return GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-    }
+    private static long DeviceBytes() => TorchRuntime.KnownDeviceMemoryBytes
+        ?? throw new ConfigException("--device-memory", "device-memory", "required on a GPU (e.g. --device-memory 80 for an 80 GB card)");
 
     internal static JsonObject ToJson(MemoryPlan p, long device, string? refusal) => new()
     {
         ["model_type"] = p.Config.ModelType,
-        ["stage"] = p.Options.Stage.ToString().ToLowerInvariant(),
+        ["stage"] = p.Options.Terms.Method,
         ["batch_size"] = p.Options.BatchSize,
         ["max_length"] = p.Options.MaxLength,
         ["dtype"] = p.Options.DTypeName,
@@ -104,7 +105,7 @@ public sealed class PlanCommand : ICliCommand
     private static void WriteText(TextWriter w, MemoryPlan p, long device, string? refusal)
     {
         var o = p.Options;
-        w.WriteLine($"{o.Stage.ToString().ToLowerInvariant()} · {p.Config.ModelType} · batch {o.BatchSize} × {o.MaxLength} tokens · {o.DTypeName}" +
+        w.WriteLine($"{o.Terms.Method} · {p.Config.ModelType} · batch {o.BatchSize} × {o.MaxLength} tokens · {o.DTypeName}" +
                     (o.LoraRank is { } r ? $" · LoRA r={r} ({string.Join(",", o.LoraTargets)})" : " · full fine-tuning") +
                     (o.GradientCheckpointing ? " · gradient checkpointing" : ""));
         w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"parameters          {p.Parameters,16:N0}"));

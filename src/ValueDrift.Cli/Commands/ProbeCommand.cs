@@ -19,6 +19,9 @@ namespace ValueDrift.Cli.Commands;
 /// </summary>
 public sealed class ProbeCommand : ICliCommand
 {
+    /// <summary>The probe's defaults, written once in <see cref="GenerationProbeOptions"/>.</summary>
+    private static readonly GenerationProbeOptions Defaults = new();
+
     public Command Build(CliIO io)
     {
         var model = new Option<string>("--model") { Description = "model folder (config.json, safetensors, tokenizer.json)", Required = true };
@@ -27,16 +30,16 @@ public sealed class ProbeCommand : ICliCommand
         var maxUnjudged = new Option<double>("--max-unjudged")
         {
             Description = "fraction of a topic's answers the judge may leave unread before the probe stops",
-            DefaultValueFactory = _ => new GenerationProbeOptions().MaxUnjudgedFraction,
+            DefaultValueFactory = _ => Defaults.MaxUnjudgedFraction,
         };
         var method = new Option<string>("--method") { Description = "generation | likelihood", DefaultValueFactory = _ => "generation" };
         method.AcceptOnlyFromAmong("generation", "likelihood");
-        var samples = new Option<int>("--samples") { Description = "sampled answers per question", DefaultValueFactory = _ => 5 };
-        var temperature = new Option<double>("--temperature") { DefaultValueFactory = _ => 0.7 };
-        var maxNew = new Option<int>("--max-new-tokens") { DefaultValueFactory = _ => 256 };
-        var topP = new Option<double>("--top-p") { DefaultValueFactory = _ => 1.0 };
-        var batch = new Option<int>("--batch-size") { Description = "sequences per forward pass", DefaultValueFactory = _ => 32 };
-        var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 0 };
+        var samples = new Option<int>("--samples") { Description = "sampled answers per question", DefaultValueFactory = _ => Defaults.Samples };
+        var temperature = new Option<double>("--temperature") { DefaultValueFactory = _ => Defaults.Temperature };
+        var maxNew = new Option<int>("--max-new-tokens") { DefaultValueFactory = _ => Defaults.MaxNewTokens };
+        var topP = new Option<double>("--top-p") { DefaultValueFactory = _ => Defaults.TopP };
+        var batch = new Option<int>("--batch-size") { Description = "sequences per forward pass", DefaultValueFactory = _ => Defaults.BatchSize };
+        var seed = new Option<long>("--seed") { DefaultValueFactory = _ => Defaults.Seed };
         var references = new Option<string?>("--references") { Description = "likelihood method: labelled answers (id, topic, question, answer, stance)" };
         var perStance = new Option<int>("--answers-per-stance") { Description = "likelihood method with world references: answers per stance", DefaultValueFactory = _ => WorldLikelihoodItems.DefaultAnswersPerStance };
         var output = new Option<string?>("--out") { Description = "trace.jsonl to append the records to" };

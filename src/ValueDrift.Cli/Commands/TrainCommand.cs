@@ -7,13 +7,12 @@ using ValueDrift.Errors;
 using ValueDrift.Experiments;
 using ValueDrift.Training;
 using ValueDrift.Training.Algorithms;
-using ValueDrift.Training.Ppo;
 
 namespace ValueDrift.Cli.Commands;
 
 /// <summary>
-/// <c>valuedrift train sft|dpo|simpo|reward|ppo --model DIR --data FILE --out DIR [options]</c>: one post-training
-/// stage. A thin parser: it builds a <see cref="Stage"/> from the options and runs it through
+/// <c>valuedrift train NAME --model DIR --data FILE --out DIR [options]</c>: one post-training
+/// stage of any method of <see cref="AlgorithmRegistry"/>, its options read from the method's record. A thin parser: it builds a <see cref="Stage"/> from the options and runs it through
 /// <see cref="StageRunner"/>, the same road notebooks and the world experiment take. Writes the stage folder
 /// (stage.json, metrics.jsonl, checkpoints/step-N), shows progress on stderr and prints the last step's metrics as one
 /// JSON line on stdout. Ctrl+C stops after the current step with a checkpoint (exit code 130); running the same stage
@@ -41,7 +40,7 @@ public sealed class TrainCommand : ICliCommand
         public readonly Option<bool> NewFolder = new("--new-folder") { Description = "if --out holds a different stage, run in --out.2 (.3, …) instead of stopping" };
         public readonly Option<bool> SkipBadRows = new("--skip-bad-rows") { Description = "skip malformed rows (counted on stderr) instead of stopping" };
         public readonly Option<int?> MaxLength = new("--max-length") { Description = "most tokens per prompt + completion" };
-        public readonly Option<int> ProbeEvery = new("--probe-every") { Description = "with a trace: probe every N steps after the dense early schedule", DefaultValueFactory = _ => 50 };
+        public readonly Option<int> ProbeEvery = new("--probe-every") { Description = "with a trace: probe every N steps after the dense early schedule", DefaultValueFactory = _ => Experiments.Stage.DefaultProbeEvery };
         public readonly Option<string?> AdapterBase = AdapterBaseOption.Create();
         public readonly StageTraceOptions Trace = new();
         public readonly PolicyOptionSet Policy = new();
@@ -79,76 +78,20 @@ public sealed class TrainCommand : ICliCommand
 
     public Command Build(CliIO io)
     {
-        var train = new Command("train", "Run one post-training stage: sft, dpo, simpo, reward or ppo.");
-
-        var sftCommon = new Common();
-        var trainOnPrompt = new Option<bool>("--train-on-prompt") { Description = "put the prompt's tokens in the loss too" };
-        var lastTurnOnly = new Option<bool>("--last-turn-only") { Description = "train only each conversation's last assistant answer (default: every assistant answer)" };
-        var sft = sftCommon.Add(new Command("sft", "Supervised fine-tuning (token-mean NLL of the assistant answers).") { trainOnPrompt, lastTurnOnly });
-        sft.SetAction(r => Execute(io, sftCommon, r, new Sft { TrainOnPrompt = r.GetValue(trainOnPrompt), LastTurnOnly = r.GetValue(lastTurnOnly) }));
-        train.Subcommands.Add(sft);
-
-        var dpoCommon = new Common();
-        var dpoDefaults = new Dpo();
-        var beta = new Option<double>("--beta") { Description = "DPO β (TRL default 0.1)", DefaultValueFactory = _ => dpoDefaults.Beta };
-        var reference = new Option<string?>("--reference") { Description = "frozen reference model folder (default: reference log-probs precomputed from --model)" };
-        var dpo = dpoCommon.Add(new Command("dpo", "Direct Preference Optimization.") { beta, reference });
-        dpo.SetAction(r => Execute(io, dpoCommon, r, new Dpo { Beta = r.GetValue(beta), Reference = r.GetValue(reference) }));
-        train.Subcommands.Add(dpo);
-
-        var simpoCommon = new Common();
-        var simpoDefaults = new SimPo();
-        var simpoBeta = new Option<double>("--simpo-beta") { Description = "SimPO β (authors: 2.0–10)", DefaultValueFactory = _ => simpoDefaults.Beta };
-        var simpoGamma = new Option<double?>("--simpo-gamma") { Description = "absolute target margin γ (TRL's simpo_gamma)" };
-        var simpoRatio = new Option<double?>("--simpo-gamma-beta-ratio") { Description = $"γ/β, the SimPO authors' parameter (default {simpoDefaults.GammaBetaRatio})" };
-        var simpo = simpoCommon.Add(new Command("simpo", "SimPO: length-normalised, reference-free preference optimisation.") { simpoBeta, simpoGamma, simpoRatio });
-        simpo.SetAction(r =>
-        {
-            if (r.GetValue(simpoGamma) is not null && r.GetValue(simpoRatio) is not null)
-                throw new ValueDriftException("--simpo-gamma and --simpo-gamma-beta-ratio are two ways to give γ: use one");
-            return Execute(io, simpoCommon, r, new SimPo
-            {
-                Beta = r.GetValue(simpoBeta), Gamma = r.GetValue(simpoGamma), GammaBetaRatio = r.GetValue(simpoRatio) ?? simpoDefaults.GammaBetaRatio,
-            });
-        });
-        train.Subcommands.Add(simpo);
-
-        var rewardCommon = new Common();
-        var reward = rewardCommon.Add(new Command("reward", "Reward model (Bradley–Terry) on preference pairs; the head is saved as value_head.safetensors."));
-        reward.SetAction(r => Execute(io, rewardCommon, r, new Reward()));
-        train.Subcommands.Add(reward);
-
-        train.Subcommands.Add(BuildPpo(io));
+        var train = new Command("train", $"Run one post-training stage: {string.Join(", ", AlgorithmRegistry.Names)}.");
+        foreach (var algorithm in AlgorithmRegistry.All) train.Subcommands.Add(Build(io, algorithm));
         return train;
     }
 
-    private static Command BuildPpo(CliIO io)
+    /// <summary><c>train NAME</c> from the method's record: its summary, its options and the options every stage has.</summary>
+    private static Command Build(CliIO io, Algorithm defaults)
     {
         var common = new Common();
-        var d = new Ppo();
-        var rewardModel = new Option<string?>("--reward-model") { Description = $"reward model folder (with value_head.safetensors); the value model starts as a copy. Default: trained first on --data ({d.RewardModelSteps} steps, lr {d.RewardModelLearningRate})" };
-        var rewardSteps = new Option<int>("--reward-model-steps") { Description = "steps of that reward-model training", DefaultValueFactory = _ => d.RewardModelSteps };
-        var rewardLr = new Option<double>("--reward-model-lr") { Description = "learning rate of that reward-model training", DefaultValueFactory = _ => d.RewardModelLearningRate };
-        var reference = new Option<string?>("--reference") { Description = "frozen reference model folder (default: --model)" };
-        var klCoef = new Option<double>("--kl-coef") { Description = "per-token KL penalty (TRL 0.05)", DefaultValueFactory = _ => d.Options.KlCoef };
-        var responseLength = new Option<int>("--response-length") { Description = "tokens sampled per response (TRL 53)", DefaultValueFactory = _ => d.Options.ResponseLength };
-        var temperature = new Option<double>("--temperature") { Description = "sampling temperature (TRL 0.7)", DefaultValueFactory = _ => d.Options.Temperature };
-        var epochs = new Option<int>("--ppo-epochs") { Description = "passes over each rollout (TRL 4)", DefaultValueFactory = _ => d.Options.NumPpoEpochs };
-        var miniBatches = new Option<int>("--mini-batches") { Description = "mini-batches per pass (TRL 1)", DefaultValueFactory = _ => d.Options.NumMiniBatches };
-        var eosPenalty = new Option<double?>("--missing-eos-penalty") { Description = "subtracted from the score of a response without a stop token" };
-        var ppo = common.Add(new Command("ppo", "PPO against a reward model (TRL's PPOv2 design).")
-            { rewardModel, rewardSteps, rewardLr, reference, klCoef, responseLength, temperature, epochs, miniBatches, eosPenalty });
-        ppo.SetAction(r => Execute(io, common, r, d with
-        {
-            RewardModel = r.GetValue(rewardModel), RewardModelSteps = r.GetValue(rewardSteps), RewardModelLearningRate = r.GetValue(rewardLr),
-            Reference = r.GetValue(reference),
-            Options = d.Options with
-            {
-                KlCoef = r.GetValue(klCoef), ResponseLength = r.GetValue(responseLength), Temperature = r.GetValue(temperature),
-                NumPpoEpochs = r.GetValue(epochs), NumMiniBatches = r.GetValue(miniBatches), MissingEosPenalty = r.GetValue(eosPenalty),
-            },
-        }));
-        return ppo;
+        var command = common.Add(new Command(defaults.Name, defaults.Summary));
+        var own = new AlgorithmOptions(defaults);
+        own.AddTo(command);
+        command.SetAction(r => Execute(io, common, r, own.Read(r)));
+        return command;
     }
 
     private static int Execute(CliIO io, Common common, ParseResult r, Algorithm algorithm) => Guard(() =>

@@ -77,7 +77,7 @@ public static class Attributor
     private static IReadOnlyList<string> Texts(Algorithm algorithm, StageInputs inputs, int count, string dataPath)
     {
         if (inputs.Tokenizer is not { } tokenizer) return Enumerable.Repeat("", count).ToList();
-        return algorithm is Sft
+        return algorithm.Data == TrainingData.Conversations
             ? inputs.Conversations(dataPath).Select(e => tokenizer.Decode(e.CompletionIds).Trim()).ToList()
             : inputs.Preferences(dataPath).Select(p => tokenizer.Decode(p.ChosenIds).Trim()).ToList();
     }

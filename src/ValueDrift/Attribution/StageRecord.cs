@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 using ValueDrift.Errors;
 using ValueDrift.Experiments;
 using ValueDrift.Training;
@@ -33,7 +32,7 @@ public sealed record StageRecord(Stage Stage, string StartModel, string Director
                 Algorithm = ReadAlgorithm(algorithmNode, path),
                 DataPath = Text(locations, "data", "locations"),
                 Training = definition["training"]?.Deserialize<TrainerOptions>(Json) ?? throw new ConfigException(path, "definition.training", "missing"),
-                ProbeEvery = definition["probe_every"]?.GetValue<int>() ?? 50,
+                ProbeEvery = definition["probe_every"]?.GetValue<int>() ?? Stage.DefaultProbeEvery,
                 MaxLength = definition["max_length"]?.GetValue<int?>(),
                 SkipBadRows = definition["skip_bad_rows"]?.GetValue<bool>() ?? false,
                 Policy = definition["policy"]?.Deserialize<PolicyOptions>(Json) ?? new(),
@@ -51,21 +50,10 @@ public sealed record StageRecord(Stage Stage, string StartModel, string Director
         var name = node["name"]?.GetValue<string>() ?? throw new ConfigException(path, "definition.algorithm.name", "missing");
         var settings = node.DeepClone().AsObject();
         settings.Remove("name");
-        return name switch
-        {
-            "sft" => settings.Deserialize<Sft>(Json)!,
-            "dpo" => settings.Deserialize<Dpo>(Json)!,
-            "simpo" => settings.Deserialize<SimPo>(Json)!,
-            "reward" => settings.Deserialize<Reward>(Json)!,
-            "ppo" => throw new UnsupportedObjectiveException(path, "ppo"),
-            _ => throw new ConfigException(path, "definition.algorithm.name", $"unknown algorithm '{name}'"),
-        };
+        var known = AlgorithmRegistry.Find(name) ?? throw new ConfigException(path, "definition.algorithm.name", $"unknown algorithm '{name}'");
+        if (!known.SupportsAttribution) throw new UnsupportedObjectiveException(path, name);
+        return AlgorithmRegistry.Read(name, settings, Json);
     }
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
+    private static JsonSerializerOptions Json => Common.SnakeCaseJson.Options;
 }

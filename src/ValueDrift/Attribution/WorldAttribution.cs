@@ -27,7 +27,7 @@ public static class WorldAttribution
         var setup = WorldExperiment.Prepare(o, LineLogger.To(log));
         var stages = WorldExperiment.Stages(o, setup.DataPath);
         var (stage, from) = stages.First(s => s.Stage.Name == stageName);
-        if (stage.Algorithm is Ppo) throw new UnsupportedObjectiveException("attribution", stage.Algorithm.Name);
+        if (!stage.Algorithm.SupportsAttribution) throw new UnsupportedObjectiveException("attribution", stage.Algorithm.Name);
 
         // Every stage of an attribution run keeps its checkpoints, the one a preference stage starts from too, so that
         // stage's folder is the same whether it was attributed first or only run on the way.

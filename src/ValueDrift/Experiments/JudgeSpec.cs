@@ -8,7 +8,8 @@ namespace ValueDrift.Experiments;
 /// A stance judge named in one string, as the CLI's <c>--judge</c> and a recipe's <c>probes.judge</c> give it:
 /// <c>world</c> (the embedded world's exact judge), <c>local:DIR</c> (a judge checkpoint, <see cref="LocalModelJudge"/>)
 /// or <c>endpoint:URL,MODEL</c> (an OpenAI-compatible chat endpoint, <see cref="ChatEndpointJudge"/>; the key is read
-/// from VALUEDRIFT_JUDGE_API_KEY).
+/// from VALUEDRIFT_JUDGE_API_KEY). The one place a judge is opened: the CLI's judge options, recipes and notebook
+/// sessions all come here.
 /// </summary>
 public static class JudgeSpec
 {
@@ -16,7 +17,7 @@ public static class JudgeSpec
 
     /// <summary>The judge a spec names and its judgement-cache identity (null for the world judge, which is exact and free).</summary>
     /// <param name="where">The option or key the spec came from, for messages.</param>
-    public static (IStanceJudge Judge, string? Identity) Parse(string spec, int concurrency = 4, string where = "--judge")
+    public static (IStanceJudge Judge, string? Identity) Parse(string spec, int concurrency = ChatEndpointJudgeOptions.DefaultMaxParallel, string where = "--judge")
     {
         spec = spec.Trim();
         if (spec.Equals("world", StringComparison.OrdinalIgnoreCase)) return (new WorldStanceJudge(), null);
@@ -45,7 +46,7 @@ public static class JudgeSpec
     /// The judge a spec names, its readings kept in the judgement cache at <paramref name="cacheDirectory"/> (none for
     /// the world judge, or when null). Dispose the result when it is disposable.
     /// </summary>
-    public static IStanceJudge Open(string spec, string? cacheDirectory, int concurrency = 4, string where = "--judge")
+    public static IStanceJudge Open(string spec, string? cacheDirectory, int concurrency = ChatEndpointJudgeOptions.DefaultMaxParallel, string where = "--judge")
     {
         var (judge, identity) = Parse(spec, concurrency, where);
         return cacheDirectory is null || identity is null ? judge : new JudgementCachingJudge(judge, new JudgementCache(cacheDirectory), identity);

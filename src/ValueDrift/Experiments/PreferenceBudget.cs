@@ -5,34 +5,11 @@ using ValueDrift.Training.Algorithms;
 namespace ValueDrift.Experiments;
 
 /// <summary>
-/// The learning rates the authors of each preference method published, written once, with their sources. They are
-/// for 7–8B models; a small model is trained at these rates times one common factor
-/// (<see cref="PreferenceBudget.LearningRateScale"/>), so the methods keep their published ratios.
-/// </summary>
-public static class PublishedLearningRate
-{
-    /// <summary>DPO: 5e-7 (Rafailov et al., 2023, reference implementation; TRL's DPOConfig default is 1e-6).</summary>
-    public const double Dpo = 5e-7;
-    /// <summary>SimPO: 6e-7 (Meng et al., 2024, released Llama-3-Base recipe, the one whose β 2.0 and γ/β 0.5 are the <see cref="SimPo"/> defaults).</summary>
-    public const double SimPo = 6e-7;
-    /// <summary>PPO: 3e-6 (TRL PPOConfig, after Huang et al., 2024, "The N implementation details of RLHF with PPO").</summary>
-    public const double Ppo = 3e-6;
-
-    /// <summary>The published rate of an algorithm; null for methods without one here (SFT, reward models).</summary>
-    public static double? For(Algorithm algorithm) => algorithm switch
-    {
-        Training.Algorithms.Dpo => Dpo,
-        Training.Algorithms.SimPo => SimPo,
-        Training.Algorithms.Ppo => Ppo,
-        _ => null,
-    };
-}
-
-/// <summary>
 /// One budget for every algorithm of a comparison: the same number of optimizer updates
 /// (<see cref="OptimizerSteps"/>) and the same number of training examples (<see cref="Examples"/> = steps × batch:
 /// preference pairs for DPO and SimPO, prompts rolled out for PPO), each algorithm at its
-/// <see cref="PublishedLearningRate"/> × <see cref="LearningRateScale"/>.
+/// <see cref="Algorithm.PublishedLearningRate"/> × <see cref="LearningRateScale"/>: the rates published for 7–8B
+/// models, times one common factor for a small model, so the methods keep their published ratios.
 /// <para>
 /// DPO and SimPO: <see cref="OptimizerSteps"/> loop steps of <see cref="BatchSize"/> pairs. PPO makes
 /// NumPpoEpochs × NumMiniBatches updates per rollout, so it gets OptimizerSteps / (E·M) loop steps, each rolling out
@@ -55,33 +32,29 @@ public sealed record PreferenceBudget
 
     /// <summary>The learning rate of an algorithm under this budget.</summary>
     public double LearningRate(Algorithm algorithm) =>
-        (PublishedLearningRate.For(algorithm) ?? throw new ConfigException("budget", algorithm.Name, "no published learning rate for this method")) * LearningRateScale;
+        (algorithm.PublishedLearningRate ?? throw new ConfigException("budget", algorithm.Name, "no published learning rate for this method")) * LearningRateScale;
 
     /// <summary>The loop options of an algorithm under this budget (steps, batch, learning rate), from a template for the rest.</summary>
     public TrainerOptions Loop(Algorithm algorithm, TrainerOptions template)
     {
         Validate();
-        int updatesPerStep = UpdatesPerStep(algorithm);
+        int updatesPerStep = algorithm.UpdatesPerStep;
         if (OptimizerSteps % updatesPerStep != 0)
             throw new ConfigException("budget", "optimizer_steps",
                 $"{OptimizerSteps} is not a multiple of {algorithm.Name}'s {updatesPerStep} updates per step, so the methods cannot get equal updates");
         int steps = OptimizerSteps / updatesPerStep;
         // DPO and SimPO: BatchSize examples per update, split into the template's accumulation micro-batches. PPO
         // does not accumulate (it splits a rollout into mini-batches instead).
-        bool ppo = algorithm is Training.Algorithms.Ppo;
-        int accumulation = ppo ? 1 : template.GradientAccumulation;
+        bool accumulates = algorithm.AccumulatesGradients;
+        int accumulation = accumulates ? template.GradientAccumulation : 1;
         if (BatchSize % accumulation != 0)
             throw new ConfigException("budget", "batch_size", $"{BatchSize} is not a multiple of the gradient accumulation ({accumulation})");
         return template with
         {
-            MaxSteps = steps, BatchSize = ppo ? BatchSize * updatesPerStep : BatchSize / accumulation, GradientAccumulation = accumulation,
+            MaxSteps = steps, BatchSize = accumulates ? BatchSize / accumulation : BatchSize * updatesPerStep, GradientAccumulation = accumulation,
             LearningRate = LearningRate(algorithm), WarmupSteps = Math.Min(template.WarmupSteps, steps / 10),
         };
     }
-
-    /// <summary>Optimizer updates one loop step of the algorithm makes: NumPpoEpochs × NumMiniBatches for PPO, else 1.</summary>
-    public static int UpdatesPerStep(Algorithm algorithm) =>
-        algorithm is Training.Algorithms.Ppo p ? p.Options.NumPpoEpochs * p.Options.NumMiniBatches : 1;
 
     public void Validate()
     {

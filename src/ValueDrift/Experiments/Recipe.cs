@@ -117,6 +117,9 @@ public sealed record Recipe
     /// <summary>Sub-folder of a recipe run holding the runs of seeds after the first.</summary>
     public const string SeedsFolder = "seeds";
 
+    /// <summary>The algorithm labelled <paramref name="label"/> as a <typeparamref name="T"/>, or null when there is none (or it is another method).</summary>
+    public T? Labelled<T>(string label) where T : Algorithm => Algorithms.FirstOrDefault(a => a.Label == label)?.Algorithm as T;
+
     /// <summary>The run folder of seed run <paramref name="index"/>: the run folder itself for 0, else seeds/seed-K below it.</summary>
     public static string SeedFolder(string outputDirectory, int index) =>
         index == 0 ? outputDirectory : Path.Combine(outputDirectory, SeedsFolder, $"seed-{index}");
@@ -143,7 +146,7 @@ public sealed record Recipe
                     {
                         Name = StageName(label, pref.Name, sft.Name), Algorithm = algorithm, DataPath = data(pref.Data),
                         Training = Budget?.Loop(algorithm, PreferenceTraining) ?? AlgorithmTraining.GetValueOrDefault(label) ?? PreferenceTraining,
-                        ProbeEvery = Budget is null ? Probes.Every : Math.Max(1, Probes.Every / PreferenceBudget.UpdatesPerStep(algorithm)), MaxLength = MaxLength,
+                        ProbeEvery = Budget is null ? Probes.Every : Math.Max(1, Probes.Every / algorithm.UpdatesPerStep), MaxLength = MaxLength,
                     }, $"sft-{sft.Name}"));
         return new StagePlan(baseModel ?? BaseModel ?? throw new ConfigException("recipe", "base_model", "missing: a recipe needs a base model folder or a world"), stages);
     }
@@ -183,12 +186,7 @@ public sealed record Recipe
         return root.ToJsonString(json);
     }
 
-    private static readonly JsonSerializerOptions ReaderJson = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
+    private static JsonSerializerOptions ReaderJson => Common.SnakeCaseJson.Strict;
 
     /// <summary>Reads a recipe file; every problem is a <see cref="ConfigException"/> naming the file and the key.</summary>
     public static Recipe Load(string path)
@@ -371,8 +369,8 @@ public sealed record Recipe
         {
             if (n is not JsonObject o) throw new ConfigException(file, where, "must be an object");
             var name = String(o, "name", $"{where}.name");
-            var type = AlgorithmTypes.GetValueOrDefault(name)
-                ?? throw new ConfigException(file, $"{where}.name", $"unknown algorithm '{name}' (known: {string.Join(", ", AlgorithmTypes.Keys)})");
+            var type = AlgorithmRegistry.Find(name)?.GetType()
+                ?? throw new ConfigException(file, $"{where}.name", $"unknown algorithm '{name}' (known: {string.Join(", ", AlgorithmRegistry.Names)})");
             var settings = o.DeepClone().AsObject();
             settings.Remove("name");
             settings.Remove("label");
@@ -391,10 +389,5 @@ public sealed record Recipe
             try { return n.Deserialize(type, Json); }
             catch (JsonException e) { throw new ConfigException(file, e.Path is { Length: > 1 } p ? where + p[1..] : where, e.Message.Split(" Path:")[0], e); }
         }
-
-        /// <summary>Every algorithm record in the library, by name (a new algorithm needs no entry here).</summary>
-        private static readonly Dictionary<string, Type> AlgorithmTypes = typeof(Algorithm).Assembly.GetTypes()
-            .Where(t => t.IsSubclassOf(typeof(Algorithm)) && !t.IsAbstract && t.GetConstructor(Type.EmptyTypes) is not null)
-            .ToDictionary(t => ((Algorithm)Activator.CreateInstance(t)!).Name, t => t);
     }
 }

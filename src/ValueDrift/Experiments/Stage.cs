@@ -21,7 +21,8 @@ public sealed record Stage
     /// <summary>Steps, batch size, learning rate and schedule, clipping, seed, checkpointing.</summary>
     public TrainerOptions Training { get; init; } = new();
     /// <summary>Probe every N steps after the dense early schedule (0, 1, 2, 5, 10, 20, 50, 100, …).</summary>
-    public int ProbeEvery { get; init; } = 50;
+    public int ProbeEvery { get; init; } = DefaultProbeEvery;
+    public const int DefaultProbeEvery = 50;
     /// <summary>Longest sequence in tokens (prompt + completion); longer rows are truncated by the data layer's rules. Null: no limit beyond the data layer's.</summary>
     public int? MaxLength { get; init; }
     /// <summary>How the policy is held and saved: LoRA, bf16, gradient checkpointing, save dtype (docs/scaling.md).</summary>
@@ -47,6 +48,5 @@ public sealed record Stage
     /// (<see cref="RewardModelCache"/>), so another stage that would train the same one — the KL sweep: same start,
     /// data and reward settings — loads it instead. Any other stage, or one that names its cache, is returned as it is.
     /// </summary>
-    public Stage WithRewardModelCache(string root) =>
-        Algorithm is Ppo { RewardModel: null, RewardModelCache: null } ppo ? this with { Algorithm = ppo with { RewardModelCache = root } } : this;
+    public Stage WithRewardModelCache(string root) => this with { Algorithm = Algorithm.WithModelCache(root) };
 }

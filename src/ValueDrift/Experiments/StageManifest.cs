@@ -103,9 +103,5 @@ public static class StageManifest
 
     private static string ModelFingerprint(string folder) => Models.ModelFingerprint.Of(folder);
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
+    private static JsonSerializerOptions Json => Common.SnakeCaseJson.Options;
 }

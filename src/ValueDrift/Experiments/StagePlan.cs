@@ -59,7 +59,7 @@ public sealed record StagePlan(string BaseModel, IReadOnlyList<PlannedStage> Sta
     /// reward model in its own folder only, with no second copy (a real reward model is as large as the policy).
     /// </summary>
     private HashSet<string> SharingARewardModel() =>
-        Stages.Where(p => p.Stage.Algorithm is Training.Algorithms.Ppo { RewardModel: null })
+        Stages.Where(p => p.Stage.Algorithm.TrainsHelperModel)
             .GroupBy(p => (p.From, p.Stage.DataPath)).Where(g => g.Count() > 1)
             .SelectMany(g => g).Select(p => p.Stage.Name).ToHashSet();
 

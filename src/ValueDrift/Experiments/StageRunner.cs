@@ -151,14 +151,14 @@ public sealed class StageRunner
     /// <summary>Refuses, before any weight is loaded, a stage whose memory plan does not fit (docs/scaling.md), naming what would.</summary>
     private static void CheckMemory(Stage stage, ModelConfig config, string startModel)
     {
-        long? device = stage.Policy.DeviceMemoryBytes ?? (TorchRuntime.DefaultDevice.type == TorchSharp.DeviceType.CPU ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes : null);
+        long? device = stage.Policy.DeviceMemoryBytes ?? TorchRuntime.KnownDeviceMemoryBytes;
         if (device is null) return;   // LibTorch reports no GPU memory: sized only when the stage gives it
-        if (!Enum.TryParse<PlanStage>(stage.Algorithm.Name, ignoreCase: true, out var planned)) return;   // an algorithm the plan has no formula for
+        if (stage.Algorithm.Memory is not { } terms) return;   // an algorithm the plan has no formula for
         var options = new MemoryPlanOptions
         {
-            Stage = planned, BatchSize = stage.Training.BatchSize, MaxLength = stage.MaxLength ?? TruncationOptions.Default(config.MaxPositionEmbeddings).MaxLength,
+            Terms = terms, BatchSize = stage.Training.BatchSize, MaxLength = stage.MaxLength ?? TruncationOptions.Default(config.MaxPositionEmbeddings).MaxLength,
             LoraRank = stage.Policy.Lora?.Rank, LoraTargets = stage.Policy.Lora?.Targets ?? LoraConfig.DefaultTargets, Bf16 = stage.Policy.Precision == Precision.Bf16,
-            GradientCheckpointing = stage.Policy.GradientCheckpointing, LiveReference = stage.Algorithm is Dpo { Reference: not null },
+            GradientCheckpointing = stage.Policy.GradientCheckpointing,
         };
         MemoryPlan.EnsureFits(config, options, device.Value, Path.GetFileName(Path.TrimEndingDirectorySeparator(startModel)));
     }

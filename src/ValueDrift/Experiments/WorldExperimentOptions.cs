@@ -49,7 +49,7 @@ public sealed record WorldExperimentOptions
     /// <summary>
     /// The budget every preference algorithm gets: 48 updates of 8 pairs (384 of the 400 pairs, about one epoch) for
     /// DPO and SimPO, and for PPO 12 rollouts of 32 prompts with 4 PPO epochs each (48 updates, 384 prompts). Learning
-    /// rates are the published ones (<see cref="PublishedLearningRate"/>) × 100: at the published rates this
+    /// rates are the published ones (<see cref="Training.Algorithms.Algorithm.PublishedLearningRate"/>) × 100: at the published rates this
     /// sub-million-parameter model barely moves in 48 steps, and 100 puts DPO at the rate this world was tuned with.
     /// </summary>
     public PreferenceBudget Budget { get; init; } = Shipped.Budget!;

@@ -32,14 +32,19 @@ public static class WorldRecipe
     public static Recipe Shipped => ShippedRecipe.Value;
 
     /// <summary>The label of a KL-sweep PPO (<c>ppo-kl0</c>, <c>ppo-kl0.2</c>), the start of its stage names.</summary>
-    public static string KlLabel(double kl) => FormattableString.Invariant($"ppo-kl{kl:0.###}");
+    public static string KlLabel(double kl) => FormattableString.Invariant($"{KlLabelPrefix}{kl:0.###}");
+    private const string KlLabelPrefix = "ppo-kl";
+
+    /// <summary>Whether <paramref name="label"/> names one of the KL sweep's PPOs (<see cref="KlLabel"/>).</summary>
+    private static bool IsKlSweep(string label) => label.StartsWith(KlLabelPrefix, StringComparison.Ordinal);
 
     /// <summary>The recipe's main PPO (labelled "ppo"), or null when it has none.</summary>
-    public static Ppo? MainPpoOf(Recipe recipe) => recipe.Algorithms.FirstOrDefault(a => a.Label == MainPpo)?.Algorithm as Ppo;
+    public static Ppo? MainPpoOf(Recipe recipe) => recipe.Labelled<Ppo>(MainPpo);
 
-    /// <summary>The KL coefficients of the recipe's KL-sweep PPOs (every PPO besides the main one), in order.</summary>
+    /// <summary>The KL coefficients of the recipe's KL-sweep PPOs (labelled <see cref="KlLabel"/>), in order.</summary>
     public static IReadOnlyList<double> KlSweep(Recipe recipe) =>
-        recipe.Algorithms.Where(a => a.Algorithm is Ppo && a.Label != MainPpo).Select(a => ((Ppo)a.Algorithm).Options.KlCoef).ToList();
+        recipe.Algorithms.Where(a => IsKlSweep(a.Label)).Select(a => recipe.Labelled<Ppo>(a.Label)?.Options.KlCoef
+            ?? throw new ConfigException(RepositoryPath, "algorithms", $"'{a.Label}' is labelled as a PPO of the KL sweep but is {a.Algorithm.Name}")).ToList();
 
     /// <summary>
     /// The shipped recipe at the sizes of <paramref name="o"/>: SFT steps, batch and learning rate, the preference
@@ -56,7 +61,7 @@ public static class WorldRecipe
             RewardModelSteps = o.RewardModelSteps, RewardModelLearningRate = o.RewardModelLearningRate, RewardModelBatchSize = o.Budget.BatchSize,
             Options = main.Options with { ResponseLength = o.ProbeMaxNewTokens },
         };
-        var algorithms = r.Algorithms.Where(a => a.Algorithm is not Ppo || a.Label == MainPpo)
+        var algorithms = r.Algorithms.Where(a => !IsKlSweep(a.Label))
             .Select(a => a.Label == MainPpo ? new RecipeAlgorithm(ppo) : a)
             .Concat(o.PpoKlSweep.Select(kl => new RecipeAlgorithm(ppo with { Options = ppo.Options with { KlCoef = kl } }, KlLabel(kl))))
             .ToList();

@@ -4,27 +4,36 @@ using ValueDrift.Errors;
 
 namespace ValueDrift.Models;
 
-/// <summary>The training stages a memory plan distinguishes (they differ in sequences per step and extra models).</summary>
-public enum PlanStage { Sft, Dpo, SimPo, Reward, Ppo }
-
 /// <summary>What a planned run would do. Defaults mirror the trainer's (batch 8, full fine-tuning, float32).</summary>
 public sealed record MemoryPlanOptions
 {
-    public PlanStage Stage { get; init; } = PlanStage.Sft;
-    /// <summary>Examples (pairs for DPO/SimPO, prompts for PPO) per micro-batch.</summary>
-    public int BatchSize { get; init; } = 8;
+    public const int DefaultBatchSize = 8;
+    public const int DefaultMaxLength = 1024;
+
+    /// <summary>The method's memory terms, from its record (<c>Algorithm.Memory</c>).</summary>
+    public required MemoryTerms Terms { get; init; }
+    /// <summary>Examples (pairs for preference methods, prompts for PPO) per micro-batch.</summary>
+    public int BatchSize { get; init; } = DefaultBatchSize;
     /// <summary>Tokens per sequence (prompt + completion).</summary>
-    public int MaxLength { get; init; } = 1024;
+    public int MaxLength { get; init; } = DefaultMaxLength;
     /// <summary>LoRA rank; null = full fine-tuning.</summary>
     public int? LoraRank { get; init; }
     public IReadOnlyList<string> LoraTargets { get; init; } = LoraConfig.DefaultTargets;
     /// <summary>True = bf16 mixed precision (bf16 weights, gradients and activations; float32 master weights and Adam moments).</summary>
     public bool Bf16 { get; init; }
     public bool GradientCheckpointing { get; init; }
-    /// <summary>DPO only: a frozen reference model run every step instead of log-probs cached before training.</summary>
+    /// <summary>A method that caches its reference's log-probs (DPO) runs a frozen reference model every step instead.</summary>
     public bool LiveReference { get; init; }
 
     public string DTypeName => Bf16 ? "bf16" : "fp32";
+
+    /// <summary>Whether a dtype name (fp32, bf16) asks for bf16 mixed precision; fp16 training is not planned.</summary>
+    public static bool ParseBf16(string text)
+    {
+        var dtype = Checkpoint.ParseDType(text, "--dtype", "dtype");
+        if (dtype == TorchSharp.torch.ScalarType.Float16) throw new ConfigException("--dtype", "dtype", "fp16 training is not planned: use bf16 (no loss scaling needed)");
+        return dtype == TorchSharp.torch.ScalarType.BFloat16;
+    }
 
     public MemoryPlanOptions Validated()
     {
@@ -33,12 +42,6 @@ public sealed record MemoryPlanOptions
         if (LoraRank is { } r) _ = new LoraConfig { Rank = r, Targets = LoraTargets }.Validated("plan options");
         return this;
     }
-
-    public static PlanStage ParseStage(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "sft" => PlanStage.Sft, "dpo" => PlanStage.Dpo, "simpo" => PlanStage.SimPo, "reward" => PlanStage.Reward, "ppo" => PlanStage.Ppo,
-        _ => throw new ConfigException("plan options", "stage", $"unknown stage '{text}' (sft, dpo, simpo, reward, ppo)"),
-    };
 }
 
 /// <summary>
@@ -99,23 +102,24 @@ public sealed record MemoryPlan
         long w = o.Bf16 ? 2 : 4;
         bool lora = o.LoraRank is not null;
         long N = lora ? new LoraConfig { Rank = o.LoraRank!.Value, Targets = o.LoraTargets }.ParameterCount(c) : P;
-        if (o.Stage == PlanStage.Reward) N += h;   // the score head is always trained
+        var terms = o.Terms;
+        if (terms.ScalarHead) N += h;   // the score head is always trained
         long OptimizerPer(long n) => n * 8 + (o.Bf16 ? n * 4 : 0);
 
-        // Sequences per micro-batch: chosen and rejected go through one forward for DPO and SimPO.
-        long S = o.Stage is PlanStage.Dpo or PlanStage.SimPo ? 2L * o.BatchSize : o.BatchSize;
+        // Sequences per micro-batch: chosen and rejected go through one forward for the pairwise methods.
+        long S = (long)terms.SequencesPerExample * o.BatchSize;
         long T = o.MaxLength, L = c.NumHiddenLayers, E = LayerActivationElements(c, o.MaxLength);
         long perTokenLayers = o.GradientCheckpointing ? (L * h + E) * w : L * E * w;
         long logits = 2L * c.VocabSize * (w + 8);   // logits (compute dtype, float32) and log-probs, then their gradients
-        long activations = S * T * (perTokenLayers + (o.Stage == PlanStage.Reward ? 0 : logits));
+        long activations = S * T * (perTokenLayers + (terms.ScalarHead ? 0 : logits));
 
         string reference = "none";
         long referenceBytes = 0, rewardValue = 0;
-        if (o.Stage == PlanStage.Dpo)
-            (reference, referenceBytes) = o.LiveReference ? (lora ? "adapter disabled" : "frozen copy", lora ? 0 : P * w) : ("cached log-probs", 0);
-        if (o.Stage == PlanStage.Ppo)
+        var use = terms.Reference == ReferenceUse.CachedLogProbs && o.LiveReference ? ReferenceUse.Live : terms.Reference;
+        if (use == ReferenceUse.CachedLogProbs) reference = "cached log-probs";
+        if (use == ReferenceUse.Live) (reference, referenceBytes) = lora ? ("adapter disabled", 0L) : ("frozen copy", P * w);
+        if (terms.RewardAndValueModels)
         {
-            (reference, referenceBytes) = lora ? ("adapter disabled", 0L) : ("frozen copy", P * w);
             long valueTrainable = (lora ? N : P) + h;
             rewardValue = (P + h) * w                                        // reward model, frozen
                         + (P + h) * w + valueTrainable * w + OptimizerPer(valueTrainable)   // value model, trained
@@ -138,7 +142,7 @@ public sealed record MemoryPlan
         var plan = For(c, o);
         if (plan.Fits(deviceBytes)) return null;
         var sb = new StringBuilder(
-            $"{o.Stage.ToString().ToLowerInvariant()} on {modelName} needs {GiB(plan.TotalBytes)} but the device has {GiB(deviceBytes)} " +
+            $"{o.Terms.Method} on {modelName} needs {GiB(plan.TotalBytes)} but the device has {GiB(deviceBytes)} " +
             $"(weights {GiB(plan.WeightsBytes)}, gradients {GiB(plan.GradientsBytes)}, optimizer {GiB(plan.OptimizerBytes)}, " +
             $"reference {GiB(plan.ReferenceBytes)}, reward/value {GiB(plan.RewardValueBytes)}, activations {GiB(plan.ActivationsBytes)}).");
         var fitting = Alternatives(c, o, deviceBytes).ToList();

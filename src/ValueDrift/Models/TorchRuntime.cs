@@ -56,6 +56,9 @@ public static class TorchRuntime
     /// <summary>The device new work should use: CUDA when available, else CPU.</summary>
     public static Device DefaultDevice => _device.Value;
 
+    /// <summary>The default device's memory when it is known: the machine's on CPU; null on a GPU (LibTorch here reports no GPU memory, so it must be given).</summary>
+    public static long? KnownDeviceMemoryBytes => DefaultDevice.type == DeviceType.CPU ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes : null;
+
     private static Device? _compute;
 
     /// <summary>

@@ -35,7 +35,10 @@ public sealed record ChatEndpointJudgeOptions
     public double TextSmoothing { get; init; } = 0.03;
 
     /// <summary>Requests in flight at once in <see cref="ChatEndpointJudge.JudgeMany"/> and <see cref="ChatEndpointJudge.JudgeEach"/> (<c>--judge-concurrency</c>).</summary>
-    public int MaxParallel { get; init; } = 4;
+    public int MaxParallel { get; init; } = DefaultMaxParallel;
+
+    /// <summary>The default of <see cref="MaxParallel"/>, written once for every road that opens a judge.</summary>
+    public const int DefaultMaxParallel = 4;
 
     /// <summary>
     /// Tries per answer in <see cref="ChatEndpointJudge.JudgeEach"/>: a reply without a label, or a call still failing

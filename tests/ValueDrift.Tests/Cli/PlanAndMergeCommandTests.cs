@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ValueDrift.Models;
+using ValueDrift.Training.Algorithms;
 using ValueDrift.Tests.Models;
 using Xunit;
 using static TorchSharp.torch;
@@ -18,7 +19,7 @@ public class PlanAndMergeCommandTests
         using var doc = JsonDocument.Parse(stdout);
         var r = doc.RootElement;
         Assert.Equal(8_030_261_248, r.GetProperty("parameters").GetInt64());
-        var expected = MemoryPlan.For(ModelConfig.Load(MemoryPlanTests.Llama3_8B), new MemoryPlanOptions { Stage = PlanStage.Dpo, BatchSize = 1, MaxLength = 1024 });
+        var expected = MemoryPlan.For(ModelConfig.Load(MemoryPlanTests.Llama3_8B), new MemoryPlanOptions { Terms = new Dpo().Memory, BatchSize = 1, MaxLength = 1024 });
         Assert.Equal(expected.TotalBytes, r.GetProperty("total_bytes").GetInt64());
         Assert.Equal(expected.ActivationsBytes, r.GetProperty("activations_bytes").GetInt64());
         Assert.False(r.GetProperty("fits").GetBoolean());

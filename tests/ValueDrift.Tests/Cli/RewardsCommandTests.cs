@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ValueDrift.Tests.Training;
+using ValueDrift.Training.Algorithms;
 using Xunit;
 
 namespace ValueDrift.Tests.Cli;
@@ -50,7 +51,10 @@ public class RewardsCommandTests
             Check("reward_rejected", e.RewardRejected);
             Check("dpo_loss", e.Dpo);
             Check("simpo_loss", e.SimPo);
-            Assert.Equal(10, row.EnumerateObject().Count());
+            // Eight scores, then one NAME_loss per method the registry defines by a pairwise loss.
+            var losses = AlgorithmRegistry.All.Where(a => a.PairLoss is not null).Select(a => $"{a.Name}_loss").ToList();
+            Assert.Equal(8 + losses.Count, row.EnumerateObject().Count());
+            foreach (var key in losses) Assert.True(double.IsFinite(row.GetProperty(key).GetDouble()), key);
         }
     }
 

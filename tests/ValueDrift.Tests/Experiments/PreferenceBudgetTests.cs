@@ -51,7 +51,7 @@ public class PreferenceBudgetTests
         var stages = WorldExperiment.Stages(o, d => d).Select(s => s.Stage).Where(s => s.Algorithm is not Sft).ToList();
         foreach (var s in stages)
         {
-            int updates = s.Training.MaxSteps * PreferenceBudget.UpdatesPerStep(s.Algorithm);
+            int updates = s.Training.MaxSteps * s.Algorithm.UpdatesPerStep;
             int examples = s.Training.MaxSteps * s.Training.BatchSize;
             Assert.Equal((o.Budget.OptimizerSteps, o.Budget.Examples), (updates, examples));
             Assert.Equal(Math.Min(4, s.Training.MaxSteps / 10), s.Training.WarmupSteps);   // the demo's warm-up: min(5, 48 / 10) = 4, capped at a tenth

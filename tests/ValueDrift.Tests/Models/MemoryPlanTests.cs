@@ -1,4 +1,5 @@
 using ValueDrift.Models;
+using ValueDrift.Training.Algorithms;
 using Xunit;
 
 namespace ValueDrift.Tests.Models;
@@ -33,7 +34,7 @@ public class MemoryPlanTests
     [Fact]
     public void FullFp32SftFollowsTheFormula()
     {
-        var plan = MemoryPlan.For(ModelConfig.Load(Llama3_8B), new MemoryPlanOptions { Stage = PlanStage.Sft, BatchSize = 1, MaxLength = 1024 });
+        var plan = MemoryPlan.For(ModelConfig.Load(Llama3_8B), new MemoryPlanOptions { Terms = new Sft().Memory, BatchSize = 1, MaxLength = 1024 });
         Assert.Equal(4 * P8B, plan.WeightsBytes);
         Assert.Equal(4 * P8B, plan.GradientsBytes);
         Assert.Equal(8 * P8B, plan.OptimizerBytes);   // AdamW m and v in float32: 16 bytes per parameter in all
@@ -49,7 +50,7 @@ public class MemoryPlanTests
     public void LoraBf16CheckpointedDpoIsAFewPercentOfFullFineTuning()
     {
         var c = ModelConfig.Load(Llama3_8B);
-        var plan = MemoryPlan.For(c, new MemoryPlanOptions { Stage = PlanStage.Dpo, BatchSize = 2, MaxLength = 512, LoraRank = 16, LoraTargets = LoraConfig.KnownTargets, Bf16 = true, GradientCheckpointing = true });
+        var plan = MemoryPlan.For(c, new MemoryPlanOptions { Terms = new Dpo().Memory, BatchSize = 2, MaxLength = 512, LoraRank = 16, LoraTargets = LoraConfig.KnownTargets, Bf16 = true, GradientCheckpointing = true });
         const long N = 41_943_040;
         Assert.Equal(2 * P8B, plan.WeightsBytes);                 // frozen bf16 base
         Assert.Equal(2 * N, plan.GradientsBytes);
@@ -64,7 +65,7 @@ public class MemoryPlanTests
     public void PpoCountsReferenceRewardAndValueModels()
     {
         var c = ModelConfig.Load(Llama3_8B);
-        var o = new MemoryPlanOptions { Stage = PlanStage.Ppo, BatchSize = 1, MaxLength = 256 };
+        var o = new MemoryPlanOptions { Terms = new Ppo().Memory, BatchSize = 1, MaxLength = 256 };
         var full = MemoryPlan.For(c, o);
         Assert.Equal("frozen copy", full.Reference);
         Assert.Equal(4 * P8B, full.ReferenceBytes);
@@ -78,7 +79,7 @@ public class MemoryPlanTests
     public void AFullFp32DpoStepOf8BIsRefusedOnAnH200WithWhatWouldFit()
     {
         var c = ModelConfig.Load(Llama3_8B);
-        var o = new MemoryPlanOptions { Stage = PlanStage.Dpo, BatchSize = 1, MaxLength = 1024 };
+        var o = new MemoryPlanOptions { Terms = new Dpo().Memory, BatchSize = 1, MaxLength = 1024 };
         Assert.False(MemoryPlan.For(c, o).Fits(H200));
         var message = MemoryPlan.Refusal(c, o, H200, "llama3-8b");
         Assert.NotNull(message);
@@ -98,13 +99,13 @@ public class MemoryPlanTests
     public void ASmallerBatchIsOfferedAndNothingFitsIsSaid()
     {
         var c = ModelConfig.Load(Llama3_8B);
-        var o = new MemoryPlanOptions { Stage = PlanStage.Sft, BatchSize = 64, MaxLength = 2048, LoraRank = 8, Bf16 = true, GradientCheckpointing = true };
+        var o = new MemoryPlanOptions { Terms = new Sft().Memory, BatchSize = 64, MaxLength = 2048, LoraRank = 8, Bf16 = true, GradientCheckpointing = true };
         long device = 40L << 30;
         var message = MemoryPlan.Refusal(c, o, device)!;
         var fitting = Enumerable.Range(1, 63).Reverse().First(b => MemoryPlan.For(c, o with { BatchSize = b }).Fits(device));
         Assert.Contains($"--batch-size {fitting} (", message);
         Assert.False(MemoryPlan.For(c, o with { BatchSize = fitting + 1 }).Fits(device));
-        Assert.Contains("Nothing fits", MemoryPlan.Refusal(c, new MemoryPlanOptions { Stage = PlanStage.Ppo, BatchSize = 1, MaxLength = 128 }, 8L << 30));
+        Assert.Contains("Nothing fits", MemoryPlan.Refusal(c, new MemoryPlanOptions { Terms = new Ppo().Memory, BatchSize = 1, MaxLength = 128 }, 8L << 30));
     }
 
     [Theory]
@@ -113,7 +114,7 @@ public class MemoryPlanTests
     [InlineData(1, 128, 0, "r")]
     public void BadOptionsAreConfigErrors(int batch, int length, int? rank, string field)
     {
-        var e = Assert.Throws<ValueDrift.Errors.ConfigException>(() => MemoryPlan.For(ModelConfig.Load(Llama3_8B), new MemoryPlanOptions { BatchSize = batch, MaxLength = length, LoraRank = rank }));
+        var e = Assert.Throws<ValueDrift.Errors.ConfigException>(() => MemoryPlan.For(ModelConfig.Load(Llama3_8B), new MemoryPlanOptions { Terms = new Sft().Memory, BatchSize = batch, MaxLength = length, LoraRank = rank }));
         Assert.Equal(field, e.Field);
     }
 }

@@ -10,6 +10,19 @@ namespace ValueDrift.Training.Algorithms;
 public sealed record Dpo : Algorithm
 {
     public override string Name => "dpo";
+    public override string Summary => "Direct Preference Optimization.";
+    public override TrainingData Data => TrainingData.Preferences;
+    /// <summary>Chosen and rejected in one forward; the reference cached, or live when <see cref="Reference"/> is given.</summary>
+    public override MemoryTerms Memory => new(Name) { SequencesPerExample = 2, Reference = Reference is null ? ReferenceUse.CachedLogProbs : ReferenceUse.Live };
+    /// <summary>5e-7 (Rafailov et al., 2023, reference implementation; TRL's DPOConfig default is 1e-6).</summary>
+    public override double? PublishedLearningRate => 5e-7;
+    public override int? PaperComparisonOrder => 0;
+
+    public override IReadOnlyList<AlgorithmOption> CommandLine =>
+    [
+        new("--beta", "beta", "DPO β (TRL default 0.1)") { ShapesLoss = true },
+        new("--reference", "reference", "frozen reference model folder (default: reference log-probs precomputed from --model)"),
+    ];
 
     /// <summary>Strength of the implicit KL anchor (TRL DPOConfig beta 0.1).</summary>
     public double Beta { get; init; } = 0.1;
@@ -19,6 +32,9 @@ public sealed record Dpo : Algorithm
     /// log-probs are computed once before training and cached in the stage folder (TRL precompute_ref_log_probs).
     /// </summary>
     public string? Reference { get; init; }
+
+    public override Func<ScoredPairs, TorchSharp.torch.Tensor> PairLoss =>
+        p => DpoLoss.Compute(p.Chosen, p.Rejected, p.ReferenceChosen, p.ReferenceRejected, Beta).Losses;
 
     public override void Validate(string stage, TrainerOptions loop) =>
         Require(Beta > 0 && double.IsFinite(Beta), stage, "beta", $"must be a finite value > 0, got {Beta}");

@@ -15,6 +15,37 @@ namespace ValueDrift.Training.Algorithms;
 public sealed record Ppo : Algorithm
 {
     public override string Name => PpoStep.ObjectiveName;
+    public override string Summary => "PPO against a reward model (TRL's PPOv2 design).";
+    public override TrainingData Data => TrainingData.Preferences;
+    public override MemoryTerms Memory => new(Name) { Reference = ReferenceUse.Live, RewardAndValueModels = true };
+    /// <summary>3e-6 (TRL PPOConfig, after Huang et al., 2024, "The N implementation details of RLHF with PPO").</summary>
+    public override double? PublishedLearningRate => 3e-6;
+    /// <summary>NumPpoEpochs × NumMiniBatches updates over each rollout.</summary>
+    public override int UpdatesPerStep => Options.NumPpoEpochs * Options.NumMiniBatches;
+    public override bool AccumulatesGradients => false;
+    /// <summary>Its examples are sampled as it trains, not a fixed set to attribute to.</summary>
+    public override bool SupportsAttribution => false;
+    public override int? PaperComparisonOrder => 2;
+
+    public override bool TrainsHelperModel => RewardModel is null;
+
+    /// <summary>A reward model trained here (none given, no cache named) is kept in the cache at <paramref name="root"/>.</summary>
+    public override Algorithm WithModelCache(string root) =>
+        RewardModel is null && RewardModelCache is null ? this with { RewardModelCache = root } : this;
+
+    public override IReadOnlyList<AlgorithmOption> CommandLine =>
+    [
+        new("--reward-model", "reward_model", "reward model folder (with value_head.safetensors); the value model starts as a copy. Default: trained first on --data"),
+        new("--reward-model-steps", "reward_model_steps", "steps of that reward-model training"),
+        new("--reward-model-lr", "reward_model_learning_rate", "learning rate of that reward-model training"),
+        new("--reference", "reference", "frozen reference model folder (default: --model)"),
+        new("--kl-coef", "options.kl_coef", "per-token KL penalty (TRL 0.05)"),
+        new("--response-length", "options.response_length", "tokens sampled per response (TRL 53)"),
+        new("--temperature", "options.temperature", "sampling temperature (TRL 0.7)"),
+        new("--ppo-epochs", "options.num_ppo_epochs", "passes over each rollout (TRL 4)"),
+        new("--mini-batches", "options.num_mini_batches", "mini-batches per pass (TRL 1)"),
+        new("--missing-eos-penalty", "options.missing_eos_penalty", "subtracted from the score of a response without a stop token"),
+    ];
 
     /// <summary>PPO's own settings (response length, KL coefficient, clip ranges, epochs, ...; TRL PPOConfig defaults).</summary>
     public PpoOptions Options { get; init; } = new();

@@ -10,6 +10,9 @@ namespace ValueDrift.Training.Algorithms;
 public sealed record Reward : Algorithm
 {
     public override string Name => "reward";
+    public override string Summary => "Reward model (Bradley–Terry) on preference pairs; the head is saved as value_head.safetensors.";
+    public override TrainingData Data => TrainingData.Preferences;
+    public override Models.MemoryTerms Memory => new(Name) { ScalarHead = true };
 
     public override ITrainingStep CreateStep(AlgorithmContext c) => CreateStep(c, c.Inputs.Preferences(c.DataPath));
 

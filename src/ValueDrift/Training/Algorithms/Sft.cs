@@ -10,6 +10,15 @@ namespace ValueDrift.Training.Algorithms;
 public sealed record Sft : Algorithm
 {
     public override string Name => "sft";
+    public override string Summary => "Supervised fine-tuning (token-mean NLL of the assistant answers).";
+    public override TrainingData Data => TrainingData.Conversations;
+    public override MemoryTerms Memory => new(Name);
+
+    public override IReadOnlyList<AlgorithmOption> CommandLine =>
+    [
+        new("--train-on-prompt", "train_on_prompt", "put the prompt's tokens in the loss too"),
+        new("--last-turn-only", "last_turn_only", "train only each conversation's last assistant answer (default: every assistant answer)"),
+    ];
 
     /// <summary>Put the prompt's tokens in the loss too (TRL completion_only_loss = False). Default: completions only.</summary>
     public bool TrainOnPrompt { get; init; } = false;
