@@ -48,14 +48,21 @@ public sealed record PreferenceBudget
     public required int BatchSize { get; init; }
     /// <summary>The one factor every published learning rate is multiplied by (1: the published rates).</summary>
     public double LearningRateScale { get; init; } = 1;
+    /// <summary>
+    /// Learning rates chosen for this setting, by algorithm name (<c>{"ppo": 3e-5}</c>), each replacing that method's
+    /// published rate × <see cref="LearningRateScale"/> — for a method whose rate was chosen here by a stated
+    /// criterion (the world's PPO: docs/training.md, "Choosing PPO's learning rate"). Empty: every method at its
+    /// published rate × the factor.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> LearningRates { get; init; } = new Dictionary<string, double>();
 
     /// <summary>Training examples every algorithm sees: pairs for DPO and SimPO, prompts rolled out for PPO.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public int Examples => OptimizerSteps * BatchSize;
 
     /// <summary>The learning rate of an algorithm under this budget.</summary>
-    public double LearningRate(Algorithm algorithm) =>
-        (PublishedLearningRate.For(algorithm) ?? throw new ConfigException("budget", algorithm.Name, "no published learning rate for this method")) * LearningRateScale;
+    public double LearningRate(Algorithm algorithm) => LearningRates.TryGetValue(algorithm.Name, out var chosen) ? chosen
+        : (PublishedLearningRate.For(algorithm) ?? throw new ConfigException("budget", algorithm.Name, "no published learning rate for this method")) * LearningRateScale;
 
     /// <summary>The loop options of an algorithm under this budget (steps, batch, learning rate), from a template for the rest.</summary>
     public TrainerOptions Loop(Algorithm algorithm, TrainerOptions template)
@@ -79,6 +86,9 @@ public sealed record PreferenceBudget
         };
     }
 
+    /// <summary>Names of the methods a budget trains (those with a <see cref="PublishedLearningRate"/>).</summary>
+    private static readonly string[] PreferenceMethods = [new Dpo().Name, new SimPo().Name, new Training.Algorithms.Ppo().Name];
+
     /// <summary>Optimizer updates one loop step of the algorithm makes: NumPpoEpochs × NumMiniBatches for PPO, else 1.</summary>
     public static int UpdatesPerStep(Algorithm algorithm) =>
         algorithm is Training.Algorithms.Ppo p ? p.Options.NumPpoEpochs * p.Options.NumMiniBatches : 1;
@@ -88,5 +98,11 @@ public sealed record PreferenceBudget
         if (OptimizerSteps < 1) throw new ConfigException("budget", "optimizer_steps", $"must be ≥ 1, got {OptimizerSteps}");
         if (BatchSize < 1) throw new ConfigException("budget", "batch_size", $"must be ≥ 1, got {BatchSize}");
         if (!(LearningRateScale > 0 && double.IsFinite(LearningRateScale))) throw new ConfigException("budget", "learning_rate_scale", $"must be a finite value > 0, got {LearningRateScale}");
+        foreach (var (name, rate) in LearningRates)
+        {
+            if (!PreferenceMethods.Contains(name))
+                throw new ConfigException("budget", $"learning_rates.{name}", $"not a preference method (known: {string.Join(", ", PreferenceMethods)})");
+            if (!(rate > 0 && double.IsFinite(rate))) throw new ConfigException("budget", $"learning_rates.{name}", $"must be a finite value > 0, got {rate}");
+        }
     }
 }

@@ -87,7 +87,7 @@ public sealed record WorldExperimentOptions
     {
         CacheRoot = cacheRoot,
         SftSteps = 20,
-        Budget = new() { OptimizerSteps = 20, BatchSize = 8, LearningRateScale = 100 },
+        Budget = Shipped.Budget! with { OptimizerSteps = 20, BatchSize = 8 },   // the world's learning rates
         PpoKlSweep = [],
         RewardModelSteps = 20,
         ProbeEvery = 10,
@@ -103,7 +103,7 @@ public sealed record WorldExperimentOptions
         OutputDirectory = output,
         World = WorldOptions.Quick with { Topics = WorldTopics.QuickDemoIds.Take(2).ToList() },
         BaseModel = BaseModelRecipe.Quick,
-        SftSteps = 12, Budget = new() { OptimizerSteps = 8, BatchSize = 4, LearningRateScale = 100 }, PpoKlSweep = [], RewardModelSteps = 24, BatchSize = 8,
+        SftSteps = 12, Budget = Shipped.Budget! with { OptimizerSteps = 8, BatchSize = 4 }, PpoKlSweep = [], RewardModelSteps = 24, BatchSize = 8,
         ProbeEvery = 6, ProbeSamples = 2, ProbeQuestionsPerTopic = 3, ProbeMaxNewTokens = 48, Seeds = 1,
     };
 

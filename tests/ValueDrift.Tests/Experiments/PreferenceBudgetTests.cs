@@ -81,4 +81,17 @@ public class PreferenceBudgetTests
         var e = Assert.Throws<ConfigException>(() => (o with { Seeds = 0 }).Validate());
         Assert.Equal("seeds", e.Field);
     }
+
+    [Fact]
+    public void A_chosen_learning_rate_replaces_one_method_s_published_rate_times_the_factor()
+    {
+        var budget = new PreferenceBudget { OptimizerSteps = 48, BatchSize = 8, LearningRateScale = 100, LearningRates = new Dictionary<string, double> { ["ppo"] = 2e-5 } };
+        Assert.Equal(2e-5, budget.Loop(new Ppo(), Template).LearningRate, 12);
+        Assert.Equal(2e-5, budget.Loop(new Ppo { Options = new PpoOptions { KlCoef = 0 } }, Template).LearningRate, 12);   // every PPO, whatever its label
+        Assert.Equal(5e-5, budget.Loop(new Dpo(), Template).LearningRate, 12);                                         // the others unchanged
+        var unknown = Assert.Throws<ConfigException>(() => (budget with { LearningRates = new Dictionary<string, double> { ["sft"] = 1e-4 } }).Validate());
+        Assert.Equal("learning_rates.sft", unknown.Field);
+        var bad = Assert.Throws<ConfigException>(() => (budget with { LearningRates = new Dictionary<string, double> { ["ppo"] = -1 } }).Validate());
+        Assert.Equal("learning_rates.ppo", bad.Field);
+    }
 }
