@@ -200,6 +200,18 @@ public static class WorldExperimentReport
             ValueGapComparison(runs, o.PpoKlSweep));
         report.AddParagraph(PaperOrdering(perSeed));
 
+        var ppo = PpoCharts.PpoStages(r.Stages);
+        if (ppo.Count > 0)
+        {
+            report.AddHeading("PPO's optimisation per step (first seed)");
+            report.AddParagraph(FormattableString.Invariant(
+                $"Per rollout: the mean approxkl of its updates (½ mean (Δ log π)² to the rollout's policy), the clip fraction, the policy's entropy, the KL to the reference, the reward model's score, the response length and the share of responses that ended. ") +
+                FormattableString.Invariant($"A stage is in its stable range when its median approxkl is at most {Training.Ppo.PpoHealth.StableApproxKl} and its median clip fraction at most {Training.Ppo.PpoHealth.StableClipFraction} (docs/training.md); ") +
+                "target-KL early stopping ends a rollout's updates once an update's approxkl passes 1.5 × target_kl.");
+            report.AddTable(PpoCharts.HealthHeaders, PpoCharts.HealthRows(ppo));
+            report.AddFigure(PpoCharts.StepMetrics(ppo));
+        }
+
         report.AddHeading("Datasets: stance profiles and value gaps");
         report.AddTable(["dataset", "analogue of", "rows", "support", "neutral", "oppose", "value gap (TV)"], r.Profile.Datasets.Select(d =>
         {
