@@ -86,6 +86,14 @@ public sealed record PreferenceBudget
         };
     }
 
+    /// <summary>Budgets are equal when every setting is, <see cref="LearningRates"/> compared by content.</summary>
+    public bool Equals(PreferenceBudget? other) =>
+        other is not null && OptimizerSteps == other.OptimizerSteps && BatchSize == other.BatchSize && LearningRateScale.Equals(other.LearningRateScale)
+        && LearningRates.Count == other.LearningRates.Count
+        && LearningRates.All(kv => other.LearningRates.TryGetValue(kv.Key, out var v) && v.Equals(kv.Value));
+
+    public override int GetHashCode() => HashCode.Combine(OptimizerSteps, BatchSize, LearningRateScale, LearningRates.Count);
+
     /// <summary>Names of the methods a budget trains (those with a <see cref="PublishedLearningRate"/>).</summary>
     private static readonly string[] PreferenceMethods = [new Dpo().Name, new SimPo().Name, new Training.Algorithms.Ppo().Name];
 

@@ -89,6 +89,10 @@ public class PreferenceBudgetTests
         Assert.Equal(2e-5, budget.Loop(new Ppo(), Template).LearningRate, 12);
         Assert.Equal(2e-5, budget.Loop(new Ppo { Options = new PpoOptions { KlCoef = 0 } }, Template).LearningRate, 12);   // every PPO, whatever its label
         Assert.Equal(5e-5, budget.Loop(new Dpo(), Template).LearningRate, 12);                                         // the others unchanged
+        // equal by content, as a recipe read back has a new dictionary
+        Assert.Equal(budget, budget with { LearningRates = new Dictionary<string, double> { ["ppo"] = 2e-5 } });
+        Assert.NotEqual(budget, budget with { LearningRates = new Dictionary<string, double> { ["ppo"] = 3e-5 } });
+        Assert.NotEqual(budget, budget with { LearningRates = new Dictionary<string, double>() });
         var unknown = Assert.Throws<ConfigException>(() => (budget with { LearningRates = new Dictionary<string, double> { ["sft"] = 1e-4 } }).Validate());
         Assert.Equal("learning_rates.sft", unknown.Field);
         var bad = Assert.Throws<ConfigException>(() => (budget with { LearningRates = new Dictionary<string, double> { ["ppo"] = -1 } }).Validate());
