@@ -51,6 +51,8 @@ public sealed record WorldExperimentOptions
     /// DPO and SimPO, and for PPO 12 rollouts of 32 prompts with 4 PPO epochs each (48 updates, 384 prompts). Learning
     /// rates are the published ones (<see cref="PublishedLearningRate"/>) × 100: at the published rates this
     /// sub-million-parameter model barely moves in 48 steps, and 100 puts DPO at the rate this world was tuned with.
+    /// PPO's rate is its own (<see cref="PreferenceBudget.LearningRates"/>), chosen by its approxkl and clip fraction
+    /// (docs/training.md).
     /// </summary>
     public PreferenceBudget Budget { get; init; } = Shipped.Budget!;
     /// <summary>KL coefficients of the extra PPO stages on the support-aligned data besides the default (0.05), so the KL anchor's effect shows.</summary>

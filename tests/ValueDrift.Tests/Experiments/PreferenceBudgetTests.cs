@@ -56,6 +56,11 @@ public class PreferenceBudgetTests
             Assert.Equal((o.Budget.OptimizerSteps, o.Budget.Examples), (updates, examples));
             Assert.Equal(Math.Min(4, s.Training.MaxSteps / 10), s.Training.WarmupSteps);   // the demo's warm-up: min(5, 48 / 10) = 4, capped at a tenth
         }
+        // PPO's own rate (recipes/world.jsonc, chosen in docs/training.md), at every size, with early stopping on
+        Assert.All(stages.Where(s => s.Algorithm is Ppo), s => Assert.Equal(3e-4, s.Training.LearningRate, 12));
+        Assert.All(stages.Where(s => s.Algorithm is Ppo), s => Assert.Equal(0.01, ((Ppo)s.Algorithm).Options.TargetKl));
+        Assert.Equal(3e-4, WorldExperimentOptions.Notebook("nb", null).Budget.LearningRate(new Ppo()), 12);
+        Assert.Equal(3e-4, WorldExperimentOptions.Quick("q").Budget.LearningRate(new Ppo()), 12);
         var sweep = stages.Where(s => s.Name.EndsWith("-support-aligned") && s.Algorithm is Ppo)
             .ToDictionary(s => s.Name, s => ((Ppo)s.Algorithm).Options);
         Assert.Equal(0.05, sweep["ppo-support-aligned"].KlCoef);
