@@ -136,8 +136,10 @@ public sealed class TrainCommand : ICliCommand
         var epochs = new Option<int>("--ppo-epochs") { Description = "passes over each rollout (TRL 4)", DefaultValueFactory = _ => d.Options.NumPpoEpochs };
         var miniBatches = new Option<int>("--mini-batches") { Description = "mini-batches per pass (TRL 1)", DefaultValueFactory = _ => d.Options.NumMiniBatches };
         var eosPenalty = new Option<double?>("--missing-eos-penalty") { Description = "subtracted from the score of a response without a stop token" };
+        var targetKl = new Option<double>("--target-kl") { Description = "stop a rollout's updates once one's approxkl passes 1.5 × this (Spinning Up 0.01)", DefaultValueFactory = _ => d.Options.TargetKl ?? 0.01 };
+        var noEarlyStop = new Option<bool>("--no-early-stopping") { Description = "run every PPO epoch (TRL's PPOv2), ignoring --target-kl" };
         var ppo = common.Add(new Command("ppo", "PPO against a reward model (TRL's PPOv2 design).")
-            { rewardModel, rewardSteps, rewardLr, reference, klCoef, responseLength, temperature, epochs, miniBatches, eosPenalty });
+            { rewardModel, rewardSteps, rewardLr, reference, klCoef, responseLength, temperature, epochs, miniBatches, eosPenalty, targetKl, noEarlyStop });
         ppo.SetAction(r => Execute(io, common, r, d with
         {
             RewardModel = r.GetValue(rewardModel), RewardModelSteps = r.GetValue(rewardSteps), RewardModelLearningRate = r.GetValue(rewardLr),
@@ -146,6 +148,7 @@ public sealed class TrainCommand : ICliCommand
             {
                 KlCoef = r.GetValue(klCoef), ResponseLength = r.GetValue(responseLength), Temperature = r.GetValue(temperature),
                 NumPpoEpochs = r.GetValue(epochs), NumMiniBatches = r.GetValue(miniBatches), MissingEosPenalty = r.GetValue(eosPenalty),
+                TargetKl = r.GetValue(noEarlyStop) ? null : r.GetValue(targetKl),
             },
         }));
         return ppo;
