@@ -86,7 +86,7 @@ public static class Notebook
 
     /// <summary>
     /// A stage's output: its summary, the table of the generation probe's changes with intervals and drift times, the chart of stance change since the previous stage (Δp per topic and
-    /// stance, generation probe, then the likelihood probe when traced), and the stage's stance lines per topic.
+    /// stance, generation probe, then the likelihood probe when traced), for PPO its optimisation per step, and the stage's stance lines per topic.
     /// </summary>
     public static string StageChangeHtml(StageChange change, NotebookOptions options)
     {
@@ -96,6 +96,9 @@ public static class Notebook
         sb.Append(ChartHtml.Render(StageChangeCharts.ChangeBars(change.Changes, change.Phase, "generation probe", options.ChangeScale), options.StandaloneCharts));
         if (change.LikelihoodChanges is { } l)
             sb.Append(ChartHtml.Render(StageChangeCharts.ChangeBars(l, change.Phase, "likelihood probe", options.ChangeScale), options.StandaloneCharts));
+        // PPO: its optimisation per step (approxkl against the stable range, clip fraction, entropy, KL, score, length, stop rate).
+        foreach (var ppo in PpoCharts.PpoStages([change.Result]))
+            sb.Append(ChartHtml.Render(PpoCharts.StepMetrics([ppo]), options.StandaloneCharts));
         // The lines of the probe that moved most: at notebook size the generation probe may read flat.
         var lines = change.LikelihoodTrajectory is { } lt && change.LikelihoodChanges is { } lc && Spread(lc) > Spread(change.Changes)
             ? (lt, "likelihood probe") : (change.Trajectory, "generation probe");

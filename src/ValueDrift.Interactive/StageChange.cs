@@ -82,13 +82,20 @@ public sealed record StageChange(
     /// <summary>True when the cell was interrupted: the stage stopped early, its trace keeps what was measured.</summary>
     public bool Interrupted { get; init; }
 
+    /// <summary>
+    /// A PPO stage's optimisation health (approxkl and clip fraction against the stable range), from its metrics.jsonl;
+    /// null for other algorithms.
+    /// </summary>
+    public Training.Ppo.PpoHealth? Ppo =>   // null where the metrics hold no PPO step
+        Result.Metrics.Count > 0 ? Training.Ppo.PpoHealth.From(Result.Metrics) : Training.Ppo.PpoHealth.FromStageDirectory(Result.Directory);
+
     /// <summary>The generation probe's rows read as magnitude, interval and drift time (or "within noise").</summary>
     public IReadOnlyList<DriftReading> Readings => Changes.Rows.Select(r => new DriftReading(r)).ToList();
 
     /// <summary>
     /// What ran, from where, how long; then the generation probe (the paper's measurement): each topic × stance that
     /// moved beyond its 95% interval with magnitude, interval and drift time, and those within noise by name; then the
-    /// likelihood probe's largest change beside it.
+    /// likelihood probe's largest change beside it; for PPO, whether its optimisation stayed in the stable range.
     /// </summary>
     public string Summary
     {
@@ -101,7 +108,8 @@ public sealed record StageChange(
                    : Result.AlreadyComplete ? " (already trained: read back from the run folder)" : FormattableString.Invariant($", {Result.Elapsed.TotalSeconds:F0} s"))
                 + ". Generation probe: " + Findings(Readings);
             if (LikelihoodChanges is not null) text += "; likelihood probe: " + Largest(LikelihoodChanges);
-            return text + FormattableString.Invariant($" (probed at steps {first}–{last}).");
+            text += FormattableString.Invariant($" (probed at steps {first}–{last}).");
+            return Ppo is { } ppo ? text + " " + ppo.Sentence : text;
         }
     }
 

@@ -194,12 +194,24 @@ public static class WorldExperimentReport
 
         report.AddHeading("DPO vs SimPO vs PPO on value-gap data, under one budget");
         report.AddParagraph($"Every method gets {o.Budget.OptimizerSteps} optimizer updates and {o.Budget.Examples} training examples (pairs for DPO and SimPO, prompts rolled out for PPO), " +
-            FormattableString.Invariant($"at its authors' published learning rate × {o.Budget.LearningRateScale:0.###} (DPO {o.Budget.LearningRate(new Dpo()):0.#e0}, SimPO {o.Budget.LearningRate(new SimPo()):0.#e0}, PPO {o.Budget.LearningRate(new Ppo()):0.#e0}). ") +
+            LearningRates(o.Budget) +
             "PPO clips policy and value gradients separately, penalises responses without an end token, and trains against a reward model whose held-out pair accuracy is shown (the stage stops below its floor). " +
             "The PPO rows with other KL coefficients show what the KL anchor to the SFT model does.");
         report.AddTable(["value-gap set", "method", "drift magnitude of the chosen stance", "drift time", "likelihood probe: drift magnitude", "seeds", "reward model held-out accuracy"],
             ValueGapComparison(runs, o.PpoKlSweep));
         report.AddParagraph(PaperOrdering(perSeed));
+
+        var ppo = PpoCharts.PpoStages(r.Stages);
+        if (ppo.Count > 0)
+        {
+            report.AddHeading("PPO's optimisation per step (first seed)");
+            report.AddParagraph(FormattableString.Invariant(
+                $"Per rollout: the mean approxkl of its updates (½ mean (Δ log π)² to the rollout's policy), the clip fraction, the policy's entropy, the KL to the reference, the reward model's score, the response length and the share of responses that ended. ") +
+                FormattableString.Invariant($"A stage is in its stable range when its median approxkl is at most {Training.Ppo.PpoHealth.StableApproxKl} and its median clip fraction at most {Training.Ppo.PpoHealth.StableClipFraction} (docs/training.md); ") +
+                "target-KL early stopping ends a rollout's updates once an update's approxkl passes 1.5 × target_kl.");
+            report.AddTable(PpoCharts.HealthHeaders, PpoCharts.HealthRows(ppo));
+            report.AddFigure(PpoCharts.StepMetrics(ppo));
+        }
 
         report.AddHeading("Datasets: stance profiles and value gaps");
         report.AddTable(["dataset", "analogue of", "rows", "support", "neutral", "oppose", "value gap (TV)"], r.Profile.Datasets.Select(d =>
@@ -237,6 +249,23 @@ public static class WorldExperimentReport
         }
         Frame.FromRecords(findings).SaveCsv(Path.Combine(run.TablesDirectory, "findings.csv"));
         IO.AtomicFile.WriteAllText(Path.Combine(run.TablesDirectory, "drift-seeds.json"), SeedSummary.From(perSeed).ToJson());
+    }
+
+    /// <summary>
+    /// "at its authors' published learning rate × 100 (DPO 5e-5, SimPO 6e-5), PPO at 1e-5, chosen …": each method's rate
+    /// under the budget, saying which were set by <see cref="PreferenceBudget.LearningRates"/> rather than the factor.
+    /// </summary>
+    public static string LearningRates(PreferenceBudget budget)
+    {
+        var methods = new Algorithm[] { new Dpo(), new SimPo(), new Ppo() };
+        string Rate(Algorithm a) => FormattableString.Invariant($"{a.Title} {budget.LearningRate(a):0.#e0}");
+        var scaled = methods.Where(a => !budget.LearningRates.ContainsKey(a.Name)).ToList();
+        var chosen = methods.Where(a => budget.LearningRates.ContainsKey(a.Name)).ToList();
+        var text = scaled.Count == 0 ? "" : FormattableString.Invariant($"at its authors' published learning rate × {budget.LearningRateScale:0.###} ({string.Join(", ", scaled.Select(Rate))})");
+        if (chosen.Count > 0)
+            text += (text.Length == 0 ? "" : "; ") + string.Join(", ", chosen.Select(Rate)) +
+                ", a rate chosen on the world by PPO's per-update approxkl and clip fraction, not by stances (docs/training.md)";
+        return text + ". ";
     }
 
     /// <summary>The preference sets' value gaps per topic, from the world profile (chosen and rejected judged exactly).</summary>

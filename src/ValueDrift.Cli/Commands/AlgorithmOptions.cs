@@ -29,15 +29,16 @@ public sealed class AlgorithmOptions
     /// <summary>The record with the options given on the command line; two ways of giving one setting are refused.</summary>
     public Algorithm Read(ParseResult r)
     {
-        var given = _options.Where(x => r.GetResult(x.Option) is not null).ToList();
+        var given = _options.Where(x => r.GetResult(x.Option) is not null && !(x.Spec.ClearsSetting && !r.GetValue((Option<bool>)x.Option))).ToList();
         foreach (var (spec, _) in given)
             if (spec.ExclusiveWith is { } other && given.Any(g => g.Spec.Flag == other))
                 throw new ValueDriftException($"{spec.Flag} and {other} are two ways to give one setting: use one");
-        return given.Count == 0 ? _defaults : _defaults.WithSettings(given.Select(x => (x.Spec.Setting, Value(r, x.Option))));
+        return given.Count == 0 ? _defaults : _defaults.WithSettings(given.Select(x => (x.Spec.Setting, x.Spec.ClearsSetting ? null : Value(r, x.Option))));
     }
 
     private static Option Create(Algorithm defaults, AlgorithmOption spec)
     {
+        if (spec.ClearsSetting) return new Option<bool>(spec.Flag) { Description = spec.Description };
         var type = defaults.SettingType(spec.Setting);
         type = Nullable.GetUnderlyingType(type) ?? type;
         Option option = type == typeof(bool) ? new Option<bool>(spec.Flag)

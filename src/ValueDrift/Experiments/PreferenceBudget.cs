@@ -25,14 +25,21 @@ public sealed record PreferenceBudget
     public required int BatchSize { get; init; }
     /// <summary>The one factor every published learning rate is multiplied by (1: the published rates).</summary>
     public double LearningRateScale { get; init; } = 1;
+    /// <summary>
+    /// Learning rates chosen for this setting, by algorithm name (<c>{"ppo": 3e-5}</c>), each replacing that method's
+    /// published rate × <see cref="LearningRateScale"/> — for a method whose rate was chosen here by a stated
+    /// criterion (the world's PPO: docs/training.md, "Choosing PPO's learning rate"). Empty: every method at its
+    /// published rate × the factor.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> LearningRates { get; init; } = new Dictionary<string, double>();
 
     /// <summary>Training examples every algorithm sees: pairs for DPO and SimPO, prompts rolled out for PPO.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public int Examples => OptimizerSteps * BatchSize;
 
     /// <summary>The learning rate of an algorithm under this budget.</summary>
-    public double LearningRate(Algorithm algorithm) =>
-        (algorithm.PublishedLearningRate ?? throw new ConfigException("budget", algorithm.Name, "no published learning rate for this method")) * LearningRateScale;
+    public double LearningRate(Algorithm algorithm) => LearningRates.TryGetValue(algorithm.Name, out var chosen) ? chosen
+        : (algorithm.PublishedLearningRate ?? throw new ConfigException("budget", algorithm.Name, "no published learning rate for this method")) * LearningRateScale;
 
     /// <summary>The loop options of an algorithm under this budget (steps, batch, learning rate), from a template for the rest.</summary>
     public TrainerOptions Loop(Algorithm algorithm, TrainerOptions template)
@@ -56,10 +63,28 @@ public sealed record PreferenceBudget
         };
     }
 
+    /// <summary>Budgets are equal when every setting is, <see cref="LearningRates"/> compared by content.</summary>
+    public bool Equals(PreferenceBudget? other) =>
+        other is not null && OptimizerSteps == other.OptimizerSteps && BatchSize == other.BatchSize && LearningRateScale.Equals(other.LearningRateScale)
+        && LearningRates.Count == other.LearningRates.Count
+        && LearningRates.All(kv => other.LearningRates.TryGetValue(kv.Key, out var v) && v.Equals(kv.Value));
+
+    public override int GetHashCode() => HashCode.Combine(OptimizerSteps, BatchSize, LearningRateScale, LearningRates.Count);
+
+    /// <summary>Names of the methods a budget trains: those whose record gives a published learning rate.</summary>
+    private static IReadOnlyList<string> PreferenceMethods =>
+        AlgorithmRegistry.All.Where(a => a.PublishedLearningRate is not null && a.Data == TrainingData.Preferences).Select(a => a.Name).ToList();
+
     public void Validate()
     {
         if (OptimizerSteps < 1) throw new ConfigException("budget", "optimizer_steps", $"must be ≥ 1, got {OptimizerSteps}");
         if (BatchSize < 1) throw new ConfigException("budget", "batch_size", $"must be ≥ 1, got {BatchSize}");
         if (!(LearningRateScale > 0 && double.IsFinite(LearningRateScale))) throw new ConfigException("budget", "learning_rate_scale", $"must be a finite value > 0, got {LearningRateScale}");
+        foreach (var (name, rate) in LearningRates)
+        {
+            if (!PreferenceMethods.Contains(name))
+                throw new ConfigException("budget", $"learning_rates.{name}", $"not a preference method (known: {string.Join(", ", PreferenceMethods)})");
+            if (!(rate > 0 && double.IsFinite(rate))) throw new ConfigException("budget", $"learning_rates.{name}", $"must be a finite value > 0, got {rate}");
+        }
     }
 }

@@ -51,6 +51,8 @@ public sealed record WorldExperimentOptions
     /// DPO and SimPO, and for PPO 12 rollouts of 32 prompts with 4 PPO epochs each (48 updates, 384 prompts). Learning
     /// rates are the published ones (<see cref="Training.Algorithms.Algorithm.PublishedLearningRate"/>) × 100: at the published rates this
     /// sub-million-parameter model barely moves in 48 steps, and 100 puts DPO at the rate this world was tuned with.
+    /// PPO's rate is its own (<see cref="PreferenceBudget.LearningRates"/>), chosen by its approxkl and clip fraction
+    /// (docs/training.md).
     /// </summary>
     public PreferenceBudget Budget { get; init; } = Shipped.Budget!;
     /// <summary>KL coefficients of the extra PPO stages on the support-aligned data besides the default (0.05), so the KL anchor's effect shows.</summary>
@@ -87,7 +89,7 @@ public sealed record WorldExperimentOptions
     {
         CacheRoot = cacheRoot,
         SftSteps = 20,
-        Budget = new() { OptimizerSteps = 20, BatchSize = 8, LearningRateScale = 100 },
+        Budget = Shipped.Budget! with { OptimizerSteps = 20, BatchSize = 8 },   // the world's learning rates
         PpoKlSweep = [],
         RewardModelSteps = 20,
         ProbeEvery = 10,
@@ -103,7 +105,7 @@ public sealed record WorldExperimentOptions
         OutputDirectory = output,
         World = WorldOptions.Quick with { Topics = WorldTopics.QuickDemoIds.Take(2).ToList() },
         BaseModel = BaseModelRecipe.Quick,
-        SftSteps = 12, Budget = new() { OptimizerSteps = 8, BatchSize = 4, LearningRateScale = 100 }, PpoKlSweep = [], RewardModelSteps = 24, BatchSize = 8,
+        SftSteps = 12, Budget = Shipped.Budget! with { OptimizerSteps = 8, BatchSize = 4 }, PpoKlSweep = [], RewardModelSteps = 24, BatchSize = 8,
         ProbeEvery = 6, ProbeSamples = 2, ProbeQuestionsPerTopic = 3, ProbeMaxNewTokens = 48, Seeds = 1,
     };
 

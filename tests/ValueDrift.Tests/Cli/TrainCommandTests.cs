@@ -117,13 +117,14 @@ public class TrainCommandTests
 
         var ppoRun = Fixtures.TempDir("cli-ppo");
         var p = CliRunner.Run("train", "ppo", "--model", model, "--data", data, "--out", ppoRun, "--reward-model", rewardDir, "--steps", "2",
-            "--batch-size", "4", "--response-length", "4", "--lr", "1e-4", "--kl-coef", "0.1");
+            "--batch-size", "4", "--response-length", "4", "--lr", "1e-4", "--kl-coef", "0.1", "--target-kl", "0.02");
         Assert.True(p.Code == 0, p.Err);
         var ckpt = TrainingCheckpoint.FolderFor(ppoRun, 2);
         Assert.Contains("ForSequenceClassification", File.ReadAllText(Path.Combine(ckpt, PpoStep.ValueModelFolder, "config.json")));
         var last = JsonDocument.Parse(Metrics(ppoRun)[^1]).RootElement;
-        foreach (var k in new[] { "objective/kl", "objective/scores", "loss/policy_avg", "loss/value_avg", "lr" }) Assert.True(last.TryGetProperty(k, out _), k);
+        foreach (var k in new[] { "objective/kl", "objective/scores", "loss/policy_avg", "loss/value_avg", "lr", "policy/updates", "policy/early_stopped" }) Assert.True(last.TryGetProperty(k, out _), k);
         using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(ppoRun, "stage.json")));
         Assert.Equal(0.1, manifest.RootElement.GetProperty("definition").GetProperty("algorithm").GetProperty("options").GetProperty("kl_coef").GetDouble());
+        Assert.Equal(0.02, manifest.RootElement.GetProperty("definition").GetProperty("algorithm").GetProperty("options").GetProperty("target_kl").GetDouble());
     }
 }

@@ -56,6 +56,11 @@ public class PreferenceBudgetTests
             Assert.Equal((o.Budget.OptimizerSteps, o.Budget.Examples), (updates, examples));
             Assert.Equal(Math.Min(4, s.Training.MaxSteps / 10), s.Training.WarmupSteps);   // the demo's warm-up: min(5, 48 / 10) = 4, capped at a tenth
         }
+        // PPO's own rate (recipes/world.jsonc, chosen in docs/training.md), at every size, with early stopping on
+        Assert.All(stages.Where(s => s.Algorithm is Ppo), s => Assert.Equal(3e-4, s.Training.LearningRate, 12));
+        Assert.All(stages.Where(s => s.Algorithm is Ppo), s => Assert.Equal(0.01, ((Ppo)s.Algorithm).Options.TargetKl));
+        Assert.Equal(3e-4, WorldExperimentOptions.Notebook("nb", null).Budget.LearningRate(new Ppo()), 12);
+        Assert.Equal(3e-4, WorldExperimentOptions.Quick("q").Budget.LearningRate(new Ppo()), 12);
         var sweep = stages.Where(s => s.Name.EndsWith("-support-aligned") && s.Algorithm is Ppo)
             .ToDictionary(s => s.Name, s => ((Ppo)s.Algorithm).Options);
         Assert.Equal(0.05, sweep["ppo-support-aligned"].KlCoef);
@@ -80,5 +85,22 @@ public class PreferenceBudgetTests
         Assert.All(WorldExperiment.Stages(first, d => d), s => Assert.Equal(5L, s.Stage.Training.Seed));
         var e = Assert.Throws<ConfigException>(() => (o with { Seeds = 0 }).Validate());
         Assert.Equal("seeds", e.Field);
+    }
+
+    [Fact]
+    public void A_chosen_learning_rate_replaces_one_method_s_published_rate_times_the_factor()
+    {
+        var budget = new PreferenceBudget { OptimizerSteps = 48, BatchSize = 8, LearningRateScale = 100, LearningRates = new Dictionary<string, double> { ["ppo"] = 2e-5 } };
+        Assert.Equal(2e-5, budget.Loop(new Ppo(), Template).LearningRate, 12);
+        Assert.Equal(2e-5, budget.Loop(new Ppo { Options = new PpoOptions { KlCoef = 0 } }, Template).LearningRate, 12);   // every PPO, whatever its label
+        Assert.Equal(5e-5, budget.Loop(new Dpo(), Template).LearningRate, 12);                                         // the others unchanged
+        // equal by content, as a recipe read back has a new dictionary
+        Assert.Equal(budget, budget with { LearningRates = new Dictionary<string, double> { ["ppo"] = 2e-5 } });
+        Assert.NotEqual(budget, budget with { LearningRates = new Dictionary<string, double> { ["ppo"] = 3e-5 } });
+        Assert.NotEqual(budget, budget with { LearningRates = new Dictionary<string, double>() });
+        var unknown = Assert.Throws<ConfigException>(() => (budget with { LearningRates = new Dictionary<string, double> { ["sft"] = 1e-4 } }).Validate());
+        Assert.Equal("learning_rates.sft", unknown.Field);
+        var bad = Assert.Throws<ConfigException>(() => (budget with { LearningRates = new Dictionary<string, double> { ["ppo"] = -1 } }).Validate());
+        Assert.Equal("learning_rates.ppo", bad.Field);
     }
 }

@@ -50,7 +50,9 @@ public class WorldExperimentTests
         var html = File.ReadAllText(Path.Combine(dir, "report.html"));
         foreach (var text in new[] { "SFT sets values, early (sft-neutral)", "SFT sets values, early (sft-supportive)", "M_neutral", "M_support", "drift time",
                      "Standard preference data barely moves values", "Value-gap data moves values, differently per algorithm (support-aligned)",
-                     "(oppose-aligned)", "pref-standard", "pref-support-aligned", "value gap (TV)", "Drift table" })
+                     "(oppose-aligned)", "pref-standard", "pref-support-aligned", "value gap (TV)", "Drift table",
+                     // PPO's optimisation: the stable-range table and the per-step chart, and PPO's own learning rate
+                     "optimisation per step (first seed)", "median approxkl", "rollouts stopped early", "stable range: approxkl", "PPO 3e-4, a rate chosen on the world" })
             Assert.Contains(text, html);
         foreach (var csv in new[] { "drift.csv", "stances.csv", "drift-likelihood.csv", "findings.csv" })
             Assert.True(new FileInfo(Path.Combine(dir, "tables", csv)).Length > 0, csv);

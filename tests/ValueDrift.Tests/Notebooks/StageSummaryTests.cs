@@ -118,4 +118,34 @@ public class StageSummaryTests
         Assert.Contains("abortion | support | 0.50 → 0.50 | 0.00 | [−0.40, +0.40] | within noise", rows);
         Assert.Contains("intervals over 4 questions per topic", html);
     }
+
+    [Fact]
+    public void A_PPO_stage_outside_its_stable_range_says_so_and_its_cell_charts_its_optimisation()
+    {
+        IReadOnlyDictionary<string, double> Step(double kl, double clip) => new Dictionary<string, double>
+        {
+            ["policy/approxkl_avg"] = kl, ["policy/clipfrac_avg"] = clip, ["policy/entropy_avg"] = 1.2, ["objective/kl"] = 0.5,
+            ["objective/scores"] = 1.7, ["response_length"] = 40, ["val/num_eos_tokens"] = 24, ["episode"] = 32, ["policy/updates"] = 4, ["policy/early_stopped"] = 0,
+        };
+        StageChange Ppo(params (double Kl, double Clip)[] steps)
+        {
+            var stage = new Stage { Name = "ppo-standard", Algorithm = new Ppo(), DataPath = "data/pref-standard.jsonl", Training = new TrainerOptions { MaxSteps = steps.Length } };
+            var metrics = steps.Select((s, i) => (i + 1, Step(s.Kl, s.Clip) is var m && i > 0 ? new Dictionary<string, double>(m) { ["episode"] = 32.0 * (i + 1) } : m)).ToList();
+            var result = new StageResult(stage, "sft", "final", "dir", metrics.Select(x => (x.Item1, (IReadOnlyDictionary<string, double>)x.Item2)).ToList(), TimeSpan.FromSeconds(30), AlreadyComplete: false);
+            return StageChange.Measure(result, "sft-supportive", new Trajectory([]), null, seed: 0);
+        }
+        var unstable = Ppo((0.165, 0.3), (0.267, 0.4), (0.2, 0.35));
+        Assert.Contains("PPO optimisation: median approxkl 0.200", unstable.Summary);
+        Assert.Contains("OUTSIDE the stable range", unstable.Summary);
+        var stable = Ppo((0.008, 0.05), (0.012, 0.08), (0.01, 0.06));
+        Assert.Contains("within the stable range", stable.Summary);
+        Assert.DoesNotContain("PPO optimisation", Change(Stage()).Summary);   // not a PPO stage
+
+        var html = Notebook.StageChangeHtml(unstable, new NotebookOptions());
+        Assert.Contains("optimisation per step", html);
+        Assert.Contains("stable range: approxkl", html);
+        var figure = ValueDrift.Reporting.PpoCharts.StepMetrics(ValueDrift.Reporting.PpoCharts.PpoStages([unstable.Result]));
+        var stopRate = (IEnumerable<double>)figure.Traces.Cast<XPlot.Plotly.Scatter>().Single(t => (string)t.yaxis == "y7").y;
+        Assert.All(stopRate, r => Assert.Equal(0.75, r, 12));                 // 24 of 32 prompts per step ended
+    }
 }

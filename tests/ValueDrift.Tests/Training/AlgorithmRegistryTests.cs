@@ -97,4 +97,21 @@ public class AlgorithmRegistryTests
         Assert.Equal(2, code);
         Assert.Contains("two ways", stderr);
     }
+
+    [Fact]
+    [Trait("tier", "fast")]
+    public void A_switch_option_clears_its_setting_and_is_exclusive_with_the_value_option()
+    {
+        Ppo Parse(params string[] args)
+        {
+            var command = new System.CommandLine.Command("ppo");
+            var options = new ValueDrift.Cli.Commands.AlgorithmOptions(new Ppo());
+            options.AddTo(command);
+            return (Ppo)options.Read(command.Parse(args));
+        }
+        Assert.Equal(0.01, Parse().Options.TargetKl);
+        Assert.Equal(0.02, Parse("--target-kl", "0.02").Options.TargetKl);
+        Assert.Null(Parse("--no-early-stopping").Options.TargetKl);
+        Assert.Contains("two ways", Assert.Throws<ValueDrift.Errors.ValueDriftException>(() => Parse("--no-early-stopping", "--target-kl", "0.02")).Message);
+    }
 }

@@ -95,4 +95,14 @@ public class PpoMathTests
         var lp = PpoMath.TokenLogProbs(logits, tensor(new long[] { 1 }).reshape(1, 1), t);
         Assert.Equal(2 / t - z, lp.item<float>(), 4);
     }
+
+    [Fact]
+    public void TargetKlRuleStopsPastOneAndAHalfTimesTheTarget()
+    {
+        Assert.Equal(1.5, PpoMath.TargetKlFactor);
+        Assert.False(PpoMath.StopsEarly(0.0299, 0.02));     // 1.5 × 0.02 = 0.03
+        Assert.True(PpoMath.StopsEarly(0.0301, 0.02));
+        Assert.False(PpoMath.StopsEarly(0.0, 0.02));         // the first update of a rollout (approxkl 0) always runs
+        Assert.False(PpoMath.StopsEarly(1e9, null));          // no target: never
+    }
 }

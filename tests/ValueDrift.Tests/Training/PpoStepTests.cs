@@ -133,4 +133,56 @@ public class PpoStepTests
         // More mini-batches than prompts per step: refused when the loop starts, before any rollout.
         Assert.Throws<TrainingException>(() => Ppo(m, new CountToken(), Prompts(4), Options() with { NumMiniBatches = 32 }, Loop(1)).Run());
     }
+
+    /// <summary>
+    /// Target-KL early stopping stops at the first update whose approxkl passes 1.5 × target_kl. Runs without a target
+    /// and 1..4 epochs (one mini-batch each) take the same first updates (same rollout, same shuffles), so their mean
+    /// approxkl gives each update's own: kl_e = e·avg_e − (e−1)·avg_(e−1). A target between the second and the third
+    /// must then stop after exactly two updates, with the third's measurement in the logged mean.
+    /// </summary>
+    [Fact]
+    public void TargetKlStopsARolloutsUpdatesExactlyWhereTheRuleSays()
+    {
+        var prompts = Prompts(16, seed: 4);
+        using var a = Models.Create(11);
+        var start = Fixtures.TempDir("ppo-targetkl-start");
+        a.Policy.SavePretrained(start);
+        a.Value.SavePretrained(Path.Combine(start, "value"));
+        IReadOnlyDictionary<string, double> OneStep(PpoOptions options)
+        {
+            using var m = new Models(CausalLM.FromPretrained(start), CausalLM.FromPretrained(start), RewardModel.FromPretrained(Path.Combine(start, "value")));
+            using var t = Ppo(m, new CountToken(), prompts, options, Loop(1, seed: 2));
+            t.Run();
+            return t.History.Single().Metrics;
+        }
+        var free = Options() with { NumMiniBatches = 1, TargetKl = null };
+        var avg = Enumerable.Range(1, 4).Select(e => OneStep(free with { NumPpoEpochs = e })).ToList();
+        Assert.All(avg, (h, i) => Assert.Equal((i + 1, 0), (h[PpoStep.UpdatesMetric], h[PpoStep.EarlyStoppedMetric])));
+        var kl = Enumerable.Range(1, 4).Select(e => e * avg[e - 1]["policy/approxkl_avg"] - (e - 1) * (e > 1 ? avg[e - 2]["policy/approxkl_avg"] : 0)).ToList();
+        Assert.True(kl[0] < 1e-6, $"the first update starts at the rollout's policy, approxkl {kl[0]}");
+        Assert.True(kl[2] > 1.2 * Math.Max(kl[0], kl[1]), $"per-update approxkl {string.Join(", ", kl)}: the third must exceed the first two for this case");
+
+        double threshold = (Math.Max(kl[0], kl[1]) + kl[2]) / 2;      // 1.5 × target_kl
+        var stopped = OneStep(free with { TargetKl = threshold / PpoMath.TargetKlFactor });
+        Assert.Equal((2, 1), (stopped[PpoStep.UpdatesMetric], stopped[PpoStep.EarlyStoppedMetric]));
+        Assert.Equal(avg[2]["policy/approxkl_avg"], stopped["policy/approxkl_avg"], 6);   // the two updates and the stopping measurement
+        Assert.Equal(avg[1]["grad_norm"], stopped["grad_norm"], 6);                      // gradient norms of the applied updates only
+
+        // A target the run never reaches changes nothing.
+        var loose = OneStep(free with { TargetKl = 1e6 });
+        Assert.Equal((4, 0), (loose[PpoStep.UpdatesMetric], loose[PpoStep.EarlyStoppedMetric]));
+        Assert.Equal(avg[3]["loss"], loose["loss"]);
+    }
+
+    [Fact]
+    public void TargetKlEarlyStoppingIsOnByDefault()
+    {
+        Assert.Equal(0.01, new PpoOptions().TargetKl);
+        using var m = Models.Create(12);
+        // A target far below any real update: every rollout takes its first update only.
+        using var t = Ppo(m, new CountToken(), Prompts(16), Options() with { TargetKl = 1e-12 }, Loop(2));
+        t.Run();
+        Assert.All(t.History, h => Assert.Equal((1, 1), (h.Metrics[PpoStep.UpdatesMetric], h.Metrics[PpoStep.EarlyStoppedMetric])));
+        Assert.Throws<TrainingException>(() => new PpoStep(m.Policy, m.Reference, new CountToken(), m.Value, Prompts(4), 0, Options() with { TargetKl = 0 }));
+    }
 }

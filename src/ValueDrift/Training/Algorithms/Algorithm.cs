@@ -82,6 +82,10 @@ public abstract record Algorithm
     /// <summary>This algorithm with its helper models cached under <paramref name="root"/> (PPO's reward model), or itself.</summary>
     public virtual Algorithm WithModelCache(string root) => this;
 
+    /// <summary>The method's name as papers and reports write it ("DPO", "SimPO").</summary>
+    [JsonIgnore]
+    public virtual string Title => Name.ToUpperInvariant();
+
     /// <summary>Refuses invalid settings before any work, naming the option (<c>dpo.beta</c>, ...).</summary>
     public virtual void Validate(string stage, TrainerOptions loop) { }
 

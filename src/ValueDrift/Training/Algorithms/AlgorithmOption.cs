@@ -12,4 +12,7 @@ public sealed record AlgorithmOption(string Flag, string Setting, string Descrip
 
     /// <summary>A setting of the method's pairwise loss (β, γ, λ): <c>valuedrift rewards</c> offers it too.</summary>
     public bool ShapesLoss { get; init; }
+
+    /// <summary>A switch that sets the (nullable) setting to null, e.g. <c>--no-early-stopping</c> clears <c>options.target_kl</c>.</summary>
+    public bool ClearsSetting { get; init; }
 }

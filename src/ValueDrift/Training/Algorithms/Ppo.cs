@@ -45,6 +45,8 @@ public sealed record Ppo : Algorithm
         new("--ppo-epochs", "options.num_ppo_epochs", "passes over each rollout (TRL 4)"),
         new("--mini-batches", "options.num_mini_batches", "mini-batches per pass (TRL 1)"),
         new("--missing-eos-penalty", "options.missing_eos_penalty", "subtracted from the score of a response without a stop token"),
+        new("--target-kl", "options.target_kl", "stop a rollout's updates once one's approxkl passes 1.5 × this (Spinning Up 0.01)"),
+        new("--no-early-stopping", "options.target_kl", "run every PPO epoch (TRL's PPOv2), ignoring --target-kl") { ClearsSetting = true, ExclusiveWith = "--target-kl" },
     ];
 
     /// <summary>PPO's own settings (response length, KL coefficient, clip ranges, epochs, ...; TRL PPOConfig defaults).</summary>

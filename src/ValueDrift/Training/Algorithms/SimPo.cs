@@ -10,6 +10,7 @@ namespace ValueDrift.Training.Algorithms;
 public sealed record SimPo : Algorithm
 {
     public override string Name => "simpo";
+    public override string Title => "SimPO";
     public override string Summary => "SimPO: length-normalised, reference-free preference optimisation.";
     public override TrainingData Data => TrainingData.Preferences;
     public override MemoryTerms Memory => new(Name) { SequencesPerExample = 2 };

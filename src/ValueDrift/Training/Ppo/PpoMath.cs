@@ -132,4 +132,14 @@ public static class PpoMath
         var clipFraction = MaskedMean(clipped.gt(unclipped).to(ScalarType.Float32), mask);
         return new ValueLossOutput(loss.MoveToOuterDisposeScope(), clipFraction.detach().MoveToOuterDisposeScope());
     }
+
+    /// <summary>Multiple of the target KL past which <see cref="StopsEarly"/> stops (1.5 in Spinning Up, stable-baselines3 and TRL's earlier PPOTrainer).</summary>
+    public const double TargetKlFactor = 1.5;
+
+    /// <summary>
+    /// Target-KL early stopping: true when a mini-batch whose policy/approxkl, measured before its update, is
+    /// <paramref name="approxKl"/> must not be updated, and the rollout's remaining updates are skipped —
+    /// approxkl &gt; <see cref="TargetKlFactor"/> × <paramref name="targetKl"/>. Never with no target.
+    /// </summary>
+    public static bool StopsEarly(double approxKl, double? targetKl) => targetKl is { } target && approxKl > TargetKlFactor * target;
 }

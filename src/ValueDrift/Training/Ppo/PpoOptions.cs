@@ -5,7 +5,7 @@ namespace ValueDrift.Training.Ppo;
 /// (steps, learning rate and schedule, clipping, seed, checkpoints) are the <see cref="TrainerOptions"/> every
 /// algorithm uses; for PPO <see cref="TrainerOptions.BatchSize"/> is the number of prompts rolled out per step and
 /// <see cref="TrainerOptions.GradientAccumulation"/> is not used (see <see cref="NumMiniBatches"/>).
-/// Defaults equal TRL's PPOConfig.
+/// Defaults equal TRL's PPOConfig, except <see cref="TargetKl"/> (early stopping, which TRL's PPOv2 does not have).
 /// </summary>
 public sealed record PpoOptions
 {
@@ -29,6 +29,14 @@ public sealed record PpoOptions
     public int NumPpoEpochs { get; init; } = 4;
     /// <summary>Shuffled mini-batches per pass; one optimizer update each (TRL: num_mini_batches 1).</summary>
     public int NumMiniBatches { get; init; } = 1;
+    /// <summary>
+    /// Target-KL early stopping of a rollout's updates: before each mini-batch update, once that mini-batch's
+    /// policy/approxkl (to the rollout's policy) exceeds <see cref="PpoMath.TargetKlFactor"/> × TargetKl, the update
+    /// is not applied and the rollout's remaining epochs and mini-batches are skipped (<see cref="PpoMath.StopsEarly"/>;
+    /// the rule of OpenAI Spinning Up's PPO, stable-baselines3 and TRL's earlier PPOTrainer). 0.01 is Spinning Up's
+    /// default target_kl (TRL's PPOv2 has no early stopping). Null: every epoch runs (TRL's PPOv2).
+    /// </summary>
+    public double? TargetKl { get; init; } = 0.01;
     /// <summary>Subtracted from the score of a response that never emitted a stop token (TRL: missing_eos_penalty, off).</summary>
     public double? MissingEosPenalty { get; init; }
     /// <summary>Ids that end a response (kept in it); null = the policy config's eos_token_id list.</summary>
@@ -47,6 +55,7 @@ public sealed record PpoOptions
         Check(Lambda is >= 0 and <= 1, nameof(Lambda), "must be in [0, 1]");
         Check(NumPpoEpochs > 0, nameof(NumPpoEpochs), "must be > 0");
         Check(NumMiniBatches > 0, nameof(NumMiniBatches), "must be > 0 (and at most the batch size)");
+        Check(TargetKl is null || (TargetKl > 0 && double.IsFinite(TargetKl.Value)), nameof(TargetKl), "must be a finite value > 0, or null for no early stopping");
         Check(MissingEosPenalty is null || double.IsFinite(MissingEosPenalty.Value), nameof(MissingEosPenalty), "must be finite");
     }
 }

@@ -21,7 +21,8 @@ namespace ValueDrift.Training.Ppo;
 /// <item>update: NumPpoEpochs passes over shuffled mini-batches, each one AdamW update of policy and value model on the
 /// clipped policy loss + VfCoef × clipped value loss, the policy's and the value model's gradients each clipped to
 /// MaxGradNorm on its own (norms logged as grad_norm/policy and grad_norm/value; grad_norm is their joint norm), at the
-/// scheduled learning rate.</item>
+/// scheduled learning rate — until a mini-batch's approxkl passes the target-KL rule (<see cref="PpoOptions.TargetKl"/>):
+/// that update and the rollout's remaining ones are skipped (logged as policy/updates and policy/early_stopped).</item>
 /// </list>
 /// One PPO step of the one <see cref="TrainingLoop"/>, which owns the optimizer (over policy and value model), the
 /// schedule, clipping, events, metrics and checkpoints (the policy, the value model in <see cref="ValueModelFolder"/>,
@@ -33,6 +34,10 @@ public sealed class PpoStep : ITrainingStep
     /// <summary>Sub-folder of a checkpoint holding the value model (backbone + <see cref="RewardModel.HeadFile"/>).</summary>
     public const string ValueModelFolder = "value_model";
     public const string ObjectiveName = "ppo";
+    /// <summary>Metric: optimizer updates a rollout took (NumPpoEpochs × NumMiniBatches unless stopped early; the epoch that stopped is updates / NumMiniBatches + 1).</summary>
+    public const string UpdatesMetric = "policy/updates";
+    /// <summary>Metric: 1 when target-KL early stopping ended the rollout's updates, else 0.</summary>
+    public const string EarlyStoppedMetric = "policy/early_stopped";
 
     private readonly CausalLM _policy;
     private readonly CausalLM _reference;
@@ -120,10 +125,15 @@ public sealed class PpoStep : ITrainingStep
         var metrics = new Dictionary<string, double>(rollout.Metrics);
         _policy.train();
         _value.Backbone.train();
-        int B = rollout.Responses.Length, updates = 0;
+        int B = rollout.Responses.Length, updates = 0, measured = 0;
+        bool stopped = false;
+        // Measurements of the policy (losses, approxkl, clip fractions, entropy) average over every mini-batch evaluated,
+        // the one that stopped the rollout included; gradient norms over the updates applied.
         var sums = new Dictionary<string, double>();
+        var gradSums = new Dictionary<string, double>();
         void Add(string k, double v) => sums[k] = sums.GetValueOrDefault(k) + v;
-        for (int epoch = 0; epoch < _o.NumPpoEpochs; epoch++)
+        void AddGrad(string k, double v) => gradSums[k] = gradSums.GetValueOrDefault(k) + v;
+        for (int epoch = 0; epoch < _o.NumPpoEpochs && !stopped; epoch++)
         {
             var order = Enumerable.Range(0, B).ToArray();
             Common.Seeds.Random(_seed, step, epoch, 1).Shuffle(order);
@@ -147,15 +157,8 @@ public sealed class PpoStep : ITrainingStep
                 var read = ScalarReads.Read(loss, pg.Loss, vf.Loss, pg.ApproxKl, pg.ClipFraction, vf.ClipFraction, pg.Ratio, entropy);
                 double lossValue = read[0];
                 if (!double.IsFinite(lossValue)) return NonFinite(context, step, $"loss is {lossValue}");
-                loss.backward();
-                var norms = context.Update(_groups);
-                double gradNorm = Math.Sqrt(norms[0] * norms[0] + norms[1] * norms[1]);
-                if (!double.IsFinite(gradNorm)) return NonFinite(context, step, $"gradient norm is {gradNorm} (policy {norms[0]}, value {norms[1]})");
-                updates++;
+                measured++;
                 Add("loss", lossValue);
-                Add("grad_norm", gradNorm);
-                Add("grad_norm/policy", norms[0]);
-                Add("grad_norm/value", norms[1]);
                 Add("loss/policy_avg", read[1]);
                 Add("loss/value_avg", read[2]);
                 Add("policy/approxkl_avg", read[3]);
@@ -163,9 +166,22 @@ public sealed class PpoStep : ITrainingStep
                 Add("val/clipfrac_avg", read[5]);
                 Add("val/ratio", read[6]);
                 Add("policy/entropy_avg", read[7]);
+                // Target-KL early stopping: this mini-batch's policy is already too far from the rollout's.
+                if (PpoMath.StopsEarly(read[3], _o.TargetKl)) { stopped = true; break; }
+                loss.backward();
+                var norms = context.Update(_groups);
+                double gradNorm = Math.Sqrt(norms[0] * norms[0] + norms[1] * norms[1]);
+                if (!double.IsFinite(gradNorm)) return NonFinite(context, step, $"gradient norm is {gradNorm} (policy {norms[0]}, value {norms[1]})");
+                updates++;
+                AddGrad("grad_norm", gradNorm);
+                AddGrad("grad_norm/policy", norms[0]);
+                AddGrad("grad_norm/value", norms[1]);
             }
         }
-        foreach (var (k, v) in sums) metrics[k] = v / updates;
+        foreach (var (k, v) in sums) metrics[k] = v / measured;
+        foreach (var (k, v) in gradSums) metrics[k] = v / updates;
+        metrics[UpdatesMetric] = updates;
+        metrics[EarlyStoppedMetric] = stopped ? 1 : 0;
         metrics["lr"] = context.LearningRate;
         metrics["episode"] = (double)(step + 1) * B;
         metrics["tokens_per_second"] = rollout.Tokens / Math.Max(1e-9, watch.Elapsed.TotalSeconds);
