@@ -67,6 +67,9 @@ public sealed record StageChange(
     /// <summary>True when the cell was interrupted: the stage stopped early, its trace keeps what was measured.</summary>
     public bool Interrupted { get; init; }
 
+    /// <summary>Answer-health measures of the generation probe that moved beyond their <see cref="HealthTolerance"/> during the stage.</summary>
+    public IReadOnlyList<HealthWarning> HealthWarnings => HealthTolerance.Check(Trajectory);
+
     /// <summary>The generation probe's rows read as magnitude, interval and drift time (or "within noise").</summary>
     public IReadOnlyList<DriftReading> Readings => Changes.Rows.Select(r => new DriftReading(r)).ToList();
 
@@ -86,7 +89,9 @@ public sealed record StageChange(
                    : Result.AlreadyComplete ? " (already trained: read back from the run folder)" : FormattableString.Invariant($", {Result.Elapsed.TotalSeconds:F0} s"))
                 + ". Generation probe: " + Findings(Readings);
             if (LikelihoodChanges is not null) text += "; likelihood probe: " + Largest(LikelihoodChanges);
-            return text + FormattableString.Invariant($" (probed at steps {first}–{last}).");
+            text += FormattableString.Invariant($" (probed at steps {first}–{last}).");
+            var warnings = HealthWarnings;
+            return warnings.Count == 0 ? text : text + " Answer health beyond tolerance: " + string.Join("; ", warnings) + ".";
         }
     }
 
