@@ -82,9 +82,10 @@ public sealed record DriftReport(Trajectory Trajectory, DriftTable Table, string
 
     /// <summary>
     /// Answer health and divergence (generation-probe traces only): a warning per measure that moved beyond its
-    /// <see cref="HealthTolerance"/> in a phase, the health table, and drift against divergence.
+    /// <see cref="HealthTolerance"/> in a phase, the health table, and drift against divergence. Nothing for a trace
+    /// without them (older traces, the likelihood probe).
     /// </summary>
-    private static void AddHealth(HtmlReport report, Trajectory trajectory, DriftTable table)
+    public static void AddHealth(HtmlReport report, Trajectory trajectory, DriftTable table)
     {
         var rows = HealthTable.Rows(trajectory);
         if (rows.Count == 0) return;

@@ -67,6 +67,21 @@ public class DivergenceTests
     }
 
     [Fact]
+    public void Scoring_a_few_positions_at_a_time_gives_the_same_sums()
+    {
+        using var model = ProbeModels.ByteModel(seed: 7);
+        var probe = Probe();
+        var rows = probe.Sample(model).Select(a => (probe.PromptIds(a.Question.Question), a.TokenIds!)).ToList();
+        using var _ = no_grad();
+        var whole = TemperedLogProbs.Sum(model, rows, 0.7, batchSize: 4, padId: 0);
+        // 3 positions of 4 rows × 262 logits per slice: many slices per batch.
+        var sliced = TemperedLogProbs.Sum(model, rows, 0.7, batchSize: 4, padId: 0, maxLogitElements: 3 * 4 * 262);
+        for (var i = 0; i < rows.Count; i++) Assert.Equal(whole[i], sliced[i], 5);
+        var prompt = rows[0].Item1;
+        Assert.Equal(Direct(model, prompt, rows[0].Item2, 0.7), whole[0], 4);
+    }
+
+    [Fact]
     public void A_lora_policy_with_its_adapters_off_is_its_start()
     {
         using var model = ProbeModels.ByteModel(seed: 7);
