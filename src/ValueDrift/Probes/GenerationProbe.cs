@@ -49,6 +49,9 @@ public sealed record SampledAnswer(ProbeQuestion Question, int Sample, string Te
     /// <see cref="IAnswerGenerator"/>), which have text only.
     /// </summary>
     public int[]? TokenIds { get; init; }
+
+    /// <summary>log π^T(y|x) of the answer under the tempered policy that sampled it, recorded while sampling; null for answers sampled elsewhere or greedily.</summary>
+    public double? LogProb { get; init; }
 }
 
 /// <summary>
@@ -181,7 +184,11 @@ public sealed class GenerationProbe : IDivergenceProbe
         try
         {
             using var _ = no_grad();
-            var policy = TemperedLogProbs.Sum(model, rows, Options.Temperature, Options.BatchSize, _tokenizer.PadId);
+            // The policy's log-probs were recorded while sampling (the same numbers up to float rounding: cached
+            // keys and values against one full pass); only the start policy is scored here.
+            var policy = sampled.All(a => a.LogProb is not null)
+                ? sampled.Select(a => a.LogProb!.Value).ToArray()
+                : TemperedLogProbs.Sum(model, rows, Options.Temperature, Options.BatchSize, _tokenizer.PadId);
             var reference = start.Score(model, m => TemperedLogProbs.Sum(m, rows, Options.Temperature, Options.BatchSize, _tokenizer.PadId));
             return policy.Zip(reference, (p, r) => p - r).ToArray();
         }
@@ -214,6 +221,7 @@ public sealed class GenerationProbe : IDivergenceProbe
             MaxNewTokens = Options.MaxNewTokens, Temperature = Options.Temperature, TopP = Options.TopP,
             StopTokenIds = _tokenizer.StopIds, PadTokenId = _tokenizer.PadId,
             KeepStopToken = true,   // scored with the answer for kl_from_start; the text is decoded without it
+            ReturnLogProbs = Options.Temperature > 0,   // the policy's side of kl_from_start, at no extra forward pass
         };
         var answers = new List<SampledAnswer>(rows.Count);
         var wasTraining = model.training;
@@ -227,7 +235,10 @@ public sealed class GenerationProbe : IDivergenceProbe
                 for (var i = 0; i < chunk.Length; i++)
                 {
                     var (tokens, stopped) = (generated[i].Tokens, generated[i].Stopped);
-                    answers.Add(new SampledAnswer(chunk[i].Q, chunk[i].K, _tokenizer.Decode(stopped ? tokens[..^1] : tokens), stopped) { TokenIds = tokens });
+                    answers.Add(new SampledAnswer(chunk[i].Q, chunk[i].K, _tokenizer.Decode(stopped ? tokens[..^1] : tokens), stopped)
+                    {
+                        TokenIds = tokens, LogProb = generated[i].LogProb,
+                    });
                 }
             }
         }

@@ -23,8 +23,10 @@ public static class TemperedLogProbs
         if (temperature <= 0 || !double.IsFinite(temperature)) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "a tempered policy needs T > 0");
         if (rows.Any(r => r.Prompt.Length == 0 || r.Answer.Length == 0)) throw new ArgumentException("every row needs a prompt and an answer token", nameof(rows));
         var result = new double[rows.Count];
+        // Rows of similar length share a batch, so little of it is padding; results go back to the rows' order.
+        var order = Enumerable.Range(0, rows.Count).OrderBy(i => rows[i].Prompt.Length + rows[i].Answer.Length).ToArray();
         var at = 0;
-        foreach (var chunk in rows.Chunk(Math.Max(1, batchSize)))
+        foreach (var chunk in order.Select(i => rows[i]).Chunk(Math.Max(1, batchSize)))
         {
             using var scope = NewDisposeScope();
             int B = chunk.Length, T = chunk.Max(r => r.Prompt.Length + r.Answer.Length);
@@ -59,7 +61,7 @@ public static class TemperedLogProbs
                 var tokenLogps = logits.gather(-1, targets).squeeze(-1) - logits.logsumexp(-1);                     // (B, len)
                 sums.add_((tokenLogps.to(ScalarType.Float64) * weight.narrow(1, t0 + 1, len)).sum(1));
             }
-            foreach (var v in sums.cpu().data<double>().ToArray()) result[at++] = v;
+            foreach (var v in sums.cpu().data<double>().ToArray()) result[order[at++]] = v;
         }
         return result;
     }

@@ -35,9 +35,11 @@ public class DivergenceTests
         using var start = ProbeModels.ByteModel(seed: 8);
         var probe = Probe();
 
+        // Against itself: 0 up to float rounding (the policy's side is recorded while sampling with cached keys and
+        // values, the start's scored in one full pass).
         var same = probe.Measure(theta, StartPolicy.Of(theta));
-        Assert.All(same.Topics, t => Assert.Equal(0.0, t.KlFromStart));
-        Assert.All(same.Topics.SelectMany(t => t.Questions), q => Assert.Equal(0.0, q.KlFromStart));
+        Assert.All(same.Topics, t => Assert.Equal(0.0, t.KlFromStart!.Value, 5));
+        Assert.All(same.Topics.SelectMany(t => t.Questions), q => Assert.Equal(0.0, q.KlFromStart!.Value, 5));
 
         var result = probe.Measure(theta, StartPolicy.Of(start));
         var answers = probe.Sample(theta);
@@ -88,7 +90,7 @@ public class DivergenceTests
         model.AddLora(new LoraConfig { Rank = 2, Alpha = 4, Dropout = 0 }, seed: 1);
         var probe = Probe();
         // A fresh adapter changes nothing (B = 0): the policy is still its start.
-        Assert.All(probe.Measure(model, StartPolicy.AdaptersOff()).Topics, t => Assert.Equal(0.0, t.KlFromStart));
+        Assert.All(probe.Measure(model, StartPolicy.AdaptersOff()).Topics, t => Assert.Equal(0.0, t.KlFromStart!.Value, 5));
         using (no_grad())
             foreach (var p in model.parameters().Where(p => p.requires_grad)) p.add_(randn_like(p) * 0.5);
         using var start = ProbeModels.ByteModel(seed: 7);
