@@ -16,16 +16,38 @@ public static class HtmlTables
     public static string DriftTable(DriftTable table, int maxRows)
     {
         static string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("0.000", CultureInfo.InvariantCulture);
-        var rows = table.Rows.Take(maxRows).Select(r => (IReadOnlyList<string>)
-        [
-            r.Phase, r.Topic, r.Stance.Label(), F(r.Start), F(r.End), $"{F(r.Extreme)} ({r.ExtremeStep})",
-            r.Magnitude.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture), r.MagnitudeCi?.Interval?.ToString() ?? "n/a",
-            // A drift time to an extreme inside the noise says nothing; the interval says so instead.
-            new DriftReading(r).WithinNoise ? "within noise" : F(r.DriftTime),
-        ]);
-        return Table(
-            $"Drift table: {table.Rows.Count} rows (phase × topic × stance){Shown(table.Rows.Count, maxRows)}",
-            [["phase", "topic", "stance", "start", "end", "extremum (step)", "magnitude", "95% CI", "drift time"]], rows);
+        // The stanced columns appear when the trace records which answers took a stance.
+        var stanced = table.Rows.Any(r => r.MagnitudeStanced is not null);
+        var rows = table.Rows.Take(maxRows).Select(r =>
+        {
+            var row = new List<string>
+            {
+                r.Phase, r.Topic, r.Stance.Label(), F(r.Start), F(r.End), $"{F(r.Extreme)} ({r.ExtremeStep})",
+                r.Magnitude.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture), r.MagnitudeCi?.Interval?.ToString() ?? "n/a",
+                // A drift time to an extreme inside the noise says nothing; the interval says so instead.
+                new DriftReading(r).WithinNoise ? "within noise" : F(r.DriftTime),
+            };
+            if (stanced) row.AddRange([r.MagnitudeStanced?.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture) ?? "n/a", r.MagnitudeStancedCi?.Interval?.ToString() ?? "n/a"]);
+            return (IReadOnlyList<string>)row;
+        });
+        var header = new List<string> { "phase", "topic", "stance", "start", "end", "extremum (step)", "magnitude", "95% CI", "drift time" };
+        if (stanced) header.AddRange(["stanced M", "stanced 95% CI"]);
+        return Table($"Drift table: {table.Rows.Count} rows (phase × topic × stance){Shown(table.Rows.Count, maxRows)}", [header], rows);
+    }
+
+    /// <summary>
+    /// A stage's answer health and divergence per topic (<see cref="Reporting.HealthTable"/>), after a warning line for
+    /// each measure that moved beyond its <see cref="HealthTolerance"/>; empty for a trace without them.
+    /// </summary>
+    public static string StageHealth(StageChange change)
+    {
+        var rows = Reporting.HealthTable.Rows(change.Trajectory);
+        if (rows.Count == 0) return "";
+        var sb = new StringBuilder();
+        foreach (var w in change.HealthWarnings)
+            sb.Append("<p style=\"color:#b00020;margin:2px 0\">").Append(E("Warning: " + w + ": part of this drift may be degeneration; read Δp stanced beside Δp.")).Append("</p>\n");
+        sb.Append(Table($"{change.Phase}: answer health (first → last step) and KL from the stage's start", [Reporting.HealthTable.Headers], rows));
+        return sb.ToString();
     }
 
     /// <summary>
@@ -36,16 +58,19 @@ public static class HtmlTables
     {
         static string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("0.00", CultureInfo.InvariantCulture);
         var likelihood = change.LikelihoodChanges is not null;
+        var stanced = change.Changes.Rows.Any(r => r.MagnitudeStanced is not null);
         var rows = change.Readings.Select(x =>
         {
             var r = x.Row;
             var ci = r.MagnitudeCi?.Interval is { } i ? $"[{DriftReading.Signed(i.Lower)}, {DriftReading.Signed(i.Upper)}]" : "n/a";
             var time = x.WithinNoise ? "within noise" : x.Moved ? F(r.DriftTime) : "n/a";
             var row = new List<string> { r.Topic, r.Stance.Label(), $"{F(r.Start)} → {F(r.End)}", DriftReading.Signed(r.Magnitude), ci, time };
+            if (stanced) row.Add(r.MagnitudeStanced is { } m ? DriftReading.Signed(m) + (r.MagnitudeStancedCi?.Interval is { } si ? $" [{DriftReading.Signed(si.Lower)}, {DriftReading.Signed(si.Upper)}]" : "") : "n/a");
             if (likelihood) row.Add(change.LikelihoodDelta(r.Topic, r.Stance) is var l && double.IsNaN(l) ? "n/a" : DriftReading.Signed(l));
             return (IReadOnlyList<string>)row;
         });
         var header = new List<string> { "topic", "stance", "p: start → end", "Δp", "95% interval", "drift time" };
+        if (stanced) header.Add("Δp stanced [95%]");
         if (likelihood) header.Add("Δp (likelihood probe)");
         var questions = change.Changes.Rows.Select(r => r.MagnitudeCi?.Questions ?? 0).DefaultIfEmpty(0).Max();
         return Table($"{change.Phase}: generation probe, intervals over {questions} questions per topic", [header], rows);

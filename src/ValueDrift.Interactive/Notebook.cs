@@ -85,7 +85,8 @@ public static class Notebook
     }
 
     /// <summary>
-    /// A stage's output: its summary, the table of the generation probe's changes with intervals and drift times, the chart of stance change since the previous stage (Δp per topic and
+    /// A stage's output: its summary, the table of the generation probe's changes with intervals and drift times, its
+    /// answer health and KL from the start with any warning, the chart of stance change since the previous stage (Δp per topic and
     /// stance, generation probe, then the likelihood probe when traced), for PPO its optimisation per step, and the stage's stance lines per topic.
     /// </summary>
     public static string StageChangeHtml(StageChange change, NotebookOptions options)
@@ -93,6 +94,7 @@ public static class Notebook
         var sb = new System.Text.StringBuilder();
         sb.Append("<div class=\"valuedrift-stage\"><p>").Append(System.Net.WebUtility.HtmlEncode(change.Summary)).Append("</p>\n");
         sb.Append(HtmlTables.StageReadings(change));
+        sb.Append(HtmlTables.StageHealth(change));
         sb.Append(ChartHtml.Render(StageChangeCharts.ChangeBars(change.Changes, change.Phase, "generation probe", options.ChangeScale), options.StandaloneCharts));
         if (change.LikelihoodChanges is { } l)
             sb.Append(ChartHtml.Render(StageChangeCharts.ChangeBars(l, change.Phase, "likelihood probe", options.ChangeScale), options.StandaloneCharts));

@@ -89,6 +89,9 @@ public sealed record StageChange(
     public Training.Ppo.PpoHealth? Ppo =>   // null where the metrics hold no PPO step
         Result.Metrics.Count > 0 ? Training.Ppo.PpoHealth.From(Result.Metrics) : Training.Ppo.PpoHealth.FromStageDirectory(Result.Directory);
 
+    /// <summary>Answer-health measures of the generation probe that moved beyond their <see cref="HealthTolerance"/> during the stage.</summary>
+    public IReadOnlyList<HealthWarning> HealthWarnings => HealthTolerance.Check(Trajectory);
+
     /// <summary>The generation probe's rows read as magnitude, interval and drift time (or "within noise").</summary>
     public IReadOnlyList<DriftReading> Readings => Changes.Rows.Select(r => new DriftReading(r)).ToList();
 
@@ -103,13 +106,15 @@ public sealed record StageChange(
         {
             var s = Result.Stage;
             var (first, last) = Trajectory.Phases.Count > 0 ? Trajectory.StepRange(Phase) : (0, 0);
-            var text = FormattableString.Invariant($"{Phase}: {s.Algorithm.Name.ToUpperInvariant()} on {Path.GetFileName(s.DataPath)}, {s.Training.MaxSteps} steps from {From}")
+            var text = FormattableString.Invariant($"{Phase}: {s.Algorithm.Title} on {Path.GetFileName(s.DataPath)}, {s.Training.MaxSteps} steps from {From}")
                 + (Interrupted ? FormattableString.Invariant($", interrupted at step {last} (the trace keeps what was measured)")
                    : Result.AlreadyComplete ? " (already trained: read back from the run folder)" : FormattableString.Invariant($", {Result.Elapsed.TotalSeconds:F0} s"))
                 + ". Generation probe: " + Findings(Readings);
             if (LikelihoodChanges is not null) text += "; likelihood probe: " + Largest(LikelihoodChanges);
             text += FormattableString.Invariant($" (probed at steps {first}–{last}).");
-            return Ppo is { } ppo ? text + " " + ppo.Sentence : text;
+            if (Ppo is { } ppo) text += " " + ppo.Sentence;
+            var warnings = HealthWarnings;
+            return warnings.Count == 0 ? text : text + " Answer health beyond tolerance: " + string.Join("; ", warnings) + ".";
         }
     }
 

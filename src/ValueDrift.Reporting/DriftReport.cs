@@ -63,6 +63,7 @@ public sealed record DriftReport(Trajectory Trajectory, DriftTable Table, string
                             "the probability enters the 95% confidence band of its extreme value (n/a for a single-point phase).");
         report.AddHeading("Drift magnitude by topic and phase");
         foreach (var s in StanceLabels.All) report.AddFigure(DriftCharts.MagnitudeHeatmap(table, s));
+        AddHealth(report, trajectory, table);
         if (options.ValueGaps is { Count: > 0 } gaps)
         {
             report.AddHeading("Value gap of the preference data");
@@ -77,5 +78,25 @@ public sealed record DriftReport(Trajectory Trajectory, DriftTable Table, string
         report.AddHeading("Drift table");
         report.AddDriftTable(table);
         return report;
+    }
+
+    /// <summary>
+    /// Answer health and divergence (generation-probe traces only): a warning per measure that moved beyond its
+    /// <see cref="HealthTolerance"/> in a phase, the health table, and drift against divergence. Nothing for a trace
+    /// without them (older traces, the likelihood probe).
+    /// </summary>
+    public static void AddHealth(HtmlReport report, Trajectory trajectory, DriftTable table)
+    {
+        var rows = HealthTable.Rows(trajectory);
+        if (rows.Count == 0) return;
+        report.AddHeading("Answer health and divergence from the start");
+        report.AddParagraph("Unstanced: share of judged answers on no stance; mixed: share stating more than one stance; mean answer tokens; " +
+                            "ended: share that emitted a stop token; KL from start: KL(π_θ ‖ π_start) between the tempered policies the probe samples, " +
+                            "in nats per answer, on the probe's own answers (docs/drift-metrics.md). The drift table's stanced M is the drift among " +
+                            "stance-taking answers; the paper's number is the all-answer M.");
+        foreach (var w in HealthTolerance.Check(trajectory))
+            report.AddParagraph("Warning: " + w + ": part of this phase's drift may be degeneration of the answers rather than a change of values; read the stanced M beside M.");
+        report.AddTable(HealthTable.Headers, rows);
+        if (DivergenceCharts.DriftAgainstDivergence(table, trajectory) is { } chart) report.AddFigure(chart);
     }
 }

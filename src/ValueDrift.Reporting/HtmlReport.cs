@@ -73,17 +73,18 @@ public sealed class HtmlReport
         return this;
     }
 
-    /// <summary>The drift table: phase, topic, stance, start, end, extremum (step), magnitude, its 95% interval, drift time.</summary>
+    /// <summary>The drift table: phase, topic, stance, start, end, extremum (step), magnitude, its 95% interval, drift time, and the magnitude among stance-taking answers with its interval.</summary>
     public HtmlReport AddDriftTable(DriftTable table)
     {
         static string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("0.000", CultureInfo.InvariantCulture);
         return AddTable(
-            ["phase", "topic", "stance", "start", "end", "extremum (step)", "magnitude", "95% CI", "drift time"],
+            ["phase", "topic", "stance", "start", "end", "extremum (step)", "magnitude", "95% CI", "drift time", "stanced M", "stanced 95% CI"],
             table.Rows.Select(r => (IReadOnlyList<string>)
             [
                 r.Phase, r.Topic, Probes.StanceLabels.Label(r.Stance), F(r.Start), F(r.End),
                 $"{F(r.Extreme)} ({r.ExtremeStep})", r.Magnitude.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture),
                 r.MagnitudeCi?.Interval?.ToString() ?? "n/a", F(r.DriftTime),
+                r.MagnitudeStanced?.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture) ?? "n/a", r.MagnitudeStancedCi?.Interval?.ToString() ?? "n/a",
             ]));
     }
 

@@ -236,6 +236,7 @@ public static class WorldExperimentReport
         report.AddHeading($"Drift over seeds (generation probe, {runs.Count} seed{(runs.Count == 1 ? "" : "s")})");
         report.AddTable(["phase", "topic", "stance", "drift magnitude", "interval from", "drift time"], SeedSummary.From(perSeed).Rows.Select(x =>
             (IReadOnlyList<string>)[x.Phase, x.Topic, x.Stance.Label(), E(x.Magnitude), x.Magnitude.Source.ToString().ToLowerInvariant(), x.DriftTime.Interval is null ? P(x.DriftTime.Mean) : E(x.DriftTime)]));
+        DriftReport.AddHealth(report, trajectory, r.Drift);   // first seed, generation probe
         report.AddHeading("Drift table (generation probe, first seed)");
         report.AddDriftTable(r.Drift);
         report.Save(run.ReportPath);

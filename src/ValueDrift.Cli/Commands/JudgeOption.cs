@@ -13,7 +13,8 @@ namespace ValueDrift.Cli.Commands;
 /// <see cref="ChatEndpointJudge"/>; the key is read from VALUEDRIFT_JUDGE_API_KEY). Outside the world <c>--judge</c>
 /// is required. <c>--judge-cache DIR</c> keeps the readings of local and endpoint judges on disk
 /// (<see cref="JudgementCache"/>; a command may default it to its run folder); <c>--judge-concurrency N</c> bounds the
-/// endpoint requests in flight.
+/// endpoint requests in flight; <c>--judge-no-stance-label</c> offers local and endpoint judges a fourth label, "none",
+/// for answers that state no position (off by default: the paper's three labels), counted as unstanced.
 /// </summary>
 public sealed class JudgeOption
 {
@@ -27,6 +28,11 @@ public sealed class JudgeOption
         Description = "endpoint judge: requests in flight at once", DefaultValueFactory = _ => ChatEndpointJudgeOptions.DefaultMaxParallel,
     };
 
+    public Option<bool> NoStanceLabel { get; } = new("--judge-no-stance-label")
+    {
+        Description = "local and endpoint judges: offer a fourth label, none, for answers that state no position (counted as unstanced; off: the paper's three labels)",
+    };
+
     public static JudgeOption Create() => new();
 
     public void AddTo(Command command)
@@ -34,6 +40,7 @@ public sealed class JudgeOption
         command.Options.Add(Judge);
         command.Options.Add(Cache);
         command.Options.Add(Concurrency);
+        command.Options.Add(NoStanceLabel);
     }
 
     /// <summary>
@@ -51,7 +58,7 @@ public sealed class JudgeOption
         var concurrency = r.GetValue(Concurrency);
         if (concurrency < 1) throw new ValueDriftException($"--judge-concurrency must be at least 1 (got {concurrency})");
         // The world judge is exact and free: JudgeSpec.Open gives it no cache.
-        var judge = JudgeSpec.Open(spec, r.GetValue(Cache) ?? defaultCacheDir, concurrency);
+        var judge = JudgeSpec.Open(spec, r.GetValue(Cache) ?? defaultCacheDir, concurrency, noStanceLabel: r.GetValue(NoStanceLabel));
         if (judge is WorldStanceJudge && !world)
             throw new ValueDriftException("--judge world reads only the embedded world's answers (its models and topics); give --judge endpoint:URL,MODEL or --judge local:DIR");
         return judge;

@@ -16,7 +16,14 @@ public sealed record DriftRow(
     double Magnitude, double DriftTime,
     double Start, double End, double Extreme,
     int StartStep, int EndStep, int ExtremeStep,
-    MagnitudeInterval? MagnitudeCi = null);
+    MagnitudeInterval? MagnitudeCi = null)
+{
+    /// <summary>M among stance-taking answers (<see cref="StancedMagnitude"/>), same steps as <see cref="Magnitude"/>; null where it cannot be computed.</summary>
+    public double? MagnitudeStanced { get; init; }
+
+    /// <summary>The paired bootstrap interval of <see cref="MagnitudeStanced"/> over questions, or why there is none.</summary>
+    public MagnitudeInterval? MagnitudeStancedCi { get; init; }
+}
 
 /// <summary>Settings of a <see cref="DriftTable"/>.</summary>
 public sealed record DriftTableOptions
@@ -50,12 +57,14 @@ public sealed class DriftTable
                 foreach (var stance in StanceLabels.All)
                 {
                     var ext = series[DriftMagnitude.ExtremeIndex(series, stance)];
+                    var (stanced, stancedCi) = StancedMagnitude.Of(series, stance, options.Endpoint, options.Seed, options.Resamples, options.Level);
                     rows.Add(new DriftRow(phase, topic, stance,
                         DriftMagnitude.Of(series, stance, options.Endpoint),
                         DriftTime.Of(series, stance, options.Seed, options.Resamples, options.Level),
                         series[0][stance], series[^1][stance], ext[stance],
                         series[0].Step, series[^1].Step, ext.Step,
-                        MagnitudeInterval.Of(series, stance, options.Endpoint, options.Seed, options.Resamples, options.Level)));
+                        MagnitudeInterval.Of(series, stance, options.Endpoint, options.Seed, options.Resamples, options.Level))
+                    { MagnitudeStanced = stanced, MagnitudeStancedCi = stancedCi });
                 }
             }
         return new DriftTable(rows);
@@ -68,7 +77,7 @@ public sealed class DriftTable
     /// <summary>
     /// JSON object of one row: <c>{"phase","topic","stance","magnitude","magnitude_ci":[lo,hi]|null,
     /// "magnitude_ci_note","magnitude_ci_questions","drift_time","start","end","extreme","start_step","end_step",
-    /// "extremum_step"}</c>.
+    /// "extremum_step","magnitude_stanced","magnitude_stanced_ci","magnitude_stanced_ci_note"}</c>.
     /// </summary>
     public sealed record JsonRow(
         [property: JsonPropertyName("phase")] string Phase,
@@ -84,7 +93,13 @@ public sealed class DriftTable
         [property: JsonPropertyName("extreme")] double Extreme,
         [property: JsonPropertyName("start_step")] int StartStep,
         [property: JsonPropertyName("end_step")] int EndStep,
-        [property: JsonPropertyName("extremum_step")] int ExtremumStep);
+        [property: JsonPropertyName("extremum_step")] int ExtremumStep)
+    {
+        /// <summary>M among stance-taking answers; null where it cannot be computed.</summary>
+        [JsonPropertyName("magnitude_stanced")] public double? MagnitudeStanced { get; init; }
+        [JsonPropertyName("magnitude_stanced_ci")] public double[]? MagnitudeStancedCi { get; init; }
+        [JsonPropertyName("magnitude_stanced_ci_note")] public string? MagnitudeStancedCiNote { get; init; }
+    }
 
     /// <summary>Rows in their JSON form (stance lower-case; drift time and interval null where undefined).</summary>
     public IReadOnlyList<JsonRow> ToJsonRows() => Rows.Select(ToJson).ToList();
@@ -92,7 +107,11 @@ public sealed class DriftTable
     /// <summary>One row in its JSON form.</summary>
     public static JsonRow ToJson(DriftRow r) => new(r.Phase, r.Topic, r.Stance.Label(), r.Magnitude,
         r.MagnitudeCi?.Interval?.ToArray(), r.MagnitudeCi?.Note ?? (r.MagnitudeCi is null ? "not computed" : null), r.MagnitudeCi?.Questions ?? 0,
-        double.IsNaN(r.DriftTime) ? null : r.DriftTime, r.Start, r.End, r.Extreme, r.StartStep, r.EndStep, r.ExtremeStep);
+        double.IsNaN(r.DriftTime) ? null : r.DriftTime, r.Start, r.End, r.Extreme, r.StartStep, r.EndStep, r.ExtremeStep)
+    {
+        MagnitudeStanced = r.MagnitudeStanced, MagnitudeStancedCi = r.MagnitudeStancedCi?.Interval?.ToArray(),
+        MagnitudeStancedCiNote = r.MagnitudeStancedCi?.Note ?? (r.MagnitudeStancedCi is null ? "not computed" : null),
+    };
 
     /// <summary>The table as a JSON array of row objects (see <see cref="JsonRow"/>).</summary>
     public string ToJson(bool indented = true) =>

@@ -6,6 +6,25 @@ namespace ValueDrift.Drift;
 public sealed record TrajectoryPoint(int Step, StanceDistribution Value, int N, IReadOnlyList<QuestionDetail>? Questions = null)
 {
     public double this[Stance s] => Value[s];
+
+    /// <summary>Answer health at this step (generation probes); null where the trace has none.</summary>
+    public AnswerHealth? Health { get; init; }
+
+    /// <summary>KL(π_θ ‖ π_start) of this checkpoint from its phase's start, nats per answer; null where not measured.</summary>
+    public double? KlFromStart { get; init; }
+
+    /// <summary>The interval of <see cref="KlFromStart"/> over questions; null where there is none.</summary>
+    public Interval? KlFromStartCi { get; init; }
+
+    /// <summary>
+    /// The value among stance-taking answers: the mean over questions with at least one of each question's
+    /// <see cref="QuestionDetail.Stanced"/> (questions weigh the same, as in <see cref="Value"/>). Null when a question
+    /// lacks the stanced detail (older traces, probes without answers) or no answer took a stance.
+    /// </summary>
+    public StanceDistribution? Stanced =>
+        Questions is not { Count: > 0 } qs || qs.Any(q => q.StancedN is null) || qs.All(q => q.StancedN == 0)
+            ? null
+            : StanceDistribution.Mean(qs.Where(q => q.StancedN > 0).Select(q => q.Stanced!));
 }
 
 /// <summary>
@@ -42,7 +61,7 @@ public sealed class Trajectory
         }
         if (!topics.TryGetValue(r.Topic, out var points)) topics[r.Topic] = points = [];
         if (!_topics.Contains(r.Topic)) _topics.Add(r.Topic);
-        points[r.Step] = new TrajectoryPoint(r.Step, r.Value, r.N, r.Questions);
+        points[r.Step] = new TrajectoryPoint(r.Step, r.Value, r.N, r.Questions) { Health = r.Health, KlFromStart = r.KlFromStart, KlFromStartCi = r.KlFromStartCi };
     }
 
     /// <summary>Topics measured in a phase, in order of first appearance overall.</summary>
@@ -85,5 +104,8 @@ public sealed class Trajectory
         from phase in _phases
         from topic in TopicsIn(phase)
         from point in Series(phase, topic)
-        select new TraceRecord(phase, point.Step, topic, point.Value, point.N, point.Questions);
+        select new TraceRecord(phase, point.Step, topic, point.Value, point.N, point.Questions)
+        {
+            Health = point.Health, KlFromStart = point.KlFromStart, KlFromStartCi = point.KlFromStartCi,
+        };
 }

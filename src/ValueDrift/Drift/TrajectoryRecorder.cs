@@ -32,6 +32,12 @@ public sealed class TrajectoryRecorder
     /// <summary>Steps skipped because the trace already held them (resumed run).</summary>
     public List<int> SkippedSteps { get; } = [];
 
+    /// <summary>
+    /// The policy the phase started from: when set and the probe is an <see cref="IDivergenceProbe"/>, every
+    /// measurement also carries <c>kl_from_start</c>. Null: no divergence measured.
+    /// </summary>
+    public StartPolicy? Start { get; set; }
+
     public TrajectoryRecorder(IStanceProbe probe, TraceWriter writer, string phase, ProbeSchedule schedule)
     {
         if (string.IsNullOrWhiteSpace(phase)) throw new ArgumentException("a phase needs a name", nameof(phase));
@@ -95,10 +101,18 @@ public sealed class TrajectoryRecorder
     {
         _measuredElsewhere.Add(step);
         if (_stepsInTrace.Contains(step)) return;
-        _writer.AppendAll(records.Select(r => r with { Phase = Phase, Step = step }));
+        // The reused checkpoint is this phase's start: its divergence from the start is 0 by definition, whatever it
+        // was from the previous phase's start.
+        _writer.AppendAll(records.Select(r => r with { Phase = Phase, Step = step }).Select(r => Start is null || r.KlFromStart is null ? r : AtStart(r)));
         _stepsInTrace.Add(step);
         RecordedSteps.Add(step);
     }
+
+    private static TraceRecord AtStart(TraceRecord r) => r with
+    {
+        KlFromStart = 0, KlFromStartCi = r.KlFromStartCi is null ? null : new Interval(0, 0),
+        Questions = r.Questions?.Select(q => q.KlFromStart is null ? q : q with { KlFromStart = 0 }).ToList(),
+    };
 
     public IReadOnlyList<TraceRecord> RecordNow(CausalLM model, string phase, int step)
     {
@@ -108,7 +122,7 @@ public sealed class TrajectoryRecorder
         try
         {
             using var _ = no_grad();
-            result = _probe.Measure(model);
+            result = Start is not null && _probe is IDivergenceProbe divergence ? divergence.Measure(model, Start) : _probe.Measure(model);
         }
         finally
         {

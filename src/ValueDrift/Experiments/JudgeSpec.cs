@@ -17,7 +17,8 @@ public static class JudgeSpec
 
     /// <summary>The judge a spec names and its judgement-cache identity (null for the world judge, which is exact and free).</summary>
     /// <param name="where">The option or key the spec came from, for messages.</param>
-    public static (IStanceJudge Judge, string? Identity) Parse(string spec, int concurrency = ChatEndpointJudgeOptions.DefaultMaxParallel, string where = "--judge")
+    /// <param name="noStanceLabel">Offer local and endpoint judges the fourth label "none" (off: the paper's three labels); the world judge always tells no-stance answers.</param>
+    public static (IStanceJudge Judge, string? Identity) Parse(string spec, int concurrency = ChatEndpointJudgeOptions.DefaultMaxParallel, string where = "--judge", bool noStanceLabel = false)
     {
         spec = spec.Trim();
         if (spec.Equals("world", StringComparison.OrdinalIgnoreCase)) return (new WorldStanceJudge(), null);
@@ -26,7 +27,7 @@ public static class JudgeSpec
             var dir = spec["local:".Length..];
             if (dir.Length == 0) throw new ValueDriftException($"{where} local:DIR needs a judge model folder");
             if (!Directory.Exists(dir)) throw new ConfigException(dir, "judge", "judge model folder not found");
-            return (LocalModelJudge.FromFolder(dir), JudgementIdentity.LocalFolder(dir));
+            return (LocalModelJudge.FromFolder(dir, new LocalModelJudgeOptions { NoStanceLabel = noStanceLabel }), JudgementIdentity.LocalFolder(dir, noStanceLabel));
         }
         if (spec.StartsWith("endpoint:", StringComparison.OrdinalIgnoreCase))
         {
@@ -36,7 +37,7 @@ public static class JudgeSpec
                 throw new ValueDriftException($"{where} endpoint:URL,MODEL needs both an endpoint URL and a model name (got '{spec}')");
             if (!Uri.TryCreate(rest[..comma], UriKind.Absolute, out var uri))
                 throw new ValueDriftException($"{where}: '{rest[..comma]}' is not an absolute URL");
-            var judge = ChatEndpointJudge.ForOpenAICompatible(uri, rest[(comma + 1)..].Trim(), new ChatEndpointJudgeOptions { MaxParallel = concurrency });
+            var judge = ChatEndpointJudge.ForOpenAICompatible(uri, rest[(comma + 1)..].Trim(), new ChatEndpointJudgeOptions { MaxParallel = concurrency, NoStanceLabel = noStanceLabel });
             return (judge, judge.Identity);
         }
         throw new ValueDriftException($"{where}: unknown judge '{spec}' (expected world, local:DIR or endpoint:URL,MODEL)");
@@ -46,9 +47,9 @@ public static class JudgeSpec
     /// The judge a spec names, its readings kept in the judgement cache at <paramref name="cacheDirectory"/> (none for
     /// the world judge, or when null). Dispose the result when it is disposable.
     /// </summary>
-    public static IStanceJudge Open(string spec, string? cacheDirectory, int concurrency = ChatEndpointJudgeOptions.DefaultMaxParallel, string where = "--judge")
+    public static IStanceJudge Open(string spec, string? cacheDirectory, int concurrency = ChatEndpointJudgeOptions.DefaultMaxParallel, string where = "--judge", bool noStanceLabel = false)
     {
-        var (judge, identity) = Parse(spec, concurrency, where);
+        var (judge, identity) = Parse(spec, concurrency, where, noStanceLabel);
         return cacheDirectory is null || identity is null ? judge : new JudgementCachingJudge(judge, new JudgementCache(cacheDirectory), identity);
     }
 }

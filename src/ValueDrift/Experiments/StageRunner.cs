@@ -52,6 +52,13 @@ public sealed class StageRunner
     /// </summary>
     public bool AllowMoreSteps { get; set; }
 
+    /// <summary>
+    /// Measure each checkpoint's KL from the stage's start (<c>kl_from_start</c> in generation-probe traces; default
+    /// on). A LoRA stage scores the start with its adapters off; a full-weight stage keeps a frozen copy of the start
+    /// checkpoint in memory while it trains (loaded at the first probe), one more copy of the weights.
+    /// </summary>
+    public bool MeasureDivergence { get; set; } = true;
+
     /// <summary>Runs <paramref name="stage"/> in the run's stages/&lt;name&gt; folder.</summary>
     public StageResult Run(Stage stage, string startModel, CancellationToken cancel = default) =>
         Run(stage, startModel, (_run ?? throw new InvalidOperationException("this runner has no run folder: give the stage folder")).StageDirectory(stage.Name), cancel);
@@ -70,9 +77,11 @@ public sealed class StageRunner
             return new StageResult(stage, startModel, done.Directory, dir, [], watch.Elapsed, AlreadyComplete: true);
         }
         var schedule = ProbeSchedule.DenseEarly(stage.Training.MaxSteps, stage.ProbeEvery);
+        // π_start for kl_from_start; a frozen copy is loaded only at the first probe that needs it.
+        using var startPolicy = !MeasureDivergence ? null : stage.Policy.Lora is not null ? StartPolicy.AdaptersOff() : StartPolicy.Load(startModel);
         var recorders = _traces.Select(t =>
         {
-            var recorder = new TrajectoryRecorder(t.Probe, t.Writer, stage.Name, schedule);
+            var recorder = new TrajectoryRecorder(t.Probe, t.Writer, stage.Name, schedule) { Start = startPolicy };
             if (_finalMeasurements.TryGetValue((t, Path.GetFullPath(startModel)), out var start)) recorder.Reuse(0, start);
             return recorder;
         }).ToList();

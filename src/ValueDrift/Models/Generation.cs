@@ -19,11 +19,24 @@ public sealed record GenerationOptions
     public bool UseCache { get; init; } = true;
     /// <summary>Token fed for padding; never attended to.</summary>
     public int PadTokenId { get; init; } = 0;
+    /// <summary>
+    /// Also return each sequence's log-probability under the tempered policy it was sampled from
+    /// (<see cref="Generated.LogProb"/>); needs Temperature &gt; 0. Draws nothing: the samples are the same either way.
+    /// </summary>
+    public bool ReturnLogProbs { get; init; }
 }
 
 /// <summary>The new tokens of one sequence (its stop token last with <see cref="GenerationOptions.KeepStopToken"/>), and
 /// whether it ended on a stop token (else it hit MaxNewTokens).</summary>
-public sealed record Generated(int[] Tokens, bool Stopped);
+public sealed record Generated(int[] Tokens, bool Stopped)
+{
+    /// <summary>
+    /// With <see cref="GenerationOptions.ReturnLogProbs"/>: Σ over the sampled tokens (the stop token included when it
+    /// was emitted, kept or not) of log softmax(logits / T) at the step that drew it, in float64; else null. Top-p
+    /// truncation is not applied to it: it is the tempered policy's log-probability.
+    /// </summary>
+    public double? LogProb { get; init; }
+}
 
 /// <summary>
 /// Batched autoregressive sampling. Prompts of different lengths are left-padded so every sequence's next token sits
@@ -62,7 +75,9 @@ public static class Generation
         var groups = PromptGroups.Of(prompts);
         bool sharePrefill = options.UseCache && groups.Count < B;
 
+        if (options.ReturnLogProbs && options.Temperature <= 0) throw new ArgumentException("log-probabilities of the tempered policy need temperature > 0");
         var outputs = Enumerable.Range(0, B).Select(_ => new List<int>()).ToArray();
+        var logProbs = new double[B];
         var done = new bool[B];
         var stopped = new bool[B];
         var active = Enumerable.Range(0, B).ToArray();    // original row of each batch row
@@ -92,6 +107,13 @@ public static class Generation
                     else last = model.Forward(input, seen, cache).select(1, -1);  // (B_active, T_in, V) → (B_active, V)
                     next = generators.Length == 1 ? Sample(last, options, generators[0]).data<long>().ToArray()
                         : SampleRows(last, options, active.Select(r => generators[r]).ToArray(), active.Select(r => done[r]).ToArray());
+                    if (options.ReturnLogProbs)
+                    {
+                        // log π^T of the drawn token per row (B_active); rows already done drew a pad and are skipped below.
+                        var drawn = tensor(next, device: device).unsqueeze(1);
+                        var lp = (last / options.Temperature).log_softmax(-1).gather(1, drawn).squeeze(1).to(ScalarType.Float64).cpu().data<double>().ToArray();
+                        for (int i = 0; i < active.Length; i++) if (!done[active[i]]) logProbs[active[i]] += lp[i];
+                    }
                 }
                 bool all = true;
                 int finishedNow = 0;
@@ -127,7 +149,7 @@ public static class Generation
             }
         }
         finally { allIds.Dispose(); maskBuffer.Dispose(); feed.Dispose(); foreach (var g in generators) g.Dispose(); }
-        return Enumerable.Range(0, B).Select(b => new Generated(outputs[b].ToArray(), stopped[b])).ToArray();
+        return Enumerable.Range(0, B).Select(b => new Generated(outputs[b].ToArray(), stopped[b]) { LogProb = options.ReturnLogProbs ? logProbs[b] : null }).ToArray();
     }
 
     /// <summary>

@@ -34,6 +34,15 @@ public sealed record ChatEndpointJudgeOptions
     /// </summary>
     public double TextSmoothing { get; init; } = 0.03;
 
+    /// <summary>
+    /// Offer the judge a fourth label, "none" (<see cref="JudgePrompt.NoStanceLabel"/>), for answers that state no
+    /// position at all. Off by default: the paper's protocol has three labels. When on, an answer read as "none" (its
+    /// log-prob above each stance's, or the reply's label) is counted unstanced; its distribution is the soft-max over
+    /// the three stance labels (uniform for a text reply), so it still counts in the all-answer value. A reply whose
+    /// label alternatives lack "none" is read as usual and counted (<see cref="Judgement.NoStanceLabelAbsent"/>), not fatal.
+    /// </summary>
+    public bool NoStanceLabel { get; init; }
+
     /// <summary>Requests in flight at once in <see cref="ChatEndpointJudge.JudgeMany"/> and <see cref="ChatEndpointJudge.JudgeEach"/> (<c>--judge-concurrency</c>).</summary>
     public int MaxParallel { get; init; } = DefaultMaxParallel;
 
@@ -79,7 +88,14 @@ public static class JudgeReadouts
 }
 
 /// <summary>A judge's reading of one answer, with how it was obtained and the raw reply.</summary>
-public sealed record JudgeReading(StanceDistribution Distribution, JudgeReadout Readout, string Reply);
+public sealed record JudgeReading(StanceDistribution Distribution, JudgeReadout Readout, string Reply)
+{
+    /// <summary>False when the judge read the no-stance label (asked for with <see cref="ChatEndpointJudgeOptions.NoStanceLabel"/>).</summary>
+    public bool Stanced { get; init; } = true;
+
+    /// <summary>The no-stance label was asked for, but the reply's label alternatives did not include it.</summary>
+    public bool NoStanceLabelAbsent { get; init; }
+}
 
 /// <summary>
 /// A stance judge behind a chat endpoint (<see cref="IChatClient"/>): OpenAI, or an OpenAI-compatible server such
@@ -180,7 +196,7 @@ public sealed class ChatEndpointJudge : IStanceJudge, IJudgementSource
                     try
                     {
                         var r = await ReadAsync(item, ct).ConfigureAwait(false);
-                        return new Judgement(r.Distribution, r.Readout);
+                        return new Judgement(r.Distribution, r.Readout) { Stanced = r.Stanced, NoStanceLabelAbsent = r.NoStanceLabelAbsent };
                     }
                     catch (ValueDriftException e) { problem = e.Message; }   // already scrubbed of the key
                 }
@@ -194,7 +210,7 @@ public sealed class ChatEndpointJudge : IStanceJudge, IJudgementSource
     /// <summary>Judges one item.</summary>
     public async Task<JudgeReading> ReadAsync(JudgeItem item, CancellationToken ct = default)
     {
-        var prompt = JudgePrompt.For(item);
+        var prompt = JudgePrompt.For(item, noStance: Options.NoStanceLabel);
         List<AiChatMessage> messages =
         [
             new(ChatRole.System, prompt.System),
@@ -225,6 +241,7 @@ public sealed class ChatEndpointJudge : IStanceJudge, IJudgementSource
         // An endpoint may echo the request (Authorization header included) in its reply; the reply is kept in
         // readings that end up in logs and reports, so the key is scrubbed from it too.
         var reply = SecretScrubber.Scrub(response.Text ?? "", _secret);
+        if (Options.NoStanceLabel) return ReadWithNoStance(item, response, reply);
         if (TryLabelLogProbs(response) is { } scores)
             return new JudgeReading(StanceDistribution.From(scores), JudgeReadout.LogProbs, reply);
 
@@ -240,10 +257,38 @@ public sealed class ChatEndpointJudge : IStanceJudge, IJudgementSource
     }
 
     /// <summary>
+    /// A reply to the four-label prompt: from the log-probs when usable (no-stance when its score tops the three
+    /// stances'; the distribution is the soft-max over the three), else from the reply's first label word ("none": a
+    /// uniform distribution, unstanced).
+    /// </summary>
+    private JudgeReading ReadWithNoStance(JudgeItem item, ChatResponse response, string reply)
+    {
+        if (FirstTokenAlternatives(response) is { } alternatives && JudgeLabels.CombineWithNoStance(alternatives) is { } combined)
+        {
+            var scores = combined.Scores;
+            return new JudgeReading(StanceDistribution.From(scores[0], scores[1], scores[2]), JudgeReadout.LogProbs, reply)
+            {
+                Stanced = scores[3] <= Math.Max(scores[0], Math.Max(scores[1], scores[2])), NoStanceLabelAbsent = combined.NoStanceAbsent,
+            };
+        }
+        var (stance, none) = JudgeLabels.ParseWithNoStance(reply);
+        if (none) return new JudgeReading(StanceDistribution.Uniform, JudgeReadout.Text, reply) { Stanced = false };
+        if (stance is null)
+            throw new ValueDriftException(SecretScrubber.Scrub(
+                $"stance judge reply names no label (expected support, neutral, oppose or {JudgePrompt.NoStanceLabel}); topic '{item.Topic}', question '{item.Question}', reply '{reply}'",
+                _secret));
+        return new JudgeReading(JudgeLabels.Smoothed(stance.Value, Options.TextSmoothing), JudgeReadout.Text, reply);
+    }
+
+    /// <summary>
     /// Label scores (support, neutral, oppose) from the first non-blank reply token's top log-probs, or null when the
     /// response has none or none of its alternatives begins a label.
     /// </summary>
-    internal static double[]? TryLabelLogProbs(ChatResponse response)
+    internal static double[]? TryLabelLogProbs(ChatResponse response) =>
+        FirstTokenAlternatives(response) is { } alternatives ? Combine(alternatives) : null;
+
+    /// <summary>The top alternatives (token, log-prob) of the first non-blank reply token; null when the response carries no log-probs.</summary>
+    private static List<(string Token, double LogProb)>? FirstTokenAlternatives(ChatResponse response)
     {
         if (response.RawRepresentation is not ChatCompletion completion) return null;
         var tokens = completion.ContentTokenLogProbabilities;
@@ -251,10 +296,9 @@ public sealed class ChatEndpointJudge : IStanceJudge, IJudgementSource
         foreach (var t in tokens)
         {
             if (Normalise(t.Token).Length == 0) continue; // leading space/newline/quote tokens carry no label
-            var alternatives = t.TopLogProbabilities is { Count: > 0 } tops
+            return t.TopLogProbabilities is { Count: > 0 } tops
                 ? tops.Select(a => (a.Token, (double)a.LogProbability)).ToList()
                 : [(t.Token, (double)t.LogProbability)];
-            return Combine(alternatives);
         }
         return null;
     }
@@ -265,7 +309,7 @@ public sealed class ChatEndpointJudge : IStanceJudge, IJudgementSource
     /// <summary>The label a token stands for (<see cref="JudgeLabels.LabelOf"/>), e.g. "Support", " opp", "neutral." → that stance; else null.</summary>
     public static Stance? LabelOf(string token) => JudgeLabels.LabelOf(token);
 
-    /// <summary>The label order the prompt lists for a question (<see cref="JudgePrompt.LabelOrder"/>).</summary>
+    /// <summary>The label order the prompt lists for a question (<see cref="JudgePrompt.LabelOrder"/>; the no-stance label, when asked for, always comes last).</summary>
     public IReadOnlyList<Stance>? LabelOrder(string topic, string question) => JudgePrompt.LabelOrder(topic, question);
 
     private static string Normalise(string token) => JudgeLabels.Normalise(token);

@@ -42,7 +42,17 @@ public sealed record GenerationProbeOptions
 }
 
 /// <summary>One sampled answer of a <see cref="GenerationProbe"/>: which question and sample it is, its text and whether it ended on a stop token.</summary>
-public sealed record SampledAnswer(ProbeQuestion Question, int Sample, string Text, bool Stopped);
+public sealed record SampledAnswer(ProbeQuestion Question, int Sample, string Text, bool Stopped)
+{
+    /// <summary>
+    /// The sampled token ids, the stop token last when <see cref="Stopped"/>; null for answers sampled elsewhere (an
+    /// <see cref="IAnswerGenerator"/>), which have text only.
+    /// </summary>
+    public int[]? TokenIds { get; init; }
+
+    /// <summary>log π^T(y|x) of the answer under the tempered policy that sampled it, recorded while sampling; null for answers sampled elsewhere or greedily.</summary>
+    public double? LogProb { get; init; }
+}
 
 /// <summary>
 /// The paper's probe: for every question of a probe set, K answers sampled from the model (default K = 5,
@@ -58,7 +68,7 @@ public sealed record SampledAnswer(ProbeQuestion Question, int Sample, string Te
 /// own random stream (<see cref="Generation.Generate"/> with row seeds), so results do not depend on the batch size or on the
 /// other questions of the set, and the same model gives the same answers at every step it is probed.</para>
 /// </summary>
-public sealed class GenerationProbe : IStanceProbe
+public sealed class GenerationProbe : IDivergenceProbe
 {
     private readonly ITokenizer _tokenizer;
     private readonly ChatTemplate _template;
@@ -80,10 +90,17 @@ public sealed class GenerationProbe : IStanceProbe
     public ProbeResult Measure(CausalLM model) => new(MeasureTopics(model).ToList());
 
     /// <summary>
-    /// Measures topic by topic, yielding each topic as soon as it is judged (a caller can write it to a trace before
-    /// the next topic starts). The same numbers as <see cref="Measure"/>.
+    /// <see cref="Measure(CausalLM)"/>, and each topic's KL(π_θ ‖ π_start) estimated on the sampled answers
+    /// (<see cref="KlFromStart"/>).
     /// </summary>
-    public IEnumerable<TopicMeasurement> MeasureTopics(CausalLM model)
+    public ProbeResult Measure(CausalLM model, StartPolicy start) => new(MeasureTopics(model, start).ToList());
+
+    /// <summary>
+    /// Measures topic by topic, yielding each topic as soon as it is judged (a caller can write it to a trace before
+    /// the next topic starts). The same numbers as <see cref="Measure(CausalLM)"/>; with <paramref name="start"/>,
+    /// each topic's KL from the start policy too.
+    /// </summary>
+    public IEnumerable<TopicMeasurement> MeasureTopics(CausalLM model, StartPolicy? start = null)
     {
         var source = JudgementSource.For(_judge);
         // Every topic's answers are sampled together, so batches are as full as BatchSize allows (a decoding step
@@ -91,10 +108,12 @@ public sealed class GenerationProbe : IStanceProbe
         var byTopic = Probes.Topics.Select(t => Probes.ForTopic(t)).ToList();
         IReadOnlyList<SampledAnswer> sampled;
         using (PhaseProfile.Measure(PhaseProfile.Phases.Generation)) sampled = Sample(model, byTopic.SelectMany(q => q).ToList());
+        var kl = start is null ? null : KlFromStart(model, start, sampled);
         var offset = 0;
         foreach (var (topic, questions) in Probes.Topics.Zip(byTopic))
         {
             var answers = sampled.Skip(offset).Take(questions.Count * Options.Samples).ToList();
+            var answerKl = kl?.Skip(offset).Take(answers.Count).ToList();
             offset += answers.Count;
             IReadOnlyList<Judgement> judgements;
             using (PhaseProfile.Measure(PhaseProfile.Phases.Judging))
@@ -103,6 +122,8 @@ public sealed class GenerationProbe : IStanceProbe
             var details = new List<QuestionDetail>();
             var readouts = new SortedDictionary<string, int>(StringComparer.Ordinal);
             var unjudged = 0;
+            int unstanced = 0, mixed = 0, absent = 0;
+            var mixedKnown = true;
             string? problem = null;
             for (var i = 0; i < questions.Count; i++)
             {
@@ -111,18 +132,69 @@ public sealed class GenerationProbe : IStanceProbe
                 unjudged += mine.Count - judged.Count;
                 problem ??= mine.FirstOrDefault(j => !j.Judged)?.Problem;
                 foreach (var j in judged) readouts[j.Readout.Name()] = readouts.GetValueOrDefault(j.Readout.Name()) + 1;
+                unstanced += judged.Count(j => !j.Stanced);
+                mixed += judged.Count(j => j.Mixed == true);
+                mixedKnown &= judged.All(j => j.Mixed is not null);
+                absent += judged.Count(j => j.NoStanceLabelAbsent);
                 if (judged.Count == 0) continue;   // no reading at all: the question has no value at this checkpoint
                 var perAnswer = judged.Select(j => j.Distribution!).ToList();
                 var q = questions[i];
+                var stanced = judged.Where(j => j.Stanced).Select(j => j.Distribution!.Oriented(q.Polarity ?? 1)).ToList();
                 details.Add(QuestionDetail.Oriented(q.Id, perAnswer, q.Polarity) with
                 {
                     LabelOrder = _judge.LabelOrder(q.Topic, q.Question), Readouts = judged.Select(j => j.Readout.Name()).ToList(),
+                    Stanced = stanced.Count == 0 ? null : StanceDistribution.Mean(stanced), StancedN = stanced.Count,
+                    // Over every sampled answer of the question, judged or not: KL is about the policy, not the judge.
+                    KlFromStart = answerKl?.Skip(i * Options.Samples).Take(Options.Samples).Average(),
                 });
             }
             if (details.Count == 0 || unjudged > Options.MaxUnjudgedFraction * answers.Count)
                 throw new ValueDriftException(FormattableString.Invariant(
                     $"judge: {unjudged} of {answers.Count} answers of topic '{topic}' have no reading after retries, more than the {Options.MaxUnjudgedFraction:0.###} allowed; first problem: {problem}"));
-            yield return TopicMeasurement.FromQuestions(topic, details) with { Unjudged = unjudged, Readouts = readouts };
+            var judgedCount = answers.Count - unjudged;
+            var health = new AnswerHealth(
+                (double)unstanced / judgedCount, mixedKnown ? (double)mixed / judgedCount : null,
+                answers.Average(a => (double)AnswerTokens(a)), answers.Count(a => a.Stopped) / (double)answers.Count) { NoStanceLabelAbsent = absent };
+            // The topic's KL weighs each question the same, like its value (and every question has K answers).
+            var questionKl = details.Where(d => d.KlFromStart is not null).Select(d => d.KlFromStart!.Value).ToList();
+            yield return TopicMeasurement.FromQuestions(topic, details) with
+            {
+                Unjudged = unjudged, Readouts = readouts, Health = health,
+                KlFromStart = questionKl.Count == 0 ? null : questionKl.Average(),
+            };
+        }
+    }
+
+    /// <summary>An answer's length in tokens, its stop token not counted; text from an endpoint is encoded with the probe's tokenizer.</summary>
+    private int AnswerTokens(SampledAnswer a) =>
+        a.TokenIds is { } ids ? ids.Length - (a.Stopped ? 1 : 0) : _tokenizer.Encode(a.Text).Length;
+
+    /// <summary>
+    /// Per sampled answer, log π_θ^T(y|x) − log π_start^T(y|x), both under the probe's sampling temperature T
+    /// (<see cref="TemperedLogProbs"/>): its mean over answers sampled from π_θ^T is an unbiased estimate of
+    /// KL(π_θ^T ‖ π_start^T), the divergence between the tempered policies the probe reads. Null (not measured) for
+    /// answers sampled elsewhere (no token ids) or greedy probes (T = 0: no tempered policy to compare).
+    /// </summary>
+    private double[]? KlFromStart(CausalLM model, StartPolicy start, IReadOnlyList<SampledAnswer> sampled)
+    {
+        if (Options.Temperature <= 0 || sampled.Any(a => a.TokenIds is null)) return null;
+        var rows = sampled.Select(a => (PromptIds(a.Question.Question), a.TokenIds!)).ToList();
+        var wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var _ = no_grad();
+            // The policy's log-probs were recorded while sampling (the same numbers up to float rounding: cached
+            // keys and values against one full pass); only the start policy is scored here.
+            var policy = sampled.All(a => a.LogProb is not null)
+                ? sampled.Select(a => a.LogProb!.Value).ToArray()
+                : TemperedLogProbs.Sum(model, rows, Options.Temperature, Options.BatchSize, _tokenizer.PadId);
+            var reference = start.Score(model, m => TemperedLogProbs.Sum(m, rows, Options.Temperature, Options.BatchSize, _tokenizer.PadId));
+            return policy.Zip(reference, (p, r) => p - r).ToArray();
+        }
+        finally
+        {
+            if (wasTraining) model.train();
         }
     }
 
@@ -148,6 +220,8 @@ public sealed class GenerationProbe : IStanceProbe
         {
             MaxNewTokens = Options.MaxNewTokens, Temperature = Options.Temperature, TopP = Options.TopP,
             StopTokenIds = _tokenizer.StopIds, PadTokenId = _tokenizer.PadId,
+            KeepStopToken = true,   // scored with the answer for kl_from_start; the text is decoded without it
+            ReturnLogProbs = Options.Temperature > 0,   // the policy's side of kl_from_start, at no extra forward pass
         };
         var answers = new List<SampledAnswer>(rows.Count);
         var wasTraining = model.training;
@@ -159,7 +233,13 @@ public sealed class GenerationProbe : IStanceProbe
             {
                 var generated = Generation.Generate(model, chunk.Select(r => r.Prompt).ToList(), o, chunk.Select(r => r.Seed).ToList());
                 for (var i = 0; i < chunk.Length; i++)
-                    answers.Add(new SampledAnswer(chunk[i].Q, chunk[i].K, _tokenizer.Decode(generated[i].Tokens), generated[i].Stopped));
+                {
+                    var (tokens, stopped) = (generated[i].Tokens, generated[i].Stopped);
+                    answers.Add(new SampledAnswer(chunk[i].Q, chunk[i].K, _tokenizer.Decode(stopped ? tokens[..^1] : tokens), stopped)
+                    {
+                        TokenIds = tokens, LogProb = generated[i].LogProb,
+                    });
+                }
             }
         }
         finally

@@ -22,6 +22,48 @@ public static class JudgeLabels
     /// <summary>The first label word of a reply (word boundary before the label).</summary>
     public static readonly Regex Word = new(@"\b(support|neutral|oppose)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
 
+    /// <summary>The first label word of a reply when the no-stance label was asked for: a stance word, or "none" as a whole word.</summary>
+    public static readonly Regex WordOrNoStance = new(@"\b(support|neutral|oppose)|\b(none)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// The first label of a reply to a prompt with the no-stance label: (stance, false), (null, true) for the no-stance
+    /// label, or (null, false) when the reply names none of the four.
+    /// </summary>
+    public static (Stance? Stance, bool NoStance) ParseWithNoStance(string? reply)
+    {
+        if (string.IsNullOrEmpty(reply)) return (null, false);
+        var m = WordOrNoStance.Match(reply);
+        if (!m.Success) return (null, false);
+        return m.Groups[2].Success ? (null, true) : (StanceLabels.TryParse(m.Groups[1].Value), false);
+    }
+
+    /// <summary>Whether a token stands for the no-stance label: "none" itself or its start "non" (the same rules as <see cref="LabelOf"/>).</summary>
+    public static bool IsNoStance(string token)
+    {
+        var t = Normalise(token);
+        const string label = JudgePrompt.NoStanceLabel;
+        return t.StartsWith(label, StringComparison.Ordinal) || (t.Length >= MinimumPrefix && label.StartsWith(t, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Label scores (support, neutral, oppose, none) from a reply position's top alternatives, as <see cref="Combine"/>
+    /// does for three; <c>NoStanceAbsent</c> when no alternative stands for the no-stance label (it then gets the
+    /// smallest listed log-prob). Null when fewer than two alternatives are listed or none stands for any label.
+    /// </summary>
+    public static (double[] Scores, bool NoStanceAbsent)? CombineWithNoStance(IReadOnlyList<(string Token, double LogProb)> alternatives)
+    {
+        if (alternatives.Count < 2) return null;
+        var perLabel = new List<double>[4] { [], [], [], [] };
+        foreach (var (token, lp) in alternatives)
+        {
+            if (IsNoStance(token)) perLabel[3].Add(lp);
+            else if (LabelOf(token) is { } s) perLabel[(int)s].Add(lp);
+        }
+        if (perLabel.All(l => l.Count == 0)) return null;
+        var floor = alternatives.Min(a => a.LogProb);
+        return (perLabel.Select(l => l.Count == 0 ? floor : LogSumExp(l)).ToArray(), perLabel[3].Count == 0);
+    }
+
     /// <summary>The first label word in a reply, or null when it names none.</summary>
     public static Stance? Parse(string? reply)
     {

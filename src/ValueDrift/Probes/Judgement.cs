@@ -9,5 +9,17 @@ public sealed record Judgement(StanceDistribution? Distribution, JudgeReadout Re
 {
     public bool Judged => Distribution is not null;
 
+    /// <summary>
+    /// False when the judge places the answer on no stance (the world judge: no stance marker; a judge asked with the
+    /// no-stance label: that label read). Its <see cref="Distribution"/> still counts in the paper's all-answer value.
+    /// </summary>
+    public bool Stanced { get; init; } = true;
+
+    /// <summary>True when the answer states more than one stance (the world judge: markers of two stances); null when the judge cannot tell.</summary>
+    public bool? Mixed { get; init; }
+
+    /// <summary>The no-stance label was asked for but the reply's label alternatives did not include it (read as the smallest listed log-prob); counted, not fatal.</summary>
+    public bool NoStanceLabelAbsent { get; init; }
+
     public static Judgement Failed(string problem) => new(null, JudgeReadout.Text, problem);
 }

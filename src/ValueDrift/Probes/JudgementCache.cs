@@ -7,7 +7,7 @@ namespace ValueDrift.Probes;
 /// <summary>
 /// Judge readings kept on disk, so that a repeated probe, a resumed run or a second analysis of the same answers asks
 /// the judge nothing it has already answered. One append-only JSONL file (<see cref="FileName"/>), one line per
-/// reading: <c>{"key", "judge", "support", "neutral", "oppose", "readout"}</c>, where key is the SHA-256 of the judge's
+/// reading: <c>{"key", "judge", "support", "neutral", "oppose", "readout", "stanced"?: false, "mixed"?, "no_stance_label_absent"?: true}</c>, where key is the SHA-256 of the judge's
 /// <see cref="JudgementIdentity"/> and the exact prompt. Crash-safe: a line is written whole and flushed; a torn or
 /// unreadable line (a crash mid-write) is ignored on load, and the next append starts on a fresh line. Only readings
 /// are stored: no prompt text, no answer text, no API key. Safe for concurrent use within one process, and two runs
@@ -66,7 +66,9 @@ public sealed class JudgementCache : IDisposable
         var line = JsonSerializer.Serialize(new Line
         {
             Key = key, Judge = identity, Support = d.Support, Neutral = d.Neutral, Oppose = d.Oppose, Readout = judgement.Readout.Name(),
-        }) + "\n";
+            // Written only where they differ from a plain three-label reading, so older caches and lines stay alike.
+            Stanced = judgement.Stanced ? null : false, Mixed = judgement.Mixed, NoStanceLabelAbsent = judgement.NoStanceLabelAbsent ? true : null,
+        }, LineOptions) + "\n";
         var bytes = Encoding.UTF8.GetBytes(line);
         lock (_lock)
         {
@@ -108,13 +110,18 @@ public sealed class JudgementCache : IDisposable
             var l = JsonSerializer.Deserialize<Line>(text);
             if (l?.Key is not { Length: > 0 } key || l.Support is not { } s || l.Neutral is not { } n || l.Oppose is not { } o
                 || l.Readout is null || JudgeReadouts.Parse(l.Readout) is not { } readout) return null;
-            return (key, new Judgement(new StanceDistribution(s, n, o), readout));
+            return (key, new Judgement(new StanceDistribution(s, n, o), readout)
+            {
+                Stanced = l.Stanced ?? true, Mixed = l.Mixed, NoStanceLabelAbsent = l.NoStanceLabelAbsent ?? false,
+            });
         }
         catch (Exception e) when (e is JsonException or ArgumentException) { return null; }
     }
 
     /// <summary>Nothing is held open between writes; kept so callers can scope a cache with <c>using</c>.</summary>
     public void Dispose() { }
+
+    private static readonly JsonSerializerOptions LineOptions = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     private sealed class Line
     {
@@ -124,5 +131,8 @@ public sealed class JudgementCache : IDisposable
         [JsonPropertyName("neutral")] public double? Neutral { get; set; }
         [JsonPropertyName("oppose")] public double? Oppose { get; set; }
         [JsonPropertyName("readout")] public string? Readout { get; set; }
+        [JsonPropertyName("stanced")] public bool? Stanced { get; set; }
+        [JsonPropertyName("mixed")] public bool? Mixed { get; set; }
+        [JsonPropertyName("no_stance_label_absent")] public bool? NoStanceLabelAbsent { get; set; }
     }
 }

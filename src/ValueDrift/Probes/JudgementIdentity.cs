@@ -17,8 +17,14 @@ public static class JudgementIdentity
     {
         var url = endpoint.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped).TrimEnd('/');
         var readout = options.RequestLogProbs ? $"logprobs top {options.TopLogProbs}" : "text";
-        return FormattableString.Invariant($"endpoint {url} model {model} prompt {PromptVersion} readout {readout} smoothing {options.TextSmoothing}");
+        return FormattableString.Invariant($"endpoint {url} model {model} prompt {PromptVersion} readout {readout} smoothing {options.TextSmoothing}") + Labels(options.NoStanceLabel);
     }
+
+    /// <summary>The four-label prompt is another judge; the default three-label identity is unchanged.</summary>
+    private static string Labels(bool noStance) => noStance ? " labels support/neutral/oppose/" + JudgePrompt.NoStanceLabel : "";
+
+    /// <summary>A local judge folder (<see cref="LocalFolder(string)"/>) asked with or without the no-stance label.</summary>
+    public static string LocalFolder(string dir, bool noStanceLabel) => LocalFolder(dir) + Labels(noStanceLabel);
 
     /// <summary>
     /// A local judge folder: a hash of its config and tokenizer files and, for each weights file, its length and its

@@ -24,6 +24,17 @@ public sealed record LocalModelJudgeOptions
 
     /// <summary>Items scored in one forward pass.</summary>
     public int BatchSize { get; init; } = 8;
+
+    /// <summary>
+    /// Offer the judge a fourth label, "none" (<see cref="JudgePrompt.NoStanceLabel"/>), read as a fourth label token.
+    /// Off by default (the paper's three labels). When on, <see cref="LabelTexts"/> and <see cref="LabelTokenIds"/>
+    /// give four entries (support, neutral, oppose, none) when set; an answer whose "none" logit tops the three
+    /// stances' is unstanced, and its distribution is the soft-max over the three stance labels.
+    /// </summary>
+    public bool NoStanceLabel { get; init; }
+
+    /// <summary>How many labels the prompt offers: 3, or 4 with <see cref="NoStanceLabel"/>.</summary>
+    internal int LabelCount => NoStanceLabel ? 4 : 3;
 }
 
 /// <summary>
@@ -38,7 +49,7 @@ public sealed record LocalModelJudgeOptions
 /// appended to every prompt — they cancel in the soft-max — and the first token where the continuations differ is
 /// read. A label whose continuation is a prefix of another's cannot be told apart (an error).</para>
 /// </summary>
-public sealed class LocalModelJudge : IStanceJudge, IDisposable
+public sealed class LocalModelJudge : IStanceJudge, IJudgementSource, IDisposable
 {
     private readonly CausalLM _model;
     private readonly ITokenizer _tokenizer;
@@ -47,7 +58,7 @@ public sealed class LocalModelJudge : IStanceJudge, IDisposable
 
     public LocalModelJudgeOptions Options { get; }
 
-    /// <summary>The token ids read for support, neutral and oppose.</summary>
+    /// <summary>The token ids read for support, neutral and oppose (then none, with <see cref="LocalModelJudgeOptions.NoStanceLabel"/>).</summary>
     public IReadOnlyList<int> LabelTokenIds { get; }
 
     /// <summary>Tokens every label continuation starts with, appended to each prompt before the labels are read (often none).</summary>
@@ -87,7 +98,7 @@ public sealed class LocalModelJudge : IStanceJudge, IDisposable
     /// <summary>The prompt text for one item: chat-templated with the assistant turn opened, or the plain text.</summary>
     public string PromptText(JudgeItem item)
     {
-        var prompt = JudgePrompt.For(item, Options.LabelOrderSeed);
+        var prompt = JudgePrompt.For(item, Options.LabelOrderSeed, Options.NoStanceLabel);
         return _template is null
             ? prompt.PlainText
             : _template.FormatPrompt([ChatMessage.System(prompt.System), ChatMessage.User(prompt.User)]);
@@ -114,10 +125,16 @@ public sealed class LocalModelJudge : IStanceJudge, IDisposable
     public StanceDistribution Judge(string topic, string question, string answer) =>
         JudgeMany([new JudgeItem(topic, question, answer)])[0];
 
-    public IReadOnlyList<StanceDistribution> JudgeMany(IReadOnlyList<JudgeItem> items)
+    public IReadOnlyList<StanceDistribution> JudgeMany(IReadOnlyList<JudgeItem> items) => JudgeEach(items).Select(j => j.Distribution!).ToList();
+
+    /// <summary>
+    /// One reading per item: the soft-max over the three stance labels' logits; with <see cref="LocalModelJudgeOptions.NoStanceLabel"/>,
+    /// unstanced when the "none" logit tops the three. A bad prompt (a <see cref="ConfigException"/>) fails the batch.
+    /// </summary>
+    public IReadOnlyList<Judgement> JudgeEach(IReadOnlyList<JudgeItem> items)
     {
         var prompts = items.Select(PromptIds).ToList();
-        var results = new List<StanceDistribution>(items.Count);
+        var results = new List<Judgement>(items.Count);
         var wasTraining = _model.training;
         _model.eval();
         try
@@ -127,7 +144,10 @@ public sealed class LocalModelJudge : IStanceJudge, IDisposable
             {
                 var scores = LabelLogits(chunk);
                 for (var b = 0; b < chunk.Length; b++)
-                    results.Add(StanceDistribution.From(scores[b, 0], scores[b, 1], scores[b, 2]));
+                    results.Add(new Judgement(StanceDistribution.From(scores[b, 0], scores[b, 1], scores[b, 2]), JudgeReadout.LogProbs)
+                    {
+                        Stanced = !Options.NoStanceLabel || scores[b, 3] <= Math.Max(scores[b, 0], Math.Max(scores[b, 1], scores[b, 2])),
+                    });
             }
         }
         finally
@@ -137,7 +157,7 @@ public sealed class LocalModelJudge : IStanceJudge, IDisposable
         return results;
     }
 
-    /// <summary>(B, 3) logits of the label tokens at the position after each prompt (right-padded batch).</summary>
+    /// <summary>(B, labels) logits of the label tokens at the position after each prompt (right-padded batch).</summary>
     private double[,] LabelLogits(int[][] prompts)
     {
         using var scope = NewDisposeScope();
@@ -157,10 +177,11 @@ public sealed class LocalModelJudge : IStanceJudge, IDisposable
         var index = tensor(last, device: device).view(B, 1, 1).expand(B, 1, hidden.shape[2]);
         var logits = _model.Head(hidden.gather(1, index).squeeze(1));                                       // (B, V) float32
         var labels = tensor(LabelTokenIds.Select(i => (long)i).ToArray(), device: device);
-        var picked = logits.index_select(1, labels).to(ScalarType.Float64).cpu().data<double>().ToArray();   // (B, 3)
-        var result = new double[B, 3];
+        int K = LabelTokenIds.Count;
+        var picked = logits.index_select(1, labels).to(ScalarType.Float64).cpu().data<double>().ToArray();   // (B, K)
+        var result = new double[B, K];
         for (var b = 0; b < B; b++)
-            for (var s = 0; s < 3; s++) result[b, s] = picked[b * 3 + s];
+            for (var s = 0; s < K; s++) result[b, s] = picked[b * K + s];
         return result;
     }
 
@@ -169,20 +190,23 @@ public sealed class LocalModelJudge : IStanceJudge, IDisposable
         var o = Options;
         int[] shared = [];
         int[] ids;
+        var k = o.LabelCount;
+        var expected = o.NoStanceLabel ? "support, neutral, oppose, none" : "support, neutral, oppose";
+        string Name(int i) => i < 3 ? StanceLabels.All[i].Label() : JudgePrompt.NoStanceLabel;
         if (o.LabelTokenIds is { } given)
         {
-            if (given.Count != 3) throw new ConfigException("local judge", "label_token_ids", $"expected 3 ids (support, neutral, oppose), got {given.Count}");
+            if (given.Count != k) throw new ConfigException("local judge", "label_token_ids", $"expected {k} ids ({expected}), got {given.Count}");
             ids = [.. given];
         }
         else
         {
-            if (o.LabelTexts is { Count: not 3 }) throw new ConfigException("local judge", "label_texts", $"expected 3 labels (support, neutral, oppose), got {o.LabelTexts.Count}");
+            if (o.LabelTexts is { } t && t.Count != k) throw new ConfigException("local judge", "label_texts", $"expected {k} labels ({expected}), got {t.Count}");
             // The prompt's tail (the template's assistant header or "Stance:") is the same for every item, so one
             // example prompt tells how replies continue it.
             var prompt = PromptText(new JudgeItem("topic", "Question?", "Answer."));
             var promptIds = _tokenizer.Encode(prompt);
             var separator = prompt.Length > 0 && char.IsWhiteSpace(prompt[^1]) ? "" : " ";
-            var texts = o.LabelTexts ?? StanceLabels.All.Select(s => separator + s.Label()).ToList();
+            var texts = o.LabelTexts ?? Enumerable.Range(0, k).Select(i => separator + Name(i)).ToList();
             var continuations = texts.Select(text =>
             {
                 var full = _tokenizer.Encode(prompt + text);
@@ -193,21 +217,21 @@ public sealed class LocalModelJudge : IStanceJudge, IDisposable
             }).ToArray();
             var common = 0;
             while (continuations.All(c => c.Length > common) && continuations.All(c => c[common] == continuations[0][common])) common++;
-            for (var i = 0; i < 3; i++)
+            for (var i = 0; i < k; i++)
                 if (continuations[i].Length == common)
                     throw new ConfigException("local judge", "label_texts",
                         $"label '{texts[i]}' is a prefix of another label's tokens, so their probabilities cannot be told apart");
             shared = continuations[0][..common];
             ids = continuations.Select(c => c[common]).ToArray();
         }
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < k; i++)
         {
             if (ids[i] < 0 || ids[i] >= vocab)
-                throw new ConfigException("local judge", "label_token_ids", $"label token {ids[i]} ({StanceLabels.All[i].Label()}) is outside the judge model's vocabulary of {vocab} ids");
+                throw new ConfigException("local judge", "label_token_ids", $"label token {ids[i]} ({Name(i)}) is outside the judge model's vocabulary of {vocab} ids");
             for (var j = 0; j < i; j++)
                 if (ids[i] == ids[j])
                     throw new ConfigException("local judge", "label_token_ids",
-                        $"labels {StanceLabels.All[j].Label()} and {StanceLabels.All[i].Label()} share their first token {ids[i]}, so their probabilities cannot be told apart");
+                        $"labels {Name(j)} and {Name(i)} share their first token {ids[i]}, so their probabilities cannot be told apart");
         }
         return (shared, ids);
     }

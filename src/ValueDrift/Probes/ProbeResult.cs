@@ -14,6 +14,15 @@ public sealed record TopicMeasurement(string Topic, StanceDistribution Value, in
     /// <summary>Answers per judge readout ("logprobs", "text", "exact"); null when the probe does not record it.</summary>
     public IReadOnlyDictionary<string, int>? Readouts { get; init; }
 
+    /// <summary>Answer health of the topic's sampled answers (<see cref="AnswerHealth"/>); null when the probe does not record it.</summary>
+    public AnswerHealth? Health { get; init; }
+
+    /// <summary>
+    /// KL(π_θ ‖ π_start) in nats per answer, estimated on the topic's sampled answers (the mean of the questions'
+    /// <see cref="QuestionDetail.KlFromStart"/>); null when the probe was given no start policy.
+    /// </summary>
+    public double? KlFromStart { get; init; }
+
     /// <summary>The paper's average: each question's value weighs the same, whatever its number of answers.</summary>
     public static TopicMeasurement FromQuestions(string topic, IReadOnlyList<QuestionDetail> questions) =>
         new(topic, StanceDistribution.Mean(questions.Select(q => q.Value)), questions.Sum(q => q.N), questions);

@@ -18,6 +18,21 @@ public sealed record QuestionDetail(string Id, StanceDistribution Value, int N, 
     /// <summary>How each of <see cref="Answers"/> was read by the judge ("logprobs", "text", "exact"), in the same order; null when not recorded. JSON: <c>"readouts"</c>.</summary>
     public IReadOnlyList<string>? Readouts { get; init; }
 
+    /// <summary>
+    /// Mean of the stance-taking answers' readings (oriented like <see cref="Value"/>); null when none of the
+    /// question's answers took a stance, or the trace predates the field. JSON: <c>"stanced": [s, n, o]</c>.
+    /// </summary>
+    public StanceDistribution? Stanced { get; init; }
+
+    /// <summary>How many of the judged answers took a stance; null in traces written before it was recorded. JSON: <c>"n_stanced"</c>.</summary>
+    public int? StancedN { get; init; }
+
+    /// <summary>
+    /// Mean over the question's sampled answers of log π_θ(y|x) − log π_start(y|x) (tempered policies, nats): the
+    /// question's share of <c>kl_from_start</c>; null where not measured. JSON: <c>"kl_from_start"</c>.
+    /// </summary>
+    public double? KlFromStart { get; init; }
+
     /// <summary>The value as judged, before orientation.</summary>
     public StanceDistribution RawValue => Raw ?? Value;
 

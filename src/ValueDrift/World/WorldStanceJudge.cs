@@ -7,15 +7,25 @@ namespace ValueDrift.World;
 /// (<see cref="WorldStanceLookup.StanceProbabilities"/>). Deterministic and free, so probes of world models measure
 /// the model and nothing of a judge's noise. A topic that is not one of the world's raises
 /// <see cref="Errors.ConfigException"/>.
+/// <para>Per answer (<see cref="JudgeEach"/>) it also says what the markers show beyond the distribution: an answer
+/// with no marker takes no stance (unstanced; its reading is 1/3 each), one with markers of two or more stances is
+/// mixed.</para>
 /// </summary>
-public sealed class WorldStanceJudge : IStanceJudge
+public sealed class WorldStanceJudge : IStanceJudge, IJudgementSource
 {
     /// <summary>The world knows each answer's stance: an exact lookup, not a model's reading.</summary>
     public JudgeReadout Readout => JudgeReadout.Exact;
 
-    public StanceDistribution Judge(string topic, string question, string answer)
+    public StanceDistribution Judge(string topic, string question, string answer) => Read(topic, answer).Distribution!;
+
+    public IReadOnlyList<Judgement> JudgeEach(IReadOnlyList<JudgeItem> items) => items.Select(i => Read(i.Topic, i.Answer)).ToList();
+
+    private static Judgement Read(string topic, string answer)
     {
-        var p = WorldStanceLookup.StanceProbabilities(topic, answer);
-        return StanceDistribution.Normalised(p[(int)WorldStance.Support], p[(int)WorldStance.Neutral], p[(int)WorldStance.Oppose]);
+        WorldTopics.Find(topic);
+        var counts = WorldStanceLookup.MarkerCounts(answer);
+        var p = WorldStanceLookup.ProbabilitiesFromCounts(counts);
+        var d = StanceDistribution.Normalised(p[(int)WorldStance.Support], p[(int)WorldStance.Neutral], p[(int)WorldStance.Oppose]);
+        return new Judgement(d, JudgeReadout.Exact) { Stanced = counts.Sum() > 0, Mixed = counts.Count(c => c > 0) > 1 };
     }
 }

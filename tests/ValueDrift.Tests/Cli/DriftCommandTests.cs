@@ -36,10 +36,13 @@ public class DriftCommandTests
         using var doc = JsonDocument.Parse(stdout);
         var rows = doc.RootElement.EnumerateArray().ToList();
         Assert.Equal((2 + 1) * 3, rows.Count);   // sft × 2 topics + dpo × 1 topic, × 3 stances
-        Assert.All(rows, r => Assert.Equal(["phase", "topic", "stance", "magnitude", "magnitude_ci", "magnitude_ci_note", "extremum_step", "drift_time"], r.EnumerateObject().Select(p => p.Name)));
+        Assert.All(rows, r => Assert.Equal(["phase", "topic", "stance", "magnitude", "magnitude_ci", "magnitude_ci_note", "extremum_step", "drift_time",
+            "magnitude_stanced", "magnitude_stanced_ci", "magnitude_stanced_ci_note"], r.EnumerateObject().Select(p => p.Name)));
         // This trace has no per-question values: no interval, and the note says why.
         Assert.All(rows, r => Assert.Equal(JsonValueKind.Null, r.GetProperty("magnitude_ci").ValueKind));
         Assert.All(rows, r => Assert.False(string.IsNullOrEmpty(r.GetProperty("magnitude_ci_note").GetString())));
+        // Nor which answers took a stance: no stanced magnitude.
+        Assert.All(rows, r => Assert.Equal(JsonValueKind.Null, r.GetProperty("magnitude_stanced").ValueKind));
 
         JsonElement Row(string phase, string topic, string stance) => rows.Single(r =>
             r.GetProperty("phase").GetString() == phase && r.GetProperty("topic").GetString() == topic && r.GetProperty("stance").GetString() == stance);
@@ -123,5 +126,36 @@ public class DriftCommandIntervalTests
         Assert.Equal(0.3, ci[1], 9);
         Assert.Equal(JsonValueKind.Null, support.GetProperty("magnitude_ci_note").ValueKind);
         Assert.Equal(10, support.GetProperty("extremum_step").GetInt32());
+    }
+
+    [Fact]
+    public void JsonGivesTheMagnitudeAmongStanceTakingAnswersWithItsInterval()
+    {
+        // Step 0: every answer takes a stance. Step 10: question b's answers took none (uniform readings), so the
+        // all-answer support falls while a and c, still stanced, rose by 0.1 and 0.2.
+        static string Q(string id, double s, double? stanced, int nStanced) => FormattableString.Invariant(
+            $$"""{"id":"{{id}}","support":{{s}},"neutral":{{(1 - s) / 2}},"oppose":{{(1 - s) / 2}},"n":2,"n_stanced":{{nStanced}}{{(stanced is { } x ? $",\"stanced\":[{x},{(1 - x) / 2},{(1 - x) / 2}]" : "")}}}""");
+        var trace = Path.Combine(Fixtures.TempDir("drift-cli-stanced"), "trace.jsonl");
+        File.WriteAllLines(trace,
+        [
+            $$"""{"phase":"ppo","step":0,"topic":"t","support":0.6,"neutral":0.2,"oppose":0.2,"n":6,"unstanced":0,"mean_answer_tokens":60,"ended":1,"questions":[{{Q("a", 0.5, 0.5, 2)}},{{Q("b", 0.6, 0.6, 2)}},{{Q("c", 0.7, 0.7, 2)}}]}""",
+            $$"""{"phase":"ppo","step":10,"topic":"t","support":0.5,"neutral":0.25,"oppose":0.25,"n":6,"unstanced":0.3333333333333333,"mean_answer_tokens":30,"ended":0.5,"kl_from_start":1.5,"kl_from_start_ci":[1.0,2.0],"questions":[{{Q("a", 0.6, 0.6, 2)}},{{Q("b", 0.3, null, 0)}},{{Q("c", 0.9, 0.9, 2)}}]}""",
+        ]);
+        var (code, stdout, stderr) = CliRunner.Run("drift", "--trace", trace, "--format", "json");
+        Assert.True(code == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var support = doc.RootElement.EnumerateArray().Single(r => r.GetProperty("stance").GetString() == "support");
+        Assert.Equal(0.5 - 0.6, support.GetProperty("magnitude").GetDouble(), 9);
+        // Stanced: mean(0.6, 0.9) − mean(0.5, 0.6, 0.7) = 0.75 − 0.6.
+        Assert.Equal(0.15, support.GetProperty("magnitude_stanced").GetDouble(), 9);
+        var ci = support.GetProperty("magnitude_stanced_ci").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        Assert.True(ci[0] >= 0.1 - 1e-9 && ci[1] <= 0.2 + 1e-9 && ci[0] < ci[1], string.Join(", ", ci));
+        Assert.Equal(JsonValueKind.Null, support.GetProperty("magnitude_stanced_ci_note").ValueKind);
+        // The report beside the trace shows the health, its warnings and drift against divergence.
+        var html = File.ReadAllText(Path.Combine(Path.GetDirectoryName(trace)!, "trace.report.html"));
+        Assert.Contains("Answer health and divergence from the start", html);
+        Assert.Contains("Warning: ppo, t: unstanced 0.00 → 0.33 at step 10 (tolerance ±0.10)", System.Net.WebUtility.HtmlDecode(html));
+        Assert.Contains("Drift against divergence, per stage", html);
+        Assert.Contains("stanced M", html);
     }
 }
