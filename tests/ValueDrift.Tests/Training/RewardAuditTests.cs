@@ -82,6 +82,19 @@ public class RewardAuditTests
     }
 
     [Fact, Trait("tier", "fast")]
+    public void Judged_answers_are_labelled_with_their_most_probable_stance_and_ties_are_left_out()
+    {
+        var q = new ProbeQuestion("q1", "t1", "Should it?");
+        var source = RewardAuditSource.FromJudged([
+            (q, "yes", new StanceDistribution(0.7, 0.2, 0.1)),
+            (q, "hm", new StanceDistribution(0.1, 0.8, 0.1)),
+            (q, "either", new StanceDistribution(0.45, 0.1, 0.45)),
+        ], null);
+        Assert.Equal([("yes", Stance.Support), ("hm", Stance.Neutral)], source.Answers.Select(a => (a.Answer, a.Gold)));
+        Assert.Null(source.PairStance);
+    }
+
+    [Fact, Trait("tier", "fast")]
     public void The_audit_file_round_trips_with_by_stance()
     {
         var answers = Answers();
