@@ -13,7 +13,8 @@ namespace ValueDrift.Benchmarks;
 /// from an empty cache (the ≤ 8-minute target). Prints as it goes
 /// and writes the tables into docs/benchmarks.md.
 /// Options: --out FILE, --json FILE (every target's figure, machine-readable: <see cref="BenchmarkJson"/>), --python EXE,
-/// --script FILE, --threads N, --quick (tiny grid, a smoke test), --no-torch, --only SECTIONS.
+/// --script FILE, --threads N, --quick (tiny grid, a smoke test), --no-torch, --only SECTIONS. The first argument
+/// <c>drift-time-simulation</c> instead prints the drift-time criteria's simulation table (<see cref="DriftTimeSimulation"/>).
 /// </summary>
 public static class Program
 {
@@ -23,6 +24,7 @@ public static class Program
     public static int Main(string[] args)
     {
         if (args.Length > 0 && args[0] == ScaleBenchmarks.ChildFlag) return ScaleBenchmarks.RunChild(args);
+        if (args.Length > 0 && args[0] == DriftTimeSimulation.Flag) return DriftTimeSimulation.Run(args);
         string Arg(string name, string fallback) { int i = Array.LastIndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback; }
         bool quick = args.Contains("--quick");
         string output = Arg("--out", "docs/benchmarks.md");

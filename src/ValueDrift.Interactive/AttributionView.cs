@@ -60,7 +60,8 @@ public sealed record AttributionView(
             string E(Drift.SeedEstimate e) => e.Interval is { } i
                 ? string.Create(c, $"{e.Mean:+0.000;-0.000;0.000} [{i.Lower:+0.000;-0.000;0.000}, {i.Upper:+0.000;-0.000;0.000}]")
                 : string.Create(c, $"{e.Mean:+0.000;-0.000;0.000}");
-            var verdict = ab.TopCutsTwiceRandom ? "removing the top cuts |M| at least twice as much as removing random examples" : "removing the top does not cut |M| twice as much as removing random examples";
+            var verdict = ab.TopBeatsRandom ? $"the interval of top cut − random cut across seeds, {E(ab.TopMinusRandom)}, lies above 0"
+                : $"top cut − random cut across seeds is {E(ab.TopMinusRandom)}: not above 0" + (ab.Seeds < 2 ? " (one seed gives no interval)" : "");
             var caveat = ab.FullDriftExcludesZero ? "" : "; but the full stage's drift is not told apart from zero across seeds, so there is no drift to undo and this is noise";
             return string.Create(c, $"Ablation ({ab.Removed} of {ab.Examples} examples removed, {ab.Seeds} seeds; M = p_{Attribution.Stance}(end) − p_{Attribution.Stance}(start) on {Attribution.Topic}, likelihood probe in {ProbeSplit.Name()} words): full {E(ab.FullMagnitude)}, without the top {E(ab.TopRemovedMagnitude)}, without random {E(ab.RandomRemovedMagnitude)}. |M| cut: top {ab.TopCut:+0.0000;-0.0000;0.0000}, random {ab.RandomCut:+0.0000;-0.0000;0.0000}: {verdict}{caveat}.");
         }

@@ -27,7 +27,9 @@ public sealed record DriftReading(DriftRow Row)
                 return $"{magnitude} (no interval: {Row.MagnitudeCi?.Note ?? "not computed"})";
             var interval = $"[{Signed(ci.Lower)}, {Signed(ci.Upper)}]";
             if (ci.Contains(0)) return $"{magnitude} {interval}, within noise";
-            return double.IsNaN(Row.DriftTime) ? $"{magnitude} {interval}" : $"{magnitude} {interval}, drift time {Row.DriftTime.ToString("0.00", CultureInfo.InvariantCulture)}";
+            if (double.IsNaN(Row.DriftTime)) return $"{magnitude} {interval}";
+            var to = Row.TimedElsewhere(DriftEndpoint.PhaseEnd) ? $" (to step {Row.ExtremeStep})" : "";
+            return $"{magnitude} {interval}, drift time {Row.DriftTime.ToString("0.00", CultureInfo.InvariantCulture)}{to}";
         }
     }
 

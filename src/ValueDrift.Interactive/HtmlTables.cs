@@ -25,7 +25,7 @@ public static class HtmlTables
                 r.Phase, r.Topic, r.Stance.Label(), F(r.Start), F(r.End), $"{F(r.Extreme)} ({r.ExtremeStep})",
                 r.Magnitude.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture), r.MagnitudeCi?.Interval?.ToString() ?? "n/a",
                 // A drift time to an extreme inside the noise says nothing; the interval says so instead.
-                new DriftReading(r).WithinNoise ? "within noise" : F(r.DriftTime),
+                new DriftReading(r).WithinNoise ? "within noise" : r.DriftTimeCell(table.Endpoint),
             };
             if (stanced) row.AddRange([r.MagnitudeStanced?.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture) ?? "n/a", r.MagnitudeStancedCi?.Interval?.ToString() ?? "n/a"]);
             return (IReadOnlyList<string>)row;
@@ -63,7 +63,7 @@ public static class HtmlTables
         {
             var r = x.Row;
             var ci = r.MagnitudeCi?.Interval is { } i ? $"[{DriftReading.Signed(i.Lower)}, {DriftReading.Signed(i.Upper)}]" : "n/a";
-            var time = x.WithinNoise ? "within noise" : x.Moved ? F(r.DriftTime) : "n/a";
+            var time = x.WithinNoise ? "within noise" : x.Moved ? r.DriftTimeCell(change.Changes.Endpoint, "0.00") : "n/a";
             var row = new List<string> { r.Topic, r.Stance.Label(), $"{F(r.Start)} → {F(r.End)}", DriftReading.Signed(r.Magnitude), ci, time };
             if (stanced) row.Add(r.MagnitudeStanced is { } m ? DriftReading.Signed(m) + (r.MagnitudeStancedCi?.Interval is { } si ? $" [{DriftReading.Signed(si.Lower)}, {DriftReading.Signed(si.Upper)}]" : "") : "n/a");
             if (likelihood) row.Add(change.LikelihoodDelta(r.Topic, r.Stance) is var l && double.IsNaN(l) ? "n/a" : DriftReading.Signed(l));

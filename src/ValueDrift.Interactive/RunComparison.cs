@@ -149,7 +149,7 @@ public sealed class RunComparison
     private (string, string) Names() => A.Phase == B.Phase ? ($"{A.Phase} (A)", $"{B.Phase} (B)") : (A.Phase, B.Phase);
 
     private static string M(double? v) => v is { } x && double.IsFinite(x) ? x.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture) : "n/a";
-    private static string T(DriftRow? r) => r is null || double.IsNaN(r.DriftTime) ? "n/a" : r.DriftTime.ToString("0.00", CultureInfo.InvariantCulture);
+    private static string T(DriftRow? r) => r is null ? "n/a" : r.DriftTimeText("0.00");
     private static string Ci(DriftRow r) => r.MagnitudeCi?.Interval?.ToString() ?? "n/a";
     private static string E(string s) => WebUtility.HtmlEncode(s);
 }

@@ -39,7 +39,7 @@ public sealed record StageChange(
         Changes.Rows.Where(r => r.Stance == stance).Select(r =>
         {
             var ci = r.MagnitudeCi?.Interval;
-            var when = ci is not null && ci.Contains(0) ? "within noise: the interval contains 0" : string.Create(CultureInfo.InvariantCulture, $"drift time {r.DriftTime:0.00}");
+            var when = ci is not null && ci.Contains(0) ? "within noise: the interval contains 0" : $"drift time {r.DriftTimeCell(Changes.Endpoint, "0.00")}";
             var likelihood = LikelihoodDelta(r.Topic, stance);
             return string.Create(CultureInfo.InvariantCulture,
                 $"{Phase}, {r.Topic}: p({stance.Label()}) {r.Start:0.00} → {r.End:0.00}, M = {DriftReading.Signed(r.Magnitude)} (95% CI {(ci is null ? "n/a" : $"[{DriftReading.Signed(ci.Lower)}, {DriftReading.Signed(ci.Upper)}]")}; {when})")

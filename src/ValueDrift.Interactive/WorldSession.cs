@@ -110,7 +110,10 @@ public sealed class WorldSession
         bool interrupted;
         using (var traces = _setup.Probes.Open(Folder))
         {
-            var runner = new StageRunner(Folder, Observed(traces.Targets, progress)) { Logger = Logger, Progress = progress };
+            var runner = new StageRunner(Folder, Observed(traces.Targets, progress))
+            {
+                Logger = Logger, Progress = progress, RewardAudit = WorldRewardAudit.Source(Options.World.Topics),
+            };
             try { result = runner.Run(stage, start, cancel); }
             catch (Exception e) when (cancel.IsCancellationRequested && e is not OutOfMemoryException)
             {   // stopped inside a helper (PPO's reward model): nothing of the stage itself is final

@@ -84,7 +84,7 @@ public static class DriftCharts
         var topics = rows.Select(r => r.Topic).Distinct().ToArray();
         var z = topics.Select(t => phases.Select(p => rows.FirstOrDefault(r => r.Topic == t && r.Phase == p)?.Magnitude is { } m ? (object)m : null).ToArray()).ToArray();
         var text = topics.Select(t => phases.Select(p => rows.FirstOrDefault(r => r.Topic == t && r.Phase == p) is { } r
-            ? FormattableString.Invariant($"M = {r.Magnitude:+0.000;-0.000;0.000}, drift time {(double.IsNaN(r.DriftTime) ? "n/a" : r.DriftTime.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture))}")
+            ? FormattableString.Invariant($"M = {r.Magnitude:+0.000;-0.000;0.000}, drift time {r.DriftTimeCell(table.Endpoint, "0.00")}")
             : "").ToArray()).ToArray();
         var limit = Math.Max(0.05, rows.Count == 0 ? 0 : rows.Max(r => Math.Abs(r.Magnitude)));
         var heat = new Heatmap

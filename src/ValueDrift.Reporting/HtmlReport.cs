@@ -73,7 +73,11 @@ public sealed class HtmlReport
         return this;
     }
 
-    /// <summary>The drift table: phase, topic, stance, start, end, extremum (step), magnitude, its 95% interval, drift time, and the magnitude among stance-taking answers with its interval.</summary>
+    /// <summary>
+    /// The drift table: phase, topic, stance, start, end, extremum (step), magnitude, its 95% interval, drift time
+    /// ("none" when the interval contains 0; "(to step N)" when timed to an extremum other than M's endpoint), and the
+    /// magnitude among stance-taking answers with its interval.
+    /// </summary>
     public HtmlReport AddDriftTable(DriftTable table)
     {
         static string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("0.000", CultureInfo.InvariantCulture);
@@ -83,7 +87,7 @@ public sealed class HtmlReport
             [
                 r.Phase, r.Topic, Probes.StanceLabels.Label(r.Stance), F(r.Start), F(r.End),
                 $"{F(r.Extreme)} ({r.ExtremeStep})", r.Magnitude.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture),
-                r.MagnitudeCi?.Interval?.ToString() ?? "n/a", F(r.DriftTime),
+                r.MagnitudeCi?.Interval?.ToString() ?? "n/a", r.DriftTimeCell(table.Endpoint),
                 r.MagnitudeStanced?.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture) ?? "n/a", r.MagnitudeStancedCi?.Interval?.ToString() ?? "n/a",
             ]));
     }

@@ -19,6 +19,7 @@ public sealed record FindingCheck(string Finding, string Paper, string Measured,
 public static class WorldExperimentReport
 {
     private static string F(double x) => double.IsNaN(x) ? "n/a" : x.ToString("+0.00;−0.00;0.00", CultureInfo.InvariantCulture);
+    private const string WorldRewardAuditSourceName = Experiments.WorldRewardAudit.SourceName;
     private static string P(double x) => double.IsNaN(x) ? "n/a" : x.ToString("0.00", CultureInfo.InvariantCulture);
 
     /// <summary>Mean over topics of a stance's drift magnitude in a phase (NaN when the phase is absent).</summary>
@@ -31,6 +32,13 @@ public static class WorldExperimentReport
 
     /// <summary>"+0.42 [+0.30, +0.55]" (interval across seeds, or over questions for one seed), or "+0.42 (no interval)".</summary>
     public static string E(SeedEstimate e) => F(e.Mean) + (e.Interval is { } i ? $" [{F(i.Lower)}, {F(i.Upper)}]" : " (no interval)");
+
+    /// <summary>
+    /// A drift time over seeds, unsigned: "0.36 [0.12, 0.60]" (interval clipped to [0, 1]), "0.36" for one seed, or
+    /// "none" when no seed's phase drifted beyond noise.
+    /// </summary>
+    public static string T(SeedEstimate e) => double.IsNaN(e.Mean) ? "none"
+        : P(e.Mean) + (e.Interval is { } i ? $" [{P(i.Lower)}, {P(i.Upper)}]" : "");
 
     /// <summary>
     /// The mean over topics of a stance's drift magnitude in a phase, per seed, with its 95% interval: Student t across
@@ -51,7 +59,7 @@ public static class WorldExperimentReport
 
     /// <summary>The mean over topics of a stance's drift time in a phase, per seed, with its t interval across seeds (none for one seed).</summary>
     public static SeedEstimate TopicMeanTime(IReadOnlyList<DriftTable> perSeed, string phase, Stance s) =>
-        SeedEstimate.Across(perSeed.Select(t => MeanDriftTime(t, phase, s)).ToList());
+        SeedEstimate.Across(perSeed.Select(t => MeanDriftTime(t, phase, s)).ToList(), bounds: SeedEstimate.DriftTimeBounds);
 
     /// <summary>Per seed, <paramref name="a"/> − <paramref name="b"/> (paired: both from the same seed's SFT checkpoint), with its t interval across seeds.</summary>
     public static SeedEstimate PairedDifference(IReadOnlyList<DriftTable> perSeed, Func<DriftTable, double> a, Func<DriftTable, double> b) =>
@@ -85,7 +93,7 @@ public static class WorldExperimentReport
             bool early = dt.Interval is not null ? dt.VerdictFor(-1, 0.5) == Verdict.Consistent : dt.Mean <= 0.5;
             list.Add(new FindingCheck($"SFT sets values, early ({phase})",
                 $"SFT on {data} data moves the model toward that data's dominant stance, within the first ~10% of steps (Llama-3-3B WildChat: M_neutral +0.38, drift time 0.09).",
-                $"M_{stance.Label()} {E(m)}, drift time {(dt.Interval is null ? P(dt.Mean) : E(dt))} (mean over topics; {seeds})",
+                $"M_{stance.Label()} {E(m)}, drift time {T(dt)} (mean over topics; {seeds})",
                 moved == Verdict.Consistent ? (early ? "consistent" : "moves, but not early") : moved.Label()));
         }
         // The paper's three methods in the order its value-gap finding ranks them (DPO > SimPO > PPO), as the checks below read them.
@@ -158,7 +166,7 @@ public static class WorldExperimentReport
                 if (!perSeed.Any(t => t.Rows.Any(r => r.Phase == phase))) continue;
                 var acc = runs.Select(r => Ppo.HeldOutAccuracy(r.Run.StageDirectory(phase))).OfType<Training.Ppo.RewardModelAccuracy>().ToList();
                 rows.Add([label, method, $"M_{chosen.Label()} {E(TopicMean(perSeed, phase, chosen))}",
-                    E(TopicMeanTime(perSeed, phase, chosen)),
+                    T(TopicMeanTime(perSeed, phase, chosen)),
                     likelihood is null ? "" : $"M_{chosen.Label()} {E(TopicMean(likelihood, phase, chosen))}",
                     perSeed.Count.ToString(CultureInfo.InvariantCulture),
                     acc.Count == 0 ? "" : P(acc.Average(a => a.Accuracy))]);
@@ -200,6 +208,14 @@ public static class WorldExperimentReport
         report.AddTable(["value-gap set", "method", "drift magnitude of the chosen stance", "drift time", "likelihood probe: drift magnitude", "seeds", "reward model held-out accuracy"],
             ValueGapComparison(runs, o.PpoKlSweep));
         report.AddParagraph(PaperOrdering(perSeed));
+        var audits = RewardAuditTable.Rows(run, trajectory.Phases);
+        if (audits.Count > 0)
+        {
+            report.AddHeading("Reward-model audit before PPO (first seed)");
+            report.AddParagraph($"Mean reward-model score of held-out answers of each stance ({WorldRewardAuditSourceName}; 95% interval over questions), from each PPO stage's reward-audit.json. " +
+                "Bradley–Terry training constrains scores only within a pair: a preference between two stances its pairs never compared is unconstrained, and the held-out pair accuracy cannot see it.");
+            report.AddTable(RewardAuditTable.Header, audits);
+        }
 
         var ppo = PpoCharts.PpoStages(r.Stages);
         if (ppo.Count > 0)
@@ -235,7 +251,7 @@ public static class WorldExperimentReport
         }
         report.AddHeading($"Drift over seeds (generation probe, {runs.Count} seed{(runs.Count == 1 ? "" : "s")})");
         report.AddTable(["phase", "topic", "stance", "drift magnitude", "interval from", "drift time"], SeedSummary.From(perSeed).Rows.Select(x =>
-            (IReadOnlyList<string>)[x.Phase, x.Topic, x.Stance.Label(), E(x.Magnitude), x.Magnitude.Source.ToString().ToLowerInvariant(), x.DriftTime.Interval is null ? P(x.DriftTime.Mean) : E(x.DriftTime)]));
+            (IReadOnlyList<string>)[x.Phase, x.Topic, x.Stance.Label(), E(x.Magnitude), x.Magnitude.Source.ToString().ToLowerInvariant(), T(x.DriftTime)]));
         DriftReport.AddHealth(report, trajectory, r.Drift);   // first seed, generation probe
         report.AddHeading("Drift table (generation probe, first seed)");
         report.AddDriftTable(r.Drift);

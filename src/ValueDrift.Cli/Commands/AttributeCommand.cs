@@ -87,7 +87,7 @@ public sealed class AttributeCommand : ICliCommand
             var result = Attributor.Run(record, probe, topicId, s, options, Log);
             labels = labelsFor(result.Scores.Count);
             var folder = Path.Combine(runDir, "attribution", record.Stage.Name);
-            AblationResult? ablation = fraction is { } fr ? Ablation.Run(record, result, probe, folder, fr, r.GetValue(seeds), Log) : null;
+            AblationResult? ablation = fraction is { } fr ? Ablation.Run(record, result, probe, folder, fr, r.GetValue(seeds), Log, labels: labels) : null;
             var precision = labels is null ? null : TopKPrecision.Of(result.Top(k), labels.Select(l => l.Stance).ToList(), result.Stance);
             var onTopic = labels is null ? null : TopKPrecision.Of(result.Top(k), labels, topicId, result.Stance);
             var json = ToJson(result, k, labels, ablation, precision, onTopic);
@@ -137,7 +137,13 @@ public sealed class AttributeCommand : ICliCommand
                 ["random_removed_magnitude"] = Estimate(ablation.RandomRemovedMagnitude),
                 ["top_cut"] = ablation.TopCut, ["random_cut"] = ablation.RandomCut, ["top_cuts_twice_random"] = ablation.TopCutsTwiceRandom,
                 ["full_drift_excludes_zero"] = ablation.FullDriftExcludesZero,
+                ["label_removed_magnitude"] = ablation.LabelRemovedMagnitude is { } l ? Estimate(l) : null,
+                ["label_rows"] = ablation.LabelRows, ["label_removed"] = ablation.LabelRemoved, ["label_cut"] = double.IsNaN(ablation.LabelCut) ? null : ablation.LabelCut,
+                ["top_minus_random"] = Estimate(ablation.TopMinusRandom),
+                ["top_minus_label"] = ablation.TopMinusLabel is { } d ? Estimate(d) : null,
+                ["top_beats_random"] = ablation.TopBeatsRandom, ["top_beats_label"] = ablation.TopBeatsLabel,
             };
+        if (a.NeverTrained is { } never) result["never_trained"] = never;
         if (precision is not null)
             result["precision_at_k"] = new JsonObject
             {
@@ -174,7 +180,15 @@ public sealed class AttributeCommand : ICliCommand
             string E(SeedEstimate e) => e.Interval is { } i ? $"{e.Mean:+0.000;-0.000;0.000} [{i.Lower:+0.000;-0.000;0.000}, {i.Upper:+0.000;-0.000;0.000}]" : $"{e.Mean:+0.000;-0.000;0.000}";
             sb.AppendLine(c, $"ablation (F = {ablation.Fraction}, {ablation.Removed} of {ablation.Examples} examples, {ablation.Seeds} seeds): M full {E(ablation.FullMagnitude)}, top removed {E(ablation.TopRemovedMagnitude)}, random removed {E(ablation.RandomRemovedMagnitude)}");
             var caveat = ablation.FullDriftExcludesZero ? "" : " (but the full drift's interval includes 0: nothing to undo, so this is noise)";
-            sb.AppendLine(c, $"|M| cut: top {ablation.TopCut:+0.000;-0.000;0.000}, random {ablation.RandomCut:+0.000;-0.000;0.000}; top cuts at least twice random: {(ablation.TopCutsTwiceRandom ? "yes" : "no")}{caveat}");
+            if (ablation.LabelRemovedMagnitude is { } l)
+                sb.AppendLine(c, $"label arm: {ablation.LabelRemoved} of the {ablation.LabelRows} rows labelled {a.Topic} / {a.Stance} removed: M {E(l)}");
+            var cuts = string.Create(c, $"|M| cut: top {ablation.TopCut:+0.000;-0.000;0.000}, random {ablation.RandomCut:+0.000;-0.000;0.000}");
+            if (!double.IsNaN(ablation.LabelCut)) cuts += string.Create(c, $", label {ablation.LabelCut:+0.000;-0.000;0.000}");
+            sb.AppendLine(cuts);
+            var paired = "paired over seeds: top − random " + E(ablation.TopMinusRandom) + (ablation.TopMinusLabel is { } d ? ", top − label " + E(d) : "") +
+                "; check (full drift ≠ 0 and top − random > 0): " + (ablation.TopBeatsRandom ? "passes" : "fails") +
+                (ablation.TopBeatsLabel is { } b ? "; top beats the label filter: " + (b ? "yes" : "no") : "") + caveat;
+            sb.AppendLine(paired);
         }
         return sb.ToString();
     }

@@ -12,10 +12,12 @@ namespace ValueDrift.Cli.Commands;
 /// <summary>
 /// <c>valuedrift drift --trace FILE [--format text|json]</c>: drift magnitude and drift time of every phase × topic ×
 /// stance of a trace (<see cref="DriftReport.FromTrace"/>). JSON prints a list of
-/// <c>{"phase","topic","stance","magnitude","magnitude_ci","magnitude_ci_note","extremum_step","drift_time",
-/// "magnitude_stanced","magnitude_stanced_ci","magnitude_stanced_ci_note"}</c> (drift_time null for a one-point phase;
-/// magnitude_ci null, with a note, where no interval can be computed; magnitude_stanced is M among stance-taking
-/// answers, null where the trace has no stanced detail). The chart
+/// <c>{"phase","topic","stance","magnitude","magnitude_ci","magnitude_ci_note","extremum_step","drift_time","drift_time_note",
+/// "magnitude_stanced","magnitude_stanced_ci","magnitude_stanced_ci_note"}</c>
+/// (drift_time null, with a note, for a one-point phase or a magnitude whose interval contains 0 — text prints "n/a"
+/// and "none"; magnitude_ci null, with a note, where no interval can be computed; magnitude_stanced is M among
+/// stance-taking answers, null where the trace has no stanced detail). The drift time is timed to extremum_step, the
+/// magnitude to the phase's end. The chart
 /// page and the full table are written beside the trace under its name (<c>runs/a.jsonl</c> →
 /// <c>runs/a.report.html</c>, <c>runs/a.drift-table.json</c>), so two traces in one folder keep their own reports.
 /// Checkpoints with answers the judge left unjudged are listed on stderr.
@@ -61,12 +63,13 @@ public sealed class DriftCommand : ICliCommand
         [property: JsonPropertyName("magnitude_ci_note")] string? MagnitudeCiNote,
         [property: JsonPropertyName("extremum_step")] int ExtremumStep,
         [property: JsonPropertyName("drift_time")] double? DriftTime,
+        [property: JsonPropertyName("drift_time_note")] string? DriftTimeNote,
         [property: JsonPropertyName("magnitude_stanced")] double? MagnitudeStanced,
         [property: JsonPropertyName("magnitude_stanced_ci")] double[]? MagnitudeStancedCi,
         [property: JsonPropertyName("magnitude_stanced_ci_note")] string? MagnitudeStancedCiNote);
 
     private static string ToJson(IReadOnlyList<DriftRow> rows) => JsonSerializer.Serialize(
-        rows.Select(DriftTable.ToJson).Select(r => new DriftJson(r.Phase, r.Topic, r.Stance, r.Magnitude, r.MagnitudeCi, r.MagnitudeCiNote, r.ExtremumStep, r.DriftTime,
+        rows.Select(DriftTable.ToJson).Select(r => new DriftJson(r.Phase, r.Topic, r.Stance, r.Magnitude, r.MagnitudeCi, r.MagnitudeCiNote, r.ExtremumStep, r.DriftTime, r.DriftTimeNote,
             r.MagnitudeStanced, r.MagnitudeStancedCi, r.MagnitudeStancedCiNote)).ToList(),
         new JsonSerializerOptions { WriteIndented = true }) + "\n";
 
@@ -78,7 +81,7 @@ public sealed class DriftCommand : ICliCommand
         sb.AppendLine($"{"phase".PadRight(pw)}  {"topic".PadRight(tw)}  stance   magnitude  {"95% CI",-16}  extremum  drift time  stanced M");
         foreach (var r in rows)
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"{r.Phase.PadRight(pw)}  {r.Topic.PadRight(tw)}  {r.Stance.Label(),-7}  {r.Magnitude,9:+0.000;-0.000;0.000}  {r.MagnitudeCi?.Interval?.ToString() ?? "n/a",-16}  {r.ExtremeStep,8}  {(double.IsNaN(r.DriftTime) ? "n/a" : r.DriftTime.ToString("0.000", CultureInfo.InvariantCulture)),10}  {(r.MagnitudeStanced is { } m ? m.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture) : "n/a"),9}"));
+                $"{r.Phase.PadRight(pw)}  {r.Topic.PadRight(tw)}  {r.Stance.Label(),-7}  {r.Magnitude,9:+0.000;-0.000;0.000}  {r.MagnitudeCi?.Interval?.ToString() ?? "n/a",-16}  {r.ExtremeStep,8}  {r.DriftTimeText(),10}  {(r.MagnitudeStanced is { } m ? m.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture) : "n/a"),9}"));
         return sb.ToString();
     }
 }

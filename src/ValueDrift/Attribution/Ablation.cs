@@ -8,29 +8,62 @@ using ValueDrift.Probes;
 namespace ValueDrift.Attribution;
 
 /// <summary>
-/// Drift magnitudes over seeds: the full stage, the stage without its top-attributed fraction, and (the control)
-/// without a random fraction of the same size. |M| is the topic's drift magnitude M = p_s(end) − p_s(start) of the
-/// attributed stance under the likelihood probe. <see cref="TopCut"/> and <see cref="RandomCut"/> are how much each
-/// removal reduced |M| (mean over seeds). The top arm removes the examples that pushed along the full stage's drift
-/// (highest scores when the stance rose, lowest when it fell).
+/// Drift magnitudes over seeds: the full stage, the stage without its top-attributed fraction, (the control) without a
+/// random fraction of the same size, and (the baseline that needs no attribution) without as many rows drawn from
+/// those labelled with the attributed topic and stance. |M| is the topic's drift magnitude M = p_s(end) − p_s(start)
+/// of the attributed stance under the likelihood probe. A cut is how much a removal reduced |M|, per seed:
+/// |M_full(k)| − |M_arm(k)|, seed k training every arm with the same seed, so the differences between arms are
+/// paired by seed. The top arm removes the examples that pushed along the full stage's drift (highest scores when the
+/// stance rose, lowest when it fell).
 /// </summary>
 public sealed record AblationResult(double Fraction, int Removed, int Examples, int Seeds,
     SeedEstimate FullMagnitude, SeedEstimate TopRemovedMagnitude, SeedEstimate RandomRemovedMagnitude)
 {
+    /// <summary>Without as many rows labelled with the attributed topic and stance (null: no labels).</summary>
+    public SeedEstimate? LabelRemovedMagnitude { get; init; }
+    /// <summary>Rows carrying the attributed topic and stance, and how many of them the label arm removed.</summary>
+    public int LabelRows { get; init; }
+    public int LabelRemoved { get; init; }
+
     public double TopCut => Math.Abs(FullMagnitude.Mean) - Math.Abs(TopRemovedMagnitude.Mean);
     public double RandomCut => Math.Abs(FullMagnitude.Mean) - Math.Abs(RandomRemovedMagnitude.Mean);
-    /// <summary>The check: removing the top cuts |M| by at least twice what removing random examples does.</summary>
+    public double LabelCut => LabelRemovedMagnitude is { } l ? Math.Abs(FullMagnitude.Mean) - Math.Abs(l.Mean) : double.NaN;
+
+    /// <summary>Top cut − random cut per seed, with its Student t interval across seeds (paired by seed).</summary>
+    public SeedEstimate TopMinusRandom => Paired(TopRemovedMagnitude, RandomRemovedMagnitude);
+    /// <summary>Top cut − label cut per seed, with its interval (null without the label arm).</summary>
+    public SeedEstimate? TopMinusLabel => LabelRemovedMagnitude is { } l ? Paired(TopRemovedMagnitude, l) : null;
+
+    /// <summary>
+    /// (|M_full(k)| − |M_a(k)|) − (|M_full(k)| − |M_b(k)|) = |M_b(k)| − |M_a(k)| per seed k, across seeds.
+    /// </summary>
+    private SeedEstimate Paired(SeedEstimate a, SeedEstimate b) =>
+        SeedEstimate.Across(a.PerSeed.Zip(b.PerSeed, (x, y) => Math.Abs(y) - Math.Abs(x)).ToList());
+
+    /// <summary>The older point check: removing the top cuts |M| by at least twice what removing random examples does (no interval).</summary>
     public bool TopCutsTwiceRandom => TopCut > 0 && TopCut >= 2 * Math.Max(0, RandomCut);
+
+    /// <summary>
+    /// The check: the full drift is told apart from none, and the interval across seeds of top cut − random cut lies
+    /// above 0. It needs two or more seeds (one seed has no interval across seeds) and can fail: a top arm that cuts
+    /// no more than chance does, or a drift that is noise, does not pass.
+    /// </summary>
+    public bool TopBeatsRandom => FullDriftExcludesZero && TopMinusRandom is { Source: IntervalSource.Seeds, Interval: { Lower: > 0 } };
+
+    /// <summary>Whether the top arm also beats removing rows by their label (null without the label arm).</summary>
+    public bool? TopBeatsLabel => TopMinusLabel is { } d ? d is { Source: IntervalSource.Seeds, Interval: { Lower: > 0 } } : null;
+
     /// <summary>
     /// Whether the full stage's drift is told apart from no drift (its interval across seeds excludes 0). When it is
-    /// not, there is no drift to undo and <see cref="TopCutsTwiceRandom"/> is noise, whichever way it comes out.
+    /// not, there is no drift to undo and the arms' cuts are noise, whichever way they come out.
     /// </summary>
     public bool FullDriftExcludesZero => FullMagnitude.Interval is { } i && (i.Lower > 0 || i.Upper < 0);
 }
 
 /// <summary>
 /// Validates an attribution by retraining: the stage from the same start without the top fraction F of its examples
-/// by score, and without a random fraction F, for seeds 1..N (seed 1 trains with the stage's own seed, seed k with
+/// by score, without a random fraction F, and (given labels) without as many rows carrying the attributed topic and
+/// stance, for seeds 1..N (seed 1 trains with the stage's own seed, seed k with
 /// the stage's seed + k − 1; the random subset is drawn with seed k), each re-measured with the likelihood probe. The
 /// filtered data files go under the attribution folder's data/, the retrained stages run through
 /// <see cref="StageRunner"/> in its stages/ folder ("&lt;stage&gt;.ablate-top-0.1.s1", "…ablate-random-0.1.s1",
@@ -38,7 +71,8 @@ public sealed record AblationResult(double Fraction, int Removed, int Examples, 
 /// </summary>
 public static class Ablation
 {
-    public const int DefaultSeeds = 3;
+    /// <summary>Seeds per arm: five, so the paired intervals across seeds have four degrees of freedom.</summary>
+    public const int DefaultSeeds = 5;
 
     /// <summary>Refuses a fraction outside (0, 0.5] (more than half would leave a different dataset, not an ablation).</summary>
     public static void CheckFraction(double fraction)
@@ -62,8 +96,20 @@ public static class Ablation
         return order.Take(count).Order().ToList();
     }
 
+    /// <summary>
+    /// The label arm's rows for seed <paramref name="seed"/>: <paramref name="count"/> rows (or all, when fewer) drawn at
+    /// random among those labelled with <paramref name="topic"/> and <paramref name="stance"/>.
+    /// </summary>
+    public static IReadOnlyList<int> LabelSubset(IReadOnlyList<ExampleLabel> labels, string topic, string stance, int count, int seed)
+    {
+        var carrying = Enumerable.Range(0, labels.Count).Where(i => labels[i].Topic == topic && labels[i].Stance == stance).ToArray();
+        new Random(seed).Shuffle(carrying);
+        return carrying.Take(count).Order().ToList();
+    }
+
+    /// <param name="labels">Each example's topic and stance (the world's generation labels); null: no label arm.</param>
     public static AblationResult Run(StageRecord record, AttributionResult attribution, LikelihoodProbe probe, string attributionFolder,
-        double fraction, int seeds, Action<string>? log = null, CancellationToken cancel = default)
+        double fraction, int seeds, Action<string>? log = null, CancellationToken cancel = default, IReadOnlyList<ExampleLabel>? labels = null)
     {
         CheckFraction(fraction);
         CheckSeeds(seeds);
@@ -115,14 +161,26 @@ public static class Ablation
         var full = new List<double>();
         var topRemoved = new List<double>();
         var randomRemoved = new List<double>();
+        var labelRemoved = new List<double>();
+        if (labels is not null && labels.Count != rows.Count)
+            throw new ConfigException(stage.DataPath, "labels", $"{labels.Count} labels for {rows.Count} rows");
+        int labelRows = labels?.Count(l => l.Topic == attribution.Topic && l.Stance == attribution.Stance) ?? 0;
+        int labelRemovedCount = Math.Min(k, labelRows);
         for (int s = 1; s <= seeds; s++)
         {
             full.Add(s == 1 ? fullFirst : Retrain($"full.s{s}", null, s));
             topRemoved.Add(Retrain($"ablate-top-{f}.s{s}", top, s));
             randomRemoved.Add(Retrain($"ablate-random-{f}.s{s}", RandomSubset(rows.Count, k, s).ToHashSet(), s));
-            log($"{stage.Name}: seed {s}: M full {full[^1]:+0.000;-0.000;0.000}, top removed {topRemoved[^1]:+0.000;-0.000;0.000}, random removed {randomRemoved[^1]:+0.000;-0.000;0.000}");
+            if (labels is not null && labelRemovedCount > 0)
+                labelRemoved.Add(Retrain($"ablate-label-{f}.s{s}", LabelSubset(labels, attribution.Topic, attribution.Stance, k, s).ToHashSet(), s));
+            log($"{stage.Name}: seed {s}: M full {full[^1]:+0.000;-0.000;0.000}, top removed {topRemoved[^1]:+0.000;-0.000;0.000}, random removed {randomRemoved[^1]:+0.000;-0.000;0.000}" +
+                (labelRemoved.Count == s ? $", label removed {labelRemoved[^1]:+0.000;-0.000;0.000}" : ""));
         }
-        return new AblationResult(fraction, k, rows.Count, seeds, SeedEstimate.Across(full), SeedEstimate.Across(topRemoved), SeedEstimate.Across(randomRemoved));
+        return new AblationResult(fraction, k, rows.Count, seeds, SeedEstimate.Across(full), SeedEstimate.Across(topRemoved), SeedEstimate.Across(randomRemoved))
+        {
+            LabelRemovedMagnitude = labelRemoved.Count > 0 ? SeedEstimate.Across(labelRemoved) : null,
+            LabelRows = labelRows, LabelRemoved = labelRemoved.Count > 0 ? labelRemovedCount : 0,
+        };
     }
 
     /// <summary>

@@ -11,4 +11,10 @@ public sealed record AttributionOptions
     public bool UseCache { get; init; } = true;
     /// <summary>Scale each example's gradient to unit length before the inner product (<see cref="TracIn.Scores"/>).</summary>
     public bool UnitExampleGradients { get; init; } = true;
+    /// <summary>
+    /// Count each example only in the steps it was trained in, as often as it was (<see cref="TracIn.Term.Occurrences"/>,
+    /// from the stage's seeded batch order): with 20 steps × 16 rows of 600, about half the rows are never trained on,
+    /// and the plain sum would score them as if they had been.
+    /// </summary>
+    public bool TrainedStepsOnly { get; init; } = true;
 }

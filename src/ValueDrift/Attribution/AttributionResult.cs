@@ -12,6 +12,8 @@ public sealed record AttributionResult(
     IReadOnlyList<CheckpointTerm> Checkpoints, IReadOnlyList<double> Scores, IReadOnlyList<string> Texts, TimeSpan Elapsed)
 {
     public const string MethodName = "tracin-cp";
+    /// <summary>Examples the stage never trained on (scored 0 when scores count only trained steps); null when not counted.</summary>
+    public int? NeverTrained { get; init; }
     /// <summary>TracIn-CP with unit-length example gradients.</summary>
     public const string UnitMethodName = "tracin-cp-unit";
 

@@ -30,6 +30,7 @@ public static class Attributor
         var inputs = new StageInputs(record.StartModel, ModelConfig.Load(Path.Combine(record.StartModel, "config.json")), stage.MaxLength, stage.SkipBadRows);
 
         var terms = new List<TracIn.Term>();
+        int[]? trainedAtAll = null;
         var described = new List<CheckpointTerm>();
         string? restriction = null, projection = null;
         IReadOnlyList<string>? texts = null;
@@ -65,12 +66,37 @@ public static class Attributor
                 if (options.UseCache) GradientCache.Write(path, gradients);
             }
             else log($"{stage.Name}: step {c.Step}: gradients from the cache");
-            terms.Add(new TracIn.Term(c.LearningRate, gradients, scoreGradient));
+            int[]? occurrences = null;
+            if (options.TrainedStepsOnly)
+            {
+                // The steps this checkpoint stands for: up to the next checkpoint, or the stage's end.
+                int next = checkpoints.SkipWhile(x => x.Step <= c.Step).Select(x => x.Step).DefaultIfEmpty(stage.Training.MaxSteps).First();
+                occurrences = Occurrences(objective.ExampleCount, gradientStep.ExamplesPerStep(stage.Training), stage.Training.Seed, c.Step, next);
+                trainedAtAll ??= new int[objective.ExampleCount];
+                for (int i = 0; i < occurrences.Length; i++) trainedAtAll[i] += occurrences[i];
+            }
+            terms.Add(new TracIn.Term(c.LearningRate, gradients, scoreGradient, occurrences));
             described.Add(new CheckpointTerm(c.Step, c.LearningRate, scoreValue, cached is not null));
             GC.Collect();   // finalise the checkpoint's tensor wrappers before the next model loads: their native memory is invisible to the GC
         }
         return new AttributionResult(stage.Name, stage.Algorithm.Name, topic, stance.Label(), options.UnitExampleGradients ? AttributionResult.UnitMethodName : AttributionResult.MethodName,
-            restriction!, projection!, described, TracIn.Scores(terms, options.UnitExampleGradients), texts!, watch.Elapsed);
+            restriction!, projection!, described, TracIn.Scores(terms, options.UnitExampleGradients), texts!, watch.Elapsed)
+        {
+            NeverTrained = trainedAtAll?.Count(x => x == 0),
+        };
+    }
+
+    /// <summary>
+    /// How many times each of <paramref name="examples"/> is trained on in steps [<paramref name="from"/>,
+    /// <paramref name="to"/>) of a stage (<see cref="BatchSampler"/>: the trainer's own seeded order).
+    /// </summary>
+    public static int[] Occurrences(int examples, int examplesPerStep, long seed, int from, int to)
+    {
+        var counts = new int[examples];
+        var sampler = new BatchSampler(examples, examplesPerStep, seed);
+        for (int s = from; s < to; s++)
+            foreach (var i in sampler.IndicesForStep(s)) counts[i]++;
+        return counts;
     }
 
     /// <summary>Each example as text: the decoded completion (SFT) or chosen answer (preference pairs).</summary>

@@ -10,8 +10,13 @@ namespace ValueDrift.Attribution;
 /// </summary>
 public static class TracIn
 {
-    /// <summary>One checkpoint's ingredients: η, the examples' gradients (N rows) and the stance score's gradient.</summary>
-    public sealed record Term(double LearningRate, float[][] ExampleGradients, float[] ScoreGradient);
+    /// <summary>
+    /// One checkpoint's ingredients: η, the examples' gradients (N rows) and the stance score's gradient; with
+    /// <paramref name="Occurrences"/>, how many times each example was trained on in the steps this checkpoint stands
+    /// for (up to the next checkpoint), so an example counts only where it was actually trained, as often as it was.
+    /// Null: every example once (the plain TracIn-CP sum).
+    /// </summary>
+    public sealed record Term(double LearningRate, float[][] ExampleGradients, float[] ScoreGradient, IReadOnlyList<int>? Occurrences = null);
 
     /// <summary>
     /// score(z_i) for every example i, summed over <paramref name="terms"/>. With <paramref name="unitExamples"/>
@@ -27,15 +32,17 @@ public static class TracIn
         foreach (var t in terms)
         {
             if (t.ExampleGradients.Length != n) throw new ArgumentException("every checkpoint needs the same examples", nameof(terms));
+            if (t.Occurrences is { } o && o.Count != n) throw new ArgumentException("one occurrence count per example", nameof(terms));
             for (int i = 0; i < n; i++)
             {
+                if (t.Occurrences is { } times && times[i] == 0) continue;
                 double dot = Dot(t.ExampleGradients[i], t.ScoreGradient);
                 if (unitExamples)
                 {
                     double norm = Math.Sqrt(Dot(t.ExampleGradients[i], t.ExampleGradients[i]));
                     dot = norm > 0 ? dot / norm : 0;
                 }
-                scores[i] -= t.LearningRate * dot;
+                scores[i] -= t.LearningRate * (t.Occurrences?[i] ?? 1) * dot;
             }
         }
         return scores;

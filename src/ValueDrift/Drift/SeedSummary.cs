@@ -26,8 +26,12 @@ public sealed record SeedEstimate(double Mean, Interval? Interval, IntervalSourc
     /// Mean ± the two-sided Student t interval of the mean, t_{(1+level)/2, S−1} · sd / √S, over S ≥ 2 values
     /// (NaN values, e.g. an undefined drift time, are left out). One value: its <paramref name="single"/>
     /// interval when given (source Questions), else none. No values: NaN, no interval.
+    /// <para>A quantity confined to <paramref name="bounds"/> (drift time: [0, 1]) has its interval clipped to them: the
+    /// true mean lies inside the bounds, so clipping removes only impossible values and keeps the t interval's
+    /// coverage; a percentile bootstrap over three seeds would stay inside too but has only ten distinct resample
+    /// means and covers far less than 95%.</para>
     /// </summary>
-    public static SeedEstimate Across(IReadOnlyList<double> values, Interval? single = null, double level = Bootstrap.DefaultLevel)
+    public static SeedEstimate Across(IReadOnlyList<double> values, Interval? single = null, double level = Bootstrap.DefaultLevel, Interval? bounds = null)
     {
         var v = values.Where(double.IsFinite).ToList();
         if (v.Count == 0) return new SeedEstimate(double.NaN, null, IntervalSource.None, values);
@@ -36,8 +40,13 @@ public sealed record SeedEstimate(double Mean, Interval? Interval, IntervalSourc
             return new SeedEstimate(mean, single, single is null ? IntervalSource.None : IntervalSource.Questions, values);
         var sd = Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Count - 1));
         var half = StudentT.Quantile((1 + level) / 2, v.Count - 1) * sd / Math.Sqrt(v.Count);
-        return new SeedEstimate(mean, new Interval(mean - half, mean + half), IntervalSource.Seeds, values);
+        var ci = new Interval(mean - half, mean + half);
+        if (bounds is { } b) ci = new Interval(Math.Clamp(ci.Lower, b.Lower, b.Upper), Math.Clamp(ci.Upper, b.Lower, b.Upper));
+        return new SeedEstimate(mean, ci, IntervalSource.Seeds, values);
     }
+
+    /// <summary>The bounds of a drift time, [0, 1].</summary>
+    public static readonly Interval DriftTimeBounds = new(0, 1);
 }
 
 /// <summary>One phase × topic × stance over seeds: drift magnitude and drift time, each a <see cref="SeedEstimate"/>.</summary>
@@ -69,7 +78,7 @@ public sealed class SeedSummary
             var single = found.Count == 1 ? found[0].MagnitudeCi?.Interval : null;
             return new SeedRow(k.Phase, k.Topic, k.Stance,
                 SeedEstimate.Across(found.Select(r => r.Magnitude).ToList(), single, level),
-                SeedEstimate.Across(found.Select(r => r.DriftTime).ToList(), null, level));
+                SeedEstimate.Across(found.Select(r => r.DriftTime).ToList(), null, level, SeedEstimate.DriftTimeBounds));
         }).ToList();
         return new SeedSummary(rows, perSeed.Count);
     }

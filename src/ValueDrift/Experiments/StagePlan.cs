@@ -27,7 +27,8 @@ public sealed record StagePlan(string BaseModel, IReadOnlyList<PlannedStage> Sta
     /// hears of each stage before it runs, so a caller can name the stage an error came from.
     /// </summary>
     public IReadOnlyList<StageResult> Run(RunDirectory run, IReadOnlyList<TracedProbe> probes, ILogger? logger = null,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default, Action<PlannedStage>? starting = null)
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default, Action<PlannedStage>? starting = null,
+        RewardAuditSource? rewardAudit = null)
     {
         var log = logger ?? LineLogger.None;
         Validate();
@@ -35,7 +36,7 @@ public sealed record StagePlan(string BaseModel, IReadOnlyList<PlannedStage> Sta
         using var traces = TracedProbe.Open(probes);
         var targets = traces.Targets;
         MeasureBase(BaseModel, targets, log);
-        var runner = new StageRunner(run, targets) { Progress = progress, Logger = log };
+        var runner = new StageRunner(run, targets) { Progress = progress, Logger = log, RewardAudit = rewardAudit };
         var results = new List<StageResult>();
         var finals = new Dictionary<string, string>();
         var sharing = SharingARewardModel();

@@ -51,6 +51,8 @@ public sealed class StageRunner
     /// <c>--steps</c>). Off by default: with a decaying schedule more steps is a different run.
     /// </summary>
     public bool AllowMoreSteps { get; set; }
+    /// <summary>Held-out answers of known stance for a PPO stage's reward-model audit (reward-audit.json); null: none.</summary>
+    public RewardAuditSource? RewardAudit { get; set; }
 
     /// <summary>
     /// Measure each checkpoint's KL from the stage's start (<c>kl_from_start</c> in generation-probe traces; default
@@ -94,7 +96,7 @@ public sealed class StageRunner
         var context = new AlgorithmContext
         {
             Stage = stage.Name, StartModel = startModel, Inputs = inputs, DataPath = stage.DataPath, Loop = stage.Training,
-            RunDirectory = dir, Policy = stage.Policy, Progress = Progress, Logger = Logger, Cancel = cancel,
+            RunDirectory = dir, Policy = stage.Policy, Progress = Progress, Logger = Logger, Cancel = cancel, RewardAuditor = RewardAudit is null ? null : new RewardAuditor(RewardAudit),
         };
         IReadOnlyList<(int, IReadOnlyDictionary<string, double>)> history;
         using (var step = stage.Algorithm.CreateStep(context))

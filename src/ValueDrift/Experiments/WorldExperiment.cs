@@ -74,7 +74,8 @@ public static class WorldExperiment
             var (run, _, p, baseDir, probes) = Prepare(so, log, progress);
             profile ??= p; baseModel ??= baseDir;
             string Data(string name) => Path.Combine(run.DataDirectory, WorldDatasets.FileName(name));
-            var results = Plan(so, Data, baseDir).Run(run, probes.Traced(run), log, progress, cancel).ToList();
+            var results = Plan(so, Data, baseDir).Run(run, probes.Traced(run), log, progress, cancel,
+                rewardAudit: WorldRewardAudit.Source(so.World.Topics)).ToList();
             var tableOptions = new DriftTableOptions { Seed = (int)seed };
             using var traceIo = PhaseProfile.Measure(PhaseProfile.Phases.TraceIo);
             var drift = DriftTable.From(Trajectory.FromTrace(run.TracePath), tableOptions);

@@ -69,7 +69,8 @@ public class AttributionViewTests
         Assert.Contains("not told apart from zero", view.AblationSummary);
         var clear = noisy with { FullMagnitude = E(0.10, 0.11, 0.12), TopRemovedMagnitude = E(0.05, 0.05, 0.06), RandomRemovedMagnitude = E(0.10, 0.10, 0.11) };
         var shown = (view with { Ablation = clear }).AblationSummary!;
-        Assert.Contains("at least twice as much", shown);
+        // Top cut − random cut per seed: |M_random| − |M_top| = 0.05, 0.05, 0.05: an interval of zero width above 0.
+        Assert.Contains("the interval of top cut − random cut across seeds, +0.050 [+0.050, +0.050], lies above 0", shown);
         Assert.DoesNotContain("not told apart", shown);
     }
 }

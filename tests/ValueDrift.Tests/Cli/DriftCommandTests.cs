@@ -36,7 +36,7 @@ public class DriftCommandTests
         using var doc = JsonDocument.Parse(stdout);
         var rows = doc.RootElement.EnumerateArray().ToList();
         Assert.Equal((2 + 1) * 3, rows.Count);   // sft × 2 topics + dpo × 1 topic, × 3 stances
-        Assert.All(rows, r => Assert.Equal(["phase", "topic", "stance", "magnitude", "magnitude_ci", "magnitude_ci_note", "extremum_step", "drift_time",
+        Assert.All(rows, r => Assert.Equal(["phase", "topic", "stance", "magnitude", "magnitude_ci", "magnitude_ci_note", "extremum_step", "drift_time", "drift_time_note",
             "magnitude_stanced", "magnitude_stanced_ci", "magnitude_stanced_ci_note"], r.EnumerateObject().Select(p => p.Name)));
         // This trace has no per-question values: no interval, and the note says why.
         Assert.All(rows, r => Assert.Equal(JsonValueKind.Null, r.GetProperty("magnitude_ci").ValueKind));

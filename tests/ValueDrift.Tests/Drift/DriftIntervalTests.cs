@@ -80,8 +80,10 @@ public class DriftIntervalTests
         var series = new Trajectory(Series("p", "t", Stance.Support, 100, (0, 0.5), (10, 0.9), (20, 0.45))).Series("p", "t");
         Assert.Equal(1, DriftMagnitude.ExtremeIndex(series, Stance.Support));
         Assert.Equal(0.4, DriftMagnitude.Of(series, Stance.Support, DriftEndpoint.Extremum), 12);
-        // Band at the peak: 0.9 ± 1.96·sqrt(0.09/100) = [0.841, 0.959]; step 10 is the first inside: η = 10/20.
-        Assert.Equal(0.5, DriftTime.Of(series, Stance.Support), 12);
+        // M to the end (−0.05 ± 0.138) is within noise: no drift time. Gated on M to the extremum (+0.4), the band at the
+        // peak is 0.9 ± 1.96·sqrt(0.09/100) = [0.841, 0.959]; step 10 is the first inside: η = 10/20.
+        Assert.Equal(DriftTime.NoDrift, DriftTime.Measure(series, Stance.Support).Note);
+        Assert.Equal(0.5, DriftTime.Of(series, Stance.Support, new DriftTimeOptions { Endpoint = DriftEndpoint.Extremum }), 12);
         var row = DriftTable.From(new Trajectory(Series("p", "t", Stance.Support, 100, (0, 0.5), (10, 0.9), (20, 0.45))))
             .Find("p", "t", Stance.Support)!;
         Assert.Equal(10, row.ExtremeStep);

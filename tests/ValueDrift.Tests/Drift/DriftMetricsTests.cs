@@ -9,6 +9,8 @@ namespace ValueDrift.Tests.Drift;
 [Trait("tier", "fast")]
 public class DriftMetricsTests
 {
+    private static readonly DriftTimeOptions Band = new() { Criterion = DriftTimeCriterion.LevelBand };
+
     private static IReadOnlyList<TrajectoryPoint> Points(Stance s, int n, params (int Step, double P)[] xs) =>
         new Trajectory(Series("p", "t", s, n, xs)).Series("p", "t");
 
@@ -36,7 +38,7 @@ public class DriftMetricsTests
     {
         // max 0.8 at step 30, n 250: band 0.8 ± 1.96·sqrt(0.8·0.2/250) = [0.7504, 0.8496]; 0.79 at step 20 is the first inside.
         var rise = Points(Stance.Support, 250, (0, 0.2), (10, 0.6), (20, 0.79), (30, 0.8), (40, 0.78));
-        Assert.Equal(20.0 / 40, DriftTime.Of(rise, Stance.Support), 12);
+        Assert.Equal(20.0 / 40, DriftTime.Of(rise, Stance.Support, Band), 12);
     }
 
     [Fact]
@@ -44,19 +46,19 @@ public class DriftMetricsTests
     {
         // min 0.1 at step 50, n 100: band 0.1 ± 1.96·0.03 = [0.0412, 0.1588]; 0.15 at step 5 is already inside.
         var fall = Points(Stance.Oppose, 100, (0, 0.6), (5, 0.15), (50, 0.1), (100, 0.11));
-        Assert.Equal(5.0 / 100, DriftTime.Of(fall, Stance.Oppose), 12);
+        Assert.Equal(5.0 / 100, DriftTime.Of(fall, Stance.Oppose, Band), 12);
     }
 
     [Fact]
     public void Drift_time_edge_cases()
     {
         var flat = Points(Stance.Neutral, 100, (0, 0.3), (50, 0.3), (100, 0.3));
-        Assert.Equal(0.0, DriftTime.Of(flat, Stance.Neutral));
+        Assert.True(double.IsNaN(DriftTime.Of(flat, Stance.Neutral)));
 
         var oneStepBig = Points(Stance.Support, 100, (0, 0.2), (10, 0.8));     // start far outside the end's band
         Assert.Equal(1.0, DriftTime.Of(oneStepBig, Stance.Support));
-        var oneStepSmall = Points(Stance.Support, 100, (0, 0.50), (10, 0.52)); // band 0.52 ± 0.098 holds the start
-        Assert.Equal(0.0, DriftTime.Of(oneStepSmall, Stance.Support));
+        var oneStepSmall = Points(Stance.Support, 100, (0, 0.50), (10, 0.52)); // M = 0.02 ± 0.138: within noise, none
+        Assert.Equal(DriftTime.NoDrift, DriftTime.Measure(oneStepSmall, Stance.Support).Note);
 
         var single = Points(Stance.Support, 100, (7, 0.4));
         Assert.True(double.IsNaN(DriftTime.Of(single, Stance.Support)));
@@ -132,7 +134,7 @@ public class DriftMetricsTests
         Assert.Equal(0.7, band.Upper, 12);
         // With zero-width bands only the peak itself is "within": 0.699 at step 10 is not, 0.7 at step 30 is.
         var series = new[] { Same(0, 0.2), Same(10, 0.699), Same(30, 0.7), Same(40, 0.6) };
-        Assert.Equal(30.0 / 40, DriftTime.Of(series, Stance.Support, seed: 1), 12);
+        Assert.Equal(30.0 / 40, DriftTime.Of(series, Stance.Support, Band with { Seed = 1 }), 12);
     }
 
     [Fact]
@@ -178,7 +180,8 @@ public class DriftMetricsTests
         Assert.Equal((0.2, 0.78, 0.8, 30), (up.Start, up.End, up.Extreme, up.ExtremeStep));
         var down = table.Find("dpo", "immigration", Stance.Oppose)!;
         Assert.Equal(0.05, down.DriftTime, 12);
-        Assert.Equal(0.0, table.Find("dpo", "climate change", Stance.Neutral)!.DriftTime);
+        Assert.True(double.IsNaN(table.Find("dpo", "climate change", Stance.Neutral)!.DriftTime));
+        Assert.Equal("none", table.Find("dpo", "climate change", Stance.Neutral)!.DriftTimeText());
 
         var extremum = DriftTable.From(TwoPhases(), new DriftTableOptions { Endpoint = DriftEndpoint.Extremum });
         Assert.Equal(0.6, extremum.Find("sft", "immigration", Stance.Support)!.Magnitude, 12);

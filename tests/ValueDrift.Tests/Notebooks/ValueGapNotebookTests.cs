@@ -58,6 +58,12 @@ public class ValueGapNotebookTests(NotebookRuns runs)
             Assert.Contains("Expected: support rises. This run, by each topic's 95% interval: ", verdict);
             Assert.DoesNotContain("contradicts the expectation", verdict);
         }
+        // The reward-model audit cell prints the PPO stage folder's reward-audit.json: every stance's mean score.
+        var audit = ValueDrift.Experiments.RewardAudit.Read(Path.Combine(StageNotebookTests.RunFolder("02-value-gap"), "stages", "ppo-support-aligned"))!;
+        var audited = StageNotebookTests.Printed(run, NotebookExecutionTests.Cell(run, "RewardAudit.Read(ppo.Result.Directory)")!);
+        foreach (var s in StanceLabels.All)
+            Assert.Contains($"{s.Label()}: mean reward {ValueDrift.Reporting.RewardAuditTable.Cell(audit.ByStance[s])}", audited);
+        Assert.Equal(audit.Warnings.Count, Regex.Matches(audited, "warning: ").Count);
         // The gaps are printed from the sets, and the seeds cell gives both probes for every method.
         Assert.Contains("pref-support-aligned: immigration: TV 0.9", StageNotebookTests.Printed(run, NotebookExecutionTests.Cell(run, "foreach (var g in session.ValueGaps())")!));
         var seeds = StageNotebookTests.Printed(run, NotebookExecutionTests.Cell(run, "session.RunSeeds(")!);

@@ -23,6 +23,8 @@ public sealed record AlgorithmContext
     /// <summary>Where notable events go ("training the reward model").</summary>
     public ILogger Logger { get; init; } = LineLogger.None;
     public CancellationToken Cancel { get; init; }
+    /// <summary>What looks at PPO's reward model before PPO trains (the reward-model audit); null: nothing.</summary>
+    public IRewardAuditor? RewardAuditor { get; init; }
 
     /// <summary>The stage's policy loaded from the start checkpoint as <see cref="Policy"/> asks (<see cref="PolicyLoader"/>).</summary>
     public Models.CausalLM LoadPolicy() => PolicyLoader.Load(StartModel, Policy, Loop.Seed, RunDirectory);

@@ -124,6 +124,7 @@ public sealed record Ppo : Algorithm
             if (scorer.Backbone.Config.VocabSize < policy.Config.VocabSize)
                 throw new ValueDriftException($"reward model {rewardDir}: its vocabulary ({scorer.Backbone.Config.VocabSize}) is smaller than the policy's ({policy.Config.VocabSize})");
             scorer.PadId = c.Inputs.PadId;
+            c.RewardAuditor?.Audit(c, scorer, trainedOnStageData: RewardModel is null);   // before PPO trains
             var value = scorer.Copy(); owned.Add(value);      // TRL initialises the value model from the reward model
             var options = Options with { StopTokenIds = Options.StopTokenIds ?? c.Inputs.Tokenizer?.StopIds ?? policy.Config.EosTokenIds };
             var prompts = c.Inputs.Prompts(c.DataPath, Math.Max(1, c.Inputs.MaxLength - options.ResponseLength));

@@ -1,0 +1,35 @@
+using ValueDrift.Probes;
+
+namespace ValueDrift.Experiments;
+
+/// <summary>
+/// What a reward-model audit (<see cref="RewardAudit"/>) scores: held-out answers of known stance to probe questions,
+/// and a way to tell the stance of a training pair's answers, so the audit can say which stance comparisons the
+/// reward model's pairs ever made. <see cref="Source"/> names where the answers come from, for the file and report.
+/// <list type="bullet">
+/// <item>World: the world's held-out reference answers of each stance for the probe questions, and the world's exact
+/// marker judge for the pairs (<c>World.WorldRewardAudit.Source</c>).</item>
+/// <item>Real data: the start checkpoint's probe answers with the judge's reading (<see cref="FromJudged"/>).</item>
+/// </list>
+/// </summary>
+/// <param name="Answers">Answers with their stance (Gold), grouped by question id (Id) and topic.</param>
+/// <param name="PairStance">The stance of one answer text of a training pair on a topic (null: none or unknown); null: the pairs' stances are not known.</param>
+public sealed record RewardAuditSource(IReadOnlyList<LabelledAnswer> Answers, Func<string?, string, Stance?>? PairStance, string Source)
+{
+    /// <summary>
+    /// Probe answers judged at the start checkpoint, each labelled with its most probable stance (answers whose reading
+    /// gives no single most probable stance are left out): the real-data source, whose answers are the model's own.
+    /// </summary>
+    public static RewardAuditSource FromJudged(IEnumerable<(ProbeQuestion Question, string Answer, StanceDistribution Reading)> judged,
+        Func<string?, string, Stance?>? pairStance, string source = "start checkpoint's judged probe answers")
+    {
+        var answers = new List<LabelledAnswer>();
+        foreach (var (q, answer, reading) in judged)
+        {
+            var best = StanceLabels.All.MaxBy(s => reading[s]);
+            if (StanceLabels.All.Count(s => reading[s] == reading[best]) > 1) continue;
+            answers.Add(new LabelledAnswer(q.Id, q.Topic, q.Question, answer, best));
+        }
+        return new RewardAuditSource(answers, pairStance, source);
+    }
+}

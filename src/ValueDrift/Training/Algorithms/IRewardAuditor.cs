@@ -1,0 +1,15 @@
+using ValueDrift.Training.Objectives;
+
+namespace ValueDrift.Training.Algorithms;
+
+/// <summary>
+/// Looks at a PPO stage's reward model before PPO trains (<c>Experiments.RewardAuditor</c> writes reward-audit.json):
+/// defined here so the training layer can call it without knowing about probes or stances.
+/// </summary>
+public interface IRewardAuditor
+{
+    /// <param name="c">The stage's context (its folder, data file, text tools and logger).</param>
+    /// <param name="reward">The reward model PPO will train against.</param>
+    /// <param name="trainedOnStageData">True when the reward model was trained here on the stage's own pairs (so their stances say what it compared).</param>
+    void Audit(AlgorithmContext c, IRewardFunction reward, bool trainedOnStageData);
+}
