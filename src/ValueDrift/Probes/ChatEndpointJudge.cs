@@ -158,34 +158,46 @@ public sealed class ChatEndpointJudge : IStanceJudge, IJudgementSource
 
     public IReadOnlyList<Judgement> JudgeEach(IReadOnlyList<JudgeItem> items) => JudgeEachAsync(items).GetAwaiter().GetResult();
 
+    /// <summary><see cref="JudgeEachAsync"/>, telling <paramref name="answered"/> of each answer as it comes back (a judgement cache keeps it at once).</summary>
+    public IReadOnlyList<Judgement> JudgeEach(IReadOnlyList<JudgeItem> items, Action<int, Judgement> answered) =>
+        JudgeEachAsync(items, default, answered).GetAwaiter().GetResult();
+
     /// <summary>
     /// Judges items concurrently (at most <see cref="ChatEndpointJudgeOptions.MaxParallel"/> at once), results in input
     /// order; an answer still without a reading after <see cref="ChatEndpointJudgeOptions.AnswerAttempts"/> tries is a
     /// failed <see cref="Judgement"/> naming the problem, and the others are unaffected.
     /// </summary>
-    public async Task<IReadOnlyList<Judgement>> JudgeEachAsync(IReadOnlyList<JudgeItem> items, CancellationToken ct = default)
+    public async Task<IReadOnlyList<Judgement>> JudgeEachAsync(IReadOnlyList<JudgeItem> items, CancellationToken ct = default,
+        Action<int, Judgement>? answered = null)
     {
         using var gate = new SemaphoreSlim(Options.MaxParallel);
-        var tasks = items.Select(async item =>
+        var tasks = items.Select(async (item, index) =>
         {
-            await gate.WaitAsync(ct).ConfigureAwait(false);
-            try
-            {
-                string problem = "";
-                for (var attempt = 0; attempt < Options.AnswerAttempts; attempt++)
-                {
-                    try
-                    {
-                        var r = await ReadAsync(item, ct).ConfigureAwait(false);
-                        return new Judgement(r.Distribution, r.Readout);
-                    }
-                    catch (ValueDriftException e) { problem = e.Message; }   // already scrubbed of the key
-                }
-                return Judgement.Failed(problem);
-            }
-            finally { gate.Release(); }
+            var judgement = await JudgeOneAsync(item, gate, ct).ConfigureAwait(false);
+            answered?.Invoke(index, judgement);
+            return judgement;
         }).ToList();
         return await Task.WhenAll(tasks).ConfigureAwait(false);
+    }
+
+    private async Task<Judgement> JudgeOneAsync(JudgeItem item, SemaphoreSlim gate, CancellationToken ct)
+    {
+        await gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            string problem = "";
+            for (var attempt = 0; attempt < Options.AnswerAttempts; attempt++)
+            {
+                try
+                {
+                    var r = await ReadAsync(item, ct).ConfigureAwait(false);
+                    return new Judgement(r.Distribution, r.Readout);
+                }
+                catch (ValueDriftException e) { problem = e.Message; }   // already scrubbed of the key
+            }
+            return Judgement.Failed(problem);
+        }
+        finally { gate.Release(); }
     }
 
     /// <summary>Judges one item.</summary>
