@@ -28,7 +28,9 @@ public sealed class LogitsCommand : ICliCommand
                 throw new ValueDriftException($"--ids: every id must be in [0, {m.Config.VocabSize}) for this model");
             using var _ = no_grad();
             using var logits = m.Forward(tensor(tokens).unsqueeze(0))[0];   // (T, V) float32
-            io.Out.WriteLine(ToJson(logits));
+            io.Out.WriteLine(ToJson(logits, out int nonFinite));
+            // NaN and ±Infinity are not JSON: written as null, and said on stderr so they are not mistaken for missing values.
+            if (nonFinite > 0) io.Err.WriteLine($"warning: {nonFinite} logit(s) are not finite (NaN or ±Infinity) and are written as null; the weights may be damaged");
             return 0;
         });
         return cmd;
@@ -42,8 +44,9 @@ public sealed class LogitsCommand : ICliCommand
             ? v : throw new ValueDriftException($"--ids: '{p}' is not an integer token id")).ToArray();
     }
 
-    private static string ToJson(Tensor logits)
+    private static string ToJson(Tensor logits, out int nonFinite)
     {
+        nonFinite = 0;
         var data = logits.data<float>().ToArray();
         long T = logits.shape[0], V = logits.shape[1];
         var sb = new StringBuilder("{\"logits\": [");
@@ -53,7 +56,9 @@ public sealed class LogitsCommand : ICliCommand
             for (long v = 0; v < V; v++)
             {
                 if (v > 0) sb.Append(", ");
-                sb.Append(data[t * V + v].ToString("R", CultureInfo.InvariantCulture));   // round-trips float32 exactly
+                var x = data[t * V + v];
+                if (!float.IsFinite(x)) { sb.Append("null"); nonFinite++; continue; }
+                sb.Append(x.ToString("R", CultureInfo.InvariantCulture));   // round-trips float32 exactly
             }
             sb.Append(']');
         }

@@ -63,10 +63,13 @@ public sealed class PlanCommand : ICliCommand
                 case "text": WriteText(io.Out, plan, device, refusal); break;
                 case var f: throw new ConfigException("--format", "format", $"unknown format '{f}' (text, json)");
             }
-            return 0;
+            return refusal is null ? 0 : DoesNotFitExitCode;   // scripts can tell a plan that fits from one that does not
         });
         return cmd;
     }
+
+    /// <summary>The exit code of a plan that does not fit the device (0: it fits; 2: bad input).</summary>
+    public const int DoesNotFitExitCode = 3;
 
     /// <summary>This machine's memory: LibTorch here reports no GPU memory, so a CUDA device must be sized with --device-memory.</summary>
     private static long DeviceBytes()

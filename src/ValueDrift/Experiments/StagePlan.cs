@@ -37,6 +37,10 @@ public sealed record StagePlan(string BaseModel, IReadOnlyList<PlannedStage> Sta
         using var writer = run.LockForWriting();
         Restart(run, recovery.RestartStages, log);
         PruneUnfinished(run, probes.Select(p => p.TracePath));
+        // Every stage's data, limits and memory plan checked before the base probe and the first stage: a bad second
+        // file fails now, not after hours of the first stage.
+        foreach (var (stage, _) in Stages)
+            if (!(TrainingCheckpoint.Latest(run.StageDirectory(stage.Name))?.Step >= stage.Training.MaxSteps)) StagePreflight.Check(stage, BaseModel, log);
         using var traces = TracedProbe.Open(probes);
         var targets = traces.Targets;
         MeasureBase(BaseModel, targets, log);

@@ -90,8 +90,8 @@ public sealed class StageRunner
         bool resume = TrainingCheckpoint.Latest(dir) is not null;
         Logger.Line($"{stage.Name}: {stage.Algorithm.Name} on {Path.GetFileName(stage.DataPath)} from {startModel}{(resume ? " (resuming)" : "")}");
 
-        var config = StartConfig(startModel);
-        CheckMemory(stage, config, startModel);
+        var config = StagePreflight.StartConfig(startModel);
+        StagePreflight.CheckLimits(stage, config, startModel);
         var inputs = new StageInputs(startModel, config, stage.MaxLength, stage.SkipBadRows, Logger);
         var context = new AlgorithmContext
         {
@@ -177,28 +177,6 @@ public sealed class StageRunner
             $"this folder holds a different '{name}' stage with progress (checkpoint step {progress.Step}); changed: {string.Join("; ", changes)}. " +
             "To continue it, run it as its stage.json records it; to start it again, " +
             (RestartAdvice?.Invoke(name) ?? "give the stage a new name or folder, or let the runner start a new folder (StageChangePolicy.NewFolder)"));
-    }
-
-    /// <summary>The start checkpoint's config.json, or its base's for a LoRA adapter folder.</summary>
-    private static ModelConfig StartConfig(string startModel)
-    {
-        var dir = LoraAdapter.IsAdapterFolder(startModel) ? LoraAdapter.ResolveBase(startModel, null) : startModel;
-        return ModelConfig.Load(Path.Combine(dir, "config.json"));
-    }
-
-    /// <summary>Refuses, before any weight is loaded, a stage whose memory plan does not fit (docs/scaling.md), naming what would.</summary>
-    private static void CheckMemory(Stage stage, ModelConfig config, string startModel)
-    {
-        long? device = stage.Policy.DeviceMemoryBytes ?? (TorchRuntime.DefaultDevice.type == TorchSharp.DeviceType.CPU ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes : null);
-        if (device is null) return;   // LibTorch reports no GPU memory: sized only when the stage gives it
-        if (!Enum.TryParse<PlanStage>(stage.Algorithm.Name, ignoreCase: true, out var planned)) return;   // an algorithm the plan has no formula for
-        var options = new MemoryPlanOptions
-        {
-            Stage = planned, BatchSize = stage.Training.BatchSize, MaxLength = stage.MaxLength ?? TruncationOptions.Default(config.MaxPositionEmbeddings).MaxLength,
-            LoraRank = stage.Policy.Lora?.Rank, LoraTargets = stage.Policy.Lora?.Targets ?? LoraConfig.DefaultTargets, Bf16 = stage.Policy.Precision == Precision.Bf16,
-            GradientCheckpointing = stage.Policy.GradientCheckpointing, LiveReference = stage.Algorithm is Dpo { Reference: not null },
-        };
-        MemoryPlan.EnsureFits(config, options, device.Value, Path.GetFileName(Path.TrimEndingDirectorySeparator(startModel)));
     }
 
     private static bool IsMoreSteps(string change)

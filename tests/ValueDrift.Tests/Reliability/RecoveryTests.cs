@@ -74,4 +74,31 @@ public class RecoveryTests
 
         Assert.Throws<ConfigException>(() => Plan(2e-3).Run(run, [], recovery: new StageRecovery { RestartStages = ["nope"] }));
     }
+
+    [Fact]
+    public void A_plan_with_an_unreadable_second_file_fails_before_any_stage_trains()
+    {
+        var model = StageFixtures.TinyModelFolder();
+        var run = new RunDirectory(Fixtures.TempDir("preflight-plan"));
+        var bad = StageFixtures.Write("pairs.jsonl", "{\"prompt\": \"a\", \"chosen\": \"b\", \"rejected\": \"c\"}", "{\"prompt\": \"a\", \"chosen\": 7}");
+        var plan = new StagePlan(model,
+        [
+            new PlannedStage(new Stage { Name = "sft", Algorithm = new Sft(), DataPath = StageFixtures.Conversations(), Training = new TrainerOptions { MaxSteps = 2, BatchSize = 4 } }, null),
+            new PlannedStage(new Stage { Name = "dpo", Algorithm = new Dpo(), DataPath = bad, Training = new TrainerOptions { MaxSteps = 2, BatchSize = 4 } }, "sft"),
+        ]);
+        var e = Assert.Throws<DataFormatException>(() => plan.Run(run, []));
+        Assert.Contains("row 2", e.Message);
+        Assert.False(Directory.Exists(run.StageDirectory("sft")), "the first stage ran before the second's data was read");
+    }
+
+    [Fact]
+    public void A_max_length_beyond_the_models_context_is_refused_with_both_numbers()
+    {
+        var model = StageFixtures.TinyModelFolder();
+        int context = ValueDrift.Models.ModelConfig.Load(Path.Combine(model, "config.json")).MaxPositionEmbeddings;
+        var (code, _, err) = CliRunner.Run("train", "sft", "--model", model, "--data", StageFixtures.Conversations(), "--out",
+            Path.Combine(Fixtures.TempDir("preflight-context"), "sft"), "--steps", "1", "--max-length", (context + 1).ToString());
+        Assert.Equal(2, code);
+        Assert.Contains($"max_length': {context + 1} is above the model's max_position_embeddings {context}", err);
+    }
 }
