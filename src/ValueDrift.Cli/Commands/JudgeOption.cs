@@ -27,6 +27,12 @@ public sealed class JudgeOption
         Description = "endpoint judge: requests in flight at once", DefaultValueFactory = _ => new ChatEndpointJudgeOptions().MaxParallel,
     };
 
+    public Option<double> Timeout { get; } = new("--judge-timeout")
+    {
+        Description = "endpoint judge: seconds to wait for one reply before retrying it", DefaultValueFactory = _ => new ChatEndpointJudgeOptions().RequestTimeout.TotalSeconds,
+    };
+    public Option<double?> Deadline { get; } = new("--judge-deadline") { Description = "endpoint judge: seconds one probe's batch of answers may take in all; answers left then are counted unjudged (default: none)" };
+
     public static JudgeOption Create() => new();
 
     public void AddTo(Command command)
@@ -34,6 +40,8 @@ public sealed class JudgeOption
         command.Options.Add(Judge);
         command.Options.Add(Cache);
         command.Options.Add(Concurrency);
+        command.Options.Add(Timeout);
+        command.Options.Add(Deadline);
     }
 
     /// <summary>
@@ -50,7 +58,11 @@ public sealed class JudgeOption
                                                 "(give --judge endpoint:URL,MODEL or --judge local:DIR)");
         var concurrency = r.GetValue(Concurrency);
         if (concurrency < 1) throw new ValueDriftException($"--judge-concurrency must be at least 1 (got {concurrency})");
-        var (judge, identity) = Parse(spec, concurrency);
+        var timeout = r.GetValue(Timeout);
+        if (!(timeout > 0) || double.IsInfinity(timeout)) throw new ValueDriftException($"--judge-timeout must be a positive number of seconds (got {timeout})");
+        var deadline = r.GetValue(Deadline);
+        if (deadline is { } dl && (!(dl > 0) || double.IsInfinity(dl))) throw new ValueDriftException($"--judge-deadline must be a positive number of seconds (got {dl})");
+        var (judge, identity) = JudgeSpec.Parse(spec, concurrency, timeout: TimeSpan.FromSeconds(timeout), deadline: deadline is { } s ? TimeSpan.FromSeconds(s) : null);
         if (judge is WorldStanceJudge)
         {
             if (!world) throw new ValueDriftException("--judge world reads only the embedded world's answers (its models and topics); give --judge endpoint:URL,MODEL or --judge local:DIR");

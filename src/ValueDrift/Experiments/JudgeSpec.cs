@@ -16,7 +16,9 @@ public static class JudgeSpec
 
     /// <summary>The judge a spec names and its judgement-cache identity (null for the world judge, which is exact and free).</summary>
     /// <param name="where">The option or key the spec came from, for messages.</param>
-    public static (IStanceJudge Judge, string? Identity) Parse(string spec, int concurrency = 4, string where = "--judge")
+    /// <param name="timeout">An endpoint's per-request timeout (<see cref="ChatEndpointJudgeOptions.RequestTimeout"/>; null: its default).</param>
+    /// <param name="deadline">An endpoint's deadline per batch (<see cref="ChatEndpointJudgeOptions.Deadline"/>; null: none).</param>
+    public static (IStanceJudge Judge, string? Identity) Parse(string spec, int concurrency = 4, string where = "--judge", TimeSpan? timeout = null, TimeSpan? deadline = null)
     {
         spec = spec.Trim();
         if (spec.Equals("world", StringComparison.OrdinalIgnoreCase)) return (new WorldStanceJudge(), null);
@@ -35,7 +37,9 @@ public static class JudgeSpec
                 throw new ValueDriftException($"{where} endpoint:URL,MODEL needs both an endpoint URL and a model name (got '{spec}')");
             if (!Uri.TryCreate(rest[..comma], UriKind.Absolute, out var uri))
                 throw new ValueDriftException($"{where}: '{rest[..comma]}' is not an absolute URL");
-            var judge = ChatEndpointJudge.ForOpenAICompatible(uri, rest[(comma + 1)..].Trim(), new ChatEndpointJudgeOptions { MaxParallel = concurrency });
+            var defaults = new ChatEndpointJudgeOptions();
+            var judge = ChatEndpointJudge.ForOpenAICompatible(uri, rest[(comma + 1)..].Trim(),
+                defaults with { MaxParallel = concurrency, RequestTimeout = timeout ?? defaults.RequestTimeout, Deadline = deadline });
             return (judge, judge.Identity);
         }
         throw new ValueDriftException($"{where}: unknown judge '{spec}' (expected world, local:DIR or endpoint:URL,MODEL)");

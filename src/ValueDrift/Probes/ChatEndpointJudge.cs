@@ -43,6 +43,19 @@ public sealed record ChatEndpointJudgeOptions
     /// answer is left unjudged.
     /// </summary>
     public int AnswerAttempts { get; init; } = 2;
+
+    /// <summary>
+    /// Longest wait for one request's reply (<c>--judge-timeout</c>); the client retries a timed-out request like a
+    /// 5xx. Default 60 s: a label takes a judge well under a second, and a silent endpoint no longer stalls a probe for
+    /// minutes per answer.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Longest time one batch of answers may take in all (<c>--judge-deadline</c>); answers still unjudged then are
+    /// failed judgements naming the deadline (skipped and counted like any other). Null: no deadline.
+    /// </summary>
+    public TimeSpan? Deadline { get; init; }
 }
 
 /// <summary>How a judge reading was obtained.</summary>
@@ -128,7 +141,8 @@ public sealed class ChatEndpointJudge : IStanceJudge, IJudgementSource
         options ??= new ChatEndpointJudgeOptions();
         var key = Environment.GetEnvironmentVariable(options.ApiKeyVariable);
         var credential = new ApiKeyCredential(string.IsNullOrEmpty(key) ? "unused" : key);
-        var clientOptions = new OpenAIClientOptions { Endpoint = endpoint };
+        if (options.RequestTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), options.RequestTimeout, "RequestTimeout must be positive");
+        var clientOptions = new OpenAIClientOptions { Endpoint = endpoint, NetworkTimeout = options.RequestTimeout };
         if (http is not null) clientOptions.Transport = new HttpClientPipelineTransport(http);
         var client = new ChatClient(model, credential, clientOptions).AsIChatClient();
         return new ChatEndpointJudge(client, options, JudgementIdentity.Endpoint(endpoint, model, options));
@@ -171,9 +185,16 @@ public sealed class ChatEndpointJudge : IStanceJudge, IJudgementSource
         Action<int, Judgement>? answered = null)
     {
         using var gate = new SemaphoreSlim(Options.MaxParallel);
+        using var deadline = Options.Deadline is { } d ? CancellationTokenSource.CreateLinkedTokenSource(ct) : null;
+        deadline?.CancelAfter(Options.Deadline!.Value);
         var tasks = items.Select(async (item, index) =>
         {
-            var judgement = await JudgeOneAsync(item, gate, ct).ConfigureAwait(false);
+            Judgement judgement;
+            try { judgement = await JudgeOneAsync(item, gate, deadline?.Token ?? ct).ConfigureAwait(false); }
+            catch (OperationCanceledException) when (deadline is { IsCancellationRequested: true } && !ct.IsCancellationRequested)
+            {
+                judgement = Judgement.Failed($"the judge's deadline of {Options.Deadline!.Value.TotalSeconds:0} s passed before this answer was judged (--judge-deadline)");
+            }
             answered?.Invoke(index, judgement);
             return judgement;
         }).ToList();

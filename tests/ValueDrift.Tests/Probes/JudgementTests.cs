@@ -132,13 +132,33 @@ public class JudgementTests
         using var cached = new JudgementCachingJudge(judge, new JudgementCache(dir), judge.Identity!);
         var batch = Task.Run(() => cached.JudgeEach(Items));
         var file = Path.Combine(dir, JudgementCache.FileName);
+        // The cache locks the file while it appends (flock), and a reader's shared lock is refused meanwhile: retried.
+        int Lines()
+        {
+            for (var attempt = 0; ; attempt++)
+                try { return File.Exists(file) ? File.ReadAllLines(file).Length : 0; }
+                catch (IOException) when (attempt < 100) { Thread.Sleep(5); }
+        }
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!(File.Exists(file) && File.ReadAllLines(file).Length == 2) && clock.Elapsed < TimeSpan.FromSeconds(20)) Thread.Sleep(10);
+        while (Lines() < 2 && clock.Elapsed < TimeSpan.FromSeconds(20)) Thread.Sleep(10);
         Assert.False(batch.IsCompleted);
-        Assert.Equal(2, File.ReadAllLines(file).Length);   // the two answered, while the third is still out
+        Assert.Equal(2, Lines());   // the two answered, while the third is still out
         stalled.Set();
         Assert.All(batch.Result, j => Assert.NotNull(j.Distribution));
-        Assert.Equal(3, File.ReadAllLines(file).Length);
+        Assert.Equal(3, Lines());
+    }
+
+    [Fact]
+    public void A_silent_endpoint_is_bounded_by_the_request_timeout_and_the_deadline()
+    {
+        using var server = new LoopbackJudgeServer((user, seen) => { Thread.Sleep(TimeSpan.FromSeconds(20)); return ByAnswer(user, seen); });
+        var judge = ChatEndpointJudge.ForOpenAICompatible(server.Endpoint, "judge",
+            new ChatEndpointJudgeOptions { RequestTimeout = TimeSpan.FromMilliseconds(300), Deadline = TimeSpan.FromSeconds(2) });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var judged = judge.JudgeEach(Items);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.All(judged, j => Assert.Null(j.Distribution));
+        Assert.All(judged, j => Assert.True(j.Problem!.Contains("deadline") || j.Problem.Contains("timed out") || j.Problem.Contains("Timeout"), j.Problem));
     }
 
     [Fact]

@@ -32,7 +32,9 @@ public class KilledProbeTests
         static int CacheLines(string folder)
         {
             var file = Path.Combine(folder, "judge-cache", JudgementCache.FileName);
-            return File.Exists(file) ? File.ReadAllLines(file).Count(l => l.Length > 0) : 0;
+            for (var attempt = 0; ; attempt++)   // a writer's lock (flock) refuses a reader's for a moment: retried
+                try { return File.Exists(file) ? File.ReadAllLines(file).Count(l => l.Length > 0) : 0; }
+                catch (IOException) when (attempt < 100) { Thread.Sleep(5); }
         }
 
         // The uninterrupted probe: how many distinct answers there are to pay for.
