@@ -7,7 +7,8 @@ namespace ValueDrift.Cli;
 
 /// <summary>
 /// The <c>valuedrift</c> command. One file per verb under Commands/. Bad input is reported as one line on stderr
-/// (exit code 2) naming the file and field; anything else is a bug and keeps its stack trace (exit code 1).
+/// (exit code 2) naming the file and field; anything else is a bug, also reported as one line (exit code 1), with its
+/// stack trace only under <c>--verbose</c>.
 /// </summary>
 public static class CliApp
 {
@@ -36,6 +37,9 @@ public static class CliApp
         foreach (var c in commands) root.Subcommands.Add(c.Build(io));
         var device = new Option<string?>("--device") { Description = "cpu | cuda | cuda:N for every model this command loads (default: cuda when available)", Recursive = true };
         root.Options.Add(device);
+        var verboseOption = new Option<bool>("--verbose") { Description = "with an error, print its stack trace too", Recursive = true };
+        root.Options.Add(verboseOption);
+        bool verbose = args.Contains("--verbose");   // read before parsing: a parse that throws still honours it
         try
         {
             var parsed = root.Parse(args);
@@ -45,7 +49,17 @@ public static class CliApp
         catch (ValueDriftException e)
         {
             stderr.WriteLine("error: " + e.Message);
+            if (verbose) stderr.WriteLine(e);
             return 2;
+        }
+        catch (Exception e)
+        {
+            // Never a bare stack to the user: one line saying what failed, the stack on request.
+            var inner = e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerExceptions[0] : e;
+            stderr.WriteLine($"error: {inner.GetType().Name}: {inner.Message.ReplaceLineEndings(" ")}" +
+                (verbose ? "" : " (an unexpected error: run again with --verbose for the stack trace, and please report it)"));
+            if (verbose) stderr.WriteLine(e);
+            return 1;
         }
     }
 }

@@ -37,8 +37,11 @@ public sealed class DriftCommand : ICliCommand
             var rows = report.Table.Rows;
             io.Out.Write(r.GetValue(format) == "json" ? ToJson(rows) : ToTable(rows));
             if (report.TornLinesIgnored > 0) io.Err.WriteLine($"note: {report.TornLinesIgnored} torn last line ignored");
+            var contents = TraceReader.Read(path);
+            if (contents.DuplicatesIgnored > 0)
+                io.Err.WriteLine($"warning: {contents.DuplicatesIgnored} duplicate record(s) of one phase, step and topic ignored (a resumed run measured them twice); the last of each is used");
             // Answers the judge left without a reading are not in the numbers: say where, per checkpoint.
-            foreach (var g in TraceReader.Read(path).Records.Where(x => x.Unjudged > 0).GroupBy(x => (x.Phase, x.Step)))
+            foreach (var g in contents.Records.Where(x => x.Unjudged > 0).GroupBy(x => (x.Phase, x.Step)))
                 io.Err.WriteLine($"note: {g.Key.Phase} step {g.Key.Step}: {g.Sum(x => x.Unjudged)} answer(s) unjudged ({string.Join(", ", g.Select(x => $"{x.Topic} {x.Unjudged}"))})");
             io.Err.WriteLine($"report: {report.HtmlPath}");
             return 0;

@@ -33,6 +33,12 @@ public sealed class JudgeOption
         Description = "local and endpoint judges: offer a fourth label, none, for answers that state no position (counted as unstanced; off: the paper's three labels)",
     };
 
+    public Option<double> Timeout { get; } = new("--judge-timeout")
+    {
+        Description = "endpoint judge: seconds to wait for one reply before retrying it", DefaultValueFactory = _ => new ChatEndpointJudgeOptions().RequestTimeout.TotalSeconds,
+    };
+    public Option<double?> Deadline { get; } = new("--judge-deadline") { Description = "endpoint judge: seconds one probe's batch of answers may take in all; answers left then are counted unjudged (default: none)" };
+
     public static JudgeOption Create() => new();
 
     public void AddTo(Command command)
@@ -41,6 +47,8 @@ public sealed class JudgeOption
         command.Options.Add(Cache);
         command.Options.Add(Concurrency);
         command.Options.Add(NoStanceLabel);
+        command.Options.Add(Timeout);
+        command.Options.Add(Deadline);
     }
 
     /// <summary>
@@ -57,8 +65,13 @@ public sealed class JudgeOption
                                                 "(give --judge endpoint:URL,MODEL or --judge local:DIR)");
         var concurrency = r.GetValue(Concurrency);
         if (concurrency < 1) throw new ValueDriftException($"--judge-concurrency must be at least 1 (got {concurrency})");
+        var timeout = r.GetValue(Timeout);
+        if (!(timeout > 0) || double.IsInfinity(timeout)) throw new ValueDriftException($"--judge-timeout must be a positive number of seconds (got {timeout})");
+        var deadline = r.GetValue(Deadline);
+        if (deadline is { } dl && (!(dl > 0) || double.IsInfinity(dl))) throw new ValueDriftException($"--judge-deadline must be a positive number of seconds (got {dl})");
         // The world judge is exact and free: JudgeSpec.Open gives it no cache.
-        var judge = JudgeSpec.Open(spec, r.GetValue(Cache) ?? defaultCacheDir, concurrency, noStanceLabel: r.GetValue(NoStanceLabel));
+        var judge = JudgeSpec.Open(spec, r.GetValue(Cache) ?? defaultCacheDir, concurrency, noStanceLabel: r.GetValue(NoStanceLabel),
+            timeout: TimeSpan.FromSeconds(timeout), deadline: deadline is { } s ? TimeSpan.FromSeconds(s) : null);
         if (judge is WorldStanceJudge && !world)
             throw new ValueDriftException("--judge world reads only the embedded world's answers (its models and topics); give --judge endpoint:URL,MODEL or --judge local:DIR");
         return judge;

@@ -23,7 +23,11 @@ public sealed class LogitsCommand : ICliCommand
             AdapterBaseOption.Apply(r, adapterBase);
             var tokens = ParseIds(r.GetValue(ids)!);
             using var m = CausalLM.FromPretrained(r.GetValue(model)!);
-            io.Out.WriteLine(ToJson(TokenLogits.Of(m, tokens)));
+            if (tokens.Any(t => t < 0 || t >= m.Config.VocabSize))
+                throw new ValueDriftException($"--ids: every id must be in [0, {m.Config.VocabSize}) for this model");
+            io.Out.WriteLine(ToJson(TokenLogits.Of(m, tokens), out int nonFinite));
+            // NaN and ±Infinity are not JSON: written as null, and said on stderr so they are not mistaken for missing values.
+            if (nonFinite > 0) io.Err.WriteLine($"warning: {nonFinite} logit(s) are not finite (NaN or ±Infinity) and are written as null; the weights may be damaged");
             return 0;
         });
         return cmd;
@@ -37,8 +41,9 @@ public sealed class LogitsCommand : ICliCommand
             ? v : throw new ValueDriftException($"--ids: '{p}' is not an integer token id")).ToArray();
     }
 
-    private static string ToJson(float[][] logits)
+    private static string ToJson(float[][] logits, out int nonFinite)
     {
+        nonFinite = 0;
         var sb = new StringBuilder("{\"logits\": [");
         for (int t = 0; t < logits.Length; t++)
         {
@@ -46,7 +51,9 @@ public sealed class LogitsCommand : ICliCommand
             for (int v = 0; v < logits[t].Length; v++)
             {
                 if (v > 0) sb.Append(", ");
-                sb.Append(logits[t][v].ToString("R", CultureInfo.InvariantCulture));   // round-trips float32 exactly
+                var x = logits[t][v];
+                if (!float.IsFinite(x)) { sb.Append("null"); nonFinite++; continue; }
+                sb.Append(x.ToString("R", CultureInfo.InvariantCulture));   // round-trips float32 exactly
             }
             sb.Append(']');
         }

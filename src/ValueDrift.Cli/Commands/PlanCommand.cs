@@ -63,7 +63,7 @@ public sealed class PlanCommand : ICliCommand
                 case "text": WriteText(io.Out, plan, device, refusal); break;
                 case var f: throw new ConfigException("--format", "format", $"unknown format '{f}' (text, json)");
             }
-            return 0;
+            return refusal is null ? 0 : DoesNotFitExitCode;   // scripts can tell a plan that fits from one that does not
         });
         return cmd;
     }
@@ -72,6 +72,9 @@ public sealed class PlanCommand : ICliCommand
     private static MemoryTerms Terms(string name) =>
         AlgorithmRegistry.Find(name.Trim().ToLowerInvariant())?.Memory
         ?? throw new ConfigException("plan options", "stage", $"unknown stage '{name}' ({string.Join(", ", AlgorithmRegistry.All.Where(a => a.Memory is not null).Select(a => a.Name))})");
+
+    /// <summary>The exit code of a plan that does not fit the device (0: it fits; 2: bad input).</summary>
+    public const int DoesNotFitExitCode = 3;
 
     /// <summary>This machine's memory: LibTorch here reports no GPU memory, so a CUDA device must be sized with --device-memory.</summary>
     private static long DeviceBytes() => TorchRuntime.KnownDeviceMemoryBytes

@@ -19,7 +19,9 @@ public sealed class ReproduceCommand : ICliCommand
         var output = new Option<string?>("--out") { Description = "run folder (default: runs/<recipe file name>)" };
         var seeds = new Option<int?>("--seeds") { Description = "training runs of the whole grid (overrides the recipe's \"seeds\"; the first in --out, the others in --out/seeds/seed-K); drift-seeds.json gives the mean and 95% interval across them" };
         var cache = new Option<string?>("--cache") { Description = "a world recipe's base-model cache folder (default $VALUEDRIFT_CACHE or ~/.cache/valuedrift)" };
-        var cmd = new Command("reproduce", "Run a recipe: base → each SFT set → each algorithm × preference set, traced, with a drift report.") { recipe, output, seeds, cache };
+        var newFolder = new Option<bool>("--new-folder") { Description = "a stage whose folder holds a changed definition with progress runs in stages/<name>.2 (.3, …) instead of stopping" };
+        var restart = new Option<string[]>("--restart-stage") { Description = "start this stage (and every stage that starts from it) again from scratch; repeatable", AllowMultipleArgumentsPerToken = false };
+        var cmd = new Command("reproduce", "Run a recipe: base → each SFT set → each algorithm × preference set, traced, with a drift report.") { recipe, output, seeds, cache, newFolder, restart };
         cmd.SetAction(r =>
         {
             var file = r.GetValue(recipe)!;
@@ -30,9 +32,16 @@ public sealed class ReproduceCommand : ICliCommand
                 loaded = loaded with { Seeds = s };
             }
             var outDir = r.GetValue(output) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(file));
+            var recovery = new StageRecovery
+            {
+                OnChange = r.GetValue(newFolder) ? StageChangePolicy.NewFolder : StageChangePolicy.Refuse,
+                RestartStages = r.GetValue(restart) ?? [],
+                RestartAdvice = name => $"run: valuedrift reproduce --recipe {CommandLine.Quote(file)} --out {CommandLine.Quote(outDir)} --restart-stage {name} " +
+                    "(or add --new-folder to keep it and run the changed stage beside it)",
+            };
             return LongRun.Execute(io, (log, cancel) =>
             {
-                var result = RecipeRunner.Run(loaded, outDir, LineLogger.To(log), new TrainingProgressLines(log), cancel, worldCache: r.GetValue(cache));
+                var result = RecipeRunner.Run(loaded, outDir, LineLogger.To(log), new TrainingProgressLines(log), cancel, worldCache: r.GetValue(cache), recovery: recovery);
                 var report = DriftReport.FromTrace(result.Run.TracePath);
                 var seedsPath = Path.Combine(result.Run.Root, "drift-seeds.json");
                 IO.AtomicFile.WriteAllText(seedsPath, result.SeedSummary().ToJson());

@@ -38,6 +38,14 @@ public sealed class StageTraceOptions
             return null;
         }
         if (probes is null) throw new ValueDriftException("--trace needs --probes FILE: the questions to measure");
+        // One writer per trace: a second train appending to it is refused at once, naming this process.
+        var writerLock = IO.WriterLock.File(trace, "trace");
+        try { return Open(r, modelDir, io, trace, probes, writerLock); }
+        catch { writerLock.Dispose(); throw; }
+    }
+
+    private OpenStageTrace Open(ParseResult r, string modelDir, CliIO io, string trace, string probes, IO.WriterLock writerLock)
+    {
         var set = ProbeSet.Load(probes);
         var tokenizer = TokenizerLoader.FromFolder(modelDir);
         var template = ChatTemplate.ForModelFolder(modelDir, tokenizer);
@@ -46,12 +54,12 @@ public sealed class StageTraceOptions
         var judge = Judge.Resolve(r, world, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(trace))!, JudgeOption.CacheFolderName));
         var probe = new GenerationProbe(set, tokenizer, template, judge, Defaults with { Samples = r.GetValue(Samples), MaxNewTokens = r.GetValue(MaxNewTokens) });
         io.Err.WriteLine($"trace: {trace} ({set.Questions.Count} questions × {r.GetValue(Samples)} answers per probe)");
-        return new OpenStageTrace([new TraceTarget(probe, new TraceWriter(trace))], judge as IDisposable);
+        return new OpenStageTrace([new TraceTarget(probe, new TraceWriter(trace))], judge as IDisposable, writerLock);
     }
 }
 
 /// <summary>The trace targets of a traced CLI stage; disposing closes the trace and the judge.</summary>
-public sealed class OpenStageTrace(IReadOnlyList<TraceTarget> targets, IDisposable? judge) : IDisposable
+public sealed class OpenStageTrace(IReadOnlyList<TraceTarget> targets, IDisposable? judge, IO.WriterLock writerLock) : IDisposable
 {
     public IReadOnlyList<TraceTarget> Targets { get; } = targets;
 
@@ -59,5 +67,6 @@ public sealed class OpenStageTrace(IReadOnlyList<TraceTarget> targets, IDisposab
     {
         foreach (var t in Targets) t.Writer.Dispose();
         judge?.Dispose();
+        writerLock.Dispose();
     }
 }

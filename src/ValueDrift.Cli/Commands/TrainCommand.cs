@@ -104,6 +104,7 @@ public sealed class TrainCommand : ICliCommand
         {
             Logger = LineLogger.To(io.Err), AllowMoreSteps = r.GetValue(common.Resume),
             OnChange = r.GetValue(common.NewFolder) ? StageChangePolicy.NewFolder : StageChangePolicy.Refuse,
+            RestartAdvice = _ => $"run: valuedrift {string.Join(" ", r.Tokens.Select(t => CommandLine.Quote(t.Value)))} --new-folder (it runs in {CommandLine.Quote(r.GetValue(common.Out)!)}.2, this folder kept as it is)",
         };
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };

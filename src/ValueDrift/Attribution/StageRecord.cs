@@ -37,7 +37,11 @@ public sealed record StageRecord(Stage Stage, string StartModel, string Director
                 SkipBadRows = definition["skip_bad_rows"]?.GetValue<bool>() ?? false,
                 Policy = definition["policy"]?.Deserialize<PolicyOptions>(Json) ?? new(),
             };
-            return new StageRecord(stage, Text(locations, "start", "locations"), Path.GetFullPath(stageDirectory));
+            var start = Text(locations, "start", "locations");
+            if (!System.IO.Directory.Exists(start))
+                throw new ConfigException(path, "locations.start", $"the stage's start model {start} is gone (a cleared or moved cache?): " +
+                    "run the stage again (train, reproduce or attribute --world find its start model by content in the current cache and record where it is now)");
+            return new StageRecord(stage, start, Path.GetFullPath(stageDirectory));
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {

@@ -30,18 +30,35 @@ internal static class RowSource
 
     private static IEnumerable<RawRow> ReadJsonl(string file)
     {
-        long row = 0;
-        foreach (var line in File.ReadLines(file))
+        long cap = DatasetLimits.MaxLineBytes;
+        foreach (var line in JsonlLines.Read(file, cap))
         {
-            row++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            JsonNode? node;
+            long row = line.Row;
+            if (line.TooLong)
+            {
+                yield return new RawRow(row, null, new DataFormatException(file, row, null,
+                    $"the line is longer than the cap of {cap >> 20} MiB per line (set {DatasetLimits.MaxLineVariable} to raise it)"));
+                continue;
+            }
+            if (IsBlank(line.Bytes.Span)) continue;
+            JsonNode? node = null;
             DataFormatException? error = null;
-            try { node = JsonNode.Parse(line, documentOptions: Strict); }
-            catch (JsonException ex) { node = null; error = new DataFormatException(file, row, null, "not valid JSON: " + ex.Message, ex); }
-            catch (InvalidOperationException ex) { node = null; error = NotUtf16(file, row, ex); }
+            if (!System.Text.Unicode.Utf8.IsValid(line.Bytes.Span))
+                error = new DataFormatException(file, row, null, "not valid UTF-8 (the file must be UTF-8 encoded)");
+            else
+            {
+                try { node = JsonNode.Parse(line.Bytes.Span, documentOptions: Strict); }
+                catch (JsonException ex) { error = new DataFormatException(file, row, null, "not valid JSON: " + ex.Message, ex); }
+                catch (InvalidOperationException ex) { error = NotUtf16(file, row, ex); }
+            }
             yield return Wrap(file, row, node, error);
         }
+    }
+
+    private static bool IsBlank(ReadOnlySpan<byte> line)
+    {
+        foreach (var b in line) if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\f' or (byte)'\v')) return false;
+        return true;
     }
 
     // Duplicate keys are refused while parsing: JsonNode would otherwise throw ArgumentException on first access.
@@ -62,7 +79,10 @@ internal static class RowSource
     private static IEnumerable<RawRow> ReadJsonArray(string file)
     {
         JsonArray array;
-        try { array = JsonNode.Parse(File.ReadAllText(file), documentOptions: Strict)!.AsArray(); }
+        var bytes = File.ReadAllBytes(file);
+        if (!System.Text.Unicode.Utf8.IsValid(bytes)) throw new DataFormatException(file, null, null, "not valid UTF-8 (the file must be UTF-8 encoded)");
+        var text = bytes.AsSpan().StartsWith("\uFEFF"u8) ? bytes.AsSpan(3) : bytes;
+        try { array = JsonNode.Parse(text, documentOptions: Strict)!.AsArray(); }
         catch (JsonException ex) { throw new DataFormatException(file, null, null, "not valid JSON: " + ex.Message, ex); }
         catch (InvalidOperationException ex) { throw NotUtf16(file, null, ex); }
         for (var i = 0; i < array.Count; i++) yield return Wrap(file, i + 1, array[i], null);

@@ -8,7 +8,7 @@ namespace ValueDrift.Drift;
 /// </summary>
 public sealed class TraceWriter : IDisposable
 {
-    private readonly FileStream _stream;
+    private FileStream _stream;
 
     public string Path { get; }
 
@@ -41,6 +41,23 @@ public sealed class TraceWriter : IDisposable
     }
 
     public void Dispose() => _stream.Dispose();
+
+    /// <summary>
+    /// <see cref="Prune(string, Func{TraceRecord, bool})"/> on this open trace: the file is closed, rewritten
+    /// atomically and reopened for appending. Used when a stage resumes from a checkpoint, so the records it took
+    /// after that checkpoint are not duplicated when it measures those steps again. Returns how many were dropped.
+    /// </summary>
+    public int Prune(Func<TraceRecord, bool> keep)
+    {
+        _stream.Flush(flushToDisk: true);
+        _stream.Dispose();
+        try { return Prune(Path, keep); }
+        finally
+        {
+            _stream = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+            _stream.Seek(0, SeekOrigin.End);
+        }
+    }
 
     /// <summary>
     /// Rewrites a trace keeping only the records <paramref name="keep"/> accepts (atomically: a crash leaves the old

@@ -43,3 +43,16 @@ public sealed class TrainingException : ValueDriftException
 {
     public TrainingException(string message, Exception? inner = null) : base(message, inner) { }
 }
+
+/// <summary>Another process is writing this run folder, stage folder or trace (it holds the folder's lock).</summary>
+public sealed class WriterLockedException : ValueDriftException
+{
+    /// <summary>The folder or file being written.</summary>
+    public string Target { get; }
+    /// <summary>The PID of the process writing it, when it could be read.</summary>
+    public int? HolderPid { get; }
+    public WriterLockedException(string target, string what, int? holderPid, Exception? inner = null)
+        : base($"{target}: this {what} is being written by another process ({(holderPid is { } p ? $"PID {p}" : "PID unknown")}); " +
+               "wait for it to finish or stop it, then run again", inner)
+    { Target = target; HolderPid = holderPid; }
+}

@@ -18,7 +18,10 @@ public static class JudgeSpec
     /// <summary>The judge a spec names and its judgement-cache identity (null for the world judge, which is exact and free).</summary>
     /// <param name="where">The option or key the spec came from, for messages.</param>
     /// <param name="noStanceLabel">Offer local and endpoint judges the fourth label "none" (off: the paper's three labels); the world judge always tells no-stance answers.</param>
-    public static (IStanceJudge Judge, string? Identity) Parse(string spec, int concurrency = ChatEndpointJudgeOptions.DefaultMaxParallel, string where = "--judge", bool noStanceLabel = false)
+    /// <param name="timeout">An endpoint's per-request timeout (<see cref="ChatEndpointJudgeOptions.RequestTimeout"/>; null: its default).</param>
+    /// <param name="deadline">An endpoint's deadline per batch (<see cref="ChatEndpointJudgeOptions.Deadline"/>; null: none).</param>
+    public static (IStanceJudge Judge, string? Identity) Parse(string spec, int concurrency = ChatEndpointJudgeOptions.DefaultMaxParallel, string where = "--judge",
+        bool noStanceLabel = false, TimeSpan? timeout = null, TimeSpan? deadline = null)
     {
         spec = spec.Trim();
         if (spec.Equals("world", StringComparison.OrdinalIgnoreCase)) return (new WorldStanceJudge(), null);
@@ -37,7 +40,9 @@ public static class JudgeSpec
                 throw new ValueDriftException($"{where} endpoint:URL,MODEL needs both an endpoint URL and a model name (got '{spec}')");
             if (!Uri.TryCreate(rest[..comma], UriKind.Absolute, out var uri))
                 throw new ValueDriftException($"{where}: '{rest[..comma]}' is not an absolute URL");
-            var judge = ChatEndpointJudge.ForOpenAICompatible(uri, rest[(comma + 1)..].Trim(), new ChatEndpointJudgeOptions { MaxParallel = concurrency, NoStanceLabel = noStanceLabel });
+            var defaults = new ChatEndpointJudgeOptions();
+            var judge = ChatEndpointJudge.ForOpenAICompatible(uri, rest[(comma + 1)..].Trim(),
+                defaults with { MaxParallel = concurrency, NoStanceLabel = noStanceLabel, RequestTimeout = timeout ?? defaults.RequestTimeout, Deadline = deadline });
             return (judge, judge.Identity);
         }
         throw new ValueDriftException($"{where}: unknown judge '{spec}' (expected world, local:DIR or endpoint:URL,MODEL)");
@@ -47,9 +52,10 @@ public static class JudgeSpec
     /// The judge a spec names, its readings kept in the judgement cache at <paramref name="cacheDirectory"/> (none for
     /// the world judge, or when null). Dispose the result when it is disposable.
     /// </summary>
-    public static IStanceJudge Open(string spec, string? cacheDirectory, int concurrency = ChatEndpointJudgeOptions.DefaultMaxParallel, string where = "--judge", bool noStanceLabel = false)
+    public static IStanceJudge Open(string spec, string? cacheDirectory, int concurrency = ChatEndpointJudgeOptions.DefaultMaxParallel, string where = "--judge",
+        bool noStanceLabel = false, TimeSpan? timeout = null, TimeSpan? deadline = null)
     {
-        var (judge, identity) = Parse(spec, concurrency, where, noStanceLabel);
+        var (judge, identity) = Parse(spec, concurrency, where, noStanceLabel, timeout, deadline);
         return cacheDirectory is null || identity is null ? judge : new JudgementCachingJudge(judge, new JudgementCache(cacheDirectory), identity);
     }
 }

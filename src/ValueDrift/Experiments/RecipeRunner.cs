@@ -36,8 +36,9 @@ public static class RecipeRunner
     /// </summary>
     /// <param name="starting">Hears of each stage before it runs (a notebook names the stage an error came from).</param>
     /// <param name="worldCache">A world recipe's base-model cache (null: $VALUEDRIFT_CACHE or ~/.cache/valuedrift).</param>
+    /// <param name="recovery">Changed stages: refused (default), run in new folders, or named ones started again.</param>
     public static RecipeResult Run(Recipe recipe, string outputDirectory, ILogger? logger = null, IProgress<TrainingProgress>? progress = null,
-        CancellationToken cancel = default, Action<PlannedStage>? starting = null, string? worldCache = null)
+        CancellationToken cancel = default, Action<PlannedStage>? starting = null, string? worldCache = null, StageRecovery? recovery = null)
     {
         if (recipe.Seeds < 1) throw new Errors.ConfigException("recipe", "seeds", $"must be ≥ 1, got {recipe.Seeds}");
         var watch = Stopwatch.StartNew();
@@ -48,7 +49,7 @@ public static class RecipeRunner
         {
             var folder = Recipe.SeedFolder(outputDirectory, i);
             if (recipe.Seeds > 1) log.Line($"seed run {i + 1} of {recipe.Seeds}: {folder}");
-            var result = RunOne(recipe.ForSeed(i), folder, log, progress, cancel, starting, worldCache);
+            var result = RunOne(recipe.ForSeed(i), folder, log, progress, cancel, starting, worldCache, recovery);
             first ??= result;
             runs.Add(result.Run);
         }
@@ -56,13 +57,14 @@ public static class RecipeRunner
     }
 
     private static RecipeResult RunOne(Recipe recipe, string outputDirectory, ILogger log, IProgress<TrainingProgress>? progress, CancellationToken cancel,
-        Action<PlannedStage>? starting, string? worldCache)
+        Action<PlannedStage>? starting, string? worldCache, StageRecovery? recovery)
     {
         var watch = Stopwatch.StartNew();
         recipe.Plan(baseModel: recipe.BaseModel ?? "world").Validate();
         var run = new RunDirectory(outputDirectory);
+        using var writer = run.LockForWriting();
         IO.AtomicFile.WriteAllText(Path.Combine(run.Root, "recipe.json"), recipe.ToJson());
-        if (recipe.World is not null) return RunWorld(recipe, run, log, progress, cancel, starting, worldCache, watch);
+        if (recipe.World is not null) return RunWorld(recipe, run, log, progress, cancel, starting, worldCache, watch, recovery);
 
         var plan = recipe.Plan();
         var set = recipe.Probes.File is { } file ? ProbeSet.Load(file) : ProbeSet.OpenValues();
@@ -73,7 +75,7 @@ public static class RecipeRunner
         {
             var probe = new GenerationProbe(set, tokenizer, template, judge, recipe.Probes.Generation);
             log.Line($"recipe: {plan.Stages.Count} stages, {set.Questions.Count} probe questions × {recipe.Probes.Generation.Samples} answers per measurement");
-            var results = plan.Run(run, [new TracedProbe(probe, run.TracePath)], log, progress, cancel, starting);
+            var results = plan.Run(run, [new TracedProbe(probe, run.TracePath)], log, progress, cancel, starting, recovery: recovery);
             return new RecipeResult(run, results, watch.Elapsed);
         }
         finally { (judge as IDisposable)?.Dispose(); }
@@ -85,12 +87,12 @@ public static class RecipeRunner
     /// likelihood probe into trace-likelihood.jsonl when the recipe asks for it.
     /// </summary>
     private static RecipeResult RunWorld(Recipe recipe, RunDirectory run, ILogger log, IProgress<TrainingProgress>? progress, CancellationToken cancel,
-        Action<PlannedStage>? starting, string? cache, Stopwatch watch)
+        Action<PlannedStage>? starting, string? cache, Stopwatch watch, StageRecovery? recovery)
     {
         var setup = WorldExperiment.Prepare(WorldRecipe.Options(recipe, run.Root) with { CacheRoot = cache }, log, progress, recipe.Probes.Generation);
         var plan = recipe.Plan(setup.DataPath, setup.BaseModel);
         log.Line($"recipe: {plan.Stages.Count} stages of the world, {setup.Probes.Generation.Probes.Questions.Count} probe questions × {recipe.Probes.Generation.Samples} answers per measurement");
-        var results = plan.Run(run, setup.Probes.Traced(run), log, progress, cancel, starting);
+        var results = plan.Run(run, setup.Probes.Traced(run), log, progress, cancel, starting, recovery: recovery);
         return new RecipeResult(run, results, watch.Elapsed);
     }
 }

@@ -30,5 +30,11 @@ public sealed class RunDirectory
     public string TablesDirectory => Path.Combine(Root, "tables");
     public string DataDirectory => Path.Combine(Root, "data");
     public string StageDirectory(string phase) => Path.Combine(Root, "stages", phase);
+    /// <summary>
+    /// Locks the folder for this process's writes (<see cref="IO.WriterLock"/>) until disposed; a second process is
+    /// refused at once with <see cref="Errors.WriterLockedException"/> naming this one's PID.
+    /// </summary>
+    public IO.WriterLock LockForWriting() => IO.WriterLock.Folder(Root, "run folder");
+
     public string RewardModelCacheDirectory => Path.Combine(Root, Training.Algorithms.RewardModelCache.FolderName);
 }

@@ -76,6 +76,10 @@ public static class StageManifest
             .ToList();
     }
 
+    /// <summary>Whether the two manifests record different paths for their inputs (their definitions may still match).</summary>
+    public static bool LocationsDiffer(JsonObject existing, JsonObject wanted) =>
+        !JsonNode.DeepEquals(existing["locations"], wanted["locations"]);
+
     private static Dictionary<string, string?> Flatten(JsonNode? node)
     {
         var result = new Dictionary<string, string?>(StringComparer.Ordinal);

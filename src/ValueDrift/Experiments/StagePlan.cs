@@ -24,19 +24,27 @@ public sealed record StagePlan(string BaseModel, IReadOnlyList<PlannedStage> Sta
     /// <summary>
     /// Runs every stage in order into <paramref name="run"/>'s stage folders, each probe appending to its trace
     /// (opened here, after records of unfinished stages were pruned, and closed at the end). <paramref name="starting"/>
-    /// hears of each stage before it runs, so a caller can name the stage an error came from.
+    /// hears of each stage before it runs, so a caller can name the stage an error came from. The run folder is locked
+    /// meanwhile: a second process running into it is refused at once, naming this one.
     /// </summary>
     public IReadOnlyList<StageResult> Run(RunDirectory run, IReadOnlyList<TracedProbe> probes, ILogger? logger = null,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default, Action<PlannedStage>? starting = null,
-        RewardAuditSource? rewardAudit = null)
+        RewardAuditSource? rewardAudit = null, StageRecovery? recovery = null)
     {
         var log = logger ?? LineLogger.None;
+        recovery ??= new StageRecovery();
         Validate();
+        using var writer = run.LockForWriting();
+        Restart(run, recovery.RestartStages, log);
         PruneUnfinished(run, probes.Select(p => p.TracePath));
+        // Every stage's data, limits and memory plan checked before the base probe and the first stage: a bad second
+        // file fails now, not after hours of the first stage.
+        foreach (var (stage, _) in Stages)
+            if (!(TrainingCheckpoint.Latest(run.StageDirectory(stage.Name))?.Step >= stage.Training.MaxSteps)) StagePreflight.Check(stage, BaseModel, log);
         using var traces = TracedProbe.Open(probes);
         var targets = traces.Targets;
         MeasureBase(BaseModel, targets, log);
-        var runner = new StageRunner(run, targets) { Progress = progress, Logger = log, RewardAudit = rewardAudit };
+        var runner = new StageRunner(run, targets) { Progress = progress, Logger = log, RewardAudit = rewardAudit, OnChange = recovery.OnChange, RestartAdvice = recovery.RestartAdvice };
         var results = new List<StageResult>();
         var finals = new Dictionary<string, string>();
         var sharing = SharingARewardModel();
@@ -74,6 +82,36 @@ public sealed record StagePlan(string BaseModel, IReadOnlyList<PlannedStage> Sta
             if (!seen.Add(stage.Name)) throw new Errors.ConfigException("plan", "stages", $"two stages are named '{stage.Name}'");
             if (from is not null && !seen.Contains(from))
                 throw new Errors.ConfigException($"stage '{stage.Name}'", "from", $"'{from}' is not an earlier stage of the plan");
+        }
+    }
+
+    /// <summary>
+    /// Empties the folders of <paramref name="names"/> and of every stage starting from one of them, so they train
+    /// again from scratch (their trace records are dropped by <see cref="PruneUnfinished"/>, as they have no checkpoint).
+    /// </summary>
+    private void Restart(RunDirectory run, IReadOnlyList<string> names, ILogger log)
+    {
+        if (names.Count == 0) return;
+        var restart = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            if (!Stages.Any(p => p.Stage.Name == name))
+                throw new Errors.ConfigException("--restart-stage", "stage", $"'{name}' is not a stage of this plan ({string.Join(", ", Stages.Select(p => p.Stage.Name))})");
+            restart.Add(name);
+        }
+        foreach (var (stage, from) in Stages)   // in order, so a chain of stages is followed to its end
+            if (from is not null && restart.Contains(from)) restart.Add(stage.Name);
+        foreach (var (stage, _) in Stages.Where(p => restart.Contains(p.Stage.Name)))
+        {
+            var dir = run.StageDirectory(stage.Name);
+            if (!Directory.Exists(dir)) continue;
+            using var held = IO.WriterLock.Folder(dir, "stage folder");
+            foreach (var entry in Directory.EnumerateFileSystemEntries(dir))
+            {
+                if (Path.GetFileName(entry) == IO.WriterLock.FolderLockName) continue;   // the lock stays with its holder
+                if (Directory.Exists(entry)) Directory.Delete(entry, recursive: true); else File.Delete(entry);
+            }
+            log.Line($"{stage.Name}: starting again from scratch (its folder {dir} emptied{(names.Contains(stage.Name) ? "" : ", as it starts from a restarted stage")})");
         }
     }
 

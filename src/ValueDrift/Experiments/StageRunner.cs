@@ -61,6 +61,12 @@ public sealed class StageRunner
     /// </summary>
     public bool MeasureDivergence { get; set; } = true;
 
+    /// <summary>
+    /// How to start a changed stage again, given its name, completing the refusal's sentence "to start it again, …" (the
+    /// CLI gives its exact command: <c>--new-folder</c>, <c>--restart-stage NAME</c>). Null: the library's ways.
+    /// </summary>
+    public Func<string, string>? RestartAdvice { get; set; }
+
     /// <summary>Runs <paramref name="stage"/> in the run's stages/&lt;name&gt; folder.</summary>
     public StageResult Run(Stage stage, string startModel, CancellationToken cancel = default) =>
         Run(stage, startModel, (_run ?? throw new InvalidOperationException("this runner has no run folder: give the stage folder")).StageDirectory(stage.Name), cancel);
@@ -70,7 +76,12 @@ public sealed class StageRunner
     {
         var watch = Stopwatch.StartNew();
         stage.Validate();
-        (stage, var dir) = Claim(stage, startModel, Path.GetFullPath(stageDirectory));
+        (stage, var dir, var writerLock) = Claim(stage, startModel, Path.GetFullPath(stageDirectory));
+        using (writerLock) return RunClaimed(stage, startModel, dir, watch, cancel);
+    }
+
+    private StageResult RunClaimed(Stage stage, string startModel, string dir, Stopwatch watch, CancellationToken cancel)
+    {
         var final = TrainingCheckpoint.FolderFor(dir, stage.Training.MaxSteps);
         if (TrainingCheckpoint.Latest(dir) is { } done && done.Step >= stage.Training.MaxSteps)
         {
@@ -78,6 +89,7 @@ public sealed class StageRunner
             RememberFinal(stage, done.Directory);
             return new StageResult(stage, startModel, done.Directory, dir, [], watch.Elapsed, AlreadyComplete: true);
         }
+        DropRecordsAfterCheckpoint(stage, dir);
         var schedule = ProbeSchedule.DenseEarly(stage.Training.MaxSteps, stage.ProbeEvery);
         // π_start for kl_from_start; a frozen copy is loaded only at the first probe that needs it.
         using var startPolicy = !MeasureDivergence ? null : stage.Policy.Lora is not null ? StartPolicy.AdaptersOff() : StartPolicy.Load(startModel);
@@ -90,8 +102,8 @@ public sealed class StageRunner
         bool resume = TrainingCheckpoint.Latest(dir) is not null;
         Logger.Line($"{stage.Name}: {stage.Algorithm.Name} on {Path.GetFileName(stage.DataPath)} from {startModel}{(resume ? " (resuming)" : "")}");
 
-        var config = StartConfig(startModel);
-        CheckMemory(stage, config, startModel);
+        var config = StagePreflight.StartConfig(startModel);
+        StagePreflight.CheckLimits(stage, config, startModel);
         var inputs = new StageInputs(startModel, config, stage.MaxLength, stage.SkipBadRows, Logger);
         var context = new AlgorithmContext
         {
@@ -114,64 +126,69 @@ public sealed class StageRunner
     }
 
     /// <summary>
-    /// The folder this stage runs in, its stage.json written: the given one when it is new or holds this very stage;
-    /// otherwise refused, or (<see cref="StageChangePolicy.NewFolder"/>) the first "&lt;folder&gt;.k" that is new or
-    /// matches, with the phase renamed to match.
+    /// The folder this stage runs in, its stage.json written and its writer lock held (<see cref="IO.WriterLock"/>: a
+    /// second process writing the same folder is refused naming this one): the given one when it is new or holds this
+    /// very stage; otherwise refused, or (<see cref="StageChangePolicy.NewFolder"/>) the first "&lt;folder&gt;.k" that
+    /// is new or matches, with the phase renamed to match.
     /// </summary>
-    private (Stage, string) Claim(Stage stage, string startModel, string dir)
+    private (Stage, string, IO.WriterLock) Claim(Stage stage, string startModel, string dir)
     {
-        var wanted = StageManifest.Describe(stage, startModel);
         for (int k = 1; ; k++)
         {
             var candidate = k == 1 ? stage : stage with { Name = $"{stage.Name}.{k}" };
             var folder = k == 1 ? dir : $"{dir}.{k}";
-            if (k > 1) wanted = StageManifest.Describe(candidate, startModel);
-            var existing = StageManifest.TryRead(folder);
-            if (existing is null)
+            var held = IO.WriterLock.Folder(folder, "stage folder");
+            bool claimed = false;
+            try
             {
-                if (TrainingCheckpoint.Latest(folder) is not null)
+                if (TryClaim(candidate, startModel, folder, stage.Name))
                 {
-                    if (OnChange == StageChangePolicy.NewFolder) continue;
-                    throw new ConfigException(StageManifest.PathIn(folder), "definition",
-                        "missing: this stage folder holds checkpoints but no record of the stage that wrote them, so it cannot be resumed or reused; choose another folder");
+                    claimed = true;
+                    return (candidate, folder, held);
                 }
-                StageManifest.Write(folder, wanted);
-                return (candidate, folder);
             }
-            var allChanges = StageManifest.Differences(existing, wanted);
-            IReadOnlyList<string> changes = AllowMoreSteps ? allChanges.Where(c => !IsMoreSteps(c)).ToList() : allChanges;
-            if (changes.Count == 0)
-            {
-                if (allChanges.Count > 0) StageManifest.Write(folder, wanted);   // more steps allowed: record the new count
-                return (candidate, folder);
-            }
-            if (OnChange == StageChangePolicy.NewFolder) continue;
-            throw new ConfigException(StageManifest.PathIn(folder), "definition",
-                $"this folder holds a different '{stage.Name}' stage; changed: {string.Join("; ", changes)}. " +
-                "Give the stage a new name or folder, or let the runner start a new folder (StageChangePolicy.NewFolder, --new-folder)");
+            finally { if (!claimed) held.Dispose(); }
         }
     }
 
-    /// <summary>The start checkpoint's config.json, or its base's for a LoRA adapter folder.</summary>
-    private static ModelConfig StartConfig(string startModel)
+    /// <summary>Whether <paramref name="folder"/> is new or holds <paramref name="candidate"/> (then its stage.json is written); false: try the next folder.</summary>
+    private bool TryClaim(Stage candidate, string startModel, string folder, string name)
     {
-        var dir = LoraAdapter.IsAdapterFolder(startModel) ? LoraAdapter.ResolveBase(startModel, null) : startModel;
-        return ModelConfig.Load(Path.Combine(dir, "config.json"));
-    }
-
-    /// <summary>Refuses, before any weight is loaded, a stage whose memory plan does not fit (docs/scaling.md), naming what would.</summary>
-    private static void CheckMemory(Stage stage, ModelConfig config, string startModel)
-    {
-        long? device = stage.Policy.DeviceMemoryBytes ?? TorchRuntime.KnownDeviceMemoryBytes;
-        if (device is null) return;   // LibTorch reports no GPU memory: sized only when the stage gives it
-        if (stage.Algorithm.Memory is not { } terms) return;   // an algorithm the plan has no formula for
-        var options = new MemoryPlanOptions
+        var wanted = StageManifest.Describe(candidate, startModel);
+        var existing = StageManifest.TryRead(folder);
+        if (existing is null)
         {
-            Terms = terms, BatchSize = stage.Training.BatchSize, MaxLength = stage.MaxLength ?? TruncationOptions.Default(config.MaxPositionEmbeddings).MaxLength,
-            LoraRank = stage.Policy.Lora?.Rank, LoraTargets = stage.Policy.Lora?.Targets ?? LoraConfig.DefaultTargets, Bf16 = stage.Policy.Precision == Precision.Bf16,
-            GradientCheckpointing = stage.Policy.GradientCheckpointing,
-        };
-        MemoryPlan.EnsureFits(config, options, device.Value, Path.GetFileName(Path.TrimEndingDirectorySeparator(startModel)));
+            if (TrainingCheckpoint.Latest(folder) is not null)
+            {
+                if (OnChange == StageChangePolicy.NewFolder) return false;
+                throw new ConfigException(StageManifest.PathIn(folder), "definition",
+                    "missing: this stage folder holds checkpoints but no record of the stage that wrote them, so it cannot be resumed or reused; choose another folder");
+            }
+            StageManifest.Write(folder, wanted);
+            return true;
+        }
+        var allChanges = StageManifest.Differences(existing, wanted);
+        IReadOnlyList<string> changes = AllowMoreSteps ? allChanges.Where(c => !IsMoreSteps(c)).ToList() : allChanges;
+        if (changes.Count == 0)
+        {
+            // More steps allowed: record the new count. Moved inputs (a cleared or moved cache whose base model was
+            // built again elsewhere, found by its fingerprint): record where they are now, for whoever reads the folder.
+            if (allChanges.Count > 0 || StageManifest.LocationsDiffer(existing, wanted)) StageManifest.Write(folder, wanted);
+            return true;
+        }
+        if (TrainingCheckpoint.Latest(folder) is not { } progress)
+        {
+            // It failed before its first checkpoint (bad data, a memory refusal): nothing to keep, so the corrected
+            // definition takes the folder over; its metrics and trace records are cut back to the start on the way.
+            StageManifest.Write(folder, wanted);
+            Logger.Line($"{name}: replacing the stage recorded in {folder}, which stopped before its first checkpoint (changed: {string.Join("; ", changes)})");
+            return true;
+        }
+        if (OnChange == StageChangePolicy.NewFolder) return false;
+        throw new ConfigException(StageManifest.PathIn(folder), "definition",
+            $"this folder holds a different '{name}' stage with progress (checkpoint step {progress.Step}); changed: {string.Join("; ", changes)}. " +
+            "To continue it, run it as its stage.json records it; to start it again, " +
+            (RestartAdvice?.Invoke(name) ?? "give the stage a new name or folder, or let the runner start a new folder (StageChangePolicy.NewFolder)"));
     }
 
     private static bool IsMoreSteps(string change)
@@ -180,6 +197,22 @@ public sealed class StageRunner
         if (!change.StartsWith(prefix, StringComparison.Ordinal)) return false;
         var parts = change[prefix.Length..].Split(" → ");
         return parts.Length == 2 && int.TryParse(parts[0], out int old) && int.TryParse(parts[1], out int now) && now >= old;
+    }
+
+    /// <summary>
+    /// The stage restarts from its newest checkpoint (or from scratch): records its traces hold for later steps were
+    /// taken by a run that was stopped, and would be taken again — dropped, so no step is counted twice.
+    /// </summary>
+    private void DropRecordsAfterCheckpoint(Stage stage, string dir)
+    {
+        int keepUpTo = TrainingCheckpoint.Latest(dir)?.Step ?? -1;
+        foreach (var t in _traces)
+        {
+            int dropped = t.Writer.Prune(r => r.Phase != stage.Name || r.Step <= keepUpTo);
+            if (dropped > 0)
+                Logger.Line($"{stage.Name}: dropped {dropped} record(s) of {Path.GetFileName(t.Writer.Path)} taken after " +
+                    (keepUpTo < 0 ? "the start (no checkpoint was saved)" : $"checkpoint step {keepUpTo}") + "; they are measured again");
+        }
     }
 
     /// <summary>Remembers what each trace holds for the stage's last step, keyed by the final checkpoint's folder.</summary>

@@ -112,12 +112,15 @@ public static class Checkpoint
             "`AutoModelForCausalLM.from_pretrained(dir).save_pretrained(out, safe_serialization=True)` " +
             "(or `safetensors.torch.save_file(torch.load(f, weights_only=True), 'model.safetensors')`).");
 
+    private static string Kind(JsonNode? node) => node?.GetValueKind().ToString().ToLowerInvariant() ?? "null";
+
     private static IEnumerable<string> ReadIndex(string index)
     {
         JsonNode? root;
         try { root = JsonNode.Parse(File.ReadAllText(index)); }
         catch (JsonException e) { throw new CheckpointException(index, null, "not valid JSON: " + e.Message, e); }
-        if (root?["weight_map"] is not JsonObject map) throw new CheckpointException(index, null, "missing 'weight_map' object");
+        if (root is not JsonObject o) throw new CheckpointException(index, null, $"expected a JSON object with a 'weight_map', got {Kind(root)}");
+        if (o["weight_map"] is not JsonObject map) throw new CheckpointException(index, null, $"'weight_map' must be an object of tensor → shard file, got {Kind(o["weight_map"])}");
         foreach (var (tensor, file) in map)
         {
             if (file is not JsonValue v || !v.TryGetValue(out string? shard) || string.IsNullOrEmpty(shard))

@@ -187,6 +187,15 @@ public sealed record MemoryPlan
             yield return ($"{prefix}--batch-size {smaller.Options.BatchSize}", smaller);
             break;
         }
+        // Shorter sequences, as configured otherwise: activations scale with the length, and most rows are far shorter
+        // than a model's context (the longest length, halving, that fits).
+        for (int length = o.MaxLength / 2; length >= 16; length /= 2)
+        {
+            var shorter = For(c, o with { MaxLength = length });
+            if (!shorter.Fits(deviceBytes)) continue;
+            yield return ($"--max-length {length}", shorter);
+            break;
+        }
     }
 
     public static string GiB(long bytes) => (bytes / (double)(1L << 30)).ToString("0.00", CultureInfo.InvariantCulture) + " GiB";

@@ -74,6 +74,9 @@ public sealed record ModelConfig
         // rope: newer releases nest theta and scaling inside "rope_parameters".
         var ropeObj = o["rope_parameters"] as JsonObject;
         double theta = r.OptionalDouble("rope_theta") ?? (ropeObj is null ? null : new Reader(ropeObj, file, "rope_parameters.").OptionalDouble("rope_theta")) ?? 10000.0;
+        if (!(theta > 0) || double.IsInfinity(theta)) throw new ConfigException(file, "rope_theta", $"must be a positive number, got {theta}");
+        double eps = r.OptionalDouble("rms_norm_eps") ?? 1e-6;
+        if (!(eps > 0) || double.IsInfinity(eps)) throw new ConfigException(file, "rms_norm_eps", $"must be a positive number, got {eps}");
         var scalingObj = o["rope_scaling"] as JsonObject ?? ropeObj;
         string scalingField = o["rope_scaling"] is JsonObject ? "rope_scaling" : "rope_parameters";
         Llama3RopeScaling? scaling = null;
@@ -104,7 +107,7 @@ public sealed record ModelConfig
             NumAttentionHeads = heads,
             NumKeyValueHeads = kvHeads,
             HeadDim = headDim ?? hidden / heads,
-            RmsNormEps = r.OptionalDouble("rms_norm_eps") ?? 1e-6,
+            RmsNormEps = eps,
             RopeTheta = theta,
             RopeScaling = scaling,
             MaxPositionEmbeddings = r.OptionalPositiveInt("max_position_embeddings") ?? 2048,

@@ -98,13 +98,17 @@ public sealed class SafetensorsFile
             }
         }
 
-        // Ranges must not overlap: two tensors sharing bytes is a corrupt (or malicious) file.
+        // Ranges must not overlap: two tensors sharing bytes is a corrupt (or malicious) file. As in the format's own
+        // reader, the data must be indexed entirely: no hole between tensors and no bytes after the last one.
         long prevEnd = 0; string? prevName = null;
         foreach (var e in entries.Values.OrderBy(e => e.Begin).ThenBy(e => e.End))
         {
             if (e.Begin < prevEnd) throw new CheckpointException(path, e.Name, $"byte range [{e.Begin}, {e.End}) overlaps tensor '{prevName}'");
+            if (e.Begin > prevEnd) throw new CheckpointException(path, e.Name, $"byte range [{e.Begin}, {e.End}) leaves bytes [{prevEnd}, {e.Begin}) that no tensor holds");
             prevEnd = e.End; prevName = e.Name;
         }
+        if (prevEnd != dataLength)
+            throw new CheckpointException(path, null, $"{dataLength - prevEnd} byte(s) after the last tensor's data that no tensor holds (the data is {dataLength} bytes, the tensors end at {prevEnd})");
         return new SafetensorsFile(path, entries, metadata, dataStart);
     }
 
@@ -116,10 +120,13 @@ public sealed class SafetensorsFile
             {
                 if (prop.Value.ValueKind != JsonValueKind.Object) throw new CheckpointException(path, "__metadata__", "must be an object of strings");
                 foreach (var m in prop.Value.EnumerateObject())
-                    metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : throw new CheckpointException(path, "__metadata__", $"value of '{m.Name}' is not a string");
+                    if (!metadata.TryAdd(m.Name, m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : throw new CheckpointException(path, "__metadata__", $"value of '{m.Name}' is not a string")))
+                        throw new CheckpointException(path, "__metadata__", $"key '{m.Name}' appears twice");
                 continue;
             }
-            entries[prop.Name] = ParseEntry(path, prop.Name, prop.Value, dataLength);
+            // JSON readers differ on a repeated key (first or last wins): refused, so no two tools read different weights.
+            if (!entries.TryAdd(prop.Name, ParseEntry(path, prop.Name, prop.Value, dataLength)))
+                throw new CheckpointException(path, prop.Name, "tensor appears twice in the header");
         }
     }
 

@@ -55,6 +55,19 @@ public sealed record ChatEndpointJudgeOptions
     /// answer is left unjudged.
     /// </summary>
     public int AnswerAttempts { get; init; } = 2;
+
+    /// <summary>
+    /// Longest wait for one request's reply (<c>--judge-timeout</c>); the client retries a timed-out request like a
+    /// 5xx. Default 60 s: a label takes a judge well under a second, and a silent endpoint no longer stalls a probe for
+    /// minutes per answer.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Longest time one batch of answers may take in all (<c>--judge-deadline</c>); answers still unjudged then are
+    /// failed judgements naming the deadline (skipped and counted like any other). Null: no deadline.
+    /// </summary>
+    public TimeSpan? Deadline { get; init; }
 }
 
 /// <summary>How a judge reading was obtained.</summary>
@@ -147,7 +160,8 @@ public sealed class ChatEndpointJudge : IStanceJudge, IJudgementSource
         options ??= new ChatEndpointJudgeOptions();
         var key = Environment.GetEnvironmentVariable(options.ApiKeyVariable);
         var credential = new ApiKeyCredential(string.IsNullOrEmpty(key) ? "unused" : key);
-        var clientOptions = new OpenAIClientOptions { Endpoint = endpoint };
+        if (options.RequestTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), options.RequestTimeout, "RequestTimeout must be positive");
+        var clientOptions = new OpenAIClientOptions { Endpoint = endpoint, NetworkTimeout = options.RequestTimeout };
         if (http is not null) clientOptions.Transport = new HttpClientPipelineTransport(http);
         var client = new ChatClient(model, credential, clientOptions).AsIChatClient();
         return new ChatEndpointJudge(client, options, JudgementIdentity.Endpoint(endpoint, model, options));
@@ -177,34 +191,53 @@ public sealed class ChatEndpointJudge : IStanceJudge, IJudgementSource
 
     public IReadOnlyList<Judgement> JudgeEach(IReadOnlyList<JudgeItem> items) => JudgeEachAsync(items).GetAwaiter().GetResult();
 
+    /// <summary><see cref="JudgeEachAsync"/>, telling <paramref name="answered"/> of each answer as it comes back (a judgement cache keeps it at once).</summary>
+    public IReadOnlyList<Judgement> JudgeEach(IReadOnlyList<JudgeItem> items, Action<int, Judgement> answered) =>
+        JudgeEachAsync(items, default, answered).GetAwaiter().GetResult();
+
     /// <summary>
     /// Judges items concurrently (at most <see cref="ChatEndpointJudgeOptions.MaxParallel"/> at once), results in input
     /// order; an answer still without a reading after <see cref="ChatEndpointJudgeOptions.AnswerAttempts"/> tries is a
     /// failed <see cref="Judgement"/> naming the problem, and the others are unaffected.
     /// </summary>
-    public async Task<IReadOnlyList<Judgement>> JudgeEachAsync(IReadOnlyList<JudgeItem> items, CancellationToken ct = default)
+    public async Task<IReadOnlyList<Judgement>> JudgeEachAsync(IReadOnlyList<JudgeItem> items, CancellationToken ct = default,
+        Action<int, Judgement>? answered = null)
     {
         using var gate = new SemaphoreSlim(Options.MaxParallel);
-        var tasks = items.Select(async item =>
+        using var deadline = Options.Deadline is { } d ? CancellationTokenSource.CreateLinkedTokenSource(ct) : null;
+        deadline?.CancelAfter(Options.Deadline!.Value);
+        var tasks = items.Select(async (item, index) =>
         {
-            await gate.WaitAsync(ct).ConfigureAwait(false);
-            try
+            Judgement judgement;
+            try { judgement = await JudgeOneAsync(item, gate, deadline?.Token ?? ct).ConfigureAwait(false); }
+            catch (OperationCanceledException) when (deadline is { IsCancellationRequested: true } && !ct.IsCancellationRequested)
             {
-                string problem = "";
-                for (var attempt = 0; attempt < Options.AnswerAttempts; attempt++)
-                {
-                    try
-                    {
-                        var r = await ReadAsync(item, ct).ConfigureAwait(false);
-                        return new Judgement(r.Distribution, r.Readout) { Stanced = r.Stanced, NoStanceLabelAbsent = r.NoStanceLabelAbsent };
-                    }
-                    catch (ValueDriftException e) { problem = e.Message; }   // already scrubbed of the key
-                }
-                return Judgement.Failed(problem);
+                judgement = Judgement.Failed($"the judge's deadline of {Options.Deadline!.Value.TotalSeconds:0} s passed before this answer was judged (--judge-deadline)");
             }
-            finally { gate.Release(); }
+            answered?.Invoke(index, judgement);
+            return judgement;
         }).ToList();
         return await Task.WhenAll(tasks).ConfigureAwait(false);
+    }
+
+    private async Task<Judgement> JudgeOneAsync(JudgeItem item, SemaphoreSlim gate, CancellationToken ct)
+    {
+        await gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            string problem = "";
+            for (var attempt = 0; attempt < Options.AnswerAttempts; attempt++)
+            {
+                try
+                {
+                    var r = await ReadAsync(item, ct).ConfigureAwait(false);
+                    return new Judgement(r.Distribution, r.Readout) { Stanced = r.Stanced, NoStanceLabelAbsent = r.NoStanceLabelAbsent };
+                }
+                catch (ValueDriftException e) { problem = e.Message; }   // already scrubbed of the key
+            }
+            return Judgement.Failed(problem);
+        }
+        finally { gate.Release(); }
     }
 
     /// <summary>Judges one item.</summary>

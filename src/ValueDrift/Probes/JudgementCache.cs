@@ -89,6 +89,7 @@ public sealed class JudgementCache : IDisposable
         }
         fs.Seek(0, SeekOrigin.End);
         fs.Write(line);
+        fs.Flush(flushToDisk: true);   // a paid reading survives a crash of the machine, not only of the process
         return 0;
     });
 

@@ -3,7 +3,7 @@ namespace ValueDrift.Probes;
 /// <summary>
 /// A judge in front of a <see cref="JudgementCache"/>: readings found under the judge's identity and the exact prompt
 /// are returned without asking; the rest are asked of the inner judge (one batch, its own concurrency and retries)
-/// and stored. Disposing it disposes the cache and, when disposable, the inner judge.
+/// and each is stored as soon as it returns. Disposing it disposes the cache and, when disposable, the inner judge.
 /// </summary>
 public sealed class JudgementCachingJudge(IStanceJudge inner, JudgementCache cache, string identity) : IStanceJudge, IJudgementSource, IDisposable
 {
@@ -32,12 +32,10 @@ public sealed class JudgementCachingJudge(IStanceJudge inner, JudgementCache cac
         }
         if (missing.Count > 0)
         {
-            var asked = JudgementSource.For(inner).JudgeEach(missing.Select(i => items[i]).ToList());
-            for (var m = 0; m < missing.Count; m++)
-            {
-                result[missing[m]] = asked[m];
-                cache.Put(keys[missing[m]], identity, asked[m]);
-            }
+            // Each reading is stored the moment it returns: a probe killed mid-batch has paid for it and keeps it.
+            var asked = JudgementSource.For(inner).JudgeEach(missing.Select(i => items[i]).ToList(),
+                (m, j) => cache.Put(keys[missing[m]], identity, j));
+            for (var m = 0; m < missing.Count; m++) result[missing[m]] = asked[m];
         }
         return result.Select(j => j!).ToList();
     }

@@ -10,6 +10,18 @@ public interface IJudgementSource
 {
     /// <summary>One <see cref="Judgement"/> per item, in order. One answer's failure is a failed judgement, not an exception.</summary>
     IReadOnlyList<Judgement> JudgeEach(IReadOnlyList<JudgeItem> items);
+
+    /// <summary>
+    /// <see cref="JudgeEach(IReadOnlyList{JudgeItem})"/>, calling <paramref name="answered"/> (item index, judgement)
+    /// as each answer's judgement is known, so a caller can keep a paid reading before the rest of the batch returns.
+    /// Judges that answer a batch at once call it after the batch. It may be called from several threads.
+    /// </summary>
+    IReadOnlyList<Judgement> JudgeEach(IReadOnlyList<JudgeItem> items, Action<int, Judgement> answered)
+    {
+        var all = JudgeEach(items);
+        for (var i = 0; i < all.Count; i++) answered(i, all[i]);
+        return all;
+    }
 }
 
 /// <summary>Adapts any <see cref="IStanceJudge"/> to <see cref="IJudgementSource"/>.</summary>

@@ -28,6 +28,9 @@ public sealed class HfTokenizer : ITokenizer
     private const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
 
     private readonly BpeTokenizer _bpe;
+    /// <summary>Ids at or above this are refused: no real vocabulary comes near 2^24, and such an id would index an embedding of gigabytes.</summary>
+    public const int MaxTokenId = 1 << 24;
+
     private readonly IReadOnlyDictionary<string, int> _vocab;
     private readonly Dictionary<string, int> _added;          // every added token, special or not
     private readonly HashSet<int> _specialIds;                 // added tokens flagged "special": dropped by Decode(skip)
@@ -88,6 +91,7 @@ public sealed class HfTokenizer : ITokenizer
         {
             if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out var id))
                 throw new DataFormatException(file, null, "model.vocab", $"entry '{p.Name}' is not an integer id");
+            if (id is < 0 or >= MaxTokenId) throw new DataFormatException(file, null, "model.vocab", $"entry '{p.Name}': id {id} is outside 0..{MaxTokenId - 1}");
             vocab[p.Name] = id;
         }
 
@@ -113,6 +117,7 @@ public sealed class HfTokenizer : ITokenizer
                     || !a.TryGetProperty("id", out var idEl) || !idEl.TryGetInt32(out var id)
                     || !a.TryGetProperty("content", out var cEl) || cEl.ValueKind != JsonValueKind.String)
                     throw new DataFormatException(file, null, "added_tokens", "each entry needs an integer 'id' and a string 'content'");
+                if (id is < 0 or >= MaxTokenId) throw new DataFormatException(file, null, "added_tokens", $"'{cEl.GetString()}': id {id} is outside 0..{MaxTokenId - 1}");
                 added[cEl.GetString()!] = id;
                 if (a.TryGetProperty("special", out var sp) && sp.ValueKind == JsonValueKind.True) specialIds.Add(id);
             }

@@ -63,6 +63,21 @@ public class DriftCommandTests
     }
 
     [Fact]
+    public void Duplicate_records_left_by_an_older_resumed_run_are_ignored_with_a_warning()
+    {
+        var clean = WriteTrace();
+        var doubled = Path.Combine(Path.GetDirectoryName(clean)!, "doubled.jsonl");
+        var lines = File.ReadAllLines(clean);
+        File.WriteAllLines(doubled, [.. lines, lines[1], lines[2]]);   // sft steps 10 and 20 measured again after a resume
+        var (code, expected, _) = CliRunner.Run("drift", "--trace", clean, "--format", "json");
+        Assert.Equal(0, code);
+        var (code2, stdout, stderr) = CliRunner.Run("drift", "--trace", doubled, "--format", "json");
+        Assert.True(code2 == 0, stderr);
+        Assert.Equal(expected, stdout);
+        Assert.Contains("warning: 2 duplicate record(s) of one phase, step and topic ignored", stderr);
+    }
+
+    [Fact]
     public void TextTableAndMissingTrace()
     {
         var (code, stdout, stderr) = CliRunner.Run("drift", "--trace", WriteTrace());

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ValueDrift.Cli.Commands;
 using ValueDrift.Models;
 using ValueDrift.Training.Algorithms;
 using ValueDrift.Tests.Models;
@@ -15,7 +16,7 @@ public class PlanAndMergeCommandTests
     {
         var (code, stdout, stderr) = CliRunner.Run("plan", "--model", MemoryPlanTests.Llama3_8B, "--stage", "dpo", "--batch-size", "1",
             "--max-length", "1024", "--device-memory", "139", "--format", "json");
-        Assert.True(code == 0, stderr);
+        Assert.True(code == PlanCommand.DoesNotFitExitCode, stderr);   // does not fit: printed, and said by the exit code
         using var doc = JsonDocument.Parse(stdout);
         var r = doc.RootElement;
         Assert.Equal(8_030_261_248, r.GetProperty("parameters").GetInt64());
@@ -24,6 +25,7 @@ public class PlanAndMergeCommandTests
         Assert.Equal(expected.ActivationsBytes, r.GetProperty("activations_bytes").GetInt64());
         Assert.False(r.GetProperty("fits").GetBoolean());
         Assert.Contains("--lora-rank 8", r.GetProperty("refusal").GetString());
+        Assert.Contains("--max-length 512", r.GetProperty("refusal").GetString());   // 1024 → 512 fits as configured
     }
 
     [Fact]

@@ -124,7 +124,7 @@ public class ScriptAndNativeTests(NotebookRuns runs)
         Assert.Equal(["notebooks/failed.ipynb cell 1 (csharp, `throw ValueDrift.Interactive.StageFailedException.Raise(\"sft-x\", new System.IO.FileNotFoundException(\"data.jsonl: file not found\"), null);`): Error: sft-x failed: data.jsonl: file not found"],
             run.Failures());
         var cell = run.Cells[1];
-        Assert.DoesNotContain('\n', cell.Outputs.Single(o => o.Error is not null).Error);
+        Assert.DoesNotContain('\n', cell.Outputs.Single(o => o.Error is not null).Error!);
         Assert.Contains("<details><summary>sft-x failed: data.jsonl: file not found (the stack trace)</summary><pre>System.IO.FileNotFoundException", cell.Html);
     }
 

@@ -104,6 +104,64 @@ public class JudgementTests
     }
 
     [Fact]
+    public void Two_writers_appending_at_the_same_time_lose_and_tear_no_line()
+    {
+        // Two caches on one file hold two open file descriptions, which the OS locks against each other exactly as it
+        // would two processes' (flock); each writes from its own threads at once.
+        var dir = Fixtures.TempDir("judge-cache-concurrent");
+        using (var a = new JudgementCache(dir))
+        using (var b = new JudgementCache(dir))
+            Parallel.For(0, 400, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+                (i % 2 == 0 ? a : b).Put("k" + i, "judge", new Judgement(new StanceDistribution(0.5, 0.25, 0.25), JudgeReadout.LogProbs)));
+        using var again = new JudgementCache(dir);
+        Assert.Equal((400, 0), (again.Count, again.IgnoredLines));
+        Assert.Equal(400, File.ReadAllLines(Path.Combine(dir, JudgementCache.FileName)).Length);
+    }
+
+    [Fact]
+    public void Each_paid_reading_is_on_disk_before_the_rest_of_its_batch_returns()
+    {
+        using var stalled = new ManualResetEventSlim();
+        using var server = new LoopbackJudgeServer((user, seen) =>
+        {
+            if (user.Contains("It depends")) stalled.Wait(TimeSpan.FromSeconds(30));   // the last answer hangs
+            return ByAnswer(user, seen);
+        });
+        var dir = Fixtures.TempDir("judge-cache-durable");
+        var judge = ChatEndpointJudge.ForOpenAICompatible(server.Endpoint, "judge", new ChatEndpointJudgeOptions { MaxParallel = 1 });
+        using var cached = new JudgementCachingJudge(judge, new JudgementCache(dir), judge.Identity!);
+        var batch = Task.Run(() => cached.JudgeEach(Items));
+        var file = Path.Combine(dir, JudgementCache.FileName);
+        // The cache locks the file while it appends (flock), and a reader's shared lock is refused meanwhile: retried.
+        int Lines()
+        {
+            for (var attempt = 0; ; attempt++)
+                try { return File.Exists(file) ? File.ReadAllLines(file).Length : 0; }
+                catch (IOException) when (attempt < 100) { Thread.Sleep(5); }
+        }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (Lines() < 2 && clock.Elapsed < TimeSpan.FromSeconds(20)) Thread.Sleep(10);
+        Assert.False(batch.IsCompleted);
+        Assert.Equal(2, Lines());   // the two answered, while the third is still out
+        stalled.Set();
+        Assert.All(batch.Result, j => Assert.NotNull(j.Distribution));
+        Assert.Equal(3, Lines());
+    }
+
+    [Fact]
+    public void A_silent_endpoint_is_bounded_by_the_request_timeout_and_the_deadline()
+    {
+        using var server = new LoopbackJudgeServer((user, seen) => { Thread.Sleep(TimeSpan.FromSeconds(20)); return ByAnswer(user, seen); });
+        var judge = ChatEndpointJudge.ForOpenAICompatible(server.Endpoint, "judge",
+            new ChatEndpointJudgeOptions { RequestTimeout = TimeSpan.FromMilliseconds(300), Deadline = TimeSpan.FromSeconds(2) });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var judged = judge.JudgeEach(Items);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.All(judged, j => Assert.Null(j.Distribution));
+        Assert.All(judged, j => Assert.True(j.Problem!.Contains("deadline") || j.Problem.Contains("timed out") || j.Problem.Contains("Timeout"), j.Problem));
+    }
+
+    [Fact]
     public void The_cache_never_holds_the_api_key_and_keys_on_the_exact_prompt()
     {
         const string key = "sk-cache-SECRET-123";

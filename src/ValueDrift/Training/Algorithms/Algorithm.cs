@@ -86,6 +86,13 @@ public abstract record Algorithm
     [JsonIgnore]
     public virtual string Title => Name.ToUpperInvariant();
 
+    /// <summary>
+    /// Reads and tokenizes the stage's data as this method will train on it, returning its row count: preflight runs it
+    /// for every stage before any work, so a bad file fails in seconds. Bad rows are typed errors naming file and row.
+    /// </summary>
+    public virtual int ReadRows(Data.StageInputs inputs, string dataPath) =>
+        Data == TrainingData.Conversations ? inputs.Conversations(dataPath).Count : inputs.Preferences(dataPath).Count;
+
     /// <summary>Refuses invalid settings before any work, naming the option (<c>dpo.beta</c>, ...).</summary>
     public virtual void Validate(string stage, TrainerOptions loop) { }
 

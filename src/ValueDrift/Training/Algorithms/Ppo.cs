@@ -15,6 +15,9 @@ namespace ValueDrift.Training.Algorithms;
 public sealed record Ppo : Algorithm
 {
     public override string Name => PpoStep.ObjectiveName;
+    /// <summary>PPO trains on its pairs' prompts, each cut to leave room for the response it samples.</summary>
+    public override int ReadRows(Data.StageInputs inputs, string dataPath) =>
+        inputs.Prompts(dataPath, Math.Max(1, inputs.MaxLength - Options.ResponseLength)).Count;
     public override string Summary => "PPO against a reward model (TRL's PPOv2 design).";
     public override TrainingData Data => TrainingData.Preferences;
     public override MemoryTerms Memory => new(Name) { Reference = ReferenceUse.Live, RewardAndValueModels = true };
