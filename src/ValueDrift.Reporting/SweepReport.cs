@@ -21,14 +21,23 @@ public static class SweepReport
     /// <summary>Writes report.html into the sweep folder; returns its path.</summary>
     public static string Write(SweepResult result, HtmlReportOptions? options = null)
     {
-        var drifts = Measure(result.TracePath, result.Plan.Points);
         var report = new HtmlReport("Sweep: drift magnitude against settings");
         report.AddParagraph($"{result.Plan.Points.Count} variants from {string.Join(", ", result.Plan.Start.Stages.Select(s => s.Stage.Name))}; " +
             "M = p(end) − p(start) of the variant's phase, all answers, averaged over topics; bars: 95% t-interval across seeds.");
+        Section(report, Measure(result.TracePath, result.Plan.Points), "generation probe");
+        if (result.LikelihoodTracePath is { } likelihood) Section(report, Measure(likelihood, result.Plan.Points), "likelihood probe");
+        var path = Path.Combine(result.Root, "report.html");
+        report.Save(path, options);
+        return path;
+    }
+
+    private static void Section(HtmlReport report, IReadOnlyList<PointDrift> drifts, string probe)
+    {
+        report.AddHeading($"The {probe}");
         foreach (var label in drifts.Select(d => d.Point.Label).Distinct())
         {
             var mine = drifts.Where(d => d.Point.Label == label).ToList();
-            report.AddHeading(label);
+            report.AddHeading($"{label} ({probe})", 3);
             foreach (var key in mine[0].Point.Settings.Select(s => s.Key))
                 report.AddFigure(AgainstSetting(label, key, mine));
             if (mine.All(d => d.KlFromStart is not null)) report.AddFigure(AgainstDivergence(label, mine));
@@ -39,9 +48,6 @@ public static class SweepReport
             drifts.Select(d => (IReadOnlyList<string>)[d.Point.Name, string.Join(", ", d.Point.Settings.Select(s => $"{s.Key}={s.Value}")), (d.Point.SeedIndex + 1).ToString(CultureInfo.InvariantCulture),
                 .. StanceLabels.All.Select(s => d.M[s].ToString("+0.000;−0.000", CultureInfo.InvariantCulture)),
                 d.KlFromStart?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "—"]));
-        var path = Path.Combine(result.Root, "report.html");
-        report.Save(path, options);
-        return path;
     }
 
     /// <summary>Every variant's M per stance from the trace, and its kl_from_start at the last step when the lines carry one.</summary>
@@ -104,8 +110,9 @@ public static class SweepReport
             }
         var layout = new PlotlyLayout();
         layout.Axis("xaxis")["title"] = new JsonObject { ["text"] = key };
-        if (numeric && drifts.Select(d => Sweep.Number(ValueOf(d.Point))!.Value).Where(v => v > 0).Distinct().Count() > 2
-            && drifts.All(d => Sweep.Number(ValueOf(d.Point)) > 0)) layout.Axis("xaxis")["type"] = "log";
+        // learning rates and the like span decades: a log axis when every value is positive and they span ≥ 10×
+        var values = numeric ? drifts.Select(d => Sweep.Number(ValueOf(d.Point))!.Value).ToList() : [];
+        if (numeric && values.All(v => v > 0) && values.Max() / values.Min() >= 10) layout.Axis("xaxis")["type"] = "log";
         layout.Axis("yaxis")["title"] = new JsonObject { ["text"] = "M (all answers)" };
         return new PlotlyFigure($"{label}: M against {key}", traces, layout);
     }

@@ -112,6 +112,30 @@ public class SweepTests
         Assert.Equal(12.706204736174707, half, 6);   // t(0.975, 1) = 12.7062 × sd √2 / √2
     }
 
+    [Fact]
+    [Trait("tier", "fast")]
+    public void TheReportReadsMPerVariantAndKlFromStartWhenTheTraceCarriesIt()
+    {
+        var dir = Fixtures.TempDir("sweep-report");
+        var trace = Path.Combine(dir, "trace.jsonl");
+        static string Line(string phase, int step, string topic, double s, double n, double o, double? kl) =>
+            FormattableString.Invariant($"{{\"phase\":\"{phase}\",\"step\":{step},\"topic\":\"{topic}\",\"support\":{s},\"neutral\":{n},\"oppose\":{o},\"n\":4")
+            + (kl is { } k ? FormattableString.Invariant($",\"kl_from_start\":{k}") : "") + "}\n";
+        File.WriteAllText(trace,
+            Line("p@lr=1#s1", 0, "a", 0.5, 0.25, 0.25, 0) + Line("p@lr=1#s1", 0, "b", 0.25, 0.5, 0.25, 0) +
+            Line("p@lr=1#s1", 2, "a", 0.75, 0.125, 0.125, 0.03) + Line("p@lr=1#s1", 2, "b", 0.5, 0.25, 0.25, 0.05) +
+            Line("q@lr=1#s1", 0, "a", 0.5, 0.25, 0.25, null) + Line("q@lr=1#s1", 3, "a", 0.25, 0.25, 0.5, null));
+        SweepPoint Point(string name) => new(name, new Stage { Name = name, Algorithm = new Dpo(), DataPath = "pairs.jsonl" }, "sft", name[..1], "dpo",
+            [("dpo.learning_rate", "1")], 0);
+        var drifts = ValueDrift.Reporting.SweepReport.Measure(trace, [Point("p@lr=1#s1"), Point("q@lr=1#s1"), Point("r@lr=1#s1")]);
+        Assert.Equal(2, drifts.Count);   // r never ran: not in the trace
+        Assert.Equal((0.25 + 0.25) / 2, drifts[0].M[ValueDrift.Probes.Stance.Support], 12);
+        Assert.Equal((-0.125 - 0.25) / 2, drifts[0].M[ValueDrift.Probes.Stance.Neutral], 12);
+        Assert.Equal(0.04, drifts[0].KlFromStart!.Value, 12);   // mean over topics at the last step
+        Assert.Equal(-0.25, drifts[1].M[ValueDrift.Probes.Stance.Support], 12);
+        Assert.Null(drifts[1].KlFromStart);
+    }
+
     private static (double, double) SweepReportStats(double[] xs) => ValueDrift.Reporting.SweepReport.MeanInterval(xs);
 
     private const string TinyWorldRecipe = """
@@ -154,6 +178,12 @@ public class SweepTests
         Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "one", "trace-likelihood.jsonl")), File.ReadAllBytes(Path.Combine(dir, "two", "trace-likelihood.jsonl")));
         string[] variants = ["dpo-standard@lr=1e-5#s1", "dpo-standard@lr=1e-5#s2", "dpo-standard@lr=5e-4#s1", "dpo-standard@lr=5e-4#s2"];
         Assert.Equal(["base", "sft-supportive", .. variants], Trajectory.FromTrace(Path.Combine(dir, "one", "trace.jsonl")).Phases);
+        // At this size the sampled answers carry no stance marker (the generation trace reads uniform), so the
+        // comparison rests on the likelihood trace: full-precision values that follow every weight, and that
+        // differ between learning rates and between seeds, so a variant run with another setting or seed would show.
+        var likelihood = Trajectory.FromTrace(Path.Combine(dir, "one", "trace-likelihood.jsonl"));
+        var ends = variants.Select(v => likelihood.Series(v, "immigration")[^1].Value.Support).ToList();
+        Assert.Equal(4, ends.Distinct().Count());
         // each variant trained with its own setting and seed, from the one SFT checkpoint
         var manifest = File.ReadAllText(Path.Combine(dir, "two", SweepRunner.PointsFolder, variants[3], "stages", variants[3], "stage.json"));
         Assert.Contains("0.0005", manifest);
