@@ -94,7 +94,7 @@ public class RecipeTests
         Refused(good.Replace("\"max_length\"", "\"max_lenght\""), "max_lenght");
         Refused(good.Replace("\"beta\": 0.2", "\"betta\": 0.2"), "algorithms[0].betta");
         Refused(good.Replace("\"beta\": 0.2", "\"beta\": 0"), "dpo.beta");
-        Refused(good.Replace("{ \"name\": \"simpo\" }", "{ \"name\": \"orpo\" }"), "algorithms[1].name");
+        Refused(good.Replace("{ \"name\": \"simpo\" }", "{ \"name\": \"kto\" }"), "algorithms[1].name");
         Refused(good.Replace("sft.jsonl", "missing.jsonl"), "sft[0].data");
         Refused(good.Replace("\"samples\": 2", "\"sample\": 2"), "probes.generation.sample");
         Refused(good.Replace("\"max_steps\": 2, \"batch_size\": 4, \"learning_rate\": 1e-3", "\"max_steps\": \"two\""), "training.sft.max_steps");
