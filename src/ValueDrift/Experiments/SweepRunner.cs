@@ -41,6 +41,7 @@ public static class SweepRunner
     {
         var watch = Stopwatch.StartNew();
         var log = logger ?? LineLogger.None;
+        sweep.Expand(recipe, recipe.Plan(baseModel: recipe.BaseModel ?? "world"));   // a bad key is refused before any folder is written
         var root = Path.GetFullPath(outputDirectory);
         Directory.CreateDirectory(root);
         var startRun = new RunDirectory(Path.Combine(root, StartFolder));

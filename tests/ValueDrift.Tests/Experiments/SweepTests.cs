@@ -75,6 +75,11 @@ public class SweepTests
         e = Assert.Throws<ConfigException>(() => Sweep.Parse("dpo.beta=-1", 1).Expand(recipe, WorldPlan(recipe)));   // the record's own validation
         Assert.Contains("beta", e.Message);
         Assert.Throws<ConfigException>(() => Sweep.Parse("learning_rate=1e-5", 1));
+        var outDir = Path.Combine(Fixtures.TempDir("sweep-bad-key"), "run");
+        var (code, _, stderr) = CliRunner.Run("sweep", "--recipe", Path.Combine(Fixtures.RepoRoot, "recipes", "world.jsonc"), "--grid", "dpo.gamma=1", "--out", outDir);
+        Assert.NotEqual(0, code);
+        Assert.Contains("dpo.gamma", stderr);
+        Assert.False(Directory.Exists(outDir));   // refused before any work
         Assert.Throws<ConfigException>(() => Sweep.Parse("dpo.beta=0.1,0.1", 1));
         Assert.Throws<ConfigException>(() => Sweep.Parse("dpo.beta=0.1", 0));
     }
