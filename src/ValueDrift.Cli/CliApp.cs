@@ -27,6 +27,7 @@ public static class CliApp
             new DriftCommand(),
             new DemoCommand(),
             new ReproduceCommand(),
+            new SweepCommand(),
             new DataCommand(),
             new MergeCommand(),
             new PlanCommand(),

@@ -102,6 +102,8 @@ public sealed record Recipe
     /// first in the run folder, the others in seeds/seed-K (K = 1, 2, …) below it. 1: one run.
     /// </summary>
     public int Seeds { get; init; } = 1;
+    /// <summary>A grid over the preference stages' settings, run by <c>valuedrift sweep</c> (<see cref="Experiments.Sweep"/>); null: none.</summary>
+    public Sweep? Sweep { get; init; }
 
     /// <summary>The recipe of seed run <paramref name="index"/> (0: this recipe): every loop seed and the probe's sampling seed + index.</summary>
     public Recipe ForSeed(int index) => index == 0 ? this : this with
@@ -151,6 +153,17 @@ public sealed record Recipe
         return new StagePlan(baseModel ?? BaseModel ?? throw new ConfigException("recipe", "base_model", "missing: a recipe needs a base model folder or a world"), stages);
     }
 
+    /// <summary>The algorithm label of each preference stage <see cref="Plan"/> makes, by stage name (what a <see cref="Sweep"/> key addresses).</summary>
+    public IReadOnlyDictionary<string, string> PreferenceLabels()
+    {
+        var labels = new Dictionary<string, string>();
+        foreach (var sft in Sft)
+            foreach (var pref in Preference.Where(p => p.From is null || p.From.Contains(sft.Name)))
+                foreach (var (_, label) in Algorithms.Where(a => pref.Algorithms is null || pref.Algorithms.Contains(a.Label)))
+                    labels[StageName(label, pref.Name, sft.Name)] = label;
+        return labels;
+    }
+
     private string StageName(string algorithm, string preference, string sft) =>
         PreferenceStageName.Replace("{algorithm}", algorithm).Replace("{preference}", preference).Replace("{sft}", sft);
 
@@ -177,6 +190,7 @@ public sealed record Recipe
             ["probes"] = new JsonObject { ["file"] = Probes.File, ["judge"] = Probes.Judge, ["generation"] = Node(Probes.Generation), ["every"] = Probes.Every },
             ["max_length"] = MaxLength, ["budget"] = Budget is null ? null : Node(Budget), ["seeds"] = Seeds,
         };
+        if (Sweep is not null) root["sweep"] = Sweep.ToJson();
         foreach (var a in algorithms) a!.AsObject().Remove("effective_gamma");
         if (BaseModel is null) root.Remove("base_model");
         if (World is null) root.Remove("world");
@@ -214,7 +228,7 @@ public sealed record Recipe
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var reader = new Reader(path, dir);
-        reader.Only(root, "", "base_model", "world", "sft", "preference", "algorithms", "preference_stage_name", "training", "probes", "max_length", "budget", "seeds");
+        reader.Only(root, "", "base_model", "world", "sft", "preference", "algorithms", "preference_stage_name", "training", "probes", "max_length", "budget", "seeds", "sweep");
         var training = reader.Object(root, "training");
         reader.Only(training, "training", ["sft", "preference", "algorithms"]);
         var probes = reader.Object(root, "probes", required: true)!;
@@ -250,6 +264,7 @@ public sealed record Recipe
             MaxLength = root["max_length"] is null ? null : reader.As<int>(root["max_length"], "max_length"),
             Budget = reader.As<PreferenceBudget>(root["budget"], "budget"),
             Seeds = root["seeds"] is null ? 1 : reader.As<int>(root["seeds"], "seeds"),
+            Sweep = root["sweep"] is { } sweep ? Experiments.Sweep.FromJson(sweep, path) : null,
         };
         if (world is not null && !recipe.Probes.Judge.Equals("world", StringComparison.OrdinalIgnoreCase))
             throw new ConfigException(path, "probes.judge", $"a world recipe is judged by the world's exact judge: use \"world\", not '{recipe.Probes.Judge}'");
@@ -270,7 +285,12 @@ public sealed record Recipe
         foreach (var name in recipe.AlgorithmTraining.Keys)
             if (!recipe.Algorithms.Any(a => a.Label == name))
                 throw new ConfigException(path, $"training.algorithms.{name}", $"no algorithm '{name}' in the recipe");
-        try { recipe.Plan(baseModel: recipe.BaseModel ?? "world").Validate(); }
+        try
+        {
+            var plan = recipe.Plan(baseModel: recipe.BaseModel ?? "world");
+            plan.Validate();
+            recipe.Sweep?.Expand(recipe, plan, path);
+        }
         catch (ConfigException e) { throw new ConfigException(path, e.File == "budget" ? "budget." + e.Field : e.Field, e.Message, e); }
         return recipe;
     }
