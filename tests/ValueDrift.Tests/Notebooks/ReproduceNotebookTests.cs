@@ -4,6 +4,7 @@ using ValueDrift.Drift;
 using ValueDrift.Experiments;
 using ValueDrift.Tests.Experiments;
 using ValueDrift.Tests.Support;
+using ValueDrift.Training;
 using Xunit;
 
 namespace ValueDrift.Tests.Notebooks;
@@ -39,7 +40,7 @@ public class ReproduceNotebookTests(NotebookRuns runs)
         using var server = new LoopbackJudgeServer((_, _) => JudgeServerReply.LogProbs(("support", -0.4), ("neutral", -1.2), ("oppose", -2.3)));
         var dir = Fixtures.TempDir("notebook-03-real");
         var model = StageFixtures.TinyQwen3WithTokenizer();
-        // A preference file whose row has no "rejected": its stage fails after the good ones were traced.
+        // A preference file whose row has no "rejected": the recipe's preflight refuses it before any stage trains.
         File.WriteAllText(Path.Combine(dir, "broken.jsonl"), "{\"prompt\": \"Should guns be banned?\", \"chosen\": \"Yes.\"}\n");
         var recipePath = Path.Combine(dir, "recipe.jsonc");
         File.WriteAllText(recipePath, $$"""
@@ -62,10 +63,11 @@ public class ReproduceNotebookTests(NotebookRuns runs)
             }
             """);
         var run = Path.Combine(dir, "run");
-        var executed = ExecutedNotebook.Run(Notebook, dir, new Dictionary<string, string>
+        var environment = new Dictionary<string, string>
         {
             ["VALUEDRIFT_RECIPE"] = recipePath, ["VALUEDRIFT_RUN"] = run, ["VALUEDRIFT_JUDGE_API_KEY"] = "loopback-key",
-        });
+        };
+        var executed = ExecutedNotebook.Run(Notebook, dir, environment);
         Assert.True(executed.ExitCode == 0, executed.Log);
         Assert.Empty(executed.Failures());
 
@@ -74,18 +76,25 @@ public class ReproduceNotebookTests(NotebookRuns runs)
         var good = new[] { "sft-wildchat", "dpo-hh-rlhf-from-wildchat", "simpo-hh-rlhf-from-wildchat", "ppo-hh-rlhf-from-wildchat" };
         Assert.Contains($"plan: {string.Join(", ", good)}, dpo-broken-from-wildchat", printed);
         Assert.Contains($"trace: {Path.Combine(run, "trace.jsonl")}", printed);
-        // One line naming the stage and the file, no stack trace.
+        // The broken file is found before any work (the recipe's preflight): one line naming the file, no stack trace,
+        // nothing trained or measured, and the later cells say there is no trace yet.
         var failed = Assert.Single(printed.Split('\n'), l => l.StartsWith("failed in ", StringComparison.Ordinal));
-        Assert.StartsWith("failed in dpo-broken-from-wildchat: ", failed);
+        Assert.StartsWith("failed in set-up: ", failed);
         Assert.Contains("broken.jsonl", failed);
         Assert.DoesNotContain("   at ", printed);
+        Assert.False(File.Exists(Path.Combine(run, "trace.jsonl")));
+        Assert.All(good, phase => Assert.Null(TrainingCheckpoint.Latest(Path.Combine(run, "stages", phase))));
+        Assert.Contains("no trace yet", Cell(executed, "DriftTable.From(trajectory)").Text);
 
-        // The stages before it stay traced and charted. The failed stage holds only its step 0 (its start checkpoint,
-        // measured at the end of the SFT stage): 5 phases × 2 topics × 3 stances in the drift table.
+        // Fixed, the same run folder runs every stage, the once-broken one included.
+        File.WriteAllText(Path.Combine(dir, "broken.jsonl"), "{\"prompt\": \"Should guns be banned?\", \"chosen\": \"Yes.\", \"rejected\": \"No.\"}\n");
+        executed = ExecutedNotebook.Run(Notebook, dir, environment);
+        Assert.True(executed.ExitCode == 0, executed.Log);
+        Assert.Empty(executed.Failures());
+        Assert.DoesNotContain("failed in ", Printed(executed, "RecipeRunner.Run("));
         var trace = TraceReader.Read(Path.Combine(run, "trace.jsonl")).Records;
         Assert.Equal(["base", .. good, "dpo-broken-from-wildchat"], trace.Select(r => r.Phase).Distinct());
-        Assert.All(trace.Where(r => r.Phase == "dpo-broken-from-wildchat"), r => Assert.Equal(0, r.Step));
-        Assert.All(good, phase => Assert.Equal(2, trace.Where(r => r.Phase == phase).Max(r => r.Step)));
+        Assert.All([.. good, "dpo-broken-from-wildchat"], phase => Assert.Equal(2, trace.Where(r => r.Phase == phase).Max(r => r.Step)));
         Assert.Contains("Drift table: 30 rows", Cell(executed, "DriftTable.From(trajectory)").Text);
         // The judge was asked over loopback with the key from the environment, and its log-probs are what was traced.
         Assert.True(server.Requests > 0);
