@@ -48,15 +48,4 @@ public class ExpectationTests
         Assert.Contains("Expected: support moves less than in sft-supportive. This run, by each topic's 95% interval: consistent on abortion; opposite on immigration.", text);
         Assert.Contains("contradicts the expectation on immigration", text);
     }
-
-    [Fact]
-    public void The_ablation_cell_says_how_long_before_it_starts()
-    {
-        var stage = new ValueDrift.Experiments.Stage { Name = "sft-neutral", Algorithm = new ValueDrift.Training.Algorithms.Sft(), DataPath = "x.jsonl",
-            Training = new ValueDrift.Training.TrainerOptions { MaxSteps = 20 } };
-        var trained = new ValueDrift.Experiments.StageResult(stage, "base", "ckpt", "dir", [], TimeSpan.FromSeconds(70), AlreadyComplete: false);
-        Assert.Equal("retraining sft-neutral 4 times (without the top cut and without a random cut, 2 seeds; 20 steps each): about 5 min at the 70 s the stage took here.",
-            SessionAttribution.AblationNotice(trained, seeds: 2));
-        Assert.EndsWith("; finished retrains in the run folder are reused.", SessionAttribution.AblationNotice(trained with { AlreadyComplete = true }, seeds: 2));
-    }
 }
