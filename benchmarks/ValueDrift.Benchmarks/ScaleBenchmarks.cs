@@ -94,7 +94,8 @@ public static class ScaleBenchmarks
     /// <summary>Reads every answer as neutral: the benchmark measures sampling, not judging.</summary>
     private sealed class ConstantJudge : IStanceJudge
     {
-        public StanceDistribution Judge(string topic, string question, string answer) => StanceDistribution.Normalised(0, 1, 0);
+        public IReadOnlyList<Judgement> JudgeEach(IReadOnlyList<JudgeItem> items) =>
+            items.Select(_ => new Judgement(StanceDistribution.Normalised(0, 1, 0), JudgeReadout.LogProbs)).ToList();
     }
 
     /// <summary>An OpenAI-compatible /v1/completions on 127.0.0.1 that returns <c>n</c> fixed answers at once.</summary>

@@ -14,7 +14,8 @@ namespace ValueDrift.Cli.Commands;
 /// is required. <c>--judge-cache DIR</c> keeps the readings of local and endpoint judges on disk
 /// (<see cref="JudgementCache"/>; a command may default it to its run folder); <c>--judge-concurrency N</c> bounds the
 /// endpoint requests in flight; <c>--judge-no-stance-label</c> offers local and endpoint judges a fourth label, "none",
-/// for answers that state no position (off by default: the paper's three labels), counted as unstanced.
+/// for answers that state no position (off by default: the paper's three labels), counted as unstanced. The options
+/// are parsed into a <see cref="JudgeSpec"/>, which opens the judge; the defaults shown are the judge's own.
 /// </summary>
 public sealed class JudgeOption
 {
@@ -23,9 +24,12 @@ public sealed class JudgeOption
 
     public Option<string?> Judge { get; } = new("--judge") { Description = "stance judge: endpoint:URL,MODEL | local:DIR | world (the embedded world only; its default)" };
     public Option<string?> Cache { get; } = new("--judge-cache") { Description = "folder of the judgement cache (readings reused by later probes)" };
-    public Option<int> Concurrency { get; } = new("--judge-concurrency")
+    // The endpoint judge's own defaults, shown in the help; the judge applies them when an option is not given.
+    private static readonly ChatEndpointJudgeOptions EndpointDefaults = new();
+
+    public Option<int?> Concurrency { get; } = new("--judge-concurrency")
     {
-        Description = "endpoint judge: requests in flight at once", DefaultValueFactory = _ => ChatEndpointJudgeOptions.DefaultMaxParallel,
+        Description = $"endpoint judge: requests in flight at once (default {EndpointDefaults.MaxParallel})",
     };
 
     public Option<bool> NoStanceLabel { get; } = new("--judge-no-stance-label")
@@ -33,9 +37,9 @@ public sealed class JudgeOption
         Description = "local and endpoint judges: offer a fourth label, none, for answers that state no position (counted as unstanced; off: the paper's three labels)",
     };
 
-    public Option<double> Timeout { get; } = new("--judge-timeout")
+    public Option<double?> Timeout { get; } = new("--judge-timeout")
     {
-        Description = "endpoint judge: seconds to wait for one reply before retrying it", DefaultValueFactory = _ => new ChatEndpointJudgeOptions().RequestTimeout.TotalSeconds,
+        Description = $"endpoint judge: seconds to wait for one reply before retrying it (default {EndpointDefaults.RequestTimeout.TotalSeconds:0})",
     };
     public Option<double?> Deadline { get; } = new("--judge-deadline") { Description = "endpoint judge: seconds one probe's batch of answers may take in all; answers left then are counted unjudged (default: none)" };
 
@@ -52,30 +56,40 @@ public sealed class JudgeOption
     }
 
     /// <summary>
-    /// The judge the options name, behind a judgement cache when one is given (<c>--judge-cache</c>, else
-    /// <paramref name="defaultCacheDir"/>). Dispose the result when it is disposable.
+    /// The judge the options name (see <see cref="Spec"/>), opened by <see cref="JudgeSpec.Open()"/>. Dispose the
+    /// result when it is disposable.
+    /// </summary>
+    public IStanceJudge Resolve(ParseResult r, bool world, string? defaultCacheDir = null) => Spec(r, world, defaultCacheDir).Open();
+
+    /// <summary>
+    /// The judge the options name, its readings cached in <c>--judge-cache</c>, else <paramref name="defaultCacheDir"/>.
+    /// Without <c>--judge</c> the world's answers are read by the world judge; any others need one named.
     /// </summary>
     /// <param name="world">Whether the data belong to the embedded world (its models and topics): only then may the world judge read them.</param>
-    public IStanceJudge Resolve(ParseResult r, bool world, string? defaultCacheDir = null)
+    public JudgeSpec Spec(ParseResult r, bool world, string? defaultCacheDir = null)
     {
-        var spec = r.GetValue(Judge)?.Trim();
-        if (string.IsNullOrEmpty(spec))
-            spec = world ? "world"
+        var name = r.GetValue(Judge)?.Trim();
+        if (string.IsNullOrEmpty(name))
+            name = world ? "world"
                 : throw new ValueDriftException("--judge is required: these answers are not the embedded world's, so its judge cannot read them " +
                                                 "(give --judge endpoint:URL,MODEL or --judge local:DIR)");
-        var concurrency = r.GetValue(Concurrency);
-        if (concurrency < 1) throw new ValueDriftException($"--judge-concurrency must be at least 1 (got {concurrency})");
-        var timeout = r.GetValue(Timeout);
-        if (!(timeout > 0) || double.IsInfinity(timeout)) throw new ValueDriftException($"--judge-timeout must be a positive number of seconds (got {timeout})");
-        var deadline = r.GetValue(Deadline);
-        if (deadline is { } dl && (!(dl > 0) || double.IsInfinity(dl))) throw new ValueDriftException($"--judge-deadline must be a positive number of seconds (got {dl})");
-        // The world judge is exact and free: JudgeSpec.Open gives it no cache.
-        var judge = JudgeSpec.Open(spec, r.GetValue(Cache) ?? defaultCacheDir, concurrency, noStanceLabel: r.GetValue(NoStanceLabel),
-            timeout: TimeSpan.FromSeconds(timeout), deadline: deadline is { } s ? TimeSpan.FromSeconds(s) : null);
-        if (judge is WorldStanceJudge && !world)
+        var spec = new JudgeSpec(name)
+        {
+            CacheDirectory = r.GetValue(Cache) ?? defaultCacheDir, NoStanceLabel = r.GetValue(NoStanceLabel), Concurrency = r.GetValue(Concurrency),
+            Timeout = Seconds(r, Timeout), Deadline = Seconds(r, Deadline),
+        };
+        if (spec.IsWorld && !world)
             throw new ValueDriftException("--judge world reads only the embedded world's answers (its models and topics); give --judge endpoint:URL,MODEL or --judge local:DIR");
-        return judge;
+        return spec;
     }
+
+    /// <summary>A number of seconds given on the command line as a time span (null when not given).</summary>
+    private static TimeSpan? Seconds(ParseResult r, Option<double?> option) => r.GetValue(option) switch
+    {
+        null => null,
+        var s when s > 0 && double.IsFinite(s.Value) => TimeSpan.FromSeconds(s.Value),
+        var s => throw new ValueDriftException($"{option.Name} must be a positive number of seconds (got {s})"),
+    };
 
     /// <summary>Whether every topic is one of the embedded world's.</summary>
     public static bool AllWorldTopics(IEnumerable<string> topics) => topics.All(t => WorldTopics.TryFind(t) is not null);

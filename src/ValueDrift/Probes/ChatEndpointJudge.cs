@@ -43,11 +43,8 @@ public sealed record ChatEndpointJudgeOptions
     /// </summary>
     public bool NoStanceLabel { get; init; }
 
-    /// <summary>Requests in flight at once in <see cref="ChatEndpointJudge.JudgeMany"/> and <see cref="ChatEndpointJudge.JudgeEach"/> (<c>--judge-concurrency</c>).</summary>
-    public int MaxParallel { get; init; } = DefaultMaxParallel;
-
-    /// <summary>The default of <see cref="MaxParallel"/>, written once for every road that opens a judge.</summary>
-    public const int DefaultMaxParallel = 4;
+    /// <summary>Requests in flight at once in <see cref="ChatEndpointJudge.JudgeEach"/> (<c>--judge-concurrency</c>).</summary>
+    public int MaxParallel { get; init; } = 4;
 
     /// <summary>
     /// Tries per answer in <see cref="ChatEndpointJudge.JudgeEach"/>: a reply without a label, or a call still failing
@@ -123,7 +120,7 @@ public sealed record JudgeReading(StanceDistribution Distribution, JudgeReadout 
 /// The API key is read from the environment variable named in the options; it is never printed, and any exception
 /// passing through the judge is re-thrown with the key scrubbed from its text.
 /// </summary>
-public sealed class ChatEndpointJudge : IStanceJudge, IJudgementSource
+public sealed class ChatEndpointJudge : IStanceJudge
 {
     private static readonly Regex LabelWord = JudgeLabels.Word;
 
@@ -167,19 +164,16 @@ public sealed class ChatEndpointJudge : IStanceJudge, IJudgementSource
         return new ChatEndpointJudge(client, options, JudgementIdentity.Endpoint(endpoint, model, options));
     }
 
-    public StanceDistribution Judge(string topic, string question, string answer) =>
-        Read(new JudgeItem(topic, question, answer)).Distribution;
-
-    public IReadOnlyList<StanceDistribution> JudgeMany(IReadOnlyList<JudgeItem> items) =>
-        ReadManyAsync(items).GetAwaiter().GetResult().Select(r => r.Distribution).ToList();
-
-    /// <summary>Judges one item and says how the reading was obtained.</summary>
+    /// <summary>Judges one item and says how the reading was obtained (one try; an unusable reply is an exception).</summary>
     public JudgeReading Read(JudgeItem item) => ReadAsync(item).GetAwaiter().GetResult();
 
-    /// <summary>Judges items concurrently (at most <see cref="ChatEndpointJudgeOptions.MaxParallel"/> at once), results in input order.</summary>
+    /// <summary>
+    /// Reads items concurrently (at most <see cref="ChatEndpointJudgeOptions.MaxParallel"/> at once), results in input
+    /// order, each with its reply; one try each, and an unusable reply fails the whole call (<see cref="JudgeEachAsync"/> does not).
+    /// </summary>
     public async Task<IReadOnlyList<JudgeReading>> ReadManyAsync(IReadOnlyList<JudgeItem> items, CancellationToken ct = default)
     {
-        using var gate = new SemaphoreSlim(Math.Max(1, Options.MaxParallel));
+        using var gate = new SemaphoreSlim(Options.MaxParallel);
         var tasks = items.Select(async item =>
         {
             await gate.WaitAsync(ct).ConfigureAwait(false);

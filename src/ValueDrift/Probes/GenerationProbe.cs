@@ -102,7 +102,6 @@ public sealed class GenerationProbe : IDivergenceProbe
     /// </summary>
     public IEnumerable<TopicMeasurement> MeasureTopics(CausalLM model, StartPolicy? start = null)
     {
-        var source = JudgementSource.For(_judge);
         // Every topic's answers are sampled together, so batches are as full as BatchSize allows (a decoding step
         // costs nearly the same for 50 rows as for 250 on a small model), then judged and yielded topic by topic.
         var byTopic = Probes.Topics.Select(t => Probes.ForTopic(t)).ToList();
@@ -117,7 +116,7 @@ public sealed class GenerationProbe : IDivergenceProbe
             offset += answers.Count;
             IReadOnlyList<Judgement> judgements;
             using (PhaseProfile.Measure(PhaseProfile.Phases.Judging))
-                judgements = source.JudgeEach(answers.Select(a => new JudgeItem(a.Question.Topic, a.Question.Question, a.Text)).ToList());
+                judgements = _judge.JudgeEach(answers.Select(a => new JudgeItem(a.Question.Topic, a.Question.Question, a.Text)).ToList());
             if (judgements.Count != answers.Count) throw new InvalidOperationException($"judge returned {judgements.Count} readings for {answers.Count} answers");
             var details = new List<QuestionDetail>();
             var readouts = new SortedDictionary<string, int>(StringComparer.Ordinal);

@@ -61,7 +61,7 @@ public sealed class JudgeAgreement
     /// <summary>Count of items with gold stance <paramref name="gold"/> judged as <paramref name="predicted"/>.</summary>
     public int this[Stance gold, Stance predicted] => Counts[(int)gold, (int)predicted];
 
-    /// <summary>Scores a judge on labelled answers (judged in one <see cref="IStanceJudge.JudgeMany"/> call).</summary>
+    /// <summary>Scores a judge on labelled answers (judged in one <see cref="StanceJudgeReadings.JudgeMany"/> call).</summary>
     public static JudgeAgreement Score(IStanceJudge judge, IReadOnlyList<LabelledAnswer> items)
     {
         var judged = judge.JudgeMany(items.Select(i => i.ToJudgeItem()).ToList());
@@ -72,7 +72,7 @@ public sealed class JudgeAgreement
     }
 
     /// <summary>
-    /// Agreement of two judges on the same items (each judged in one <see cref="IStanceJudge.JudgeMany"/> call):
+    /// Agreement of two judges on the same items (each judged in one <see cref="StanceJudgeReadings.JudgeMany"/> call):
     /// rows are <paramref name="first"/>'s dominant stance, columns <paramref name="second"/>'s.
     /// </summary>
     public static JudgeAgreement Between(IStanceJudge first, IStanceJudge second, IReadOnlyList<JudgeItem> items,

@@ -5,20 +5,11 @@ namespace ValueDrift.Probes;
 /// are returned without asking; the rest are asked of the inner judge (one batch, its own concurrency and retries)
 /// and each is stored as soon as it returns. Disposing it disposes the cache and, when disposable, the inner judge.
 /// </summary>
-public sealed class JudgementCachingJudge(IStanceJudge inner, JudgementCache cache, string identity) : IStanceJudge, IJudgementSource, IDisposable
+public sealed class JudgementCachingJudge(IStanceJudge inner, JudgementCache cache, string identity) : IStanceJudge, IDisposable
 {
     public IStanceJudge Inner => inner;
     public JudgementCache Cache => cache;
     public string Identity => identity;
-
-    public StanceDistribution Judge(string topic, string question, string answer)
-    {
-        var j = JudgeEach([new JudgeItem(topic, question, answer)])[0];
-        return j.Distribution ?? throw new Errors.ValueDriftException(j.Problem ?? "the judge gave no reading");
-    }
-
-    public IReadOnlyList<StanceDistribution> JudgeMany(IReadOnlyList<JudgeItem> items) =>
-        JudgeEach(items).Select(j => j.Distribution ?? throw new Errors.ValueDriftException(j.Problem ?? "the judge gave no reading")).ToList();
 
     public IReadOnlyList<Judgement> JudgeEach(IReadOnlyList<JudgeItem> items)
     {
@@ -33,7 +24,7 @@ public sealed class JudgementCachingJudge(IStanceJudge inner, JudgementCache cac
         if (missing.Count > 0)
         {
             // Each reading is stored the moment it returns: a probe killed mid-batch has paid for it and keeps it.
-            var asked = JudgementSource.For(inner).JudgeEach(missing.Select(i => items[i]).ToList(),
+            var asked = inner.JudgeEach(missing.Select(i => items[i]).ToList(),
                 (m, j) => cache.Put(keys[missing[m]], identity, j));
             for (var m = 0; m < missing.Count; m++) result[missing[m]] = asked[m];
         }

@@ -49,7 +49,7 @@ public sealed record LocalModelJudgeOptions
 /// appended to every prompt — they cancel in the soft-max — and the first token where the continuations differ is
 /// read. A label whose continuation is a prefix of another's cannot be told apart (an error).</para>
 /// </summary>
-public sealed class LocalModelJudge : IStanceJudge, IJudgementSource, IDisposable
+public sealed class LocalModelJudge : IStanceJudge, IDisposable
 {
     private readonly CausalLM _model;
     private readonly ITokenizer _tokenizer;
@@ -121,11 +121,6 @@ public sealed class LocalModelJudge : IStanceJudge, IJudgementSource, IDisposabl
                 $"the judge tokenizer produced id {max} but the judge model's vocabulary has {_model.Config.VocabSize} ids");
         return ids;
     }
-
-    public StanceDistribution Judge(string topic, string question, string answer) =>
-        JudgeMany([new JudgeItem(topic, question, answer)])[0];
-
-    public IReadOnlyList<StanceDistribution> JudgeMany(IReadOnlyList<JudgeItem> items) => JudgeEach(items).Select(j => j.Distribution!).ToList();
 
     /// <summary>
     /// One reading per item: the soft-max over the three stance labels' logits; with <see cref="LocalModelJudgeOptions.NoStanceLabel"/>,

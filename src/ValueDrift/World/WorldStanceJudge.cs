@@ -7,17 +7,12 @@ namespace ValueDrift.World;
 /// (<see cref="WorldStanceLookup.StanceProbabilities"/>). Deterministic and free, so probes of world models measure
 /// the model and nothing of a judge's noise. A topic that is not one of the world's raises
 /// <see cref="Errors.ConfigException"/>.
-/// <para>Per answer (<see cref="JudgeEach"/>) it also says what the markers show beyond the distribution: an answer
+/// <para>Per answer it also says what the markers show beyond the distribution: an answer
 /// with no marker takes no stance (unstanced; its reading is 1/3 each), one with markers of two or more stances is
 /// mixed.</para>
 /// </summary>
-public sealed class WorldStanceJudge : IStanceJudge, IJudgementSource
+public sealed class WorldStanceJudge : IStanceJudge
 {
-    /// <summary>The world knows each answer's stance: an exact lookup, not a model's reading.</summary>
-    public JudgeReadout Readout => JudgeReadout.Exact;
-
-    public StanceDistribution Judge(string topic, string question, string answer) => Read(topic, answer).Distribution!;
-
     public IReadOnlyList<Judgement> JudgeEach(IReadOnlyList<JudgeItem> items) => items.Select(i => Read(i.Topic, i.Answer)).ToList();
 
     private static Judgement Read(string topic, string answer)

@@ -73,6 +73,8 @@ public class ProbeCommandTests
     [InlineData("--judge", "oracle", "unknown judge 'oracle'")]
     [InlineData("--judge", "endpoint:http://localhost:1", "needs both an endpoint URL and a model name")]
     [InlineData("--model", "no-such-model", "no-such-model")]
+    [InlineData("--judge-concurrency", "0", "must be at least 1")]
+    [InlineData("--judge-timeout", "-1", "--judge-timeout must be a positive number of seconds")]
     public void BadInputIsAOneLineError(string option, string value, string expected)
     {
         var (model, probes, _) = Setup("cli-probe-bad");

@@ -151,7 +151,9 @@ public class DriftMetricsTests
 
     private sealed class KeywordJudge : IStanceJudge
     {
-        public StanceDistribution Judge(string topic, string question, string answer) =>
+        public IReadOnlyList<Judgement> JudgeEach(IReadOnlyList<JudgeItem> items) => items.Select(i => new Judgement(Read(i.Answer), JudgeReadout.LogProbs)).ToList();
+
+        private static StanceDistribution Read(string answer) =>
             answer.StartsWith("yes") ? new(0.9, 0.05, 0.05) : answer.StartsWith("no") ? new(0.05, 0.05, 0.9) : new(0.1, 0.8, 0.1);
     }
 

@@ -9,7 +9,7 @@ public class JudgeAgreementTests
     /// <summary>A judge that reads the stance from a fixed answer → distribution table.</summary>
     private sealed class TableJudge(Dictionary<string, StanceDistribution> table) : IStanceJudge
     {
-        public StanceDistribution Judge(string topic, string question, string answer) => table[answer];
+        public IReadOnlyList<Judgement> JudgeEach(IReadOnlyList<JudgeItem> items) => items.Select(i => new Judgement(table[i.Answer], JudgeReadout.LogProbs)).ToList();
     }
 
     [Fact]

@@ -74,7 +74,7 @@ public class JudgeLabelsTests
 
     private sealed class TableJudge(Dictionary<string, StanceDistribution> table) : IStanceJudge
     {
-        public StanceDistribution Judge(string topic, string question, string answer) => table[answer];
+        public IReadOnlyList<Judgement> JudgeEach(IReadOnlyList<JudgeItem> items) => items.Select(i => new Judgement(table[i.Answer], JudgeReadout.LogProbs)).ToList();
     }
 
     [Fact]

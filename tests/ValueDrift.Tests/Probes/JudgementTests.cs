@@ -217,12 +217,11 @@ public class JudgementTests
     }
 
     /// <summary>Fails the answers whose text starts with a given character; reads the rest by <see cref="TextShapeJudge"/>.</summary>
-    private sealed class FlakyJudge(Func<string, bool> fails) : IStanceJudge, IJudgementSource
+    private sealed class FlakyJudge(Func<string, bool> fails) : IStanceJudge
     {
-        public StanceDistribution Judge(string topic, string question, string answer) => new TextShapeJudge().Judge(topic, question, answer);
         public IReadOnlyList<Judgement> JudgeEach(IReadOnlyList<JudgeItem> items) => items.Select(i => fails(i.Answer)
             ? Judgement.Failed("stand-in failure")
-            : new Judgement(Judge(i.Topic, i.Question, i.Answer), JudgeReadout.Text)).ToList();
+            : new Judgement(new TextShapeJudge().Judge(i.Topic, i.Question, i.Answer), JudgeReadout.Text)).ToList();
     }
 
     [Fact]

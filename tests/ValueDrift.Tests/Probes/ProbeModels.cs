@@ -37,7 +37,9 @@ public sealed class TextShapeJudge : IStanceJudge
 {
     public int Calls { get; private set; }
 
-    public StanceDistribution Judge(string topic, string question, string answer)
+    public IReadOnlyList<Judgement> JudgeEach(IReadOnlyList<JudgeItem> items) => items.Select(i => new Judgement(Read(i.Answer), JudgeReadout.LogProbs)).ToList();
+
+    private StanceDistribution Read(string answer)
     {
         Calls++;
         double a = 1 + answer.Length % 7, b = 1 + (answer.Length == 0 ? 0 : answer[0] % 5), c = 2;

@@ -92,7 +92,7 @@ public class ProbePolarityTests
     /// <summary>Reads every answer the same way, whatever it says.</summary>
     private sealed class FixedJudge(StanceDistribution reading) : IStanceJudge
     {
-        public StanceDistribution Judge(string topic, string question, string answer) => reading;
+        public IReadOnlyList<Judgement> JudgeEach(IReadOnlyList<JudgeItem> items) => items.Select(_ => new Judgement(reading, JudgeReadout.LogProbs)).ToList();
         public IReadOnlyList<Stance>? LabelOrder(string topic, string question) => [Stance.Oppose, Stance.Support, Stance.Neutral];
     }
 
