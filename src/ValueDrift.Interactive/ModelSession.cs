@@ -12,8 +12,10 @@ namespace ValueDrift.Interactive;
 /// One stage per cell on any Hugging Face checkpoint, as <see cref="WorldSession"/> does on the synthetic world: a
 /// model folder (config.json, safetensors, tokenizer), a probe file of value-laden questions and a stance judge
 /// (an endpoint, a local judge model, or any <see cref="IStanceJudge"/>). <c>Start</c> measures the model as
-/// phase "base"; each <see cref="Run"/> trains one <see cref="Stage"/> through <see cref="StageRunner"/> from a
-/// previous stage's checkpoint, traced by the generation probe, and returns a <see cref="StageChange"/>.
+/// phase <see cref="StagePlan.BasePhase"/>; each <see cref="Run(Stage, StageChange?)"/> trains one <see cref="Stage"/>
+/// through <see cref="StageRunner"/> from a previous stage's checkpoint, traced by the generation probe, and returns a
+/// <see cref="StageChange"/>. The stage cell's work is <see cref="StageSession"/>, as in <see cref="WorldSession"/>:
+/// live progress, the cell's interrupt stopping the stage at its next step, a failure read as one line.
 /// <code>
 /// using var session = ModelSession.Start("models/Qwen3-0.6B", "probes/values.jsonl",
 ///     "endpoint:http://localhost:8000/v1,judge", "runs/qwen3", new GenerationProbeOptions { Samples = 5 });
@@ -24,37 +26,33 @@ public sealed class ModelSession : IDisposable
 {
     private readonly IStanceJudge _judge;
     private readonly bool _ownsJudge;
-    private readonly GenerationProbe _probe;
-    private readonly List<StageChange> _stages = [];
+    private readonly StageSession _core;
 
-    private ModelSession(string model, RunDirectory folder, ProbeSet probes, IStanceJudge judge, bool ownsJudge, GenerationProbe probe, ILogger logger)
+    private ModelSession(ProbeSet probes, IStanceJudge judge, bool ownsJudge, StageSession core)
     {
-        BaseModel = model;
-        Folder = folder;
         Probes = probes;
         _judge = judge;
         _ownsJudge = ownsJudge;
-        _probe = probe;
-        Logger = logger;
+        _core = core;
     }
 
     /// <summary>The checkpoint every stage without a <c>from</c> starts at.</summary>
-    public string BaseModel { get; }
+    public string BaseModel => _core.BaseModel;
 
     /// <summary>The run folder: stages/, trace.jsonl and (for judges named by a spec) the judgement cache.</summary>
-    public RunDirectory Folder { get; }
+    public RunDirectory Folder => _core.Folder;
 
     /// <summary>The probe questions each measurement asks.</summary>
     public ProbeSet Probes { get; }
 
     /// <summary>The stages run so far in this session, in order.</summary>
-    public IReadOnlyList<StageChange> Stages => _stages;
+    public IReadOnlyList<StageChange> Stages => _core.Stages;
 
-    /// <summary>Seed of the drift tables' bootstraps (the probe's own seed by default).</summary>
-    public int Seed { get; init; }
+    /// <summary>Seed of the drift tables' bootstraps (the probe's own seed).</summary>
+    public int Seed => _core.Seed;
 
     /// <summary>Where progress lines go (default <see cref="SessionLog.Default"/>: nowhere where the cell's live output shows the progress, standard output elsewhere).</summary>
-    public ILogger Logger { get; set; }
+    public ILogger Logger { get => _core.Logger; set => _core.Logger = value; }
 
     /// <summary>
     /// Starts a session whose judge is named as on the command line (<see cref="JudgeSpec.Forms"/>): its readings are
@@ -64,7 +62,7 @@ public sealed class ModelSession : IDisposable
         GenerationProbeOptions? probe = null, bool resume = false, ILogger? logger = null)
     {
         var folder = new RunDirectory(runFolder);
-        if (!resume) Clear(folder);
+        if (!resume) StageSession.Clear(folder);
         var opened = JudgeSpec.Open(judge, Path.Combine(folder.Root, RecipeRunner.JudgementCacheFolder), where: "judge");
         try { return Start(modelFolder, probeFile, opened, folder, ownsJudge: true, probe, logger); }
         catch { (opened as IDisposable)?.Dispose(); throw; }
@@ -75,7 +73,7 @@ public sealed class ModelSession : IDisposable
         GenerationProbeOptions? probe = null, bool resume = false, ILogger? logger = null)
     {
         var folder = new RunDirectory(runFolder);
-        if (!resume) Clear(folder);
+        if (!resume) StageSession.Clear(folder);
         return Start(modelFolder, probeFile, judge, folder, ownsJudge: false, probe, logger);
     }
 
@@ -90,61 +88,42 @@ public sealed class ModelSession : IDisposable
         var probes = ProbeSet.Load(probeFile);
         var options = probeOptions ?? new GenerationProbeOptions();
         options.Validate();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var progress = StageProgress.Start("starting the session (measuring the base model)", log);
         var tokenizer = TokenizerLoader.FromFolder(modelFolder);
         var template = ChatTemplate.ForModelFolder(modelFolder, tokenizer);
         var probe = new GenerationProbe(probes, tokenizer, template, judge, options);
-        var session = new ModelSession(Path.GetFullPath(modelFolder), folder, probes, judge, ownsJudge, probe, log) { Seed = (int)options.Seed };
-        using (var traces = TracedProbe.Open(session.Traced))
-            StagePlan.MeasureBase(session.BaseModel, traces.Targets, log);
-        return session;
+        var core = new StageSession(Path.GetFullPath(modelFolder), folder, [new TracedProbe(probe, folder.TracePath)], (int)options.Seed, log);
+        core.MeasureBase(progress);
+        progress.Finish(FormattableString.Invariant($"session ready in {clock.Elapsed.TotalSeconds:0} s; base model {core.BaseModel}"));
+        return new ModelSession(probes, judge, ownsJudge, core);
     }
-
-    private IReadOnlyList<TracedProbe> Traced => [new TracedProbe(_probe, Folder.TracePath)];
 
     /// <summary>
     /// Trains <paramref name="stage"/> from <paramref name="from"/>'s final checkpoint (null: <see cref="BaseModel"/>),
-    /// probing on the dense-early schedule into the run's trace. A stage already trained in this folder is read back;
-    /// one stopped midway resumes from its newest checkpoint.
+    /// probing on the dense-early schedule into the run's trace, its progress live in the running cell. A stage already
+    /// trained in this folder is read back; one stopped midway resumes from its newest checkpoint.
     /// </summary>
-    public StageChange Run(Stage stage, StageChange? from = null)
-    {
-        ArgumentNullException.ThrowIfNull(stage);
-        var start = from?.FinalCheckpoint ?? BaseModel;
-        new StagePlan(BaseModel, [new PlannedStage(stage, null)]).PruneUnfinished(Folder, [Folder.TracePath]);
-        StageResult result;
-        using (var traces = TracedProbe.Open(Traced))
-        {
-            try { result = new StageRunner(Folder, traces.Targets) { Logger = Logger }.Run(stage, start); }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                throw StageFailedException.Raise(stage.Name, e, progress: null);
-            }
-        }
-        var change = StageChange.Measure(result, from?.Phase ?? StagePlan.BasePhase, Trajectory(), null, Seed);
-        _stages.Add(change);
-        return change;
-    }
+    public StageChange Run(Stage stage, StageChange? from = null) => Run(stage, from, KernelDisplay.CellCancellation());
 
-    /// <summary>Every measurement so far (phase "base" first, then the stages in the order run).</summary>
-    public Trajectory Trajectory() => Drift.Trajectory.FromTrace(Folder.TracePath);
+    /// <summary>
+    /// <see cref="Run(Stage, StageChange?)"/> that stops at the next step once <paramref name="cancel"/> is set (in a
+    /// notebook the cell's interrupt does this): the stage's measurements so far stay in the trace and the result says
+    /// it was interrupted; running the stage again continues from the step it stopped at.
+    /// </summary>
+    public StageChange Run(Stage stage, StageChange? from, CancellationToken cancel) => _core.Run(stage, from, cancel);
+
+    /// <summary>Every measurement so far (the base model first, then the stages in the order run).</summary>
+    public Trajectory Trajectory() => _core.Trajectory();
 
     /// <summary>Drift magnitude and drift time of every stage run so far, per topic and stance.</summary>
-    public DriftTable DriftTable() =>
-        Drift.DriftTable.From(new Trajectory(Trajectory().Records().Where(r => r.Phase != StagePlan.BasePhase)), new DriftTableOptions { Seed = Seed });
+    public DriftTable DriftTable() => _core.DriftTable();
 
     public override string ToString() =>
-        $"Model session: {BaseModel}; {Probes.Questions.Count} probe questions; run folder {Folder.Root}; stages: {(_stages.Count == 0 ? "none yet" : string.Join(", ", _stages.Select(s => s.Phase)))}";
+        $"Model session: {BaseModel}; {Probes.Questions.Count} probe questions; run folder {Folder.Root}; stages: {(Stages.Count == 0 ? "none yet" : string.Join(", ", Stages.Select(s => s.Phase)))}";
 
     public void Dispose()
     {
         if (_ownsJudge) (_judge as IDisposable)?.Dispose();
-    }
-
-    // As WorldSession: re-running a notebook from the top measures afresh (the judgement cache is kept).
-    private static void Clear(RunDirectory run)
-    {
-        if (File.Exists(run.TracePath)) File.Delete(run.TracePath);
-        var stages = Path.Combine(run.Root, "stages");
-        if (Directory.Exists(stages)) Directory.Delete(stages, recursive: true);
     }
 }

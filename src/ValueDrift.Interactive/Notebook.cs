@@ -130,7 +130,7 @@ public static class Notebook
         void Rows(string probe, Trajectory? t)
         {
             if (t is null) return;
-            foreach (var r in t.Records().Where(r => r.Phase == "base"))
+            foreach (var r in t.Records().Where(r => r.Phase == Experiments.StagePlan.BasePhase))
                 sb.Append(FormattableString.Invariant($"<tr><td>{e(probe)}</td><td>{e(r.Topic)}</td><td>{r.Value.Support:0.000}</td><td>{r.Value.Neutral:0.000}</td><td>{r.Value.Oppose:0.000}</td></tr>\n"));
         }
         Rows("generation", session.Trajectory());

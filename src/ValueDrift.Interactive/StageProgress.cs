@@ -81,7 +81,7 @@ public sealed class StageProgress : IProgress<TrainingProgress>
         Redraw(force: true);
     }
 
-    /// <summary>The name <see cref="WorldSession"/> gives the generation probe.</summary>
+    /// <summary>The name the notebook sessions give the generation probe in the progress output.</summary>
     public const string GenerationProbeName = "generation probe";
 
     /// <summary>Ends the progress: the output shrinks to <paramref name="line"/> (the chart that follows replaces it).</summary>

@@ -13,19 +13,20 @@ namespace ValueDrift.Interactive;
 /// (or pretrains and caches) the base model, builds the probes and measures the base model; each
 /// <see cref="Run(string, StageChange?)"/> then trains one stage from a previous stage's checkpoint and returns a
 /// <see cref="StageChange"/>, which displays as the chart of stance change since that checkpoint. A thin layer over
-/// <see cref="WorldExperiment.Prepare"/>, <see cref="StageRunner"/> and the demo's stage list: it measures exactly as the
-/// demo does.
+/// <see cref="WorldExperiment.Prepare"/>, the world's plan (built once per session) and the stage-cell core
+/// <see cref="StageSession"/> it shares with <see cref="ModelSession"/>: it measures exactly as the demo does.
 /// </summary>
 public sealed class WorldSession
 {
     private readonly WorldSetup _setup;
-    private readonly List<StageChange> _stages = [];
+    private readonly StageSession _core;
 
-    private WorldSession(WorldExperimentOptions options, WorldSetup setup, ILogger logger)
+    private WorldSession(WorldExperimentOptions options, WorldSetup setup, StageSession core)
     {
         Options = options;
         _setup = setup;
-        Logger = logger;
+        _core = core;
+        Plan = WorldExperiment.Plan(options, setup.DataPath, setup.BaseModel);
     }
 
     public WorldExperimentOptions Options { get; }
@@ -40,10 +41,13 @@ public sealed class WorldSession
     public WorldProfile Profile => _setup.Profile;
 
     /// <summary>The stages run so far in this session, in order.</summary>
-    public IReadOnlyList<StageChange> Stages => _stages;
+    public IReadOnlyList<StageChange> Stages => _core.Stages;
 
     /// <summary>Where progress lines go (default <see cref="SessionLog.Default"/>: nowhere where the cell's live output shows the progress, standard output elsewhere).</summary>
-    public ILogger Logger { get; set; }
+    public ILogger Logger { get => _core.Logger; set => _core.Logger = value; }
+
+    /// <summary>The world's plan at <see cref="Options"/>' sizes (<see cref="WorldExperiment.Plan"/>), built once: its stages are what <see cref="Stage"/> returns.</summary>
+    public StagePlan Plan { get; }
 
     /// <summary>
     /// Prepares a run in <see cref="WorldExperimentOptions.OutputDirectory"/> and measures the base model (phase "base").
@@ -59,23 +63,29 @@ public sealed class WorldSession
         var log = logger ?? SessionLog.Default();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var progress = StageProgress.Start("starting the session (base model: pretrained once, then cached)", log);
-        if (!resume) Clear(new RunDirectory(options.OutputDirectory));
+        if (!resume) StageSession.Clear(new RunDirectory(options.OutputDirectory));
         var setup = WorldExperiment.Prepare(options, log, progress);
-        using (var traces = setup.Probes.Open(setup.Run))
-            StagePlan.MeasureBase(setup.BaseModel, Observed(traces.Targets, progress), log);
+        var core = new StageSession(setup.BaseModel, setup.Run, setup.Probes.Traced(setup.Run), (int)options.Seed, log)
+        {
+            RewardAudit = WorldRewardAudit.Source(options.World.Topics),
+        };
+        core.MeasureBase(progress);
         progress.Finish(FormattableString.Invariant($"session ready in {clock.Elapsed.TotalSeconds:0} s; base model {setup.BaseModel}"));
-        return new WorldSession(options, setup, log);
+        return new WorldSession(options, setup, core);
     }
 
     /// <summary>Where base models and PPO's reward models are cached: <see cref="WorldExperimentOptions.CacheRoot"/>, else the demo's default ($VALUEDRIFT_CACHE or ~/.cache/valuedrift).</summary>
     public string CacheRoot => Options.CacheRoot ?? World.BaseModel.DefaultCacheRoot;
 
-    /// <summary>The names of the world's stages (<see cref="WorldExperiment.Stages"/>): sft-neutral, sft-supportive, dpo-standard, …, ppo-oppose-aligned.</summary>
-    public IReadOnlyList<string> StageNames => WorldExperiment.Stages(Options, _setup.DataPath).Select(s => s.Stage.Name).ToList();
+    /// <summary>The names of the world's stages (<see cref="Plan"/>): sft-neutral, sft-supportive, dpo-standard, …, ppo-oppose-aligned.</summary>
+    public IReadOnlyList<string> StageNames => Plan.Stages.Select(s => s.Stage.Name).ToList();
 
-    /// <summary>The world's stage of that name, sized by <see cref="Options"/>; change it with <c>with { ... }</c> before running.</summary>
+    /// <summary>
+    /// The world's stage of that name, sized by <see cref="Options"/>; change it with <c>with { ... }</c>, and its
+    /// algorithm's settings with <see cref="StageEdits.With{TAlgorithm}"/>, before running.
+    /// </summary>
     public Stage Stage(string name) =>
-        WorldExperiment.Stages(Options, _setup.DataPath).Select(s => s.Stage).FirstOrDefault(s => s.Name == name)
+        Plan.Stages.Select(s => s.Stage).FirstOrDefault(s => s.Name == name)
         ?? throw new ConfigException("stage", "name", $"no stage '{name}' in the world; stages: {string.Join(", ", StageNames)}");
 
     /// <summary>The path of a world dataset in the run's data folder (names in <see cref="WorldDatasets"/>).</summary>
@@ -97,48 +107,8 @@ public sealed class WorldSession
     /// it was interrupted; running the stage again continues from the step it stopped at. PPO's reward model comes from the cache when the
     /// same one was trained before (<see cref="Training.Algorithms.RewardModelCache"/> under <see cref="CacheRoot"/>).
     /// </summary>
-    public StageChange Run(Stage stage, StageChange? from, CancellationToken cancel)
-    {
-        var start = from?.FinalCheckpoint ?? BaseModel;
-        if (from is { Interrupted: true })
-            throw new ConfigException("session", "from", $"stage '{from.Phase}' was interrupted and has no final checkpoint; run it again first");
-        stage = stage.WithRewardModelCache(Training.Algorithms.RewardModelCache.In(CacheRoot).Root);
-        new StagePlan(BaseModel, [new PlannedStage(stage, null)]).PruneUnfinished(Folder, _setup.Probes.Traced(Folder).Select(p => p.TracePath));
-        var progress = StageProgress.Start(FormattableString.Invariant($"{stage.Name} from {from?.Phase ?? "base"}"), Logger);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        StageResult result;
-        bool interrupted;
-        using (var traces = _setup.Probes.Open(Folder))
-        {
-            var runner = new StageRunner(Folder, Observed(traces.Targets, progress))
-            {
-                Logger = Logger, Progress = progress, RewardAudit = WorldRewardAudit.Source(Options.World.Topics),
-            };
-            try { result = runner.Run(stage, start, cancel); }
-            catch (Exception e) when (cancel.IsCancellationRequested && e is not OutOfMemoryException)
-            {   // stopped inside a helper (PPO's reward model): nothing of the stage itself is final
-                result = new StageResult(stage, start, Folder.StageDirectory(stage.Name), Folder.StageDirectory(stage.Name), [], clock.Elapsed, AlreadyComplete: false);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                throw StageFailedException.Raise(stage.Name, e, progress);
-            }
-            interrupted = cancel.IsCancellationRequested && !result.AlreadyComplete && !Directory.Exists(result.FinalCheckpoint);
-        }
-        var change = StageChange.Measure(result, from?.Phase ?? "base", Trajectory(), LikelihoodTrajectory(), (int)Options.Seed) with { Interrupted = interrupted };
-        progress.Finish(interrupted
-            ? $"{stage.Name}: interrupted after {clock.Elapsed.TotalSeconds:0} s; the trace keeps what was measured"
-            : FormattableString.Invariant($"{stage.Name}: {(result.AlreadyComplete ? "read back from the run folder" : $"trained in {clock.Elapsed.TotalSeconds:0} s")}"));
-        if (!interrupted) _stages.Add(change);
-        return change;
-    }
-
-    /// <summary>The trace targets with probes that report to <paramref name="progress"/>.</summary>
-    private static IReadOnlyList<TraceTarget> Observed(IReadOnlyList<TraceTarget> targets, StageProgress progress) =>
-        targets.Select(t => t with
-        {
-            Probe = new ObservedProbe(t.Probe, t.Probe is Probes.GenerationProbe ? StageProgress.GenerationProbeName : "likelihood probe", progress),
-        }).ToList();
+    public StageChange Run(Stage stage, StageChange? from, CancellationToken cancel) =>
+        _core.Run(stage.WithRewardModelCache(Training.Algorithms.RewardModelCache.In(CacheRoot).Root), from, cancel);
 
     /// <summary>
     /// Runs stages already run in this session again under other training seeds (Seed + 1, Seed + 2, …; training
@@ -170,30 +140,15 @@ public sealed class WorldSession
             .Select(r => k == 1 ? r : r with { Phase = r.Phase[..^$"-seed{k}".Length] }).ToList())).ToList();
     }
 
-    /// <summary>Every measurement of the generation probe so far (phase "base" first, then the stages in the order run).</summary>
-    public Trajectory Trajectory() => Drift.Trajectory.FromTrace(Folder.TracePath);
+    /// <summary>Every measurement of the generation probe so far (the base model first, then the stages in the order run).</summary>
+    public Trajectory Trajectory() => _core.Trajectory();
 
     /// <summary>The likelihood probe's measurements (null when <see cref="WorldExperimentOptions.LikelihoodProbe"/> is off).</summary>
-    public Trajectory? LikelihoodTrajectory() =>
-        _setup.Probes.Likelihood is null || !File.Exists(Folder.LikelihoodTracePath) ? null : Drift.Trajectory.FromTrace(Folder.LikelihoodTracePath);
+    public Trajectory? LikelihoodTrajectory() => _core.LikelihoodTrajectory();
 
     /// <summary>Drift magnitude and drift time of every stage run so far, per topic and stance (generation probe, or the likelihood probe).</summary>
-    public DriftTable DriftTable(bool likelihood = false)
-    {
-        var t = likelihood ? LikelihoodTrajectory() ?? throw new ConfigException("session", "LikelihoodProbe", "the likelihood probe is off")
-                           : Trajectory();
-        // The base model is one measurement, not a phase that moved anything.
-        return Drift.DriftTable.From(new Trajectory(t.Records().Where(r => r.Phase != "base")), new DriftTableOptions { Seed = (int)Options.Seed });
-    }
+    public DriftTable DriftTable(bool likelihood = false) => _core.DriftTable(likelihood);
 
     /// <summary>The value gap of each preference set per topic: p(chosen) − p(rejected), judged exactly by the world.</summary>
     public IReadOnlyList<ValueGap> ValueGaps() => WorldExperimentReport.ValueGaps(Profile);
-
-    private static void Clear(RunDirectory run)
-    {
-        foreach (var file in new[] { run.TracePath, run.LikelihoodTracePath })
-            if (File.Exists(file)) File.Delete(file);
-        var stages = Path.Combine(run.Root, "stages");
-        if (Directory.Exists(stages)) Directory.Delete(stages, recursive: true);
-    }
 }

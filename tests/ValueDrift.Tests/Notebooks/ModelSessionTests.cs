@@ -1,3 +1,4 @@
+using ValueDrift.Common;
 using ValueDrift.Drift;
 using ValueDrift.Errors;
 using ValueDrift.Experiments;
@@ -67,6 +68,51 @@ public class ModelSessionTests
             Assert.Equal(["base", "sft-chat", "dpo-pairs"], again.Trajectory().Phases);
         }
         Assert.Equal(asked, server.Requests);
+    }
+
+    [Fact]
+    public void A_checkpoint_stage_shows_progress_stops_when_interrupted_resumes_and_fails_as_one_line()
+    {
+        var model = StageFixtures.TinyQwen3WithTokenizer();
+        using var server = new LoopbackJudgeServer((_, _) => JudgeServerReply.LogProbs(("support", -0.4), ("neutral", -1.2), ("oppose", -2.0)));
+        var lines = new List<string>();
+        using var session = ModelSession.Start(model, StageFixtures.Probes(), $"endpoint:{server.Endpoint},judge",
+            Path.Combine(Fixtures.TempDir("model-session-progress"), "run"), Probe, logger: LineLogger.To(lines.Add));
+        Assert.Contains(lines, l => l.StartsWith("session ready in ", StringComparison.Ordinal));
+        var sft = Stage("sft-chat", new Sft(), StageFixtures.Conversations());
+
+        // Cancelled before it starts (what the cell's interrupt does): one step is made, saved and traced, then it stops.
+        using (var cancelled = new CancellationTokenSource())
+        {
+            cancelled.Cancel();
+            var stopped = session.Run(sft, null, cancelled.Token);
+            Assert.True(stopped.Interrupted);
+            Assert.Contains("interrupted at step 1", stopped.Summary);
+            Assert.Empty(session.Stages);
+            Assert.Equal([0, 1], session.Trajectory().Series("sft-chat", "immigration").Select(p => p.Step));
+            Assert.Contains(lines, l => l.StartsWith("sft-chat: interrupted after", StringComparison.Ordinal));
+            Assert.Contains("was interrupted", Assert.Throws<ConfigException>(() => session.Run(Stage("dpo-pairs", new Dpo(), StageFixtures.TextPairs()), stopped)).Message);
+        }
+
+        // Run again: it continues from the step it stopped at, each step traced once, and its progress is log lines.
+        lines.Clear();
+        var done = session.Run(sft);
+        Assert.False(done.Interrupted);
+        Assert.Contains(lines, l => l.Contains("(resuming)", StringComparison.Ordinal));
+        Assert.Equal([0, 1, 2], session.Trajectory().Series("sft-chat", "immigration").Select(p => p.Step));
+        Assert.Contains(lines, l => l.StartsWith("sft-chat from base: sft step 2/2 · loss ", StringComparison.Ordinal) && l.Contains("· done in "));
+        Assert.Contains(lines, l => l.StartsWith("sft-chat: trained in ", StringComparison.Ordinal));
+        Assert.Equal(["sft-chat"], session.Stages.Select(s => s.Phase));
+
+        // A failed stage reads as one line, its progress ends with it, and the cause keeps its stack.
+        var missing = Path.Combine(session.Folder.Root, "no-such-file.jsonl");
+        var e = Assert.Throws<StageFailedException>(() => session.Run(Stage("dpo-missing", new Dpo(), missing), from: done));
+        Assert.DoesNotContain('\n', e.ToString());
+        Assert.StartsWith("dpo-missing failed: ", e.ToString(), StringComparison.Ordinal);
+        Assert.Contains("no-such-file.jsonl", e.ToString());
+        Assert.NotNull(e.InnerException!.StackTrace);
+        Assert.Equal(e.Message, lines[^1]);
+        Assert.Single(session.Stages);
     }
 
     [Fact]

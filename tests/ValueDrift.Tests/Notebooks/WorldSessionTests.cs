@@ -23,6 +23,8 @@ public class WorldSessionTests
         var options = WorldExperimentOptions.Quick(Fixtures.TempDir("session-run")) with { CacheRoot = Cache };
         var session = WorldSession.Start(options, logger: LineLogger.To(lines.Add));
         Assert.Contains(lines, l => l.StartsWith("session ready in ", StringComparison.Ordinal));
+        // The plan is built once per session: the same stage object every time it is asked for.
+        Assert.Same(session.Stage(WorldExperiment.SupportiveSft), session.Stage(WorldExperiment.SupportiveSft));
 
         // Cancelled before it starts: the loop makes one step, saves it and stops (what the cell's interrupt does).
         using var cancelled = new CancellationTokenSource();
