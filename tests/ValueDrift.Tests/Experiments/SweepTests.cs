@@ -139,6 +139,32 @@ public class SweepTests
         Assert.Equal(0.04, drifts[0].KlFromStart!.Value, 12);   // mean over topics at the last step
         Assert.Equal(-0.25, drifts[1].M[ValueDrift.Probes.Stance.Support], 12);
         Assert.Null(drifts[1].KlFromStart);
+        Assert.Null(drifts[0].MStanced[ValueDrift.Probes.Stance.Support]);   // no question detail: no stanced M
+    }
+
+    [Fact]
+    [Trait("tier", "fast")]
+    public void TheReportReadsMAmongStanceTakingAnswersFromTheQuestionDetail()
+    {
+        var dir = Fixtures.TempDir("sweep-report-stanced");
+        var trace = Path.Combine(dir, "trace.jsonl");
+        // One topic, two questions weighing the same. Step 0: both take stances, stanced support 0.5 and 0.25.
+        // Step 2: the first question's answers took no stance at all (n_stanced 0: left out), the second's stanced
+        // support 0.75, so stanced support goes 0.375 → 0.75 (+0.375) while the all-answer value reads the no-stance
+        // answers as 1/3.
+        static string Q(string id, double s, double n, double o, int stancedN) => FormattableString.Invariant(
+            $$"""{"id":"{{id}}","support":{{s}},"neutral":{{n}},"oppose":{{o}},"n":4,"stanced":[{{s}},{{n}},{{o}}],"n_stanced":{{stancedN}}}""");
+        static string Line(int step, double s, double n, double o, params string[] qs) => FormattableString.Invariant(
+            $$"""{"phase":"p@lr=1#s1","step":{{step}},"topic":"a","support":{{s}},"neutral":{{n}},"oppose":{{o}},"n":8,"questions":[{{string.Join(',', qs)}}]}""") + "\n";
+        File.WriteAllText(trace,
+            Line(0, 0.375, 0.375, 0.25, Q("q1", 0.5, 0.25, 0.25, 4), Q("q2", 0.25, 0.5, 0.25, 4)) +
+            Line(2, 0.5, 0.25, 0.25, Q("q1", 1 / 3.0, 1 / 3.0, 1 / 3.0, 0), Q("q2", 0.75, 0.125, 0.125, 4)));
+        var point = new SweepPoint("p@lr=1#s1", new Stage { Name = "p@lr=1#s1", Algorithm = new Dpo(), DataPath = "pairs.jsonl" }, "sft", "p", "dpo",
+            [("dpo.learning_rate", "1")], 0);
+        var d = Assert.Single(ValueDrift.Reporting.SweepReport.Measure(trace, [point]));
+        Assert.Equal(0.125, d.M[ValueDrift.Probes.Stance.Support], 12);
+        Assert.Equal(0.375, d.MStanced[ValueDrift.Probes.Stance.Support]!.Value, 12);
+        Assert.Equal(-0.25, d.MStanced[ValueDrift.Probes.Stance.Neutral]!.Value, 12);
     }
 
     private static (double, double) SweepReportStats(double[] xs) => ValueDrift.Reporting.SweepReport.MeanInterval(xs);
