@@ -33,7 +33,7 @@ public static class WorldSplitComparison
         var findings = new List<WorldSplitFinding>();
         foreach (var split in Enum.GetValues<WorldProbeSplit>())
         {
-            var probes = WorldRunProbes.Build(setup.BaseModel, setup.World, o, split: split);
+            var probes = WorldRunProbes.Build(setup.BaseModel, setup.World, WorldRecipe.For(o), split);
             var named = new List<(string Name, IStanceProbe Probe)> { ("generation", probes.Generation) };
             if (probes.Likelihood is not null) named.Add(("likelihood", probes.Likelihood));
             foreach (var (name, probe) in named)
