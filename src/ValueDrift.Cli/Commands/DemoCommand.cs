@@ -5,6 +5,7 @@ using ValueDrift.Experiments;
 using ValueDrift.Reporting;
 using ValueDrift.Training;
 using ValueDrift.World;
+using ValueDrift.WorldRuns;
 
 namespace ValueDrift.Cli.Commands;
 

@@ -3,6 +3,7 @@ using ValueDrift.Common;
 using System.CommandLine;
 using ValueDrift.Experiments;
 using ValueDrift.Reporting;
+using ValueDrift.WorldRuns;
 
 namespace ValueDrift.Cli.Commands;
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using ValueDrift.Common;
 using ValueDrift.Experiments;
 using ValueDrift.Reporting;
+using ValueDrift.WorldRuns;
 
 namespace ValueDrift.Cli.Commands;
 

@@ -3,6 +3,7 @@ using ValueDrift.Experiments;
 using ValueDrift.Training;
 using ValueDrift.Training.Algorithms;
 using ValueDrift.Training.Ppo;
+using ValueDrift.WorldRuns;
 using Xunit;
 
 namespace ValueDrift.Tests.Experiments;

@@ -7,6 +7,7 @@ using ValueDrift.Tests.Cli;
 using ValueDrift.Text;
 using ValueDrift.Training;
 using ValueDrift.Training.Algorithms;
+using ValueDrift.WorldRuns;
 using Xunit;
 
 namespace ValueDrift.Tests.Experiments;

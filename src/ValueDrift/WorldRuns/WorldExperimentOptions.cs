@@ -1,7 +1,8 @@
 using ValueDrift.Training;
 using ValueDrift.World;
+using ValueDrift.Experiments;
 
-namespace ValueDrift.Experiments;
+namespace ValueDrift.WorldRuns;
 
 /// <summary>
 /// A size preset of the world's recipe, recipes/world.jsonc (<see cref="WorldRecipe"/>): its defaults are the recipe's,

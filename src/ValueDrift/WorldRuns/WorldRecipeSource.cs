@@ -2,8 +2,9 @@ using Microsoft.Extensions.Logging;
 using ValueDrift.Probes;
 using ValueDrift.Training;
 using ValueDrift.World;
+using ValueDrift.Experiments;
 
-namespace ValueDrift.Experiments;
+namespace ValueDrift.WorldRuns;
 
 /// <summary>
 /// The embedded world as a recipe's source (<see cref="WorldRecipe.Source"/>): each run folder gets the world's datasets

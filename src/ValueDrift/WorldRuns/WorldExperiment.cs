@@ -9,8 +9,9 @@ using ValueDrift.Text;
 using ValueDrift.Training;
 using ValueDrift.Training.Algorithms;
 using ValueDrift.World;
+using ValueDrift.Experiments;
 
-namespace ValueDrift.Experiments;
+namespace ValueDrift.WorldRuns;
 
 /// <summary>A prepared world run: its folder, the world (seeded), the datasets' profile, the base model and the probes.</summary>
 public sealed record WorldSetup(RunDirectory Run, WorldOptions World, WorldProfile Profile, string BaseModel, WorldRunProbes Probes)

@@ -5,8 +5,9 @@ using ValueDrift.Models;
 using ValueDrift.Probes;
 using ValueDrift.Training;
 using ValueDrift.World;
+using ValueDrift.Experiments;
 
-namespace ValueDrift.Experiments;
+namespace ValueDrift.WorldRuns;
 
 /// <summary>One stage's change on one split: the drift rows (start → end, with intervals) of both probes.</summary>
 public sealed record WorldSplitFinding(string Stage, WorldProbeSplit Split, string Probe, DriftRow Row);

@@ -2,8 +2,9 @@ using ValueDrift.Drift;
 using ValueDrift.Probes;
 using ValueDrift.Text;
 using ValueDrift.World;
+using ValueDrift.Experiments;
 
-namespace ValueDrift.Experiments;
+namespace ValueDrift.WorldRuns;
 
 /// <summary>
 /// The probes a world run traces, built once from the base model's text tools: the generation probe (the paper's

@@ -2,8 +2,9 @@ using System.Reflection;
 using ValueDrift.Errors;
 using ValueDrift.Training.Algorithms;
 using ValueDrift.World;
+using ValueDrift.Experiments;
 
-namespace ValueDrift.Experiments;
+namespace ValueDrift.WorldRuns;
 
 /// <summary>
 /// The world's recipe, recipes/world.jsonc (embedded in the library): the one definition of the world experiment's

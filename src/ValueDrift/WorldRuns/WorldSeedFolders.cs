@@ -1,8 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ValueDrift.Errors;
+using ValueDrift.Experiments;
 
-namespace ValueDrift.Experiments;
+namespace ValueDrift.WorldRuns;
 
 /// <summary>
 /// The seed folders of a world run, seeds/seed-K for the K-th seed run after the first (<see cref="Recipe.SeedFolder"/>),
