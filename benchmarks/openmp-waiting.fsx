@@ -17,6 +17,7 @@ open System
 open System.Diagnostics
 open ValueDrift.Common
 open ValueDrift.Experiments
+open ValueDrift.WorldRuns
 open ValueDrift.Interactive
 open ValueDrift.World
 

@@ -3,6 +3,7 @@ using ValueDrift.Attribution;
 using ValueDrift.Experiments;
 using ValueDrift.Probes;
 using ValueDrift.World;
+using ValueDrift.WorldRuns;
 
 namespace ValueDrift.Benchmarks;
 

@@ -6,6 +6,7 @@ using ValueDrift.Probes;
 using ValueDrift.Reporting;
 using ValueDrift.Text;
 using ValueDrift.World;
+using ValueDrift.WorldRuns;
 
 namespace ValueDrift.Benchmarks;
 

@@ -16,6 +16,7 @@ open Deedle
 open ValueDrift.Common
 open ValueDrift.Drift
 open ValueDrift.Experiments
+open ValueDrift.WorldRuns
 open ValueDrift.Interactive
 open ValueDrift.Reporting
 

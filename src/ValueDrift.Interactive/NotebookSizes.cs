@@ -1,5 +1,6 @@
 using ValueDrift.Experiments;
 using ValueDrift.World;
+using ValueDrift.WorldRuns;
 
 namespace ValueDrift.Interactive;
 

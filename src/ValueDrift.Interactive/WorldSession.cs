@@ -5,6 +5,7 @@ using ValueDrift.Errors;
 using ValueDrift.Experiments;
 using ValueDrift.Reporting;
 using ValueDrift.World;
+using ValueDrift.WorldRuns;
 
 namespace ValueDrift.Interactive;
 

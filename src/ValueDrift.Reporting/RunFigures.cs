@@ -6,6 +6,7 @@ using ValueDrift.Experiments;
 using ValueDrift.Probes;
 
 using ValueDrift.Training.Algorithms;
+using ValueDrift.WorldRuns;
 
 namespace ValueDrift.Reporting;
 

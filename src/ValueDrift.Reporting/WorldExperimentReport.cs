@@ -5,6 +5,7 @@ using ValueDrift.Experiments;
 using ValueDrift.Probes;
 using ValueDrift.Training.Algorithms;
 using ValueDrift.World;
+using ValueDrift.WorldRuns;
 
 namespace ValueDrift.Reporting;
 
@@ -19,7 +20,7 @@ public sealed record FindingCheck(string Finding, string Paper, string Measured,
 public static class WorldExperimentReport
 {
     private static string F(double x) => double.IsNaN(x) ? "n/a" : x.ToString("+0.00;−0.00;0.00", CultureInfo.InvariantCulture);
-    private const string WorldRewardAuditSourceName = Experiments.WorldRewardAudit.SourceName;
+    private const string WorldRewardAuditSourceName = WorldRuns.WorldRewardAudit.SourceName;
     private static string P(double x) => double.IsNaN(x) ? "n/a" : x.ToString("0.00", CultureInfo.InvariantCulture);
 
     /// <summary>Mean over topics of a stance's drift magnitude in a phase (NaN when the phase is absent).</summary>

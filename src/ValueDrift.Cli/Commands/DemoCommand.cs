@@ -5,14 +5,16 @@ using ValueDrift.Experiments;
 using ValueDrift.Reporting;
 using ValueDrift.Training;
 using ValueDrift.World;
+using ValueDrift.WorldRuns;
 
 namespace ValueDrift.Cli.Commands;
 
 /// <summary>
 /// <c>valuedrift demo [--quick] [--out DIR] [--seeds S] [--profile]</c>: the embedded world end to end — datasets, base model (cached), SFT,
 /// DPO / SimPO / PPO on standard and value-gap data, every stage traced, drift metrics, report.html. Its stages are the
-/// world's recipe, recipes/world.jsonc (<see cref="WorldRecipe"/>); --quick and the other options resize it. Resumable:
-/// run it again with the same --out to continue after an interruption.
+/// world's recipe, recipes/world.jsonc (<see cref="WorldRecipe"/>); --quick and the other options resize it, and the
+/// recipe runner runs it (<see cref="WorldExperiment.Run"/>), as <c>reproduce</c> does. Resumable: run it again with the
+/// same --out to continue after an interruption.
 /// </summary>
 public sealed class DemoCommand : ICliCommand
 {
@@ -23,7 +25,7 @@ public sealed class DemoCommand : ICliCommand
         var seed = new Option<long>("--seed") { Description = "seed of the world, the training and the probes", DefaultValueFactory = _ => 1 };
         var seeds = new Option<int?>("--seeds")
         {
-            Description = $"training runs (seeds SEED, SEED+1, …; the first in --out, the others in --out/seeds/seed-N): findings give the mean and 95% interval across them (default {WorldExperimentOptions.Default("").Seeds}, the world recipe's; --quick: 1). 1 takes a third of the time; its intervals cover probe questions only, not training noise",
+            Description = $"training runs (seeds SEED, SEED+1, …; the first in --out, the others in --out/seeds/seed-1, seed-2, …): findings give the mean and 95% interval across them (default {WorldExperimentOptions.Default("").Seeds}, the world recipe's; --quick: 1). 1 takes a third of the time; its intervals cover probe questions only, not training noise",
         };
         var topics = new Option<string?>("--topics") { Description = $"comma-separated world topics (default: {string.Join(",", WorldTopics.QuickDemoIds)})" };
         var cache = new Option<string?>("--cache") { Description = "base-model cache folder (default $VALUEDRIFT_CACHE or ~/.cache/valuedrift)" };

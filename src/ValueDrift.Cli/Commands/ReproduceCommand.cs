@@ -3,6 +3,7 @@ using ValueDrift.Common;
 using System.CommandLine;
 using ValueDrift.Experiments;
 using ValueDrift.Reporting;
+using ValueDrift.WorldRuns;
 
 namespace ValueDrift.Cli.Commands;
 
@@ -41,7 +42,7 @@ public sealed class ReproduceCommand : ICliCommand
             };
             return LongRun.Execute(io, (log, cancel) =>
             {
-                var result = RecipeRunner.Run(loaded, outDir, LineLogger.To(log), new TrainingProgressLines(log), cancel, worldCache: r.GetValue(cache), recovery: recovery);
+                var result = RecipeRunner.Run(loaded, outDir, LineLogger.To(log), new TrainingProgressLines(log), cancel, source: WorldRecipe.SourceFor(loaded, r.GetValue(cache)), recovery: recovery);
                 var report = DriftReport.FromTrace(result.Run.TracePath);
                 var seedsPath = Path.Combine(result.Run.Root, "drift-seeds.json");
                 IO.AtomicFile.WriteAllText(seedsPath, result.SeedSummary().ToJson());

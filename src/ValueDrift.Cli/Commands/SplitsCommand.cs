@@ -6,6 +6,7 @@ using ValueDrift.Drift;
 using ValueDrift.Experiments;
 using ValueDrift.Probes;
 using ValueDrift.World;
+using ValueDrift.WorldRuns;
 
 namespace ValueDrift.Cli.Commands;
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using ValueDrift.Common;
 using ValueDrift.Experiments;
 using ValueDrift.Reporting;
+using ValueDrift.WorldRuns;
 
 namespace ValueDrift.Cli.Commands;
 
@@ -39,14 +40,14 @@ public sealed class SweepCommand : ICliCommand
             if (r.GetValue(point) is { } name)
                 return LongRun.Execute(io, (log, cancel) =>
                 {
-                    var result = SweepRunner.RunPoint(loaded, sweep, outDir, name, LineLogger.To(log), new TrainingProgressLines(log), cancel, worldCache);
+                    var result = SweepRunner.RunPoint(loaded, sweep, outDir, name, LineLogger.To(log), new TrainingProgressLines(log), cancel, WorldRecipe.SourceFor(loaded, worldCache));
                     io.Out.WriteLine($"{name}: {(result.AlreadyComplete ? "already complete" : "done")} ({result.FinalCheckpoint})");
                     return 0;
                 });
             var pool = new SweepWorkers(r.GetValue(workers) ?? SweepWorkers.DefaultCount(), p => Worker(file, sweep, outDir, p.Name, worldCache));
             return LongRun.Execute(io, (log, cancel) =>
             {
-                var result = SweepRunner.Run(loaded, sweep, outDir, pool, LineLogger.To(log), new TrainingProgressLines(log), cancel, worldCache);
+                var result = SweepRunner.Run(loaded, sweep, outDir, pool, LineLogger.To(log), new TrainingProgressLines(log), cancel, WorldRecipe.SourceFor(loaded, worldCache));
                 var report = SweepReport.Write(result);
                 io.Out.WriteLine($"report: {report}");
                 io.Out.WriteLine($"trace:  {result.TracePath}");

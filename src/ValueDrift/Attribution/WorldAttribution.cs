@@ -4,6 +4,7 @@ using ValueDrift.Experiments;
 using ValueDrift.Probes;
 using ValueDrift.Training.Algorithms;
 using ValueDrift.World;
+using ValueDrift.WorldRuns;
 
 namespace ValueDrift.Attribution;
 

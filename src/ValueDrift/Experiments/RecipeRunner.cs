@@ -11,19 +11,24 @@ namespace ValueDrift.Experiments;
 /// <summary>What a recipe run produced: its folder (trace.jsonl, stages/, recipe.json) and every stage's result.</summary>
 public sealed record RecipeResult(RunDirectory Run, IReadOnlyList<StageResult> Stages, TimeSpan Elapsed)
 {
-    /// <summary>Every seed's run folder, the first being <see cref="Run"/> (<see cref="Recipe.Seeds"/>).</summary>
-    public IReadOnlyList<RunDirectory> SeedRuns { get; init; } = [];
+    /// <summary>Every seed run's result, the first being this one's folder and stages (<see cref="Recipe.Seeds"/>).</summary>
+    public IReadOnlyList<RecipeResult> SeedResults { get; init; } = [];
+
+    /// <summary>Every seed's run folder, the first being <see cref="Run"/>.</summary>
+    public IReadOnlyList<RunDirectory> SeedRuns => SeedResults.Count > 0 ? SeedResults.Select(r => r.Run).ToList() : [Run];
 
     /// <summary>The drift of every seed's trace summarised per phase × topic × stance: mean and 95% interval across seeds.</summary>
     public SeedSummary SeedSummary(DriftTableOptions? options = null) =>
-        Drift.SeedSummary.From((SeedRuns.Count > 0 ? SeedRuns : [Run]).Select(r => Trajectory.FromTrace(r.TracePath)).ToList(), options);
+        Drift.SeedSummary.From(SeedRuns.Select(r => Trajectory.FromTrace(r.TracePath)).ToList(), options);
 }
 
 /// <summary>
-/// Runs a <see cref="Recipe"/> into a run folder: the recipe as read (recipe.json), the base model measured, every
-/// stage of <see cref="Recipe.Plan"/> trained and traced by the generation probe with the recipe's judge (the drift
-/// report is written from the trace by the caller, e.g. <c>valuedrift reproduce</c>). A killed run, started again with the same recipe and folder, continues at
-/// the stage and step where it stopped; a finished one is read back.
+/// Runs a <see cref="Recipe"/> into a run folder: the recipe as read (recipe.json), the inputs its
+/// <see cref="IRecipeSource"/> prepares (the recipe's files, or the embedded world's datasets and base model), the base
+/// model measured, every stage of <see cref="Recipe.Plan"/> trained and traced by the source's probes (the drift
+/// report is written from the trace by the caller: <c>valuedrift reproduce</c>, or the demo's report). A killed run,
+/// started again with the same recipe and folder, continues at the stage and step where it stopped; a finished one is
+/// read back.
 /// </summary>
 public static class RecipeRunner
 {
@@ -32,67 +37,45 @@ public static class RecipeRunner
 
     /// <summary>
     /// Runs the recipe once per seed (<see cref="Recipe.Seeds"/>): the first into <paramref name="outputDirectory"/>,
-    /// the others into seeds/seed-K below it (<see cref="Recipe.ForSeed"/>), each resumable on its own.
+    /// the others into seeds/seed-K below it (<see cref="Recipe.SeedFolder"/>, <see cref="Recipe.ForSeed"/>), each
+    /// resumable on its own. Each seed run builds its plan once; the plan's run validates every stage once.
     /// </summary>
     /// <param name="starting">Hears of each stage before it runs (a notebook names the stage an error came from).</param>
-    /// <param name="worldCache">A world recipe's base-model cache (null: $VALUEDRIFT_CACHE or ~/.cache/valuedrift).</param>
+    /// <param name="source">Where base model, data and probes come from; null: the recipe's files (a world recipe
+    /// needs the world's source, which the world experiment's layer supplies).</param>
     /// <param name="recovery">Changed stages: refused (default), run in new folders, or named ones started again.</param>
     public static RecipeResult Run(Recipe recipe, string outputDirectory, ILogger? logger = null, IProgress<TrainingProgress>? progress = null,
-        CancellationToken cancel = default, Action<PlannedStage>? starting = null, string? worldCache = null, StageRecovery? recovery = null)
+        CancellationToken cancel = default, Action<PlannedStage>? starting = null, IRecipeSource? source = null, StageRecovery? recovery = null)
     {
         if (recipe.Seeds < 1) throw new Errors.ConfigException("recipe", "seeds", $"must be ≥ 1, got {recipe.Seeds}");
+        source ??= SourceOf(recipe);
         var watch = Stopwatch.StartNew();
         var log = logger ?? LineLogger.None;
-        RecipeResult? first = null;
-        var runs = new List<RunDirectory>();
+        var results = new List<RecipeResult>();
         for (int i = 0; i < recipe.Seeds; i++)
         {
             var folder = Recipe.SeedFolder(outputDirectory, i);
             if (recipe.Seeds > 1) log.Line($"seed run {i + 1} of {recipe.Seeds}: {folder}");
-            var result = RunOne(recipe.ForSeed(i), folder, log, progress, cancel, starting, worldCache, recovery);
-            first ??= result;
-            runs.Add(result.Run);
+            results.Add(RunOne(recipe.ForSeed(i), folder, log, progress, cancel, starting, source, recovery));
         }
-        return first! with { Elapsed = watch.Elapsed, SeedRuns = runs };
+        return results[0] with { Elapsed = watch.Elapsed, SeedResults = results };
     }
 
+    /// <summary>The default source: the recipe's files; a world recipe must be given the world's.</summary>
+    public static IRecipeSource SourceOf(Recipe recipe) => recipe.World is null ? FileRecipeSource.Instance
+        : throw new Errors.ConfigException("recipe", "world", "a world recipe runs with the world's source (WorldRecipe.Source), which writes its datasets and pretrains its base model: pass it as source");
+
     private static RecipeResult RunOne(Recipe recipe, string outputDirectory, ILogger log, IProgress<TrainingProgress>? progress, CancellationToken cancel,
-        Action<PlannedStage>? starting, string? worldCache, StageRecovery? recovery)
+        Action<PlannedStage>? starting, IRecipeSource source, StageRecovery? recovery)
     {
         var watch = Stopwatch.StartNew();
-        recipe.Plan(baseModel: recipe.BaseModel ?? "world").Validate();
         var run = new RunDirectory(outputDirectory);
         using var writer = run.LockForWriting();
         IO.AtomicFile.WriteAllText(Path.Combine(run.Root, "recipe.json"), recipe.ToJson());
-        if (recipe.World is not null) return RunWorld(recipe, run, log, progress, cancel, starting, worldCache, watch, recovery);
-
-        var plan = recipe.Plan();
-        var set = recipe.Probes.File is { } file ? ProbeSet.Load(file) : ProbeSet.OpenValues();
-        var tokenizer = TokenizerLoader.FromFolder(plan.BaseModel);
-        var template = ChatTemplate.ForModelFolder(plan.BaseModel, tokenizer);
-        var judge = JudgeSpec.Open(recipe.Probes.Judge, Path.Combine(run.Root, JudgementCacheFolder), where: "probes.judge");
-        try
-        {
-            var probe = new GenerationProbe(set, tokenizer, template, judge, recipe.Probes.Generation);
-            log.Line($"recipe: {plan.Stages.Count} stages, {set.Questions.Count} probe questions × {recipe.Probes.Generation.Samples} answers per measurement");
-            var results = plan.Run(run, [new TracedProbe(probe, run.TracePath)], log, progress, cancel, starting, recovery: recovery);
-            return new RecipeResult(run, results, watch.Elapsed);
-        }
-        finally { (judge as IDisposable)?.Dispose(); }
-    }
-
-    /// <summary>
-    /// A world recipe: the world's datasets written into the run's data folder, its base model pretrained once (cached),
-    /// and its probes — the generation probe with the recipe's sampling, judged exactly, into trace.jsonl, and the
-    /// likelihood probe into trace-likelihood.jsonl when the recipe asks for it.
-    /// </summary>
-    private static RecipeResult RunWorld(Recipe recipe, RunDirectory run, ILogger log, IProgress<TrainingProgress>? progress, CancellationToken cancel,
-        Action<PlannedStage>? starting, string? cache, Stopwatch watch, StageRecovery? recovery)
-    {
-        var setup = WorldExperiment.Prepare(WorldRecipe.Options(recipe, run.Root) with { CacheRoot = cache }, log, progress, recipe.Probes.Generation);
-        var plan = recipe.Plan(setup.DataPath, setup.BaseModel);
-        log.Line($"recipe: {plan.Stages.Count} stages of the world, {setup.Probes.Generation.Probes.Questions.Count} probe questions × {recipe.Probes.Generation.Samples} answers per measurement");
-        var results = plan.Run(run, setup.Probes.Traced(run), log, progress, cancel, starting, recovery: recovery);
+        using var inputs = source.Prepare(recipe, run, log, progress);
+        var plan = recipe.Plan(inputs.DataPath, inputs.BaseModel);   // once per seed run; plan.Run validates it
+        log.Line($"recipe: {plan.Stages.Count} stages, {inputs.Describe(recipe.Probes.Generation)}");
+        var results = plan.Run(run, inputs.Probes(recipe.Probes.Generation, run), log, progress, cancel, starting, inputs.RewardAudit, recovery);
         return new RecipeResult(run, results, watch.Elapsed);
     }
 }

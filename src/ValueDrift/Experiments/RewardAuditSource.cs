@@ -8,7 +8,7 @@ namespace ValueDrift.Experiments;
 /// reward model's pairs ever made. <see cref="Source"/> names where the answers come from, for the file and report.
 /// <list type="bullet">
 /// <item>World: the world's held-out reference answers of each stance for the probe questions, and the world's exact
-/// marker judge for the pairs (<c>World.WorldRewardAudit.Source</c>).</item>
+/// marker judge for the pairs (<c>WorldRuns.WorldRewardAudit.Source</c>).</item>
 /// <item>Real data: the start checkpoint's probe answers with the judge's reading (<see cref="FromJudged"/>).</item>
 /// </list>
 /// </summary>

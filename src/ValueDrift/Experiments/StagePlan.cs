@@ -53,7 +53,8 @@ public sealed record StagePlan(string BaseModel, IReadOnlyList<PlannedStage> Sta
             cancel.ThrowIfCancellationRequested();
             starting?.Invoke(new PlannedStage(stage, from));
             var start = from is null ? BaseModel : finals[from];
-            var result = runner.Run(sharing.Contains(stage.Name) ? stage.WithRewardModelCache(run.RewardModelCacheDirectory) : stage, start, cancel);
+            // validated above, with the rest of the plan
+            var result = runner.RunValidated(sharing.Contains(stage.Name) ? stage.WithRewardModelCache(run.RewardModelCacheDirectory) : stage, start, cancel);
             cancel.ThrowIfCancellationRequested();
             log.Line($"{stage.Name}: done in {result.Elapsed.TotalSeconds:F0} s");
             results.Add(result);

@@ -74,8 +74,17 @@ public sealed class StageRunner
     /// <summary>Runs <paramref name="stage"/> in <paramref name="stageDirectory"/>.</summary>
     public StageResult Run(Stage stage, string startModel, string stageDirectory, CancellationToken cancel = default)
     {
-        var watch = Stopwatch.StartNew();
         stage.Validate();
+        return RunValidated(stage, startModel, stageDirectory, cancel);
+    }
+
+    /// <summary>Runs a stage of a plan that <see cref="StagePlan.Validate"/> checked already, in the run's stages/&lt;name&gt; folder.</summary>
+    internal StageResult RunValidated(Stage stage, string startModel, CancellationToken cancel) =>
+        RunValidated(stage, startModel, (_run ?? throw new InvalidOperationException("this runner has no run folder: give the stage folder")).StageDirectory(stage.Name), cancel);
+
+    private StageResult RunValidated(Stage stage, string startModel, string stageDirectory, CancellationToken cancel)
+    {
+        var watch = Stopwatch.StartNew();
         (stage, var dir, var writerLock) = Claim(stage, startModel, Path.GetFullPath(stageDirectory));
         using (writerLock) return RunClaimed(stage, startModel, dir, watch, cancel);
     }

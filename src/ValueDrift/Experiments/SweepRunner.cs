@@ -36,8 +36,9 @@ public static class SweepRunner
     public static string PointFolder(string root, SweepPoint point) => Path.Combine(Path.GetFullPath(root), PointsFolder, point.Name);
 
     /// <summary>Runs the start stages, then every unfinished variant through <paramref name="workers"/>, then merges the traces.</summary>
+    /// <param name="source">Where base model, data and probes come from (null: the recipe's files; see <see cref="RecipeRunner.Run"/>).</param>
     public static SweepResult Run(Recipe recipe, Sweep sweep, string outputDirectory, SweepWorkers workers, ILogger? logger = null,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default, string? worldCache = null)
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default, IRecipeSource? source = null)
     {
         var watch = Stopwatch.StartNew();
         var log = logger ?? LineLogger.None;
@@ -48,18 +49,12 @@ public static class SweepRunner
         IO.AtomicFile.WriteAllText(Path.Combine(root, "sweep.json"),
             new JsonObject { ["recipe"] = JsonNode.Parse(recipe.ToJson()), ["sweep"] = sweep.ToJson() }.ToJsonString(new() { WriteIndented = true }));
 
+        source ??= RecipeRunner.SourceOf(recipe);
         SweepPlan plan;
-        if (recipe.World is not null)
+        using (var inputs = source.Prepare(recipe, startRun, log, progress))
         {
-            var setup = WorldExperiment.Prepare(WorldRecipe.Options(recipe, startRun.Root) with { CacheRoot = worldCache }, log, progress, recipe.Probes.Generation);
-            plan = sweep.Expand(recipe, recipe.Plan(setup.DataPath, setup.BaseModel));
-            plan.Start.Run(startRun, setup.Probes.Traced(startRun), log, progress, cancel);
-        }
-        else
-        {
-            plan = sweep.Expand(recipe, recipe.Plan());
-            using var probes = FileProbes.Open(recipe, plan.Start.BaseModel, Path.Combine(startRun.Root, RecipeRunner.JudgementCacheFolder));
-            plan.Start.Run(startRun, [new TracedProbe(probes.Probe, startRun.TracePath)], log, progress, cancel);
+            plan = sweep.Expand(recipe, recipe.Plan(inputs.DataPath, inputs.BaseModel));
+            plan.Start.Run(startRun, inputs.Probes(recipe.Probes.Generation, startRun), log, progress, cancel);
         }
 
         var pending = plan.Points.Where(p => !Finished(root, p)).ToList();
@@ -82,22 +77,14 @@ public static class SweepRunner
     /// stage's final checkpoint, which must exist (the parent ran it). Writes nothing outside the variant's folder.
     /// </summary>
     public static StageResult RunPoint(Recipe recipe, Sweep sweep, string outputDirectory, string pointName, ILogger? logger = null,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default, string? worldCache = null)
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default, IRecipeSource? source = null)
     {
         var log = logger ?? LineLogger.None;
         TorchSharp.torch.set_num_threads(SweepWorkers.ThreadsPerPoint);   // a worker process: its share, the same for any worker count
         var root = Path.GetFullPath(outputDirectory);
         var startRun = new RunDirectory(Path.Combine(root, StartFolder));
-        Func<string, string> data = d => d;
-        string? baseModel = null;
-        WorldExperimentOptions? world = null;
-        if (recipe.World is not null)
-        {
-            world = WorldRecipe.Options(recipe, startRun.Root) with { CacheRoot = worldCache };
-            baseModel = World.BaseModel.GetOrTrain(world.World with { Seed = (int)world.Seed }, world.BaseModel, worldCache);
-            data = d => Path.Combine(startRun.DataDirectory, World.WorldDatasets.FileName(d));
-        }
-        var plan = sweep.Expand(recipe, recipe.Plan(data, baseModel));
+        using var inputs = (source ?? RecipeRunner.SourceOf(recipe)).Reopen(recipe, startRun, log);
+        var plan = sweep.Expand(recipe, recipe.Plan(inputs.DataPath, inputs.BaseModel));
         var point = plan.Points.FirstOrDefault(p => p.Name == pointName)
             ?? throw new ConfigException("--point", "name", $"'{pointName}' is not a variant of this sweep (first: {plan.Points.FirstOrDefault()?.Name})");
         var from = plan.Start.Stages.Single(s => s.Stage.Name == point.From).Stage;
@@ -107,14 +94,7 @@ public static class SweepRunner
         var run = new RunDirectory(PointFolder(root, point));
         var generation = recipe.Probes.Generation with { Seed = recipe.Probes.Generation.Seed + point.SeedIndex };
         var single = new StagePlan(plan.Start.BaseModel, [new PlannedStage(point.Stage, null)]);
-        if (world is not null)
-        {
-            var probes = WorldRunProbes.Build(plan.Start.BaseModel, world.World with { Seed = (int)world.Seed }, world, generation).Traced(run);
-            return RunOne(single, point, start, run, probes, log, progress, cancel);
-        }
-        using var file = FileProbes.Open(recipe with { Probes = recipe.Probes with { Generation = generation } }, plan.Start.BaseModel,
-            Path.Combine(run.Root, RecipeRunner.JudgementCacheFolder));
-        return RunOne(single, point, start, run, [new TracedProbe(file.Probe, run.TracePath)], log, progress, cancel);
+        return RunOne(single, point, start, run, inputs.Probes(generation, run), log, progress, cancel);
     }
 
     private static StageResult RunOne(StagePlan single, SweepPoint point, string start, RunDirectory run, IReadOnlyList<TracedProbe> probes,
@@ -136,22 +116,5 @@ public static class SweepRunner
         var text = new System.Text.StringBuilder();
         foreach (var part in parts.Where(File.Exists)) text.Append(File.ReadAllText(part));
         IO.AtomicFile.WriteAllText(path, text.ToString());
-    }
-
-    /// <summary>A file recipe's generation probe with its judge (disposed with it).</summary>
-    private sealed class FileProbes(GenerationProbe probe, object judge) : IDisposable
-    {
-        public GenerationProbe Probe { get; } = probe;
-
-        public static FileProbes Open(Recipe recipe, string baseModel, string judgeCache)
-        {
-            var set = recipe.Probes.File is { } file ? ProbeSet.Load(file) : ProbeSet.OpenValues();
-            var tokenizer = TokenizerLoader.FromFolder(baseModel);
-            var template = ChatTemplate.ForModelFolder(baseModel, tokenizer);
-            var judge = JudgeSpec.Open(recipe.Probes.Judge, judgeCache, where: "probes.judge");
-            return new FileProbes(new GenerationProbe(set, tokenizer, template, judge, recipe.Probes.Generation), judge);
-        }
-
-        public void Dispose() => (judge as IDisposable)?.Dispose();
     }
 }

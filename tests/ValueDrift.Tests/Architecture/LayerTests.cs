@@ -15,7 +15,8 @@ public class LayerTests
     /// <summary>
     /// The layers in order, as namespaces under <c>ValueDrift.</c>; a layer may use its own and every earlier one.
     /// The foundation (errors, atomic files, seeds) shares the first place. World comes after Drift: the synthetic
-    /// world uses the core below it, and only Experiments (the world experiment) and Reporting use the world.
+    /// world uses the core below it. WorldRuns (the world experiment: the demo's options, the world's recipe source,
+    /// its probes) runs the world through Experiments, whose recipe runner knows the world only through IRecipeSource.
     /// </summary>
     public static readonly string[][] Order =
     [
@@ -28,6 +29,7 @@ public class LayerTests
         ["Drift"],
         ["World"],
         ["Experiments"],
+        ["WorldRuns"],
         ["Attribution"],
         ["Reporting"],
     ];

@@ -1,6 +1,7 @@
 using ValueDrift.Attribution;
 using ValueDrift.Experiments;
 using ValueDrift.Probes;
+using ValueDrift.WorldRuns;
 using Xunit;
 
 namespace ValueDrift.Tests.Attribution;

@@ -3,6 +3,7 @@ using ValueDrift.Experiments;
 using ValueDrift.Training;
 using ValueDrift.Training.Algorithms;
 using ValueDrift.Training.Ppo;
+using ValueDrift.WorldRuns;
 using Xunit;
 
 namespace ValueDrift.Tests.Experiments;
@@ -75,14 +76,17 @@ public class PreferenceBudgetTests
     {
         var o = WorldExperimentOptions.Default("run") with { Seed = 5, Seeds = 3 };
         Assert.Equal([5L, 6L, 7L], o.TrainingSeeds);
-        var first = o.ForSeed(5);
-        var third = o.ForSeed(7);
-        Assert.Equal("run", first.OutputDirectory);
-        Assert.Equal(Path.Combine("run", "seeds", "seed-7"), third.OutputDirectory);
-        // the world and base model keep the experiment's seed; training follows the run's
-        Assert.Equal((5L, 7L), (third.Seed, third.TrainingSeed));
-        Assert.All(WorldExperiment.Stages(third, d => d), s => Assert.Equal(7L, s.Stage.Training.Seed));
-        Assert.All(WorldExperiment.Stages(first, d => d), s => Assert.Equal(5L, s.Stage.Training.Seed));
+        var recipe = WorldRecipe.For(o);
+        Assert.Equal(3, recipe.Seeds);
+        // one naming for every recipe run, the demo's included: the run folder, then seeds/seed-K for the K-th seed after it
+        Assert.Equal("run", Recipe.SeedFolder(o.OutputDirectory, 0));
+        Assert.Equal(Path.Combine("run", "seeds", "seed-2"), Recipe.SeedFolder(o.OutputDirectory, 2));
+        // the world and base model keep the experiment's seed; training and the probe's sampling follow the run's
+        var third = recipe.ForSeed(2);
+        Assert.Equal((5, 7L), (third.World!.Seed, WorldRecipe.TrainingSeed(recipe, 2)));
+        Assert.Equal(7L, third.Probes.Generation.Seed);
+        Assert.All(third.Plan(d => d, "base").Stages, s => Assert.Equal(7L, s.Stage.Training.Seed));
+        Assert.All(recipe.ForSeed(0).Plan(d => d, "base").Stages, s => Assert.Equal(5L, s.Stage.Training.Seed));
         var e = Assert.Throws<ConfigException>(() => (o with { Seeds = 0 }).Validate());
         Assert.Equal("seeds", e.Field);
     }

@@ -4,6 +4,7 @@ using ValueDrift.Errors;
 using ValueDrift.Experiments;
 using ValueDrift.Tests.Cli;
 using ValueDrift.Training.Algorithms;
+using ValueDrift.WorldRuns;
 
 namespace ValueDrift.Tests.Experiments;
 

@@ -1,4 +1,5 @@
 using ValueDrift.Experiments;
+using ValueDrift.WorldRuns;
 using Xunit;
 
 namespace ValueDrift.Tests.Experiments;

@@ -3,6 +3,7 @@ using ValueDrift.Drift;
 using ValueDrift.Experiments;
 using ValueDrift.Probes;
 using ValueDrift.Reporting;
+using ValueDrift.WorldRuns;
 using Xunit;
 
 namespace ValueDrift.Tests.Experiments;

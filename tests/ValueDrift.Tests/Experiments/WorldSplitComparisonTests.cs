@@ -1,6 +1,7 @@
 using ValueDrift.Drift;
 using ValueDrift.Experiments;
 using ValueDrift.World;
+using ValueDrift.WorldRuns;
 using Xunit;
 
 namespace ValueDrift.Tests.Experiments;

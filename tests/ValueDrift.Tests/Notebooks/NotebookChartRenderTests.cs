@@ -46,7 +46,7 @@ public class NotebookChartRenderTests(NotebookRuns runs)
         var dir = Fixtures.TempDir("notebook-stage-render");
         var dom = HeadlessChromium.DumpDom(HeadlessChromium.Page(dir, "setup-and-stage.html", run.Cells[0].Html, stage), Path.Combine(dir, "profile"));
         // Δp bars of both probes and the stage's stance lines for each topic, each drawn as svg by plotly.js.
-        var topics = ValueDrift.Experiments.WorldExperimentOptions.Notebook("run", null).World.Topics!.Count;
+        var topics = ValueDrift.WorldRuns.WorldExperimentOptions.Notebook("run", null).World.Topics!.Count;
         Assert.Equal(2 + topics, Plots(dom));
         Assert.True(Regex.Matches(dom, "class=\"main-svg\"").Count >= 2 + topics, "plotly drew no svg");
         Assert.Contains("Stance change in dpo-standard (likelihood probe)", dom);

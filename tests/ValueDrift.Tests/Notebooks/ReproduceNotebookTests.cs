@@ -5,6 +5,7 @@ using ValueDrift.Experiments;
 using ValueDrift.Tests.Experiments;
 using ValueDrift.Tests.Support;
 using ValueDrift.Training;
+using ValueDrift.WorldRuns;
 using Xunit;
 
 namespace ValueDrift.Tests.Notebooks;

@@ -18,7 +18,7 @@ public class StageNotebookTests(NotebookRuns runs)
     internal static string RunFolder(string name) => Path.Combine(ExecutedNotebook.Folder, "runs", name);
 
     /// <summary>Topics at the notebooks' size (the demo's world: four).</summary>
-    internal static readonly int Topics = ValueDrift.Experiments.WorldExperimentOptions.Notebook("run", null).World.Topics!.Count;
+    internal static readonly int Topics = ValueDrift.WorldRuns.WorldExperimentOptions.Notebook("run", null).World.Topics!.Count;
 
     /// <summary>The largest |end − start| of a phase over topics and stances, computed from the trace's first and last step.</summary>
     internal static (string Topic, Stance Stance, double Delta, double Start, double End) Largest(string tracePath, string phase)

@@ -4,6 +4,7 @@ using ValueDrift.Experiments;
 using ValueDrift.Interactive;
 using ValueDrift.Training;
 using ValueDrift.World;
+using ValueDrift.WorldRuns;
 using Xunit;
 
 namespace ValueDrift.Tests.Notebooks;

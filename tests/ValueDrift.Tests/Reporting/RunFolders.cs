@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using ValueDrift.Drift;
 using ValueDrift.Experiments;
 using ValueDrift.Probes;
+using ValueDrift.WorldRuns;
 
 namespace ValueDrift.Tests.Reporting;
 

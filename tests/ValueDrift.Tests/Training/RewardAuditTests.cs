@@ -9,6 +9,7 @@ using ValueDrift.Training;
 using ValueDrift.Training.Algorithms;
 using ValueDrift.Training.Objectives;
 using ValueDrift.World;
+using ValueDrift.WorldRuns;
 using Xunit;
 
 namespace ValueDrift.Tests.Training;

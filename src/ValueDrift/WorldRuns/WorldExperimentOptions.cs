@@ -1,12 +1,15 @@
 using ValueDrift.Training;
 using ValueDrift.World;
+using ValueDrift.Experiments;
 
-namespace ValueDrift.Experiments;
+namespace ValueDrift.WorldRuns;
 
 /// <summary>
-/// Sizes of the world experiment (the demo). The defaults are those of the world's recipe, recipes/world.jsonc
-/// (<see cref="WorldRecipe"/>), whose stages every size runs (<see cref="WorldRecipe.For"/>). <see cref="Default"/> fits in about ten minutes on a 2-core laptop from a fresh clone
-/// (base-model pretraining included, cached afterwards); <see cref="Quick"/> is a small size for tests and a first look.
+/// A size preset of the world's recipe, recipes/world.jsonc (<see cref="WorldRecipe"/>): its defaults are the recipe's,
+/// and <see cref="WorldRecipe.For"/> turns the options into the <see cref="Recipe"/> that runs (one direction: nothing
+/// turns a recipe back into options). Besides the sizes it holds where the run goes and where base models are cached.
+/// <see cref="Default"/> fits in about ten minutes on a 2-core laptop from a fresh clone (base-model pretraining
+/// included, cached afterwards); <see cref="Quick"/> is a small size for tests and a first look.
 /// </summary>
 public sealed record WorldExperimentOptions
 {
@@ -24,24 +27,8 @@ public sealed record WorldExperimentOptions
     /// noise; 1: one run, whose intervals are over probe questions only (Quick and the notebook size).
     /// </summary>
     public int Seeds { get; init; } = Shipped.Seeds;
-    /// <summary>This run's training seed (set by <see cref="ForSeed"/>); null: <see cref="Seed"/>.</summary>
-    public long? RunSeed { get; init; }
-    /// <summary>The seed training and probe sampling use.</summary>
-    public long TrainingSeed => RunSeed ?? Seed;
-    /// <summary>The training seeds of the <see cref="Seeds"/> runs.</summary>
+    /// <summary>The training seeds of the <see cref="Seeds"/> runs (<see cref="Recipe.ForSeed"/> of the world's recipe).</summary>
     public IReadOnlyList<long> TrainingSeeds => Enumerable.Range(0, Seeds).Select(i => Seed + i).ToList();
-    /// <summary>Sub-folder of the run folder holding the runs of the second and later seeds (seeds/seed-N).</summary>
-    public const string SeedsFolder = "seeds";
-
-    /// <summary>
-    /// The options of one seed's run: the first seed runs in <see cref="OutputDirectory"/> itself, every other seed in
-    /// its own complete run folder seeds/seed-N below it (own stages and traces, so each resumes on its own).
-    /// </summary>
-    public WorldExperimentOptions ForSeed(long seed) => this with
-    {
-        RunSeed = seed, Seeds = 1,
-        OutputDirectory = seed == Seed ? OutputDirectory : Path.Combine(OutputDirectory, SeedsFolder, $"seed-{seed}"),
-    };
 
     public int SftSteps { get; init; } = Shipped.SftTraining.MaxSteps;
     public int BatchSize { get; init; } = Shipped.SftTraining.BatchSize;

@@ -9,8 +9,9 @@ using ValueDrift.Text;
 using ValueDrift.Training;
 using ValueDrift.Training.Algorithms;
 using ValueDrift.World;
+using ValueDrift.Experiments;
 
-namespace ValueDrift.Experiments;
+namespace ValueDrift.WorldRuns;
 
 /// <summary>A prepared world run: its folder, the world (seeded), the datasets' profile, the base model and the probes.</summary>
 public sealed record WorldSetup(RunDirectory Run, WorldOptions World, WorldProfile Profile, string BaseModel, WorldRunProbes Probes)
@@ -37,8 +38,8 @@ public sealed record WorldExperimentResult(RunDirectory Run, string BaseModel, I
 }
 
 /// <summary>
-/// The world experiment, the paper's protocol on the synthetic value world (what <c>valuedrift demo</c> runs), as the
-/// <see cref="StagePlan"/> of the world's recipe, recipes/world.jsonc (<see cref="WorldRecipe"/>):
+/// The world experiment, the paper's protocol on the synthetic value world (what <c>valuedrift demo</c> runs): the
+/// world's recipe, recipes/world.jsonc (<see cref="WorldRecipe"/>), at the options' sizes, run by <see cref="RecipeRunner"/>:
 /// <list type="number">
 /// <item>write the world's datasets (the analogues of WildChat, Alpaca, UltraFeedback and the value-gap pairs);</item>
 /// <item>pretrain (or load from the cache) the world's base model;</item>
@@ -55,59 +56,62 @@ public sealed record WorldExperimentResult(RunDirectory Run, string BaseModel, I
 public static class WorldExperiment
 {
     /// <summary>
-    /// Runs the plan once per training seed (<see cref="WorldExperimentOptions.Seeds"/>): the first in the run folder,
-    /// the others in seeds/seed-N below it (<see cref="WorldExperimentOptions.ForSeed"/>), all on the same world and
-    /// base model. Each seed's folder resumes on its own.
+    /// Runs the world's recipe at the options' sizes (<see cref="WorldRecipe.For"/>) through <see cref="RecipeRunner"/>
+    /// with the world's source: once per training seed (<see cref="WorldExperimentOptions.Seeds"/>), the first in the
+    /// run folder, the others in seeds/seed-1, seeds/seed-2, … below it (<see cref="Recipe.SeedFolder"/>), all on the
+    /// same world and base model. Each seed's folder resumes on its own. A run folder a demo wrote before seed folders
+    /// were named this way (seeds/seed-N by training seed) is refused, saying how to rename them
+    /// (<see cref="WorldSeedFolders"/>).
     /// </summary>
     public static WorldExperimentResult Run(WorldExperimentOptions o, ILogger? logger = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         o.Validate();
         var watch = Stopwatch.StartNew();
-        var log = logger ?? LineLogger.None;
-        var runs = new List<WorldSeedRun>();
-        WorldProfile? profile = null;
-        string? baseModel = null;
-        foreach (var seed in o.TrainingSeeds)
+        var recipe = WorldRecipe.For(o);
+        var source = WorldRecipe.Source(o.CacheRoot);
+        var result = RecipeRunner.Run(recipe, o.OutputDirectory, logger, progress, cancel, source: source);
+        using var traceIo = PhaseProfile.Measure(PhaseProfile.Phases.TraceIo);
+        var runs = result.SeedResults.Select((r, i) =>
         {
-            var so = o.ForSeed(seed);
-            if (o.Seeds > 1) log.Line($"seed {seed} ({runs.Count + 1} of {o.Seeds}): {so.OutputDirectory}");
-            var (run, _, p, baseDir, probes) = Prepare(so, log, progress);
-            profile ??= p; baseModel ??= baseDir;
-            string Data(string name) => Path.Combine(run.DataDirectory, WorldDatasets.FileName(name));
-            var results = Plan(so, Data, baseDir).Run(run, probes.Traced(run), log, progress, cancel,
-                rewardAudit: WorldRewardAudit.Source(so.World.Topics)).ToList();
+            long seed = WorldRecipe.TrainingSeed(recipe, i);
             var tableOptions = new DriftTableOptions { Seed = (int)seed };
-            using var traceIo = PhaseProfile.Measure(PhaseProfile.Phases.TraceIo);
-            var drift = DriftTable.From(Trajectory.FromTrace(run.TracePath), tableOptions);
-            var likelihood = probes.Likelihood is null ? null : DriftTable.From(Trajectory.FromTrace(run.LikelihoodTracePath), tableOptions);
-            runs.Add(new WorldSeedRun(seed, run, results, drift, likelihood));
-        }
+            var drift = DriftTable.From(Trajectory.FromTrace(r.Run.TracePath), tableOptions);
+            var likelihood = o.LikelihoodProbe ? DriftTable.From(Trajectory.FromTrace(r.Run.LikelihoodTracePath), tableOptions) : null;
+            return new WorldSeedRun(seed, r.Run, r.Stages, drift, likelihood);
+        }).ToList();
         var first = runs[0];
-        return new WorldExperimentResult(first.Run, baseModel!, first.Stages, first.Drift, first.LikelihoodDrift, profile!, watch.Elapsed) { SeedRuns = runs };
+        var setup = source.Prepared[0];
+        return new WorldExperimentResult(first.Run, setup.BaseModel, first.Stages, first.Drift, first.LikelihoodDrift, setup.Profile, watch.Elapsed) { SeedRuns = runs };
     }
 
     /// <summary>
-    /// Everything before the first stage: the run folder, the world's datasets written to its data folder, the base
-    /// model (pretrained once, then loaded from the cache), config.json, and the probes. Shared by the demo and the
-    /// notebook session.
+    /// Everything before the first stage of a world run at the options' sizes: <see cref="Prepare(Recipe, RunDirectory, string?, ILogger?, IProgress{TrainingProgress}?)"/>
+    /// of <see cref="WorldRecipe.For"/> in <see cref="WorldExperimentOptions.OutputDirectory"/>. The notebook session's start.
     /// </summary>
-    /// <param name="generation">The generation probe's settings (null: the world recipe's at the options' sizes).</param>
-    public static WorldSetup Prepare(WorldExperimentOptions o, ILogger? logger = null, IProgress<TrainingProgress>? progress = null, GenerationProbeOptions? generation = null)
+    public static WorldSetup Prepare(WorldExperimentOptions o, ILogger? logger = null, IProgress<TrainingProgress>? progress = null) =>
+        Prepare(WorldRecipe.For(o), new RunDirectory(o.OutputDirectory), o.CacheRoot, logger, progress);
+
+    /// <summary>
+    /// Everything before the first stage of a world recipe's run: the world's datasets written to the run's data folder,
+    /// the base model (pretrained once, then loaded from the cache), config.json, and the probes. Shared by the demo,
+    /// <c>reproduce</c> of a world recipe, the sweep and the notebook session.
+    /// </summary>
+    /// <param name="cacheRoot">Where base models are cached (null: $VALUEDRIFT_CACHE or ~/.cache/valuedrift).</param>
+    public static WorldSetup Prepare(Recipe recipe, RunDirectory run, string? cacheRoot, ILogger? logger = null, IProgress<TrainingProgress>? progress = null)
     {
         var log = logger ?? LineLogger.None;
-        var run = new RunDirectory(o.OutputDirectory);
-        var world = o.World with { Seed = (int)o.Seed };
+        var (world, baseRecipe) = WorldRecipe.WorldOf(recipe);
 
         log.Line($"world {WorldSpec.Version}: writing datasets to {run.DataDirectory}");
         WorldProfile profile;
         using (PhaseProfile.Measure(PhaseProfile.Phases.WorldData)) profile = WorldDatasets.WriteAll(run.DataDirectory, world);
 
-        log.Line("base model: " + (Directory.Exists(Path.Combine(o.CacheRoot ?? BaseModel.DefaultCacheRoot, "base-models", o.BaseModel.Key(world)))
-            ? "cached" : $"pretraining ({o.BaseModel.Steps} steps; cached afterwards)"));
+        log.Line("base model: " + (Directory.Exists(Path.Combine(cacheRoot ?? BaseModel.DefaultCacheRoot, "base-models", baseRecipe.Key(world)))
+            ? "cached" : $"pretraining ({baseRecipe.Steps} steps; cached afterwards)"));
         string baseDir;
-        using (PhaseProfile.MeasureWhole(PhaseProfile.Phases.Pretraining)) baseDir = BaseModel.GetOrTrain(world, o.BaseModel, o.CacheRoot, progress);
-        WriteConfig(run, o, world, baseDir);
-        return new WorldSetup(run, world, profile, baseDir, WorldRunProbes.Build(baseDir, world, o, generation));
+        using (PhaseProfile.MeasureWhole(PhaseProfile.Phases.Pretraining)) baseDir = BaseModel.GetOrTrain(world, baseRecipe, cacheRoot, progress);
+        WriteConfig(run, recipe, world, baseRecipe, baseDir);
+        return new WorldSetup(run, world, profile, baseDir, WorldRunProbes.Build(baseDir, world, recipe));
     }
 
     public const string SupportiveSft = "sft-supportive";
@@ -126,13 +130,17 @@ public static class WorldExperiment
     /// <summary>The phase of a KL-sweep PPO stage: "ppo-kl0-support-aligned", "ppo-kl0.2-support-aligned".</summary>
     public static string PpoKlPhase(double kl, string label) => $"{WorldRecipe.KlLabel(kl)}-{label}";
 
-    private static void WriteConfig(RunDirectory run, WorldExperimentOptions o, WorldOptions world, string baseDir)
+    /// <summary>config.json: the run's world, base model and sizes, and its training seed (which the report's intervals use).</summary>
+    private static void WriteConfig(RunDirectory run, Recipe r, WorldOptions world, BaseModelRecipe baseRecipe, string baseDir)
     {
+        var ppo = WorldRecipe.MainPpoOf(r);
         var config = new
         {
-            command = "demo", world_version = WorldSpec.Version, world, base_model = baseDir, base_recipe = o.BaseModel,
-            o.Seed, training_seed = o.TrainingSeed, o.Seeds, o.SftSteps, budget = o.Budget, o.PpoKlSweep, o.RewardModelSteps, o.BatchSize, o.SftLearningRate,
-            o.RewardModelLearningRate, o.ProbeEvery, o.ProbeSamples, o.ProbeQuestionsPerTopic, o.ProbeMaxNewTokens, probe_temperature = 0.7,
+            command = "demo", world_version = WorldSpec.Version, world, base_model = baseDir, base_recipe = baseRecipe,
+            Seed = (long)world.Seed, training_seed = r.SftTraining.Seed, r.Seeds, SftSteps = r.SftTraining.MaxSteps, budget = r.Budget,
+            PpoKlSweep = WorldRecipe.KlSweep(r), RewardModelSteps = ppo?.RewardModelSteps, BatchSize = r.SftTraining.BatchSize, SftLearningRate = r.SftTraining.LearningRate,
+            RewardModelLearningRate = ppo?.RewardModelLearningRate, ProbeEvery = r.Probes.Every, ProbeSamples = r.Probes.Generation.Samples,
+            ProbeQuestionsPerTopic = r.World!.ProbeQuestionsPerTopic, ProbeMaxNewTokens = r.Probes.Generation.MaxNewTokens, probe_temperature = r.Probes.Generation.Temperature,
         };
         IO.AtomicFile.WriteAllText(run.ConfigPath, JsonSerializer.Serialize(config, new JsonSerializerOptions { WriteIndented = true }));
     }

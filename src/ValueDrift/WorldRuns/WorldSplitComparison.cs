@@ -5,8 +5,9 @@ using ValueDrift.Models;
 using ValueDrift.Probes;
 using ValueDrift.Training;
 using ValueDrift.World;
+using ValueDrift.Experiments;
 
-namespace ValueDrift.Experiments;
+namespace ValueDrift.WorldRuns;
 
 /// <summary>One stage's change on one split: the drift rows (start → end, with intervals) of both probes.</summary>
 public sealed record WorldSplitFinding(string Stage, WorldProbeSplit Split, string Probe, DriftRow Row);
@@ -33,7 +34,7 @@ public static class WorldSplitComparison
         var findings = new List<WorldSplitFinding>();
         foreach (var split in Enum.GetValues<WorldProbeSplit>())
         {
-            var probes = WorldRunProbes.Build(setup.BaseModel, setup.World, o, split: split);
+            var probes = WorldRunProbes.Build(setup.BaseModel, setup.World, WorldRecipe.For(o), split);
             var named = new List<(string Name, IStanceProbe Probe)> { ("generation", probes.Generation) };
             if (probes.Likelihood is not null) named.Add(("likelihood", probes.Likelihood));
             foreach (var (name, probe) in named)

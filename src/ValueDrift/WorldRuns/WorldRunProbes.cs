@@ -2,8 +2,9 @@ using ValueDrift.Drift;
 using ValueDrift.Probes;
 using ValueDrift.Text;
 using ValueDrift.World;
+using ValueDrift.Experiments;
 
-namespace ValueDrift.Experiments;
+namespace ValueDrift.WorldRuns;
 
 /// <summary>
 /// The probes a world run traces, built once from the base model's text tools: the generation probe (the paper's
@@ -14,24 +15,22 @@ namespace ValueDrift.Experiments;
 public sealed record WorldRunProbes(GenerationProbe Generation, LikelihoodProbe? Likelihood)
 {
     /// <summary>
-    /// The first <see cref="WorldExperimentOptions.ProbeQuestionsPerTopic"/> probe questions of each topic, measured as
-    /// the options say: answers sampled as the world's recipe says at the options' sizes (<paramref name="generation"/>
-    /// when given: a world recipe's own settings), with the run's training seed, the likelihood probe's reference
-    /// answers drawn with the world's seed (the same instrument for every seed's run).
+    /// The first probe questions of each topic (the recipe's world's <see cref="RecipeWorld.ProbeQuestionsPerTopic"/>),
+    /// measured as the world recipe says: answers sampled with its generation settings (its seed run's sampling seed),
+    /// the likelihood probe's reference answers drawn with the world's seed (the same instrument for every seed's run).
     /// </summary>
     /// <remarks><paramref name="split"/>: the held-out words every run measures in, or the training sets' own (<see cref="WorldProbeSplit"/>).</remarks>
-    public static WorldRunProbes Build(string baseModelDir, WorldOptions world, WorldExperimentOptions o, GenerationProbeOptions? generation = null,
-        WorldProbeSplit split = WorldProbeSplit.HeldOut)
+    public static WorldRunProbes Build(string baseModelDir, WorldOptions world, Recipe recipe, WorldProbeSplit split = WorldProbeSplit.HeldOut)
     {
+        var w = recipe.World ?? throw new Errors.ConfigException("recipe", "world", "not a world recipe (it names a base_model)");
         var tokenizer = TokenizerLoader.FromFolder(baseModelDir);
         var template = ChatTemplate.ForModelFolder(baseModelDir, tokenizer);
         var topics = world.Topics ?? WorldTopics.All.Select(t => t.Id).ToList();
-        var questions = WorldProbeQuestions.ForIds(topics, split, o.ProbeQuestionsPerTopic)
+        var questions = WorldProbeQuestions.ForIds(topics, split, w.ProbeQuestionsPerTopic)
             .Select(p => new ProbeQuestion(p.Id, p.Topic, p.Question, p.Polarity)).ToList();
-        var sampled = new GenerationProbe(new ProbeSet(questions, "world probes"), tokenizer, template, new WorldStanceJudge(),
-            generation ?? WorldRecipe.For(o).Probes.Generation);
-        var likelihood = o.LikelihoodProbe
-            ? new LikelihoodProbe(WorldLikelihoodItems.For(questions, seed: (int)o.Seed, split: split), tokenizer, template, batchSize: 32) : null;
+        var sampled = new GenerationProbe(new ProbeSet(questions, "world probes"), tokenizer, template, new WorldStanceJudge(), recipe.Probes.Generation);
+        var likelihood = w.LikelihoodProbe
+            ? new LikelihoodProbe(WorldLikelihoodItems.For(questions, seed: w.Seed, split: split), tokenizer, template, batchSize: 32) : null;
         return new WorldRunProbes(sampled, likelihood);
     }
 

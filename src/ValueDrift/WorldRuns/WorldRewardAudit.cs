@@ -1,7 +1,8 @@
 using ValueDrift.Probes;
 using ValueDrift.World;
+using ValueDrift.Experiments;
 
-namespace ValueDrift.Experiments;
+namespace ValueDrift.WorldRuns;
 
 /// <summary>
 /// The world's source for PPO's reward-model audit: the world's held-out reference answers of each stance for its

@@ -2,15 +2,16 @@ using System.Reflection;
 using ValueDrift.Errors;
 using ValueDrift.Training.Algorithms;
 using ValueDrift.World;
+using ValueDrift.Experiments;
 
-namespace ValueDrift.Experiments;
+namespace ValueDrift.WorldRuns;
 
 /// <summary>
 /// The world's recipe, recipes/world.jsonc (embedded in the library): the one definition of the world experiment's
 /// stages and of its default sizes. The demo, the notebooks' world sessions and <c>valuedrift reproduce --recipe
-/// recipes/world.jsonc</c> all plan from it: <see cref="WorldExperimentOptions"/> takes its defaults from it
-/// (<see cref="Options"/>) and resizes it (<see cref="For"/>), so with default options the demo runs exactly this
-/// recipe.
+/// recipes/world.jsonc</c> all plan from it: <see cref="WorldExperimentOptions"/> takes its defaults from it and is
+/// turned into a recipe by <see cref="For"/> (one direction only), so with default options the demo runs exactly this
+/// recipe, through the same <see cref="RecipeRunner"/> as <c>reproduce</c>.
 /// </summary>
 public static class WorldRecipe
 {
@@ -49,12 +50,17 @@ public static class WorldRecipe
     /// <summary>
     /// The shipped recipe at the sizes of <paramref name="o"/>: SFT steps, batch and learning rate, the preference
     /// budget, the reward model, the KL sweep, probe schedule and sampling, and seeds (the world's, and the run's
-    /// training seed for every loop and the probe's sampling). Warm-ups stay capped at a tenth of a stage's steps;
-    /// PPO's responses stay as long as the probe's answers.
+    /// first training seed for every loop and the probe's sampling; <see cref="Recipe.ForSeed"/> gives the later seed
+    /// runs theirs). Warm-ups stay capped at a tenth of a stage's steps; PPO's responses stay as long as the probe's
+    /// answers. The options' world must be one of the world's sizes (<see cref="Sized"/>), which is all a recipe names.
     /// </summary>
     public static Recipe For(WorldExperimentOptions o)
     {
         var r = Shipped;
+        var size = o.BaseModel == BaseModelRecipe.Quick ? WorldSize.Quick : WorldSize.Demo;
+        var (world, baseModel) = Sized(size);
+        if (o.World with { Topics = null, Seed = 0 } != world with { Topics = null, Seed = 0 } || o.BaseModel != baseModel)
+            throw new ConfigException("world experiment", "world", $"the world's datasets and base model must be those of one of its sizes ({string.Join(", ", Enum.GetNames<WorldSize>())}): a recipe names a size, not single settings");
         var main = MainPpoOf(r) ?? throw new ConfigException(RepositoryPath, "algorithms", $"no algorithm labelled '{MainPpo}' to resize");
         var ppo = main with
         {
@@ -69,48 +75,47 @@ public static class WorldRecipe
         {
             World = r.World! with
             {
-                Seed = (int)o.Seed, Topics = o.World.Topics, Size = o.BaseModel == BaseModelRecipe.Quick ? WorldSize.Quick : WorldSize.Demo,
+                Seed = (int)o.Seed, Topics = o.World.Topics, Size = size,
                 ProbeQuestionsPerTopic = o.ProbeQuestionsPerTopic, LikelihoodProbe = o.LikelihoodProbe,
             },
             Algorithms = algorithms,
             SftTraining = r.SftTraining with
             {
                 MaxSteps = o.SftSteps, BatchSize = o.BatchSize, LearningRate = o.SftLearningRate,
-                WarmupSteps = Math.Min(r.SftTraining.WarmupSteps, o.SftSteps / 10), Seed = o.TrainingSeed,
+                WarmupSteps = Math.Min(r.SftTraining.WarmupSteps, o.SftSteps / 10), Seed = o.Seed,
             },
-            PreferenceTraining = r.PreferenceTraining with { Seed = o.TrainingSeed },
+            PreferenceTraining = r.PreferenceTraining with { Seed = o.Seed },
             Budget = o.Budget,
             Seeds = o.Seeds,
             Probes = r.Probes with
             {
                 Every = o.ProbeEvery,
-                Generation = r.Probes.Generation with { Samples = o.ProbeSamples, MaxNewTokens = o.ProbeMaxNewTokens, Seed = o.TrainingSeed },
+                Generation = r.Probes.Generation with { Samples = o.ProbeSamples, MaxNewTokens = o.ProbeMaxNewTokens, Seed = o.Seed },
             },
         };
     }
 
     /// <summary>
-    /// The world experiment's options that a world recipe declares (the reverse of <see cref="For"/>): what
-    /// <see cref="WorldExperiment.Prepare"/> needs to write the world's datasets, get its base model and build its
-    /// probes, and what config.json records.
+    /// The world a world recipe declares, seeded: the datasets' sizes and the base model's recipe of its size
+    /// (<see cref="WorldSize"/>), its topics and its seed. What a world run writes, pretrains and probes.
     /// </summary>
-    public static WorldExperimentOptions Options(Recipe r, string outputDirectory)
+    public static (WorldOptions World, BaseModelRecipe BaseModel) WorldOf(Recipe r)
     {
         var w = r.World ?? throw new ConfigException("recipe", "world", "not a world recipe (it names a base_model)");
-        var ppo = MainPpoOf(r);
-        var o = new WorldExperimentOptions
-        {
-            OutputDirectory = outputDirectory,
-            World = (w.Size == WorldSize.Quick ? WorldOptions.Quick : WorldOptions.Demo) with { Topics = w.Topics },
-            BaseModel = w.Size == WorldSize.Quick ? BaseModelRecipe.Quick : BaseModelRecipe.Default,
-            Seed = w.Seed, RunSeed = r.SftTraining.Seed == w.Seed ? null : r.SftTraining.Seed, Seeds = r.Seeds,
-            SftSteps = r.SftTraining.MaxSteps, BatchSize = r.SftTraining.BatchSize, SftLearningRate = r.SftTraining.LearningRate,
-            PpoKlSweep = KlSweep(r),
-            ProbeEvery = r.Probes.Every, ProbeSamples = r.Probes.Generation.Samples, ProbeMaxNewTokens = r.Probes.Generation.MaxNewTokens,
-            ProbeQuestionsPerTopic = w.ProbeQuestionsPerTopic, LikelihoodProbe = w.LikelihoodProbe,
-        };
-        if (r.Budget is { } budget) o = o with { Budget = budget };
-        if (ppo is not null) o = o with { RewardModelSteps = ppo.RewardModelSteps, RewardModelLearningRate = ppo.RewardModelLearningRate };
-        return o;
+        var (world, baseModel) = Sized(w.Size);
+        return (world with { Topics = w.Topics, Seed = w.Seed }, baseModel);
     }
+
+    /// <summary>The datasets' sizes and the base model of one of the world's sizes.</summary>
+    public static (WorldOptions World, BaseModelRecipe BaseModel) Sized(WorldSize size) =>
+        size == WorldSize.Quick ? (WorldOptions.Quick, BaseModelRecipe.Quick) : (WorldOptions.Demo, BaseModelRecipe.Default);
+
+    /// <summary>The source that runs a world recipe (<see cref="RecipeRunner.Run"/>, <see cref="SweepRunner"/>): datasets, base model (cached in <paramref name="cacheRoot"/>; null: $VALUEDRIFT_CACHE or ~/.cache/valuedrift) and probes.</summary>
+    public static WorldRecipeSource Source(string? cacheRoot = null) => new(cacheRoot);
+
+    /// <summary>The source of any recipe: the world's for a world recipe, else the recipe's files.</summary>
+    public static IRecipeSource SourceFor(Recipe recipe, string? cacheRoot = null) => recipe.World is null ? FileRecipeSource.Instance : Source(cacheRoot);
+
+    /// <summary>The training seed of seed run <paramref name="index"/> of the recipe: its SFT loop's seed, as config.json records it.</summary>
+    public static long TrainingSeed(Recipe r, int index) => r.ForSeed(index).SftTraining.Seed;
 }
