@@ -103,8 +103,9 @@ public sealed class StageRunner
         Logger.Line($"{stage.Name}: {stage.Algorithm.Name} on {Path.GetFileName(stage.DataPath)} from {startModel}{(resume ? " (resuming)" : "")}");
 
         var config = StagePreflight.StartConfig(startModel);
-        StagePreflight.CheckLimits(stage, config, startModel);
+        StagePreflight.CheckContext(stage, config, startModel);
         var inputs = new StageInputs(startModel, config, stage.MaxLength, stage.SkipBadRows, Logger);
+        StagePreflight.ReadAndCheckMemory(stage, config, startModel, inputs);   // the rows stay in inputs for the step
         var context = new AlgorithmContext
         {
             Stage = stage.Name, StartModel = startModel, Inputs = inputs, DataPath = stage.DataPath, Loop = stage.Training,
