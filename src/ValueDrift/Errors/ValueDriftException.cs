@@ -56,3 +56,16 @@ public sealed class WriterLockedException : ValueDriftException
                "wait for it to finish or stop it, then run again", inner)
     { Target = target; HolderPid = holderPid; }
 }
+
+/// <summary>An endpoint's reply larger than the cap (<c>Probes.ResponseSizeLimit</c>): refused before it is held in memory.</summary>
+public sealed class ResponseTooLargeException : ValueDriftException
+{
+    /// <summary>The URL that replied.</summary>
+    public string Endpoint { get; }
+    public long LimitBytes { get; }
+    /// <param name="size">The size when the reply declared it ("52,428,800 bytes"); null when it was counted while read.</param>
+    public ResponseTooLargeException(string endpoint, long limitBytes, string? size)
+        : base($"{endpoint}: the reply{(size is null ? "" : $" of {size}")} exceeds the {limitBytes / (double)(1 << 20):0.##} MiB a reply may hold " +
+               "(MaxResponseBytes; an endpoint gone wrong?)")
+    { Endpoint = endpoint; LimitBytes = limitBytes; }
+}
