@@ -69,3 +69,21 @@ public sealed class ResponseTooLargeException : ValueDriftException
                "(MaxResponseBytes; an endpoint gone wrong?)")
     { Endpoint = endpoint; LimitBytes = limitBytes; }
 }
+
+/// <summary>
+/// A model folder whose tokenizer can produce ids past the model's embedding rows (config.json <c>vocab_size</c>):
+/// those ids would index outside the embedding, so the folder is refused when its tokenizer is loaded, before any
+/// forward pass.
+/// </summary>
+public sealed class VocabularyMismatchException : ValueDriftException
+{
+    public string Folder { get; }
+    /// <summary>One past the largest id the tokenizer can produce.</summary>
+    public int TokenizerIds { get; }
+    /// <summary>The model's embedding rows (vocab_size).</summary>
+    public int EmbeddingRows { get; }
+    public VocabularyMismatchException(string folder, int tokenizerIds, int embeddingRows)
+        : base($"{folder}: the tokenizer's ids run to {tokenizerIds - 1} ({tokenizerIds} ids) but the model has {embeddingRows} embedding rows " +
+               $"(config.json vocab_size {embeddingRows}): ids from {embeddingRows} up would index past the embedding; give the folder the tokenizer the model was built with")
+    { Folder = folder; TokenizerIds = tokenizerIds; EmbeddingRows = embeddingRows; }
+}
