@@ -174,6 +174,9 @@ public sealed class StageRunner
         {
             // More steps allowed: record the new count. Moved inputs (a cleared or moved cache whose base model was
             // built again elsewhere, found by its fingerprint): record where they are now, for whoever reads the folder.
+            if (StageManifest.LocationsDiffer(existing, wanted))
+                Logger.Line($"{name}: found its inputs by content at new places ({string.Join("; ", StageManifest.MovedLocations(existing, wanted))}); " +
+                    $"same fingerprints, so {folder} is kept and its record now names where they are");
             if (allChanges.Count > 0 || StageManifest.LocationsDiffer(existing, wanted)) StageManifest.Write(folder, wanted);
             return true;
         }
