@@ -20,7 +20,7 @@ public sealed record MemoryPlanOptions
     /// The data's lengths after truncation at <see cref="MaxLength"/>, when the data was read; null: every sequence is
     /// planned at <see cref="MaxLength"/> (the most any batch can pad to).
     /// </summary>
-    public Data.SequenceLengths? Data { get; init; }
+    public SequenceLengths? Data { get; init; }
 
     /// <summary>The length a batch pads to at most: the longest row within the limit, else the limit.</summary>
     public int SequenceLength => Data is null ? MaxLength : Math.Min(MaxLength, Data.Longest);

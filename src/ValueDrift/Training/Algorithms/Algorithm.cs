@@ -92,7 +92,7 @@ public abstract record Algorithm
     /// Returns each example's length as a batch pads it, which sizes the stage's memory plan; the rows stay in
     /// <paramref name="inputs"/> for <see cref="CreateStep"/>, so the file is tokenised once.
     /// </summary>
-    public virtual Data.SequenceLengths ReadRows(Data.StageInputs inputs, string dataPath) =>
+    public virtual SequenceLengths ReadRows(Data.StageInputs inputs, string dataPath) =>
         Data == TrainingData.Conversations
             ? new(inputs.Conversations(dataPath).Select(e => e.Length))
             : new(inputs.Preferences(dataPath).Select(p => p.PromptIds.Length + Math.Max(p.ChosenIds.Length, p.RejectedIds.Length)));

@@ -1,9 +1,9 @@
-namespace ValueDrift.Data;
+namespace ValueDrift.Models;
 
 /// <summary>
 /// The token length of each training example as a batch pads it, after truncation: prompt + completion for SFT, prompt
 /// + the longer answer for a pair (chosen and rejected are padded to one length), prompt + sampled response for PPO.
-/// A batch pads to its longest row, so the longest row sizes a step's activations (<see cref="Models.MemoryPlan"/>).
+/// A batch pads to its longest row, so the longest row sizes a step's activations (<see cref="MemoryPlan"/>).
 /// </summary>
 public sealed class SequenceLengths
 {
