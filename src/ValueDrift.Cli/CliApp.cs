@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ValueDrift.Cli.Commands;
+using ValueDrift.Data;
 using ValueDrift.Errors;
 using ValueDrift.Models;
 
@@ -40,11 +41,18 @@ public static class CliApp
         root.Options.Add(device);
         var verboseOption = new Option<bool>("--verbose") { Description = "with an error, print its stack trace too", Recursive = true };
         root.Options.Add(verboseOption);
+        var maxLine = new Option<long?>(DatasetLimits.MaxLineOption)
+        {
+            Description = $"longest JSONL line read, in MiB (default {DatasetLimits.DefaultMaxLineBytes >> 20}, or {DatasetLimits.MaxLineVariable}); a longer line is a row error",
+            Recursive = true,
+        };
+        root.Options.Add(maxLine);
         bool verbose = args.Contains("--verbose");   // read before parsing: a parse that throws still honours it
         try
         {
             var parsed = root.Parse(args);
             if (parsed.GetValue(device) is { } d) TorchRuntime.ComputeDevice = TorchRuntime.ParseDevice(d);
+            using var lineCap = DatasetLimits.Override(parsed.Errors.Count == 0 ? parsed.GetValue(maxLine) : null);
             return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
         catch (ValueDriftException e)

@@ -99,6 +99,9 @@ public sealed class JudgeOption
         ? FormattableString.Invariant($"judge cache: {c.Cache.Hits} cached, {c.Cache.Misses} asked (hit rate {c.Cache.HitRate * 100:0}%) in {c.Cache.Path}")
         : null;
 
+    /// <summary>Whether the judge is an endpoint's (behind a cache or not).</summary>
+    public static bool IsEndpoint(IStanceJudge judge) => (judge is JudgementCachingJudge c ? c.Inner : judge) is ChatEndpointJudge;
+
     /// <summary>Whether the judge asks its endpoint for log-probs (so a text readout means they were not returned).</summary>
     public static bool AsksForLogProbs(IStanceJudge judge) =>
         (judge is JudgementCachingJudge c ? c.Inner : judge) is ChatEndpointJudge { Options.RequestLogProbs: true };

@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ValueDrift.Common;
+using ValueDrift.Data;
 using ValueDrift.Errors;
 using ValueDrift.Models;
 using ValueDrift.Training.Algorithms;
@@ -10,8 +12,10 @@ namespace ValueDrift.Cli.Commands;
 
 /// <summary>
 /// <c>valuedrift plan --model DIR --stage dpo --batch-size 4 --max-length 1024 [--lora-rank 16] [--dtype bf16]
-/// [--gradient-checkpointing] [--device-memory 141] [--format json]</c>: the memory a training step needs, from
-/// config.json alone (the weights are not read), and whether it fits the device; when it does not, what would.
+/// [--gradient-checkpointing] [--device-memory 141] [--data FILE] [--format json]</c>: the memory a training step
+/// needs, from config.json alone (the weights are not read), and whether it fits the device; when it does not, what
+/// would. With <c>--data</c> the file is read and tokenised as the stage would (its truncation at --max-length included)
+/// and sequences are planned at its longest row, not padded to --max-length.
 /// </summary>
 public sealed class PlanCommand : ICliCommand
 {
@@ -28,10 +32,11 @@ public sealed class PlanCommand : ICliCommand
         var checkpointing = new Option<bool>("--gradient-checkpointing") { Description = "recompute layer activations in backward" };
         var liveReference = new Option<bool>("--reference-model") { Description = "dpo: a frozen reference model each step instead of cached log-probs" };
         var deviceMemory = new Option<double?>("--device-memory") { Description = "device memory in GiB (default: this machine's memory on CPU)" };
+        var data = new Option<string?>("--data") { Description = "the stage's data file: plan at its longest row after truncation (default: every row at --max-length)" };
         var format = new Option<string>("--format") { Description = "text | json", DefaultValueFactory = _ => "text" };
         var adapterBase = AdapterBaseOption.Create();
         var cmd = new Command("plan", "Estimate a training step's memory from config.json and say whether it fits.")
-            { model, stage, batch, maxLength, rank, targets, dtype, checkpointing, liveReference, deviceMemory, format, adapterBase };
+            { model, stage, batch, maxLength, rank, targets, dtype, checkpointing, liveReference, deviceMemory, data, format, adapterBase };
         cmd.SetAction(r =>
         {
             AdapterBaseOption.Apply(r, adapterBase);
@@ -46,9 +51,11 @@ public sealed class PlanCommand : ICliCommand
                 dir = LoraAdapter.ResolveBase(dir, null);
             }
             var config = ModelConfig.Load(dir);
+            var algorithm = Find(r.GetValue(stage)!);
+            var lengths = r.GetValue(data) is { } file ? ReadLengths(algorithm, dir, config, r.GetValue(maxLength), file, io) : null;
             var options = new MemoryPlanOptions
             {
-                Terms = Terms(r.GetValue(stage)!), BatchSize = r.GetValue(batch), MaxLength = r.GetValue(maxLength),
+                Terms = algorithm.Memory!, Data = lengths, BatchSize = r.GetValue(batch), MaxLength = r.GetValue(maxLength),
                 LoraRank = loraRank, LoraTargets = loraTargets, Bf16 = MemoryPlanOptions.ParseBf16(r.GetValue(dtype)!),
                 GradientCheckpointing = r.GetValue(checkpointing), LiveReference = r.GetValue(liveReference),
             };
@@ -68,10 +75,21 @@ public sealed class PlanCommand : ICliCommand
         return cmd;
     }
 
-    /// <summary>The memory terms of the method named <paramref name="name"/>, from its record.</summary>
-    private static MemoryTerms Terms(string name) =>
-        AlgorithmRegistry.Find(name.Trim().ToLowerInvariant())?.Memory
-        ?? throw new ConfigException("plan options", "stage", $"unknown stage '{name}' ({string.Join(", ", AlgorithmRegistry.All.Where(a => a.Memory is not null).Select(a => a.Name))})");
+    /// <summary>The method named <paramref name="name"/> with its default settings, when its record has memory terms.</summary>
+    private static Algorithm Find(string name) =>
+        AlgorithmRegistry.Find(name.Trim().ToLowerInvariant()) is { Memory: not null } a ? a
+        : throw new ConfigException("plan options", "stage", $"unknown stage '{name}' ({string.Join(", ", AlgorithmRegistry.All.Where(a => a.Memory is not null).Select(a => a.Name))})");
+
+    /// <summary>
+    /// The data file read and tokenised once, as the method's stage reads it from the model folder (its tokenizer and
+    /// chat template; rows of token ids need neither): each row's length after truncation at <paramref name="maxLength"/>.
+    /// </summary>
+    private static SequenceLengths ReadLengths(Algorithm algorithm, string modelDir, ModelConfig config, int maxLength, string file, CliIO io)
+    {
+        if (!Directory.Exists(modelDir)) modelDir = Path.GetDirectoryName(Path.GetFullPath(modelDir))!;   // --model named config.json
+        var inputs = new StageInputs(modelDir, config, maxLength, skipBadRows: false, LineLogger.To(io.Err));
+        return algorithm.ReadRows(inputs, file);
+    }
 
     /// <summary>The exit code of a plan that does not fit the device (0: it fits; 2: bad input).</summary>
     public const int DoesNotFitExitCode = 3;
@@ -86,6 +104,8 @@ public sealed class PlanCommand : ICliCommand
         ["stage"] = p.Options.Terms.Method,
         ["batch_size"] = p.Options.BatchSize,
         ["max_length"] = p.Options.MaxLength,
+        ["data_rows"] = p.Options.Data?.Rows,
+        ["sequence_length"] = p.Options.SequenceLength,
         ["dtype"] = p.Options.DTypeName,
         ["lora_rank"] = p.Options.LoraRank,
         ["lora_targets"] = p.Options.LoraRank is null ? null : new JsonArray(p.Options.LoraTargets.Select(t => (JsonNode)t).ToArray()),
@@ -108,7 +128,8 @@ public sealed class PlanCommand : ICliCommand
     private static void WriteText(TextWriter w, MemoryPlan p, long device, string? refusal)
     {
         var o = p.Options;
-        w.WriteLine($"{o.Terms.Method} · {p.Config.ModelType} · batch {o.BatchSize} × {o.MaxLength} tokens · {o.DTypeName}" +
+        if (o.Data is { } d) w.WriteLine($"data: {d.Rows} rows, longest {o.SequenceLength} tokens after truncation at --max-length {o.MaxLength}");
+        w.WriteLine($"{o.Terms.Method} · {p.Config.ModelType} · batch {o.BatchSize} × {o.SequenceLength} tokens · {o.DTypeName}" +
                     (o.LoraRank is { } r ? $" · LoRA r={r} ({string.Join(",", o.LoraTargets)})" : " · full fine-tuning") +
                     (o.GradientCheckpointing ? " · gradient checkpointing" : ""));
         w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"parameters          {p.Parameters,16:N0}"));

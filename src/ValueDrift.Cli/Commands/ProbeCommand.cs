@@ -46,10 +46,15 @@ public sealed class ProbeCommand : ICliCommand
         var phase = new Option<string>("--phase") { Description = "phase name of the records", DefaultValueFactory = _ => "probe" };
         var step = new Option<int>("--step") { Description = "step of the records within the phase", DefaultValueFactory = _ => 0 };
         var generator = new Option<string?>("--generator") { Description = "generation method: sample from an OpenAI-compatible server, endpoint:URL,MODEL[,chat] (default: in-process)" };
+        var progressEvery = new Option<double>("--progress-every")
+        {
+            Description = "endpoint judge or generator: seconds between progress lines on stderr (answers judged, questions answered)",
+            DefaultValueFactory = _ => Defaults.ProgressInterval.TotalSeconds,
+        };
         var adapterBase = AdapterBaseOption.Create();
         var cmd = new Command("probe", "Measure a model's stance distribution per topic.")
         {
-            model, probes, method, samples, temperature, maxNew, topP, batch, seed, references, perStance, output, phase, step, maxUnjudged, generator, adapterBase,
+            model, probes, method, samples, temperature, maxNew, topP, batch, seed, references, perStance, output, phase, step, maxUnjudged, generator, progressEvery, adapterBase,
         };
         judge.AddTo(cmd);
         cmd.SetAction(r =>
@@ -79,8 +84,13 @@ public sealed class ProbeCommand : ICliCommand
                 var world = tokenizer is ByteTokenizer && JudgeOption.AllWorldTopics(set.Topics);
                 var runDir = r.GetValue(output) is { } trace ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(trace))!, JudgeOption.CacheFolderName) : null;
                 usedJudge = judge.Resolve(r, world, runDir);
+                var every = r.GetValue(progressEvery);
+                if (!(every > 0) || double.IsInfinity(every)) throw new ValueDriftException($"--progress-every must be a positive number of seconds (got {every})");
                 var options = new GenerationProbeOptions
                 {
+                    // Outside work can take minutes: a line every few seconds says how far it is (in-process work is timed by its own phases).
+                    Progress = endpoint is not null || JudgeOption.IsEndpoint(usedJudge) ? ValueDrift.Common.LineLogger.To(io.Err) : null,
+                    ProgressInterval = TimeSpan.FromSeconds(every),
                     Samples = r.GetValue(samples), Temperature = r.GetValue(temperature), MaxNewTokens = r.GetValue(maxNew),
                     TopP = r.GetValue(topP), BatchSize = r.GetValue(batch), Seed = r.GetValue(seed), MaxUnjudgedFraction = r.GetValue(maxUnjudged), Generator = endpoint,
                 };

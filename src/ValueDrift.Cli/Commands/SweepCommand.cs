@@ -66,6 +66,8 @@ public sealed class SweepCommand : ICliCommand
         foreach (var a in new[] { typeof(CliApp).Assembly.Location, "sweep", "--recipe", recipe, "--grid", sweep.GridText, "--seeds", sweep.Seeds.ToString(), "--out", outDir, "--point", point })
             info.ArgumentList.Add(a);
         if (cache is not null) { info.ArgumentList.Add("--cache"); info.ArgumentList.Add(cache); }
+        // The JSONL line cap this sweep runs under (--max-line-mb or the variable), for the workers too.
+        info.Environment[ValueDrift.Data.DatasetLimits.MaxLineVariable] = (ValueDrift.Data.DatasetLimits.MaxLineBytes >> 20).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return info;
     }
 }

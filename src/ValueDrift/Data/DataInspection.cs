@@ -66,11 +66,13 @@ public sealed record DataInspection(string File, DatasetSchema Schema, int Rows,
         if (tokenizer is null)
         {
             var lastAnswer = parts.Select((p, i) => (p, i)).Last(x => x.p.IsAnswer).i;
-            var sb = new StringBuilder();
+            // Sized once and appended piece by piece: a row of tens of megabytes is copied once, not once per concatenation.
+            var sb = new StringBuilder(parts.Sum(p => p.Text.Length) + 2 * parts.Count * (TrainedStart.Length + TrainedEnd.Length));
             for (var i = 0; i < parts.Count; i++)
             {
                 var trained = parts[i].IsAnswer && (!lastTurnOnly || i == lastAnswer);
-                sb.Append(trained ? TrainedStart + parts[i].Text + TrainedEnd : parts[i].Text);
+                if (trained) sb.Append(TrainedStart).Append(parts[i].Text).Append(TrainedEnd);
+                else sb.Append(parts[i].Text);
             }
             return (sb.ToString(), null, null);
         }
@@ -83,7 +85,8 @@ public sealed record DataInspection(string File, DatasetSchema Schema, int Rows,
             var j = i;
             while (j < ids.Length && mask[j] == mask[i]) j++;
             var run = tokenizer.Decode(ids[i..j], skipSpecialTokens: false);
-            text.Append(mask[i] ? TrainedStart + run + TrainedEnd : run);
+            if (mask[i]) text.Append(TrainedStart).Append(run).Append(TrainedEnd);
+            else text.Append(run);
             i = j;
         }
         return (text.ToString(), ids.Length, mask.Count(m => m));

@@ -37,7 +37,7 @@ internal static class RowSource
             if (line.TooLong)
             {
                 yield return new RawRow(row, null, new DataFormatException(file, row, null,
-                    $"the line is longer than the cap of {cap >> 20} MiB per line (set {DatasetLimits.MaxLineVariable} to raise it)"));
+                    $"the line is longer than the cap of {cap >> 20} MiB per line ({DatasetLimits.HowToRaise} raises it)"));
                 continue;
             }
             if (IsBlank(line.Bytes.Span)) continue;

@@ -23,6 +23,17 @@ public sealed class StageInputs
     private readonly TruncationOptions _truncation;
     private readonly bool _skipBadRows;
     private readonly ILogger _log;
+    // Rows already read, by what was asked: preflight's read (lengths for the memory plan) is the step's read.
+    private readonly Dictionary<(string Kind, string File, int Setting), object> _read = [];
+
+    private T Once<T>(string kind, string file, int setting, Func<T> read) where T : class
+    {
+        var key = (kind, Path.GetFullPath(file), setting);
+        if (_read.TryGetValue(key, out var rows)) return (T)rows;
+        var result = read();
+        _read[key] = result;
+        return result;
+    }
 
     public StageInputs(string modelDir, ModelConfig config, int? maxLength, bool skipBadRows, ILogger? log = null)
     {
@@ -49,7 +60,9 @@ public sealed class StageInputs
     private ExampleEncoder Encoder(bool lastTurnOnly = false) => new(Tokenizer, Template, _truncation, lastTurnOnly);
 
     /// <summary>Preference pairs (DPO, SimPO, reward modelling, the rewards command).</summary>
-    public IReadOnlyList<TokenizedPreference> Preferences(string file)
+    public IReadOnlyList<TokenizedPreference> Preferences(string file) => Once("preferences", file, 0, () => ReadPreferences(file));
+
+    private IReadOnlyList<TokenizedPreference> ReadPreferences(string file)
     {
         var read = DatasetReader.ReadPreferencePairs(file, _skipBadRows);
         var encoder = Encoder();
@@ -69,7 +82,10 @@ public sealed class StageInputs
     /// answer as the completion. Every assistant answer of a conversation is trained, or only its last with
     /// <paramref name="lastTurnOnly"/>.
     /// </summary>
-    public IReadOnlyList<TokenizedExample> Conversations(string file, bool lastTurnOnly = false)
+    public IReadOnlyList<TokenizedExample> Conversations(string file, bool lastTurnOnly = false) =>
+        Once("conversations", file, lastTurnOnly ? 1 : 0, () => ReadConversations(file, lastTurnOnly));
+
+    private IReadOnlyList<TokenizedExample> ReadConversations(string file, bool lastTurnOnly)
     {
         var (conversations, pairs) = ReadEither(file);
         var encoder = Encoder(lastTurnOnly);
@@ -103,7 +119,9 @@ public sealed class StageInputs
     /// the generation prompt. A prompt longer than that keeps its LAST <paramref name="maxPromptTokens"/>
     /// tokens, so the generation prompt that ends it survives.
     /// </summary>
-    public IReadOnlyList<int[]> Prompts(string file, int maxPromptTokens)
+    public IReadOnlyList<int[]> Prompts(string file, int maxPromptTokens) => Once("prompts", file, maxPromptTokens, () => ReadPrompts(file, maxPromptTokens));
+
+    private IReadOnlyList<int[]> ReadPrompts(string file, int maxPromptTokens)
     {
         var (conversations, pairs) = ReadEither(file);
         IReadOnlyList<int[]> prompts = conversations is not null

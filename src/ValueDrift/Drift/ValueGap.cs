@@ -3,7 +3,11 @@ using ValueDrift.Probes;
 namespace ValueDrift.Drift;
 
 /// <summary>A preference pair to measure a value gap on: the prompt, the chosen and the rejected answer, and its topic.</summary>
-public sealed record ValueGapItem(string Topic, string Prompt, string Chosen, string Rejected);
+public sealed record ValueGapItem(string Topic, string Prompt, string Chosen, string Rejected)
+{
+    /// <summary>Where the pair comes from ("pairs.jsonl row 7"), for messages; null when unknown.</summary>
+    public string? Origin { get; init; }
+}
 
 /// <summary>A mean over pairs with its percentile bootstrap interval over pairs (null for a single pair).</summary>
 public sealed record PairEstimate(double Mean, Interval? Interval);

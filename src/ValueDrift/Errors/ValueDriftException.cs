@@ -56,3 +56,34 @@ public sealed class WriterLockedException : ValueDriftException
                "wait for it to finish or stop it, then run again", inner)
     { Target = target; HolderPid = holderPid; }
 }
+
+/// <summary>An endpoint's reply larger than the cap (<c>Probes.ResponseSizeLimit</c>): refused before it is held in memory.</summary>
+public sealed class ResponseTooLargeException : ValueDriftException
+{
+    /// <summary>The URL that replied.</summary>
+    public string Endpoint { get; }
+    public long LimitBytes { get; }
+    /// <param name="size">The size when the reply declared it ("52,428,800 bytes"); null when it was counted while read.</param>
+    public ResponseTooLargeException(string endpoint, long limitBytes, string? size)
+        : base($"{endpoint}: the reply{(size is null ? "" : $" of {size}")} exceeds the {limitBytes / (double)(1 << 20):0.##} MiB a reply may hold " +
+               "(MaxResponseBytes; an endpoint gone wrong?)")
+    { Endpoint = endpoint; LimitBytes = limitBytes; }
+}
+
+/// <summary>
+/// A model folder whose tokenizer can produce ids past the model's embedding rows (config.json <c>vocab_size</c>):
+/// those ids would index outside the embedding, so the folder is refused when its tokenizer is loaded, before any
+/// forward pass.
+/// </summary>
+public sealed class VocabularyMismatchException : ValueDriftException
+{
+    public string Folder { get; }
+    /// <summary>One past the largest id the tokenizer can produce.</summary>
+    public int TokenizerIds { get; }
+    /// <summary>The model's embedding rows (vocab_size).</summary>
+    public int EmbeddingRows { get; }
+    public VocabularyMismatchException(string folder, int tokenizerIds, int embeddingRows)
+        : base($"{folder}: the tokenizer's ids run to {tokenizerIds - 1} ({tokenizerIds} ids) but the model has {embeddingRows} embedding rows " +
+               $"(config.json vocab_size {embeddingRows}): ids from {embeddingRows} up would index past the embedding; give the folder the tokenizer the model was built with")
+    { Folder = folder; TokenizerIds = tokenizerIds; EmbeddingRows = embeddingRows; }
+}

@@ -80,6 +80,16 @@ public static class StageManifest
     public static bool LocationsDiffer(JsonObject existing, JsonObject wanted) =>
         !JsonNode.DeepEquals(existing["locations"], wanted["locations"]);
 
+    /// <summary>The inputs recorded at one place and wanted at another ("start: /old → /new"), in the record's order.</summary>
+    public static IReadOnlyList<string> MovedLocations(JsonObject existing, JsonObject wanted)
+    {
+        var before = Flatten(existing["locations"]);
+        return Flatten(wanted["locations"]).Where(kv => before.GetValueOrDefault(kv.Key) != kv.Value)
+            .Select(kv => $"{kv.Key}: {Unquote(before.GetValueOrDefault(kv.Key))} → {Unquote(kv.Value)}").ToList();
+    }
+
+    private static string Unquote(string? json) => json is null ? "(none)" : JsonNode.Parse(json)?.GetValue<string>() ?? "(none)";
+
     private static Dictionary<string, string?> Flatten(JsonNode? node)
     {
         var result = new Dictionary<string, string?>(StringComparer.Ordinal);

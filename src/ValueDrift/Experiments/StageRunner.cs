@@ -112,8 +112,9 @@ public sealed class StageRunner
         Logger.Line($"{stage.Name}: {stage.Algorithm.Name} on {Path.GetFileName(stage.DataPath)} from {startModel}{(resume ? " (resuming)" : "")}");
 
         var config = StagePreflight.StartConfig(startModel);
-        StagePreflight.CheckLimits(stage, config, startModel);
+        StagePreflight.CheckContext(stage, config, startModel);
         var inputs = new StageInputs(startModel, config, stage.MaxLength, stage.SkipBadRows, Logger);
+        StagePreflight.ReadAndCheckMemory(stage, config, startModel, inputs);   // the rows stay in inputs for the step
         var context = new AlgorithmContext
         {
             Stage = stage.Name, StartModel = startModel, Inputs = inputs, DataPath = stage.DataPath, Loop = stage.Training,
@@ -182,6 +183,9 @@ public sealed class StageRunner
         {
             // More steps allowed: record the new count. Moved inputs (a cleared or moved cache whose base model was
             // built again elsewhere, found by its fingerprint): record where they are now, for whoever reads the folder.
+            if (StageManifest.LocationsDiffer(existing, wanted))
+                Logger.Line($"{name}: found its inputs by content at new places ({string.Join("; ", StageManifest.MovedLocations(existing, wanted))}); " +
+                    $"same fingerprints, so {folder} is kept and its record now names where they are");
             if (allChanges.Count > 0 || StageManifest.LocationsDiffer(existing, wanted)) StageManifest.Write(folder, wanted);
             return true;
         }

@@ -14,8 +14,16 @@ public sealed record MemoryPlanOptions
     public required MemoryTerms Terms { get; init; }
     /// <summary>Examples (pairs for preference methods, prompts for PPO) per micro-batch.</summary>
     public int BatchSize { get; init; } = DefaultBatchSize;
-    /// <summary>Tokens per sequence (prompt + completion).</summary>
+    /// <summary>Tokens per sequence (prompt + completion): the truncation limit.</summary>
     public int MaxLength { get; init; } = DefaultMaxLength;
+    /// <summary>
+    /// The data's lengths after truncation at <see cref="MaxLength"/>, when the data was read; null: every sequence is
+    /// planned at <see cref="MaxLength"/> (the most any batch can pad to).
+    /// </summary>
+    public SequenceLengths? Data { get; init; }
+
+    /// <summary>The length a batch pads to at most: the longest row within the limit, else the limit.</summary>
+    public int SequenceLength => Data is null ? MaxLength : Math.Min(MaxLength, Data.Longest);
     /// <summary>LoRA rank; null = full fine-tuning.</summary>
     public int? LoraRank { get; init; }
     public IReadOnlyList<string> LoraTargets { get; init; } = LoraConfig.DefaultTargets;
@@ -50,7 +58,8 @@ public sealed record MemoryPlanOptions
 /// weights P·w; gradients N·w; AdamW state N·8 (m, v in float32), plus N·4 float32 master weights in bf16;
 /// reference 0 (cached log-probs, or the policy with its adapter switched off) or P·w for a live frozen copy;
 /// PPO's reward model (P + h)·w and value model (P + h)·w plus its own gradients and optimizer state; activations
-/// S·T·(L·E·w + 2·V·(w + 8)) with S sequences per micro-batch, E the elements a decoder layer keeps per token, and the
+/// S·T·(L·E·w + 2·V·(w + 8)) with S sequences per micro-batch, T the length they pad to (the data's longest row after
+/// truncation when the data was read, else the limit), E the elements a decoder layer keeps per token, and the
 /// logits kept in the compute dtype, as float32 and as float32 log-probabilities, and their gradients at the start of
 /// backward; with gradient checkpointing S·T·((L·h + E)·w + 2·V·(w + 8)). An estimate: allocator slack, CUDA context and kernels' workspaces are not counted.
 /// </summary>
@@ -108,7 +117,7 @@ public sealed record MemoryPlan
 
         // Sequences per micro-batch: chosen and rejected go through one forward for the pairwise methods.
         long S = (long)terms.SequencesPerExample * o.BatchSize;
-        long T = o.MaxLength, L = c.NumHiddenLayers, E = LayerActivationElements(c, o.MaxLength);
+        long T = o.SequenceLength, L = c.NumHiddenLayers, E = LayerActivationElements(c, o.SequenceLength);
         long perTokenLayers = o.GradientCheckpointing ? (L * h + E) * w : L * E * w;
         long logits = 2L * c.VocabSize * (w + 8);   // logits (compute dtype, float32) and log-probs, then their gradients
         long activations = S * T * (perTokenLayers + (terms.ScalarHead ? 0 : logits));
@@ -147,7 +156,7 @@ public sealed record MemoryPlan
             $"reference {GiB(plan.ReferenceBytes)}, reward/value {GiB(plan.RewardValueBytes)}, activations {GiB(plan.ActivationsBytes)}).");
         var fitting = Alternatives(c, o, deviceBytes).ToList();
         if (fitting.Count == 0) sb.Append(" Nothing fits, not even LoRA, bf16, gradient checkpointing and batch size 1 together.");
-        else sb.Append(" Would fit: ").AppendJoin("; ", fitting.Select(a => $"{a.Flags} ({GiB(a.Plan.TotalBytes)})")).Append('.');
+        else sb.Append(" Would fit: ").AppendJoin("; ", fitting.Select(a => $"{a.Flags} ({GiB(a.Plan.TotalBytes)}{a.Note})")).Append('.');
         return sb.ToString();
     }
 
@@ -162,7 +171,7 @@ public sealed record MemoryPlan
     /// The smallest sets of changes (LoRA, bf16, checkpointing) that fit — a set is left out when one of its subsets
     /// already fits — then the largest batch size that fits as configured, else with every change applied.
     /// </summary>
-    private static IEnumerable<(string Flags, MemoryPlan Plan)> Alternatives(ModelConfig c, MemoryPlanOptions o, long deviceBytes)
+    private static IEnumerable<(string Flags, MemoryPlan Plan, string Note)> Alternatives(ModelConfig c, MemoryPlanOptions o, long deviceBytes)
     {
         var changes = new List<(string Flag, Func<MemoryPlanOptions, MemoryPlanOptions> Apply)>();
         if (o.LoraRank is null) changes.Add(($"--lora-rank {LoraConfig.DefaultRank}", x => x with { LoraRank = LoraConfig.DefaultRank }));
@@ -176,7 +185,7 @@ public sealed record MemoryPlan
             var plan = For(c, chosen.Aggregate(o, (x, ch) => ch.Apply(x)));
             if (!plan.Fits(deviceBytes)) continue;
             fittingMasks.Add(mask);
-            yield return (string.Join(" ", chosen.Select(ch => ch.Flag)), plan);
+            yield return (string.Join(" ", chosen.Select(ch => ch.Flag)), plan, "");
         }
         var everything = changes.Aggregate(o, (x, ch) => ch.Apply(x));
         foreach (var (prefix, options) in new[] { ("", o), (string.Concat(changes.Select(ch => ch.Flag + " ")), everything) })
@@ -184,16 +193,18 @@ public sealed record MemoryPlan
             if (prefix.Length > 0 && changes.Count == 0) break;
             var smaller = Enumerable.Range(1, o.BatchSize - 1).Reverse().Select(b => For(c, options with { BatchSize = b })).FirstOrDefault(p => p.Fits(deviceBytes));
             if (smaller is null) continue;
-            yield return ($"{prefix}--batch-size {smaller.Options.BatchSize}", smaller);
+            yield return ($"{prefix}--batch-size {smaller.Options.BatchSize}", smaller, "");
             break;
         }
         // Shorter sequences, as configured otherwise: activations scale with the length, and most rows are far shorter
-        // than a model's context (the longest length, halving, that fits).
-        for (int length = o.MaxLength / 2; length >= 16; length /= 2)
+        // than a model's context (the longest length, halving from what a batch pads to, that fits; with the data
+        // read, how many rows that limit would cut).
+        for (int length = o.SequenceLength / 2; length >= 16; length /= 2)
         {
             var shorter = For(c, o with { MaxLength = length });
             if (!shorter.Fits(deviceBytes)) continue;
-            yield return ($"--max-length {length}", shorter);
+            var note = o.Data is { } d ? $", cuts {d.LongerThan(length)} of {d.Rows} rows" : "";
+            yield return ($"--max-length {length}", shorter, note);
             break;
         }
     }

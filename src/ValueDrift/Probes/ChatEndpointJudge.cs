@@ -65,6 +65,9 @@ public sealed record ChatEndpointJudgeOptions
     /// failed judgements naming the deadline (skipped and counted like any other). Null: no deadline.
     /// </summary>
     public TimeSpan? Deadline { get; init; }
+
+    /// <summary>Largest reply accepted (<see cref="ResponseSizeLimit"/>, 16 MiB): a label takes a few kilobytes.</summary>
+    public long MaxResponseBytes { get; init; } = ResponseSizeLimit.DefaultMaxBytes;
 }
 
 /// <summary>How a judge reading was obtained.</summary>
@@ -132,6 +135,9 @@ public sealed class ChatEndpointJudge : IStanceJudge
     /// <summary>What the judge is, for the judgement cache (endpoint, model, prompt version; never the key); null when unknown.</summary>
     public string? Identity { get; }
 
+    /// <summary>The endpoint's URL, named in every failure; null for a judge over a chat client of unknown address.</summary>
+    public string? Endpoint { get; init; }
+
     /// <summary>A judge over any chat client. The key variable is still read, so its value can be scrubbed from errors.</summary>
     /// <param name="identity">Names the judge in a <see cref="JudgementCache"/>; see <see cref="JudgementIdentity"/>.</param>
     public ChatEndpointJudge(IChatClient client, ChatEndpointJudgeOptions? options = null, string? identity = null)
@@ -151,7 +157,7 @@ public sealed class ChatEndpointJudge : IStanceJudge
     /// environment variable named by <see cref="ChatEndpointJudgeOptions.ApiKeyVariable"/>; when it is unset a
     /// placeholder is sent, which local servers ignore.
     /// </summary>
-    /// <param name="http">An HttpClient to send requests through (proxies, timeouts, tests); the SDK's own when null.</param>
+    /// <param name="http">An HttpClient to send requests through (proxies, timeouts, tests); when null, one whose replies are capped at <see cref="ChatEndpointJudgeOptions.MaxResponseBytes"/>.</param>
     public static ChatEndpointJudge ForOpenAICompatible(Uri endpoint, string model, ChatEndpointJudgeOptions? options = null, HttpClient? http = null)
     {
         options ??= new ChatEndpointJudgeOptions();
@@ -159,9 +165,11 @@ public sealed class ChatEndpointJudge : IStanceJudge
         var credential = new ApiKeyCredential(string.IsNullOrEmpty(key) ? "unused" : key);
         if (options.RequestTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), options.RequestTimeout, "RequestTimeout must be positive");
         var clientOptions = new OpenAIClientOptions { Endpoint = endpoint, NetworkTimeout = options.RequestTimeout };
-        if (http is not null) clientOptions.Transport = new HttpClientPipelineTransport(http);
+        // The request timeout is the pipeline's (NetworkTimeout), so the HttpClient's own is off.
+        http ??= new HttpClient(new ResponseSizeLimit(options.MaxResponseBytes)) { Timeout = Timeout.InfiniteTimeSpan };
+        clientOptions.Transport = new HttpClientPipelineTransport(http);
         var client = new ChatClient(model, credential, clientOptions).AsIChatClient();
-        return new ChatEndpointJudge(client, options, JudgementIdentity.Endpoint(endpoint, model, options));
+        return new ChatEndpointJudge(client, options, JudgementIdentity.Endpoint(endpoint, model, options)) { Endpoint = endpoint.ToString() };
     }
 
     /// <summary>Judges one item and says how the reading was obtained (one try; an unusable reply is an exception).</summary>
@@ -260,6 +268,10 @@ public sealed class ChatEndpointJudge : IStanceJudge
         {
             throw;
         }
+        catch (Exception e) when (Chain(e).OfType<ResponseTooLargeException>().FirstOrDefault() is { } tooLarge)
+        {
+            throw tooLarge;   // names the URL and the cap; holds nothing the endpoint sent
+        }
         catch (Exception e)
         {
             throw Scrubbed(e);
@@ -341,17 +353,27 @@ public sealed class ChatEndpointJudge : IStanceJudge
 
     private static string Normalise(string token) => JudgeLabels.Normalise(token);
 
+    /// <summary>
+    /// The failure as one line naming the endpoint and the HTTP status the endpoint last answered (the SDK's retries
+    /// end in "AggregateException: Retry failed after 4 tries", which names neither).
+    /// </summary>
     private Exception Scrubbed(Exception e)
     {
+        var status = Chain(e).OfType<ClientResultException>().Select(c => c.Status).LastOrDefault(s => s > 0);
+        var head = "stance judge endpoint" + (Endpoint is null ? "" : " " + Endpoint) + " call failed" + (status > 0 ? $" (HTTP {status})" : "") + ": ";
         if (!SecretScrubber.Leaks(e, _secret))
-            return new ValueDriftException($"stance judge endpoint call failed: {e.GetType().Name}: {e.Message}", e);
+            return new ValueDriftException($"{head}{e.GetType().Name}: {e.Message}", e);
         // The key appears somewhere in the chain: keep only scrubbed text, drop the original objects.
         var text = string.Join(" --> ", Chain(e).Select(x => $"{x.GetType().Name}: {SecretScrubber.Scrub(x.Message, _secret)}"));
-        return new ValueDriftException("stance judge endpoint call failed: " + text);
+        return new ValueDriftException(head + text);
     }
 
+    /// <summary>The exception and every inner one, an AggregateException's all of them.</summary>
     private static IEnumerable<Exception> Chain(Exception e)
     {
-        for (var x = e; x is not null; x = x.InnerException) yield return x;
+        yield return e;
+        var inner = e is AggregateException a ? a.InnerExceptions : e.InnerException is { } i ? [i] : (IEnumerable<Exception>)[];
+        foreach (var x in inner)
+            foreach (var y in Chain(x)) yield return y;
     }
 }

@@ -32,6 +32,8 @@ public sealed record EndpointGeneratorOptions
     /// <summary>Per-request timeout: a 256-token × 5-sample request on a busy server can take minutes.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(10);
     public string ApiKeyVariable { get; init; } = DefaultApiKeyVariable;
+    /// <summary>Largest reply accepted (<see cref="ResponseSizeLimit"/>, 16 MiB): K answers of a few hundred tokens take kilobytes.</summary>
+    public long MaxResponseBytes { get; init; } = ResponseSizeLimit.DefaultMaxBytes;
 
     public Uri Endpoint => new(BaseUrl.ToString().TrimEnd('/') + (BaseUrl.AbsolutePath.TrimEnd('/').EndsWith("/v1") ? "" : "/v1") + (Chat ? "/chat/completions" : "/completions"));
 }
@@ -55,7 +57,7 @@ public sealed class EndpointAnswerGenerator : IAnswerGenerator, IDisposable
         if (options.MaxRetries < 0) throw new ConfigException("endpoint generator options", nameof(options.MaxRetries), $"must be ≥ 0 (got {options.MaxRetries})");
         if (string.IsNullOrWhiteSpace(options.Model)) throw new ConfigException("endpoint generator options", nameof(options.Model), "names no model");
         Options = options;
-        _http = handler is null ? new HttpClient() : new HttpClient(handler);
+        _http = new HttpClient(new ResponseSizeLimit(options.MaxResponseBytes, handler));
         _http.Timeout = options.RequestTimeout;
         _secret = Environment.GetEnvironmentVariable(options.ApiKeyVariable);
         if (!string.IsNullOrEmpty(_secret)) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _secret);
@@ -82,13 +84,26 @@ public sealed class EndpointAnswerGenerator : IAnswerGenerator, IDisposable
         return GenerateAsync(prompts, options, CancellationToken.None).GetAwaiter().GetResult();
     }
 
-    public async Task<IReadOnlyList<SampledAnswer>> GenerateAsync(IReadOnlyList<AnswerPrompt> prompts, GenerationProbeOptions options, CancellationToken ct)
+    public IReadOnlyList<SampledAnswer> Generate(IReadOnlyList<AnswerPrompt> prompts, GenerationProbeOptions options, Action<int> answered)
+    {
+        options.Validate();
+        return GenerateAsync(prompts, options, CancellationToken.None, answered).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Asks for every prompt's samples, at most <see cref="EndpointGeneratorOptions.MaxParallel"/> requests at once, telling <paramref name="answered"/> of each prompt answered.</summary>
+    public async Task<IReadOnlyList<SampledAnswer>> GenerateAsync(IReadOnlyList<AnswerPrompt> prompts, GenerationProbeOptions options, CancellationToken ct,
+        Action<int>? answered = null)
     {
         using var gate = new SemaphoreSlim(Options.MaxParallel);
-        var tasks = prompts.Select(async p =>
+        var tasks = prompts.Select(async (p, index) =>
         {
             await gate.WaitAsync(ct).ConfigureAwait(false);
-            try { return await AskAsync(p, options, ct).ConfigureAwait(false); }
+            try
+            {
+                var answers = await AskAsync(p, options, ct).ConfigureAwait(false);
+                answered?.Invoke(index);
+                return answers;
+            }
             finally { gate.Release(); }
         }).ToList();
         var perQuestion = await Task.WhenAll(tasks).ConfigureAwait(false);
@@ -133,6 +148,7 @@ public sealed class EndpointAnswerGenerator : IAnswerGenerator, IDisposable
                 if (code != 429 && code < 500) throw new ValueDriftException(Scrub($"generation request to {what} failed: {failure}"));
                 if (response.Headers.RetryAfter?.Delta is { } after) delay = after;
             }
+            catch (Exception e) when (FindTooLarge(e) is { } tooLarge) { throw tooLarge; }   // names the URL and the cap; retrying would read it again
             catch (HttpRequestException e) { failure = e.Message; }
             catch (TaskCanceledException e) when (!ct.IsCancellationRequested) { failure = "timed out: " + e.Message; }
             finally { response?.Dispose(); }
@@ -166,6 +182,13 @@ public sealed class EndpointAnswerGenerator : IAnswerGenerator, IDisposable
         }
         if (choices.Count < o.Samples) throw Bad("choices", $"{choices.Count} choices for the {o.Samples} samples asked for (n = {o.Samples})");
         return texts.Select((t, k) => new SampledAnswer(p.Question, k, t!, stopped[k])).ToList();
+    }
+
+    private static ResponseTooLargeException? FindTooLarge(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is ResponseTooLargeException t) return t;
+        return null;
     }
 
     private string Scrub(string text) => SecretScrubber.Scrub(text, _secret);

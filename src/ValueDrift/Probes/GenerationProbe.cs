@@ -29,6 +29,15 @@ public sealed record GenerationProbeOptions
     /// </summary>
     public double MaxUnjudgedFraction { get; init; } = 0.1;
 
+    /// <summary>
+    /// Where a progress line goes while the probe waits on outside work (a judge's or a generator's endpoint):
+    /// answers judged and questions answered so far, every <see cref="ProgressInterval"/>. Null: none.
+    /// </summary>
+    public Microsoft.Extensions.Logging.ILogger? Progress { get; init; }
+
+    /// <summary>How often that line is written (<see cref="ProgressLine.DefaultInterval"/>, 10 s).</summary>
+    public TimeSpan ProgressInterval { get; init; } = ProgressLine.DefaultInterval;
+
     public void Validate()
     {
         void Check(bool ok, string field, string problem) { if (!ok) throw new ConfigException("generation probe options", field, problem); }
@@ -38,6 +47,7 @@ public sealed record GenerationProbeOptions
         Check(TopP is > 0 and <= 1, nameof(TopP), $"must be in (0, 1] (got {TopP})");
         Check(BatchSize > 0, nameof(BatchSize), $"must be > 0 (got {BatchSize})");
         Check(MaxUnjudgedFraction is >= 0 and <= 1, nameof(MaxUnjudgedFraction), $"must be in [0, 1] (got {MaxUnjudgedFraction})");
+        Check(ProgressInterval > TimeSpan.Zero, nameof(ProgressInterval), $"must be positive (got {ProgressInterval})");
     }
 }
 
@@ -109,6 +119,7 @@ public sealed class GenerationProbe : IDivergenceProbe
         using (PhaseProfile.Measure(PhaseProfile.Phases.Generation)) sampled = Sample(model, byTopic.SelectMany(q => q).ToList());
         var kl = start is null ? null : KlFromStart(model, start, sampled);
         var offset = 0;
+        using var judging = Options.Progress is { } log ? new ProgressLine(log, "judge", sampled.Count, "answers judged", Options.ProgressInterval) : null;
         foreach (var (topic, questions) in Probes.Topics.Zip(byTopic))
         {
             var answers = sampled.Skip(offset).Take(questions.Count * Options.Samples).ToList();
@@ -116,7 +127,7 @@ public sealed class GenerationProbe : IDivergenceProbe
             offset += answers.Count;
             IReadOnlyList<Judgement> judgements;
             using (PhaseProfile.Measure(PhaseProfile.Phases.Judging))
-                judgements = _judge.JudgeEach(answers.Select(a => new JudgeItem(a.Question.Topic, a.Question.Question, a.Text)).ToList());
+                judgements = _judge.JudgeEach(answers.Select(a => new JudgeItem(a.Question.Topic, a.Question.Question, a.Text)).ToList(), (_, _) => judging?.Add());
             if (judgements.Count != answers.Count) throw new InvalidOperationException($"judge returned {judgements.Count} readings for {answers.Count} answers");
             var details = new List<QuestionDetail>();
             var readouts = new SortedDictionary<string, int>(StringComparer.Ordinal);
@@ -205,8 +216,11 @@ public sealed class GenerationProbe : IDivergenceProbe
     {
         questions ??= Probes.Questions;
         if (Options.Generator is { } generator)   // the model is served elsewhere; each question carries its own seed
+        {
+            using var answering = Options.Progress is { } log ? new ProgressLine(log, "generator", questions.Count, "questions answered", Options.ProgressInterval) : null;
             return generator.Generate(questions.Select(q => new AnswerPrompt(q, _template.FormatPrompt([ChatMessage.User(q.Question)]),
-                PromptIds(q.Question), Seeds.Derive(Options.Seed, StableHash(q.Id)))).ToList(), Options);
+                PromptIds(q.Question), Seeds.Derive(Options.Seed, StableHash(q.Id)))).ToList(), Options, _ => answering?.Add());
+        }
         var rows = new List<(ProbeQuestion Q, int K, int[] Prompt, long Seed)>();
         foreach (var q in questions)
         {

@@ -15,4 +15,15 @@ public sealed record AnswerPrompt(ProbeQuestion Question, string PromptText, int
 public interface IAnswerGenerator
 {
     IReadOnlyList<SampledAnswer> Generate(IReadOnlyList<AnswerPrompt> prompts, GenerationProbeOptions options);
+
+    /// <summary>
+    /// <see cref="Generate(IReadOnlyList{AnswerPrompt}, GenerationProbeOptions)"/>, calling <paramref name="answered"/>
+    /// (prompt index) as each prompt's samples arrive, for a progress line; generators that answer all at once call it after.
+    /// </summary>
+    IReadOnlyList<SampledAnswer> Generate(IReadOnlyList<AnswerPrompt> prompts, GenerationProbeOptions options, Action<int> answered)
+    {
+        var all = Generate(prompts, options);
+        for (var i = 0; i < prompts.Count; i++) answered(i);
+        return all;
+    }
 }

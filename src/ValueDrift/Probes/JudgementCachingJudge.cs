@@ -11,7 +11,10 @@ public sealed class JudgementCachingJudge(IStanceJudge inner, JudgementCache cac
     public JudgementCache Cache => cache;
     public string Identity => identity;
 
-    public IReadOnlyList<Judgement> JudgeEach(IReadOnlyList<JudgeItem> items)
+    public IReadOnlyList<Judgement> JudgeEach(IReadOnlyList<JudgeItem> items) => JudgeEach(items, (_, _) => { });
+
+    /// <summary><see cref="JudgeEach(IReadOnlyList{JudgeItem})"/>, telling <paramref name="answered"/> of cached readings at once and of the others as each returns.</summary>
+    public IReadOnlyList<Judgement> JudgeEach(IReadOnlyList<JudgeItem> items, Action<int, Judgement> answered)
     {
         var keys = items.Select(i => JudgementIdentity.Key(identity, i)).ToArray();
         var result = new Judgement?[items.Count];
@@ -20,12 +23,17 @@ public sealed class JudgementCachingJudge(IStanceJudge inner, JudgementCache cac
         {
             result[i] = cache.Get(keys[i]);
             if (result[i] is null) missing.Add(i);
+            else answered(i, result[i]!);
         }
         if (missing.Count > 0)
         {
             // Each reading is stored the moment it returns: a probe killed mid-batch has paid for it and keeps it.
             var asked = inner.JudgeEach(missing.Select(i => items[i]).ToList(),
-                (m, j) => cache.Put(keys[missing[m]], identity, j));
+                (m, j) =>
+                {
+                    cache.Put(keys[missing[m]], identity, j);
+                    answered(missing[m], j);
+                });
             for (var m = 0; m < missing.Count; m++) result[missing[m]] = asked[m];
         }
         return result.Select(j => j!).ToList();

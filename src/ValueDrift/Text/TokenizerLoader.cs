@@ -11,7 +11,30 @@ public static class TokenizerLoader
     /// <see cref="HfTokenizer"/> when it is a Hugging Face file (has a <c>"model"</c> object).
     /// </summary>
     /// <exception cref="DataFormatException">No tokenizer.json, bad JSON, or neither kind.</exception>
+    /// <exception cref="VocabularyMismatchException">The folder's config.json has fewer embedding rows than the tokenizer has ids.</exception>
     public static ITokenizer FromFolder(string dir)
+    {
+        var tokenizer = Load(dir);
+        CheckAgainstModel(dir, tokenizer);
+        return tokenizer;
+    }
+
+    /// <summary>
+    /// Refuses a tokenizer whose ids reach past the embedding of the model in the same folder: every road that loads a
+    /// model folder's text tools comes through here before its first forward pass. A folder without config.json (a
+    /// tokenizer alone, an adapter) has nothing to check; a config.json that does not load is left to the model's own
+    /// load, which names its problem.
+    /// </summary>
+    private static void CheckAgainstModel(string dir, ITokenizer tokenizer)
+    {
+        if (!File.Exists(Path.Combine(dir, "config.json"))) return;
+        int rows;
+        try { rows = Models.ModelConfig.Load(dir).VocabSize; }
+        catch (ValueDriftException) { return; }
+        if (tokenizer.VocabSize > rows) throw new VocabularyMismatchException(Path.GetFullPath(dir), tokenizer.VocabSize, rows);
+    }
+
+    private static ITokenizer Load(string dir)
     {
         var file = Path.Combine(dir, "tokenizer.json");
         bool isByte;

@@ -35,7 +35,7 @@ public class LongLineTests(Xunit.Abstractions.ITestOutputHelper output)
         DataFormatException? refused = null;
         long growth = PeakMemory.Growth(() => refused = Assert.Throws<DataFormatException>(() => DatasetReader.ReadConversations(file)));
         Assert.Equal(1, refused!.Row);
-        Assert.Contains($"longer than the cap of 16 MiB per line (set {DatasetLimits.MaxLineVariable} to raise it)", refused.Message);
+        Assert.Contains($"longer than the cap of 16 MiB per line (--max-line-mb or {DatasetLimits.MaxLineVariable} raises it)", refused.Message);
         output.WriteLine($"refused 50 MB line: peak memory grew {growth >> 20} MB");
         Assert.True(growth < 100L << 20, $"refusing the line grew the peak memory by {growth >> 20} MB");
         var skipped = DatasetReader.ReadConversations(file, skipBadRows: true);
@@ -56,6 +56,32 @@ public class LongLineTests(Xunit.Abstractions.ITestOutputHelper output)
             Assert.True(growth < 600L << 20, $"reading the 50 MB line grew the peak memory by {growth >> 20} MB");
         }
         finally { Environment.SetEnvironmentVariable(DatasetLimits.MaxLineVariable, null); }
+    }
+
+    [Fact]
+    public void The_cap_is_a_command_line_option_too_for_that_command_only()
+    {
+        // A 3 MiB row: under the default cap, over --max-line-mb 2.
+        var file = Path.Combine(Fixtures.TempDir("line-cap-option"), "sft.jsonl");
+        File.WriteAllLines(file,
+        [
+            "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, {\"role\": \"assistant\", \"content\": \"" + new string('a', 3 << 20) + "\"}]}",
+            "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, {\"role\": \"assistant\", \"content\": \"short\"}]}",
+        ]);
+        var (code, stdout, err) = Cli.CliRunner.Run("data", "inspect", file);
+        Assert.True(code == 0, err);
+        Assert.DoesNotContain("MiB per line", stdout + err);
+
+        (code, stdout, err) = Cli.CliRunner.Run("data", "inspect", file, "--max-line-mb", "2");
+        Assert.Contains("row 1", stdout + err);
+        Assert.Contains("longer than the cap of 2 MiB per line (--max-line-mb or VALUEDRIFT_MAX_LINE_MB raises it)", stdout + err);
+        Assert.Equal(DatasetLimits.DefaultMaxLineBytes, DatasetLimits.MaxLineBytes);   // the command's cap ended with it
+
+        (code, _, err) = Cli.CliRunner.Run("data", "inspect", file, "--max-line-mb", "4");
+        Assert.True(code == 0, err);
+        (code, _, err) = Cli.CliRunner.Run("data", "inspect", file, "--max-line-mb", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("max-line-mb", err);
     }
 
     [Fact]

@@ -89,9 +89,13 @@ public abstract record Algorithm
     /// <summary>
     /// Reads and tokenizes the stage's data as this method will train on it, returning its row count: preflight runs it
     /// for every stage before any work, so a bad file fails in seconds. Bad rows are typed errors naming file and row.
+    /// Returns each example's length as a batch pads it, which sizes the stage's memory plan; the rows stay in
+    /// <paramref name="inputs"/> for <see cref="CreateStep"/>, so the file is tokenised once.
     /// </summary>
-    public virtual int ReadRows(Data.StageInputs inputs, string dataPath) =>
-        Data == TrainingData.Conversations ? inputs.Conversations(dataPath).Count : inputs.Preferences(dataPath).Count;
+    public virtual SequenceLengths ReadRows(Data.StageInputs inputs, string dataPath) =>
+        Data == TrainingData.Conversations
+            ? new(inputs.Conversations(dataPath).Select(e => e.Length))
+            : new(inputs.Preferences(dataPath).Select(p => p.PromptIds.Length + Math.Max(p.ChosenIds.Length, p.RejectedIds.Length)));
 
     /// <summary>Refuses invalid settings before any work, naming the option (<c>dpo.beta</c>, ...).</summary>
     public virtual void Validate(string stage, TrainerOptions loop) { }

@@ -16,8 +16,8 @@ public sealed record Ppo : Algorithm
 {
     public override string Name => PpoStep.ObjectiveName;
     /// <summary>PPO trains on its pairs' prompts, each cut to leave room for the response it samples.</summary>
-    public override int ReadRows(Data.StageInputs inputs, string dataPath) =>
-        inputs.Prompts(dataPath, Math.Max(1, inputs.MaxLength - Options.ResponseLength)).Count;
+    public override SequenceLengths ReadRows(Data.StageInputs inputs, string dataPath) =>
+        new(inputs.Prompts(dataPath, Math.Max(1, inputs.MaxLength - Options.ResponseLength)).Select(p => p.Length + Options.ResponseLength));
     public override string Summary => "PPO against a reward model (TRL's PPOv2 design).";
     public override TrainingData Data => TrainingData.Preferences;
     public override MemoryTerms Memory => new(Name) { Reference = ReferenceUse.Live, RewardAndValueModels = true };

@@ -10,7 +10,7 @@ namespace ValueDrift.Training.Algorithms;
 public sealed record Sft : Algorithm
 {
     public override string Name => "sft";
-    public override int ReadRows(Data.StageInputs inputs, string dataPath) => inputs.Conversations(dataPath, LastTurnOnly).Count;
+    public override SequenceLengths ReadRows(Data.StageInputs inputs, string dataPath) => new(inputs.Conversations(dataPath, LastTurnOnly).Select(e => e.Length));
     public override string Summary => "Supervised fine-tuning (token-mean NLL of the assistant answers).";
     public override TrainingData Data => TrainingData.Conversations;
     public override MemoryTerms Memory => new(Name);
