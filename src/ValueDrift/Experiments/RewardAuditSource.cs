@@ -23,13 +23,7 @@ public sealed record RewardAuditSource(IReadOnlyList<LabelledAnswer> Answers, Fu
     public static RewardAuditSource FromJudged(IEnumerable<(ProbeQuestion Question, string Answer, StanceDistribution Reading)> judged,
         Func<string?, string, Stance?>? pairStance, string source = StartAnswersSourceName)
     {
-        var answers = new List<LabelledAnswer>();
-        foreach (var (q, answer, reading) in judged)
-        {
-            var best = StanceLabels.All.MaxBy(s => reading[s]);
-            if (StanceLabels.All.Count(s => reading[s] == reading[best]) > 1) continue;
-            answers.Add(new LabelledAnswer(q.Id, q.Topic, q.Question, answer, best));
-        }
+        var answers = judged.Select(x => new JudgedAnswer(x.Question, 0, x.Answer, x.Reading, Stanced: true).Labelled()).OfType<LabelledAnswer>().ToList();
         return new RewardAuditSource(answers, pairStance, source);
     }
 
@@ -39,7 +33,7 @@ public sealed record RewardAuditSource(IReadOnlyList<LabelledAnswer> Answers, Fu
     /// no stance left out: the audit is of answers of known stance.
     /// </summary>
     public static RewardAuditSource FromJudged(IEnumerable<JudgedAnswer> judged, Func<string?, string, Stance?>? pairStance, string source = StartAnswersSourceName) =>
-        FromJudged(judged.Where(a => a.Stanced).Select(a => (a.Question, a.Text, a.Reading)), pairStance, source);
+        new(judged.Select(a => a.Labelled()).OfType<LabelledAnswer>().ToList(), pairStance, source);
 
     /// <summary>The source name of an audit on the start checkpoint's judged probe answers (real data).</summary>
     public const string StartAnswersSourceName = "start checkpoint's judged probe answers";
