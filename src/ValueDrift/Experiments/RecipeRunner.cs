@@ -92,7 +92,9 @@ public static class RecipeRunner
         var setup = WorldExperiment.Prepare(WorldRecipe.Options(recipe, run.Root) with { CacheRoot = cache }, log, progress, recipe.Probes.Generation);
         var plan = recipe.Plan(setup.DataPath, setup.BaseModel);
         log.Line($"recipe: {plan.Stages.Count} stages of the world, {setup.Probes.Generation.Probes.Questions.Count} probe questions × {recipe.Probes.Generation.Samples} answers per measurement");
-        var results = plan.Run(run, setup.Probes.Traced(run), log, progress, cancel, starting, recovery: recovery);
+        // PPO's reward model is audited on the world's held-out reference answers, as in the world experiment.
+        var results = plan.Run(run, setup.Probes.Traced(run), log, progress, cancel, starting,
+            rewardAudit: WorldRewardAudit.Source(setup.World.Topics), recovery: recovery);
         return new RecipeResult(run, results, watch.Elapsed);
     }
 }

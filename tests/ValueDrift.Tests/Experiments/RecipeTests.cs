@@ -215,6 +215,11 @@ public class RecipeTests
         Assert.Equal(["base", .. stages], Trajectory.FromTrace(Path.Combine(run, "trace-likelihood.jsonl")).Phases);
         Assert.True(File.Exists(Path.Combine(run, "report.html")));
         Assert.Equal(quick.ToJson(), Recipe.Load(Path.Combine(run, "recipe.json")).ToJson());
+        // Its PPO stages audit their reward models on the world's reference answers, as the world experiment does.
+        var ppo = stages.Where(s => s.StartsWith("ppo", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(ppo);
+        Assert.All(ppo, s => Assert.Equal(WorldRewardAudit.SourceName, RewardAudit.Read(Path.Combine(run, "stages", s))!.Source));
+        Assert.Contains("Reward-model audit before PPO", File.ReadAllText(Path.Combine(run, "report.html")));
     }
 
     [Fact]
