@@ -19,6 +19,11 @@ public sealed record DriftReportOptions
     /// from the stage folders beside the trace when this is null and the trace sits in a run folder.
     /// </summary>
     public PhaseStarts? Starts { get; init; }
+    /// <summary>
+    /// The run folder the trace belongs to, whose PPO stage folders' reward-model audits the report shows;
+    /// <see cref="DriftReport.FromTrace"/> sets it when this is null and the trace sits in a run folder.
+    /// </summary>
+    public Experiments.RunDirectory? Run { get; init; }
     /// <summary>Also draw the stacked-share chart of each topic.</summary>
     public bool StackedShares { get; init; } = true;
 }
@@ -40,8 +45,11 @@ public sealed record DriftReport(Trajectory Trajectory, DriftTable Table, string
         var trajectory = new Trajectory(contents.Records);
         var table = DriftTable.From(trajectory, options.Table);
         var dir = Path.GetDirectoryName(Path.GetFullPath(tracePath))!;
-        if (options.Starts is null && Directory.Exists(Path.Combine(dir, "stages")))
-            options = options with { Starts = PhaseStarts.FromRun(new Experiments.RunDirectory(dir)) };
+        if (Directory.Exists(Path.Combine(dir, "stages")))
+        {
+            var run = options.Run ?? new Experiments.RunDirectory(dir);
+            options = options with { Starts = options.Starts ?? PhaseStarts.FromRun(run), Run = run };
+        }
         var html = Path.Combine(dir, options.HtmlFileName);
         var json = Path.Combine(dir, options.JsonFileName);
 
@@ -64,6 +72,7 @@ public sealed record DriftReport(Trajectory Trajectory, DriftTable Table, string
         report.AddHeading("Drift magnitude by topic and phase");
         foreach (var s in StanceLabels.All) report.AddFigure(DriftCharts.MagnitudeHeatmap(table, s));
         AddHealth(report, trajectory, table);
+        if (options.Run is { } run) RewardAuditTable.AddSection(report, run, trajectory.Phases);
         if (options.ValueGaps is { Count: > 0 } gaps)
         {
             report.AddHeading("Value gap of the preference data");

@@ -31,6 +31,22 @@ public static class RewardAuditTable
         return rows;
     }
 
+    /// <summary>
+    /// The report's section on the reward-model audits of a run's PPO stages (nothing when no stage folder holds one):
+    /// where each audit's answers came from, why the audit matters, and the table.
+    /// </summary>
+    public static void AddSection(HtmlReport report, RunDirectory run, IEnumerable<string> phases, string heading = "Reward-model audit before PPO")
+    {
+        var list = phases.ToList();
+        var rows = Rows(run, list);
+        if (rows.Count == 0) return;
+        var sources = list.Select(p => RewardAudit.Read(run.StageDirectory(p))?.Source).OfType<string>().Distinct().ToList();
+        report.AddHeading(heading);
+        report.AddParagraph($"Mean reward-model score of answers of each stance ({string.Join("; ", sources)}; 95% interval over questions), from each PPO stage's reward-audit.json. " +
+            "Bradley–Terry training constrains scores only within a pair: a preference between two stances its pairs never compared is unconstrained, and the held-out pair accuracy cannot see it.");
+        report.AddTable(Header, rows);
+    }
+
     /// <summary>"1.08 [0.95, 1.21]", or the mean alone without an interval.</summary>
     public static string Cell(RewardStanceMean m) => string.Create(CultureInfo.InvariantCulture,
         $"{m.Mean:0.00}") + (m.Interval is { } i ? string.Create(CultureInfo.InvariantCulture, $" [{i.Lower:0.00}, {i.Upper:0.00}]") : "");

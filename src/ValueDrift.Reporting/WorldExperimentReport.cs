@@ -20,7 +20,6 @@ public sealed record FindingCheck(string Finding, string Paper, string Measured,
 public static class WorldExperimentReport
 {
     private static string F(double x) => double.IsNaN(x) ? "n/a" : x.ToString("+0.00;−0.00;0.00", CultureInfo.InvariantCulture);
-    private const string WorldRewardAuditSourceName = WorldRuns.WorldRewardAudit.SourceName;
     private static string P(double x) => double.IsNaN(x) ? "n/a" : x.ToString("0.00", CultureInfo.InvariantCulture);
 
     /// <summary>Mean over topics of a stance's drift magnitude in a phase (NaN when the phase is absent).</summary>
@@ -209,14 +208,7 @@ public static class WorldExperimentReport
         report.AddTable(["value-gap set", "method", "drift magnitude of the chosen stance", "drift time", "likelihood probe: drift magnitude", "seeds", "reward model held-out accuracy"],
             ValueGapComparison(runs, o.PpoKlSweep));
         report.AddParagraph(PaperOrdering(perSeed));
-        var audits = RewardAuditTable.Rows(run, trajectory.Phases);
-        if (audits.Count > 0)
-        {
-            report.AddHeading("Reward-model audit before PPO (first seed)");
-            report.AddParagraph($"Mean reward-model score of held-out answers of each stance ({WorldRewardAuditSourceName}; 95% interval over questions), from each PPO stage's reward-audit.json. " +
-                "Bradley–Terry training constrains scores only within a pair: a preference between two stances its pairs never compared is unconstrained, and the held-out pair accuracy cannot see it.");
-            report.AddTable(RewardAuditTable.Header, audits);
-        }
+        RewardAuditTable.AddSection(report, run, trajectory.Phases, "Reward-model audit before PPO (first seed)");
 
         var ppo = PpoCharts.PpoStages(r.Stages);
         if (ppo.Count > 0)

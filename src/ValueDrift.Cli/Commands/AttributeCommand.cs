@@ -41,8 +41,9 @@ public sealed class AttributeCommand : ICliCommand
         var raw = new Option<bool>("--raw-gradients") { Description = "plain TracIn: example gradients as they are, not scaled to unit length" };
         var split = new Option<string>("--probe-split") { Description = "words the stance score and the ablation's M read: training (the training sets' own) | held-out (never trained on)", DefaultValueFactory = _ => WorldAttribution.DefaultSplit.Name() };
         split.AcceptOnlyFromAmong("held-out", "training");
+        var surrogate = new Option<bool>("--generation-surrogate") { Description = "with --world --ablate: also read every arm on the start model's own sampled answers, judged and grouped by stance (a generation-probe surrogate)" };
         var cmd = new Command("attribute", "Which training examples of a stage moved a stance (TracIn over its checkpoints), validated by ablation.")
-            { run, stageName, topic, stance, top, format, world, cache, ablate, seeds, projection, lastLayers, raw, steps, split };
+            { run, stageName, topic, stance, top, format, world, cache, ablate, seeds, projection, lastLayers, raw, steps, split, surrogate };
         cmd.SetAction(r =>
         {
             var runDir = Path.GetFullPath(r.GetValue(run) ?? (r.GetValue(world) ? WorldRunFolder
@@ -58,8 +59,11 @@ public sealed class AttributeCommand : ICliCommand
             var options = new AttributionOptions { ProjectionDimension = r.GetValue(projection), Restriction = new GradientRestriction(r.GetValue(lastLayers)), UnitExampleGradients = !r.GetValue(raw) };
             void Log(string line) => io.Err.WriteLine(line);
 
+            if (r.GetValue(surrogate) && (!r.GetValue(world) || fraction is null))
+                throw new ConfigException("attribute", "generation-surrogate", "needs --world (its judge reads the sampled answers) and --ablate (it reads the ablation's arms)");
             StageRecord record;
             IReadOnlyList<ExampleLabel>? labels = null;
+            Func<GenerationSurrogate>? surrogateFor = null;
             Func<int, IReadOnlyList<ExampleLabel>?> labelsFor = _ => null;
             if (r.GetValue(world))
             {
@@ -74,6 +78,7 @@ public sealed class AttributeCommand : ICliCommand
                 var (setup, rec) = WorldAttribution.RunStage(o, name, Log);
                 record = rec;
                 labelsFor = n => WorldAttribution.Labels(setup.World, rec.Stage.DataPath, n);
+                if (r.GetValue(surrogate)) surrogateFor = () => WorldAttribution.SurrogateFor(setup, rec, topicId, s);
             }
             else
             {
@@ -87,7 +92,7 @@ public sealed class AttributeCommand : ICliCommand
             var result = Attributor.Run(record, probe, topicId, s, options, Log);
             labels = labelsFor(result.Scores.Count);
             var folder = Path.Combine(runDir, "attribution", record.Stage.Name);
-            AblationResult? ablation = fraction is { } fr ? Ablation.Run(record, result, probe, folder, fr, r.GetValue(seeds), Log, labels: labels) : null;
+            AblationResult? ablation = fraction is { } fr ? Ablation.Run(record, result, probe, folder, fr, r.GetValue(seeds), Log, labels: labels, surrogate: surrogateFor?.Invoke()) : null;
             var precision = labels is null ? null : TopKPrecision.Of(result.Top(k), labels.Select(l => l.Stance).ToList(), result.Stance);
             var onTopic = labels is null ? null : TopKPrecision.Of(result.Top(k), labels, topicId, result.Stance);
             var json = ToJson(result, k, labels, ablation, precision, onTopic);
@@ -129,20 +134,17 @@ public sealed class AttributeCommand : ICliCommand
             ["examples"] = examples,
         };
         if (ablation is not null)
-            result["ablation"] = new JsonObject
+        {
+            var block = Arms(ablation);
+            if (ablation.GenerationSurrogate is { } g)
             {
-                ["fraction"] = ablation.Fraction, ["removed"] = ablation.Removed, ["seeds"] = ablation.Seeds,
-                ["full_magnitude"] = Estimate(ablation.FullMagnitude),
-                ["top_removed_magnitude"] = Estimate(ablation.TopRemovedMagnitude),
-                ["random_removed_magnitude"] = Estimate(ablation.RandomRemovedMagnitude),
-                ["top_cut"] = ablation.TopCut, ["random_cut"] = ablation.RandomCut, ["top_cuts_twice_random"] = ablation.TopCutsTwiceRandom,
-                ["full_drift_excludes_zero"] = ablation.FullDriftExcludesZero,
-                ["label_removed_magnitude"] = ablation.LabelRemovedMagnitude is { } l ? Estimate(l) : null,
-                ["label_rows"] = ablation.LabelRows, ["label_removed"] = ablation.LabelRemoved, ["label_cut"] = double.IsNaN(ablation.LabelCut) ? null : ablation.LabelCut,
-                ["top_minus_random"] = Estimate(ablation.TopMinusRandom),
-                ["top_minus_label"] = ablation.TopMinusLabel is { } d ? Estimate(d) : null,
-                ["top_beats_random"] = ablation.TopBeatsRandom, ["top_beats_label"] = ablation.TopBeatsLabel,
-            };
+                var surrogate = Arms(g);
+                surrogate["answers"] = new JsonObject(ablation.SurrogateAnswers!.OrderBy(x => x.Key).Select(x => KeyValuePair.Create(x.Key.Label(), (JsonNode?)x.Value)));
+                surrogate["left_out"] = ablation.SurrogateLeftOut;
+                block["generation_surrogate"] = surrogate;
+            }
+            result["ablation"] = block;
+        }
         if (a.NeverTrained is { } never) result["never_trained"] = never;
         if (precision is not null)
             result["precision_at_k"] = new JsonObject
@@ -152,6 +154,22 @@ public sealed class AttributeCommand : ICliCommand
             };
         return result;
     }
+
+    /// <summary>An ablation's arms, cuts, paired differences and checks, as the likelihood probe or the surrogate read them.</summary>
+    private static JsonObject Arms(AblationResult ablation) => new()
+    {
+        ["fraction"] = ablation.Fraction, ["removed"] = ablation.Removed, ["seeds"] = ablation.Seeds,
+        ["full_magnitude"] = Estimate(ablation.FullMagnitude),
+        ["top_removed_magnitude"] = Estimate(ablation.TopRemovedMagnitude),
+        ["random_removed_magnitude"] = Estimate(ablation.RandomRemovedMagnitude),
+        ["top_cut"] = ablation.TopCut, ["random_cut"] = ablation.RandomCut, ["top_cuts_twice_random"] = ablation.TopCutsTwiceRandom,
+        ["full_drift_excludes_zero"] = ablation.FullDriftExcludesZero,
+        ["label_removed_magnitude"] = ablation.LabelRemovedMagnitude is { } l ? Estimate(l) : null,
+        ["label_rows"] = ablation.LabelRows, ["label_removed"] = ablation.LabelRemoved, ["label_cut"] = double.IsNaN(ablation.LabelCut) ? null : ablation.LabelCut,
+        ["top_minus_random"] = Estimate(ablation.TopMinusRandom),
+        ["top_minus_label"] = ablation.TopMinusLabel is { } d ? Estimate(d) : null,
+        ["top_beats_random"] = ablation.TopBeatsRandom, ["top_beats_label"] = ablation.TopBeatsLabel,
+    };
 
     private static JsonObject Estimate(SeedEstimate e) => new()
     {
@@ -189,6 +207,12 @@ public sealed class AttributeCommand : ICliCommand
                 "; check (full drift ≠ 0 and top − random > 0): " + (ablation.TopBeatsRandom ? "passes" : "fails") +
                 (ablation.TopBeatsLabel is { } b ? "; top beats the label filter: " + (b ? "yes" : "no") : "") + caveat;
             sb.AppendLine(paired);
+            if (ablation.GenerationSurrogate is { } g)
+                sb.AppendLine(string.Create(c, $"generation surrogate (the start model's own answers: {string.Join(", ", ablation.SurrogateAnswers!.OrderBy(x => x.Key).Select(x => $"{x.Value} {x.Key.Label()}"))}; {ablation.SurrogateLeftOut} left out): ") +
+                    $"M full {E(g.FullMagnitude)}, top removed {E(g.TopRemovedMagnitude)}, random removed {E(g.RandomRemovedMagnitude)}" +
+                    (g.LabelRemovedMagnitude is { } gl ? $", label removed {E(gl)}" : "") +
+                    $"; paired: top − random {E(g.TopMinusRandom)}" + (g.TopMinusLabel is { } gd ? $", top − label {E(gd)}" : "") +
+                    "; check: " + (g.TopBeatsRandom ? "passes" : "fails") + (g.TopBeatsLabel is { } gb ? "; beats the label filter: " + (gb ? "yes" : "no") : ""));
         }
         return sb.ToString();
     }

@@ -25,6 +25,16 @@ public sealed record AblationResult(double Fraction, int Removed, int Examples, 
     public int LabelRows { get; init; }
     public int LabelRemoved { get; init; }
 
+    /// <summary>
+    /// The same arms (the same retrained checkpoints) read with the generation-probe surrogate instead of the
+    /// likelihood probe (<see cref="Attribution.GenerationSurrogate"/>: M of p_s on the start model's own judged answers);
+    /// its check and paired intervals are computed alike. Null when not asked for.
+    /// </summary>
+    public AblationResult? GenerationSurrogate { get; init; }
+    /// <summary>The surrogate's start answers per judged stance, and those left out (no stance, or tied).</summary>
+    public IReadOnlyDictionary<Stance, int>? SurrogateAnswers { get; init; }
+    public int SurrogateLeftOut { get; init; }
+
     public double TopCut => Math.Abs(FullMagnitude.Mean) - Math.Abs(TopRemovedMagnitude.Mean);
     public double RandomCut => Math.Abs(FullMagnitude.Mean) - Math.Abs(RandomRemovedMagnitude.Mean);
     public double LabelCut => LabelRemovedMagnitude is { } l ? Math.Abs(FullMagnitude.Mean) - Math.Abs(l.Mean) : double.NaN;
@@ -108,9 +118,16 @@ public static class Ablation
     }
 
     /// <param name="labels">Each example's topic and stance (the world's generation labels); null: no label arm.</param>
+    /// <param name="surrogate">
+    /// Also read every arm with this generation-probe surrogate (built on the stage's start model's sampled answers;
+    /// its topic and stance must be the attribution's): <see cref="AblationResult.GenerationSurrogate"/>. Null: not read.
+    /// </param>
     public static AblationResult Run(StageRecord record, AttributionResult attribution, LikelihoodProbe probe, string attributionFolder,
-        double fraction, int seeds, Action<string>? log = null, CancellationToken cancel = default, IReadOnlyList<ExampleLabel>? labels = null)
+        double fraction, int seeds, Action<string>? log = null, CancellationToken cancel = default, IReadOnlyList<ExampleLabel>? labels = null,
+        GenerationSurrogate? surrogate = null)
     {
+        if (surrogate is not null && (surrogate.Topic != attribution.Topic || surrogate.Stance.Label() != attribution.Stance))
+            throw new ConfigException("attribution", "generation surrogate", $"reads {surrogate.Topic} / {surrogate.Stance.Label()}, but the attribution is of {attribution.Topic} / {attribution.Stance}");
         CheckFraction(fraction);
         CheckSeeds(seeds);
         log ??= _ => { };
@@ -119,11 +136,19 @@ public static class Ablation
         int k = RemovedCount(fraction, rows.Count);
         var score = new StanceScore(probe, attribution.Topic, StanceScore.ParseStance(attribution.Stance));
 
-        double start;
-        using (var model = CausalLM.FromPretrained(record.StartModel)) start = score.Probability(model);
+        double start, surrogateStart = 0;
+        using (var model = CausalLM.FromPretrained(record.StartModel))
+        {
+            start = score.Probability(model);
+            if (surrogate is not null) surrogateStart = surrogate.Probability(model);
+        }
+        // Each arm's final checkpoint is read by the likelihood probe and, when asked, by the surrogate too.
+        var surrogateM = new Dictionary<string, double>();
+        var lastCheckpoint = "";   // the arm just read, for its surrogate M
         double Magnitude(string finalCheckpoint)
         {
             using var model = CausalLM.FromPretrained(finalCheckpoint);
+            if (surrogate is not null) surrogateM[finalCheckpoint] = surrogate.Probability(model) - surrogateStart;
             return score.Probability(model) - start;
         }
 
@@ -151,11 +176,13 @@ public static class Ablation
                 Training = stage.Training with { Seed = stage.Training.Seed + seed - 1, CheckpointEvery = 0, KeepCheckpoints = 0 },
             };
             var result = runner.Run(retrained, record.StartModel, stageDir, cancel);
+            lastCheckpoint = result.FinalCheckpoint;
             return Magnitude(result.FinalCheckpoint);
         }
 
         // The examples that pushed along the drift: the highest scores when the stance rose, the lowest when it fell.
-        var fullFirst = Magnitude(Path.Combine(record.Directory, "checkpoints", $"step-{stage.Training.MaxSteps}"));
+        var fullFirstCheckpoint = Path.Combine(record.Directory, "checkpoints", $"step-{stage.Training.MaxSteps}");
+        var fullFirst = Magnitude(fullFirstCheckpoint);
         var ranked = attribution.Ranked();
         var top = (fullFirst >= 0 ? ranked : ranked.Reverse()).Take(k).ToHashSet();
         var full = new List<double>();
@@ -166,20 +193,37 @@ public static class Ablation
             throw new ConfigException(stage.DataPath, "labels", $"{labels.Count} labels for {rows.Count} rows");
         int labelRows = labels?.Count(l => l.Topic == attribution.Topic && l.Stance == attribution.Stance) ?? 0;
         int labelRemovedCount = Math.Min(k, labelRows);
+        // The surrogate's M of each arm, in the same order as the likelihood's.
+        var (gFull, gTop, gRandom, gLabel) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
+        double G() => surrogateM.GetValueOrDefault(lastCheckpoint, double.NaN);
         for (int s = 1; s <= seeds; s++)
         {
-            full.Add(s == 1 ? fullFirst : Retrain($"full.s{s}", null, s));
+            if (s == 1) { full.Add(fullFirst); lastCheckpoint = fullFirstCheckpoint; } else full.Add(Retrain($"full.s{s}", null, s));
+            gFull.Add(G());
             topRemoved.Add(Retrain($"ablate-top-{f}.s{s}", top, s));
+            gTop.Add(G());
             randomRemoved.Add(Retrain($"ablate-random-{f}.s{s}", RandomSubset(rows.Count, k, s).ToHashSet(), s));
+            gRandom.Add(G());
             if (labels is not null && labelRemovedCount > 0)
+            {
                 labelRemoved.Add(Retrain($"ablate-label-{f}.s{s}", LabelSubset(labels, attribution.Topic, attribution.Stance, k, s).ToHashSet(), s));
+                gLabel.Add(G());
+            }
             log($"{stage.Name}: seed {s}: M full {full[^1]:+0.000;-0.000;0.000}, top removed {topRemoved[^1]:+0.000;-0.000;0.000}, random removed {randomRemoved[^1]:+0.000;-0.000;0.000}" +
-                (labelRemoved.Count == s ? $", label removed {labelRemoved[^1]:+0.000;-0.000;0.000}" : ""));
+                (labelRemoved.Count == s ? $", label removed {labelRemoved[^1]:+0.000;-0.000;0.000}" : "") +
+                (surrogate is null ? "" : $"; surrogate M full {gFull[^1]:+0.000;-0.000;0.000}, top removed {gTop[^1]:+0.000;-0.000;0.000}, random removed {gRandom[^1]:+0.000;-0.000;0.000}" +
+                    (gLabel.Count == s ? $", label removed {gLabel[^1]:+0.000;-0.000;0.000}" : "")));
         }
-        return new AblationResult(fraction, k, rows.Count, seeds, SeedEstimate.Across(full), SeedEstimate.Across(topRemoved), SeedEstimate.Across(randomRemoved))
+        AblationResult Arms(List<double> a, List<double> t, List<double> r, List<double> l) =>
+            new(fraction, k, rows.Count, seeds, SeedEstimate.Across(a), SeedEstimate.Across(t), SeedEstimate.Across(r))
+            {
+                LabelRemovedMagnitude = l.Count > 0 ? SeedEstimate.Across(l) : null,
+                LabelRows = labelRows, LabelRemoved = l.Count > 0 ? labelRemovedCount : 0,
+            };
+        return Arms(full, topRemoved, randomRemoved, labelRemoved) with
         {
-            LabelRemovedMagnitude = labelRemoved.Count > 0 ? SeedEstimate.Across(labelRemoved) : null,
-            LabelRows = labelRows, LabelRemoved = labelRemoved.Count > 0 ? labelRemovedCount : 0,
+            GenerationSurrogate = surrogate is null ? null : Arms(gFull, gTop, gRandom, gLabel),
+            SurrogateAnswers = surrogate?.AnswerCounts, SurrogateLeftOut = surrogate?.LeftOut ?? 0,
         };
     }
 

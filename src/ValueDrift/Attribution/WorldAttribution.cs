@@ -77,6 +77,23 @@ public static class WorldAttribution
     }
 
     /// <summary>
+    /// The generation-probe surrogate on a world stage (<see cref="GenerationSurrogate"/>): the stage's start model
+    /// answers the topic's ten held-out probe questions (the ones the run's generation probe asks) with the run's
+    /// sampling settings, <see cref="GenerationSurrogate.DefaultSamples"/> answers each, read by the world's exact judge.
+    /// </summary>
+    public static GenerationSurrogate SurrogateFor(WorldSetup setup, StageRecord record, string topic, Stance stance, int samples = GenerationSurrogate.DefaultSamples)
+    {
+        var tokenizer = Text.TokenizerLoader.FromFolder(record.StartModel);
+        var template = Text.ChatTemplate.ForModelFolder(record.StartModel, tokenizer);
+        var id = WorldTopics.Find(topic, "attribution", "topic").Id;
+        var questions = WorldProbeQuestions.ForIds([id], WorldProbeSplit.HeldOut, ProbeQuestionsPerTopic).Select(p => new ProbeQuestion(p.Id, p.Topic, p.Question, p.Polarity)).ToList();
+        var probe = new GenerationProbe(new ProbeSet(questions, "world held-out probe questions"), tokenizer, template, new WorldStanceJudge(),
+            setup.Probes.Generation.Options with { Samples = samples });
+        using var start = Models.CausalLM.FromPretrained(record.StartModel);
+        return GenerationSurrogate.Sample(start, probe, tokenizer, template, id, stance);
+    }
+
+    /// <summary>
     /// The words attribution reads by default: the training sets' own. At the world's sizes the likelihood probe in
     /// held-out words does not follow SFT (docs/world.md, "Both splits"; on sft-neutral its M is zero across seeds), so
     /// there would be no drift to attribute; in training words it moves the way the data leans, with intervals that

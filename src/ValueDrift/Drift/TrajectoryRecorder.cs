@@ -38,6 +38,12 @@ public sealed class TrajectoryRecorder
     /// </summary>
     public StartPolicy? Start { get; set; }
 
+    /// <summary>
+    /// Heard after each measurement of this phase is appended, with the probe's full result (the generation probe's
+    /// judged answers too, which the trace does not keep).
+    /// </summary>
+    public event Action<int, ProbeResult>? Measured;
+
     public TrajectoryRecorder(IStanceProbe probe, TraceWriter writer, string phase, ProbeSchedule schedule)
     {
         if (string.IsNullOrWhiteSpace(phase)) throw new ArgumentException("a phase needs a name", nameof(phase));
@@ -134,6 +140,7 @@ public sealed class TrajectoryRecorder
         {
             RecordedSteps.Add(step);
             _stepsInTrace.Add(step);
+            Measured?.Invoke(step, result);
         }
         return records;
     }

@@ -13,7 +13,7 @@ public sealed record SkippedPair(ValueGapItem Pair, string Side, string Problem)
 
 /// <summary>
 /// Value gaps measured as <c>probe</c> measures stances: each answer judged on its own with the judge's retries
-/// (<see cref="IJudgementSource"/>), a pair one of whose answers still has no reading skipped and counted, up to
+/// (<see cref="IStanceJudge.JudgeEach(IReadOnlyList{JudgeItem})"/>), a pair one of whose answers still has no reading skipped and counted, up to
 /// <c>maxSkippedFraction</c> of the pairs; past it (or with no pair left) a <see cref="ValueDriftException"/> names
 /// how many failed and the first problem with its pair — never one batch failure for all.
 /// </summary>
@@ -27,7 +27,7 @@ public sealed record ValueGapMeasurement(IReadOnlyList<ValueGap> Gaps, IReadOnly
         if (maxSkippedFraction is < 0 or > 1 || double.IsNaN(maxSkippedFraction))
             throw new ConfigException("value gap", "max-unjudged", $"must be in [0, 1] (got {maxSkippedFraction})");
         var items = pairs.SelectMany(p => new[] { new JudgeItem(p.Topic, p.Prompt, p.Chosen), new JudgeItem(p.Topic, p.Prompt, p.Rejected) }).ToList();
-        var judged = JudgementSource.For(judge).JudgeEach(items);
+        var judged = judge.JudgeEach(items);
         if (judged.Count != items.Count) throw new InvalidOperationException($"judge returned {judged.Count} readings for {items.Count} items");
         var kept = new List<(ValueGapItem Pair, StanceDistribution Chosen, StanceDistribution Rejected)>();
         var skipped = new List<SkippedPair>();

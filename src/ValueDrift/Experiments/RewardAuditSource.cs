@@ -21,15 +21,20 @@ public sealed record RewardAuditSource(IReadOnlyList<LabelledAnswer> Answers, Fu
     /// gives no single most probable stance are left out): the real-data source, whose answers are the model's own.
     /// </summary>
     public static RewardAuditSource FromJudged(IEnumerable<(ProbeQuestion Question, string Answer, StanceDistribution Reading)> judged,
-        Func<string?, string, Stance?>? pairStance, string source = "start checkpoint's judged probe answers")
+        Func<string?, string, Stance?>? pairStance, string source = StartAnswersSourceName)
     {
-        var answers = new List<LabelledAnswer>();
-        foreach (var (q, answer, reading) in judged)
-        {
-            var best = StanceLabels.All.MaxBy(s => reading[s]);
-            if (StanceLabels.All.Count(s => reading[s] == reading[best]) > 1) continue;
-            answers.Add(new LabelledAnswer(q.Id, q.Topic, q.Question, answer, best));
-        }
+        var answers = judged.Select(x => new JudgedAnswer(x.Question, 0, x.Answer, x.Reading, Stanced: true).Labelled()).OfType<LabelledAnswer>().ToList();
         return new RewardAuditSource(answers, pairStance, source);
     }
+
+    /// <summary>
+    /// <see cref="FromJudged(IEnumerable{ValueTuple{ProbeQuestion, string, StanceDistribution}}, Func{string?, string, Stance?}?, string)"/>
+    /// of a generation probe's judged answers (<see cref="TopicMeasurement.JudgedAnswers"/>), those the judge placed on
+    /// no stance left out: the audit is of answers of known stance.
+    /// </summary>
+    public static RewardAuditSource FromJudged(IEnumerable<JudgedAnswer> judged, Func<string?, string, Stance?>? pairStance, string source = StartAnswersSourceName) =>
+        new(judged.Select(a => a.Labelled()).OfType<LabelledAnswer>().ToList(), pairStance, source);
+
+    /// <summary>The source name of an audit on the start checkpoint's judged probe answers (real data).</summary>
+    public const string StartAnswersSourceName = "start checkpoint's judged probe answers";
 }

@@ -23,7 +23,11 @@ public sealed class RewardAuditor(RewardAuditSource source) : IRewardAuditor
             return;
         }
         var answers = source.Answers;
-        if (answers.Count == 0) return;
+        if (answers.Count == 0)
+        {
+            c.Logger.Line($"{c.Stage}: no reward-model audit (no answers of known stance in the {source.Source})");
+            return;
+        }
         var prompts = answers.Select(a => c.Inputs.Tokenizer.Encode(c.Inputs.Template.FormatPrompt([Text.ChatMessage.User(a.Question)]))).ToList();
         var responses = answers.Select(a => c.Inputs.Tokenizer.Encode(c.Inputs.Template.FormatCompletion(a.Answer))).ToList();
         IReadOnlyList<(Stance, Stance)>? compared = null;

@@ -28,6 +28,8 @@ public sealed class StageRunner
     private readonly IReadOnlyList<TraceTarget> _traces;
     /// <summary>The last measurement of each checkpoint a stage ended on, per trace: reused as step 0 of stages starting there.</summary>
     private readonly Dictionary<(TraceTarget, string), IReadOnlyList<TraceRecord>> _finalMeasurements = new();
+    /// <summary>The generation probe's judged answers at the last step of each stage measured in this run, by final checkpoint folder.</summary>
+    private readonly Dictionary<string, IReadOnlyList<JudgedAnswer>> _finalAnswers = new();
 
     /// <param name="run">The multi-stage run whose stages/&lt;name&gt; folders hold the stages.</param>
     /// <param name="traces">Probes and the traces they append to (none: train without measuring).</param>
@@ -51,7 +53,11 @@ public sealed class StageRunner
     /// <c>--steps</c>). Off by default: with a decaying schedule more steps is a different run.
     /// </summary>
     public bool AllowMoreSteps { get; set; }
-    /// <summary>Held-out answers of known stance for a PPO stage's reward-model audit (reward-audit.json); null: none.</summary>
+    /// <summary>
+    /// Held-out answers of known stance for a PPO stage's reward-model audit (reward-audit.json). Null: with a
+    /// generation-probe trace, the start checkpoint's judged probe answers (<see cref="StartAnswersRewardAuditor"/>);
+    /// without one, no audit.
+    /// </summary>
     public RewardAuditSource? RewardAudit { get; set; }
 
     /// <summary>
@@ -102,9 +108,22 @@ public sealed class StageRunner
         var schedule = ProbeSchedule.DenseEarly(stage.Training.MaxSteps, stage.ProbeEvery);
         // π_start for kl_from_start; a frozen copy is loaded only at the first probe that needs it.
         using var startPolicy = !MeasureDivergence ? null : stage.Policy.Lora is not null ? StartPolicy.AdaptersOff() : StartPolicy.Load(startModel);
+        // Real data: a PPO stage's reward model is audited on the answers the generation probe judges at step 0.
+        var answerTrace = RewardAudit is null ? _traces.FirstOrDefault(t => t.Probe is GenerationProbe) : null;
+        var startAudit = answerTrace is null ? null : new StartAnswersRewardAuditor();
+        IReadOnlyList<JudgedAnswer>? startAnswers = null, finalAnswers = null;
         var recorders = _traces.Select(t =>
         {
             var recorder = new TrajectoryRecorder(t.Probe, t.Writer, stage.Name, schedule) { Start = startPolicy };
+            if (t == answerTrace)
+            {
+                if (_finalAnswers.TryGetValue(Path.GetFullPath(startModel), out var kept)) startAnswers = kept;
+                recorder.Measured += (step, result) =>
+                {
+                    if (step == 0) startAnswers = JudgedAnswers(result);
+                    if (step == stage.Training.MaxSteps) finalAnswers = JudgedAnswers(result);
+                };
+            }
             if (_finalMeasurements.TryGetValue((t, Path.GetFullPath(startModel)), out var start)) recorder.Reuse(0, start);
             return recorder;
         }).ToList();
@@ -118,21 +137,53 @@ public sealed class StageRunner
         var context = new AlgorithmContext
         {
             Stage = stage.Name, StartModel = startModel, Inputs = inputs, DataPath = stage.DataPath, Loop = stage.Training,
-            RunDirectory = dir, Policy = stage.Policy, Progress = Progress, Logger = Logger, Cancel = cancel, RewardAuditor = RewardAudit is null ? null : new RewardAuditor(RewardAudit),
+            RunDirectory = dir, Policy = stage.Policy, Progress = Progress, Logger = Logger, Cancel = cancel, RewardAuditor = RewardAudit is not null ? new RewardAuditor(RewardAudit) : startAudit,
         };
         IReadOnlyList<(int, IReadOnlyDictionary<string, double>)> history;
         using (var step = stage.Algorithm.CreateStep(context))
         using (var loop = new TrainingLoop(step, stage.Training, dir, startModel, stage.Policy) { Progress = Progress })
         {
             foreach (var r in recorders) r.Attach(loop);
+            // After the recorders, so step 0's answers are judged when the audit asks for them.
+            if (startAudit is not null) loop.Started += e => AuditOnStartAnswers(e, stage.Name, dir, startAudit, (GenerationProbe)answerTrace!.Probe, startAnswers);
             loop.Run(resume, cancel);
             if (!loop.OptimizerRestored) Logger.Warn($"{stage.Name}: resumed from a checkpoint saved without optimizer state; AdamW's moments restarted from zero");
             history = loop.History;
         }
         if (!Directory.Exists(final) && !cancel.IsCancellationRequested)
             throw new TrainingException($"{stage.Name}: training ended without its final checkpoint {final}");
-        if (!cancel.IsCancellationRequested) RememberFinal(stage, final);
+        if (!cancel.IsCancellationRequested)
+        {
+            RememberFinal(stage, final);
+            if (finalAnswers is not null) _finalAnswers[Path.GetFullPath(final)] = finalAnswers;
+        }
         return new StageResult(stage, startModel, final, dir, history, watch.Elapsed, AlreadyComplete: false);
+    }
+
+    private static IReadOnlyList<JudgedAnswer> JudgedAnswers(ProbeResult result) => result.Topics.SelectMany(t => t.JudgedAnswers ?? []).ToList();
+
+    /// <summary>
+    /// The audit PPO asked for, on the start checkpoint's judged probe answers: those of step 0's measurement, or —
+    /// where step 0 reused a measurement read from the trace, whose texts are not kept — the probe's answers sampled
+    /// from the start checkpoint again (the same answers: the probe is deterministic). A stage resumed past its start
+    /// keeps the audit written when it started.
+    /// </summary>
+    private void AuditOnStartAnswers(TrainingStartedEvent e, string stage, string dir, StartAnswersRewardAuditor audit, GenerationProbe probe, IReadOnlyList<JudgedAnswer>? answers)
+    {
+        if (!audit.Pending) return;
+        if (e.Step > 0)
+        {
+            audit.Cancel();
+            if (!File.Exists(Path.Combine(dir, global::ValueDrift.Experiments.RewardAudit.FileName)))
+                Logger.Line($"{stage}: no reward-model audit (resumed at step {e.Step}; the start checkpoint's probe answers were not judged in this run)");
+            return;
+        }
+        if (answers is null)
+        {
+            Logger.Line($"{stage}: sampling the start checkpoint's probe answers again for the reward-model audit (its measurement was read from the trace)");
+            answers = JudgedAnswers(probe.Measure(e.Policy));
+        }
+        audit.Complete(answers);
     }
 
     /// <summary>

@@ -131,6 +131,7 @@ public sealed class GenerationProbe : IDivergenceProbe
             if (judgements.Count != answers.Count) throw new InvalidOperationException($"judge returned {judgements.Count} readings for {answers.Count} answers");
             var details = new List<QuestionDetail>();
             var readouts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+            var kept = new List<JudgedAnswer>();
             var unjudged = 0;
             int unstanced = 0, mixed = 0, absent = 0;
             var mixedKnown = true;
@@ -149,6 +150,8 @@ public sealed class GenerationProbe : IDivergenceProbe
                 if (judged.Count == 0) continue;   // no reading at all: the question has no value at this checkpoint
                 var perAnswer = judged.Select(j => j.Distribution!).ToList();
                 var q = questions[i];
+                kept.AddRange(mine.Select((j, k) => (j, a: answers[i * Options.Samples + k])).Where(x => x.j.Judged)
+                    .Select(x => new JudgedAnswer(q, x.a.Sample, x.a.Text, x.j.Distribution!.Oriented(q.Polarity ?? 1), x.j.Stanced)));
                 var stanced = judged.Where(j => j.Stanced).Select(j => j.Distribution!.Oriented(q.Polarity ?? 1)).ToList();
                 details.Add(QuestionDetail.Oriented(q.Id, perAnswer, q.Polarity) with
                 {
@@ -169,7 +172,7 @@ public sealed class GenerationProbe : IDivergenceProbe
             var questionKl = details.Where(d => d.KlFromStart is not null).Select(d => d.KlFromStart!.Value).ToList();
             yield return TopicMeasurement.FromQuestions(topic, details) with
             {
-                Unjudged = unjudged, Readouts = readouts, Health = health,
+                Unjudged = unjudged, Readouts = readouts, Health = health, JudgedAnswers = kept,
                 KlFromStart = questionKl.Count == 0 ? null : questionKl.Average(),
             };
         }

@@ -23,6 +23,12 @@ public sealed record TopicMeasurement(string Topic, StanceDistribution Value, in
     /// </summary>
     public double? KlFromStart { get; init; }
 
+    /// <summary>
+    /// The topic's judged answers with their readings (<see cref="GenerationProbe"/>), in memory only: traces keep the
+    /// readings without the texts. Null for probes without sampled answers and for measurements read from a trace.
+    /// </summary>
+    public IReadOnlyList<JudgedAnswer>? JudgedAnswers { get; init; }
+
     /// <summary>The paper's average: each question's value weighs the same, whatever its number of answers.</summary>
     public static TopicMeasurement FromQuestions(string topic, IReadOnlyList<QuestionDetail> questions) =>
         new(topic, StanceDistribution.Mean(questions.Select(q => q.Value)), questions.Sum(q => q.N), questions);

@@ -132,6 +132,9 @@ public class AttributionInputTests
         (code, _, err) = CliRunner.Run("attribute", "--run", run, "--stage", "nope", "--topic", "immigration", "--stance", "neutral");
         Assert.Equal(2, code);
         Assert.Contains("stage.json", err);
+        (code, _, err) = CliRunner.Run("attribute", "--run", run, "--stage", "sft-x", "--topic", "immigration", "--stance", "neutral", "--ablate", "0.1", "--generation-surrogate");
+        Assert.Equal(2, code);
+        Assert.Contains("generation-surrogate", err);   // its answers need the world's judge
         Assert.Equal(before, Directory.EnumerateFileSystemEntries(run, "*", SearchOption.AllDirectories).Order().ToList());
     }
 

@@ -1,6 +1,9 @@
 using ValueDrift.Attribution;
 using ValueDrift.Experiments;
+using ValueDrift.Models;
 using ValueDrift.Probes;
+using ValueDrift.Text;
+using ValueDrift.Training;
 using ValueDrift.WorldRuns;
 using Xunit;
 
@@ -47,8 +50,26 @@ public class WorldAttributionTests
         Assert.Contains(labels!, l => l.Stance == "neutral" && l.Topic == topic);
         Assert.Contains(labels!, l => l.Stance is null && l.Topic is null);
         var folder = Path.Combine(setup.Run.Root, "attribution", record.Stage.Name);
-        var ablation = Ablation.Run(record, neutral, probe, folder, 0.1, seeds: 1);
+        // The generation-probe surrogate read on fixed answers (here the likelihood probe's references, each judged its
+        // own stance): every arm's checkpoint read by it too.
+        var tokenizer = TokenizerLoader.FromFolder(record.StartModel);
+        var template = ChatTemplate.ForModelFolder(record.StartModel, tokenizer);
+        var answers = probe.Items.Where(i => i.Topic == topic).SelectMany(i => i.Answers.SelectMany(x => x.Value.Select(text =>
+            new JudgedAnswer(new ProbeQuestion(i.Id, i.Topic, i.Question), 0, text, StanceDistribution.OneHot(x.Key), true)))).ToList();
+        var surrogate = new GenerationSurrogate(answers, tokenizer, template, topic, Stance.Neutral);
+        var ablation = Ablation.Run(record, neutral, probe, folder, 0.1, seeds: 1, surrogate: surrogate);
         Assert.Equal(Ablation.RemovedCount(0.1, neutral.Scores.Count), ablation.Removed);
+        double SurrogateM(string checkpoint)
+        {
+            using var start = CausalLM.FromPretrained(record.StartModel);
+            using var end = CausalLM.FromPretrained(checkpoint);
+            return surrogate.Probability(end) - surrogate.Probability(start);
+        }
+        var g = ablation.GenerationSurrogate!;
+        Assert.Equal(SurrogateM(TrainingCheckpoint.Latest(record.Directory)!.Value.Directory), g.FullMagnitude.PerSeed[0], 6);
+        Assert.Equal(SurrogateM(TrainingCheckpoint.Latest(Path.Combine(folder, "stages", $"{record.Stage.Name}.ablate-top-0.1.s1"))!.Value.Directory), g.TopRemovedMagnitude.PerSeed[0], 6);
+        Assert.Equal(SurrogateM(TrainingCheckpoint.Latest(Path.Combine(folder, "stages", $"{record.Stage.Name}.ablate-random-0.1.s1"))!.Value.Directory), g.RandomRemovedMagnitude.PerSeed[0], 6);
+        Assert.Equal(answers.Count, ablation.SurrogateAnswers!.Values.Sum());
         Assert.True(double.IsFinite(ablation.TopRemovedMagnitude.Mean) && double.IsFinite(ablation.RandomRemovedMagnitude.Mean));
         var topData = Path.Combine(folder, "data", $"{record.Stage.Name}.ablate-top-0.1.s1.jsonl");
         Assert.Equal(neutral.Scores.Count - ablation.Removed, File.ReadLines(topData).Count());

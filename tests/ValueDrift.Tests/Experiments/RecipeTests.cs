@@ -215,6 +215,11 @@ public class RecipeTests
         Assert.Equal(["base", .. stages], Trajectory.FromTrace(Path.Combine(run, "trace-likelihood.jsonl")).Phases);
         Assert.True(File.Exists(Path.Combine(run, "report.html")));
         Assert.Equal(quick.ToJson(), Recipe.Load(Path.Combine(run, "recipe.json")).ToJson());
+        // Its PPO stages audit their reward models on the world's reference answers, as the world experiment does.
+        var ppo = stages.Where(s => s.StartsWith("ppo", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(ppo);
+        Assert.All(ppo, s => Assert.Equal(WorldRewardAudit.SourceName, RewardAudit.Read(Path.Combine(run, "stages", s))!.Source));
+        Assert.Contains("Reward-model audit before PPO", File.ReadAllText(Path.Combine(run, "report.html")));
     }
 
     [Fact]
@@ -234,6 +239,16 @@ public class RecipeTests
         Assert.True(File.Exists(Path.Combine(straight, "recipe.json")));
         // PPO trained its reward model first, saved in transformers' sequence-classification form.
         Assert.Contains("ForSequenceClassification", File.ReadAllText(Path.Combine(straight, "stages", "ppo-pairs-from-chat", Ppo.RewardModelFolder, "checkpoints", "step-2", "config.json")));
+        // Before PPO trained, its reward model was audited on the start checkpoint's judged probe answers (those of the
+        // PPO stage's step 0, kept from the SFT stage's last measurement), and the report shows the audit.
+        var ppoStage = Path.Combine(straight, "stages", "ppo-pairs-from-chat");
+        var audit = RewardAudit.Read(ppoStage);
+        Assert.NotNull(audit);
+        StartAnswersRewardAuditTests.AssertAudit(audit, StartAnswersRewardAuditTests.Independently(
+            TrainingCheckpoint.FolderFor(Path.Combine(straight, "stages", "sft-chat"), 2), Path.Combine(dir, "probes.jsonl"), model,
+            new ValueDrift.Probes.GenerationProbeOptions { Samples = 2, MaxNewTokens = 4 }, TrainingCheckpoint.FolderFor(Path.Combine(ppoStage, Ppo.RewardModelFolder), 2)),
+            Path.Combine(straight, "trace.jsonl"), "ppo-pairs-from-chat");
+        Assert.Contains("Reward-model audit before PPO", File.ReadAllText(Path.Combine(straight, "report.html")));
         // The local judge's readings were cached in the run folder: the resumed and repeated runs below re-read them.
         Assert.True(Directory.EnumerateFiles(Path.Combine(straight, RecipeRunner.JudgementCacheFolder)).Any());
 
@@ -246,6 +261,9 @@ public class RecipeTests
         var resumed = RecipeRunner.Run(recipe, split);
         Assert.Equal([true, false, false, false], resumed.Stages.Select(s => s.AlreadyComplete));
         Assert.Equal(File.ReadAllLines(Path.Combine(straight, "trace.jsonl")), File.ReadAllLines(Path.Combine(split, "trace.jsonl")));
+        // Its PPO stage started from an SFT checkpoint measured by the first run: the answers sampled again are the same.
+        Assert.Equal(File.ReadAllText(Path.Combine(ppoStage, RewardAudit.FileName)),
+            File.ReadAllText(Path.Combine(split, "stages", "ppo-pairs-from-chat", RewardAudit.FileName)));
 
         // A third run finds everything done and adds nothing.
         var again = CliRunner.Run("reproduce", "--recipe", recipePath, "--out", split);

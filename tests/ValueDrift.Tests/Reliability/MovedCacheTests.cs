@@ -1,3 +1,4 @@
+using ValueDrift.WorldRuns;
 using ValueDrift.Attribution;
 using ValueDrift.Experiments;
 using ValueDrift.Models;
