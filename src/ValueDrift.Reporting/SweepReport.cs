@@ -56,8 +56,8 @@ public static class SweepReport
         else MatchedDivergenceSection(report, drifts, probe);
         report.AddTable(["variant", "settings", "seed", .. StanceLabels.All.Select(s => $"M {s.Label()}"), .. StanceLabels.All.Select(s => $"M stanced {s.Label()}"), "kl_from_start"],
             drifts.Select(d => (IReadOnlyList<string>)[d.Point.Name, string.Join(", ", d.Point.Settings.Select(s => $"{s.Key}={s.Value}")), (d.Point.SeedIndex + 1).ToString(CultureInfo.InvariantCulture),
-                .. StanceLabels.All.Select(s => d.M[s].ToString("+0.000;−0.000", CultureInfo.InvariantCulture)),
-                .. StanceLabels.All.Select(s => d.MStanced.GetValueOrDefault(s)?.ToString("+0.000;−0.000", CultureInfo.InvariantCulture) ?? "—"),
+                .. StanceLabels.All.Select(s => d.M[s].ToString("+0.000;−0.000;0.000", CultureInfo.InvariantCulture)),
+                .. StanceLabels.All.Select(s => d.MStanced.GetValueOrDefault(s)?.ToString("+0.000;−0.000;0.000", CultureInfo.InvariantCulture) ?? "—"),
                 d.KlFromStart?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "—"]));
     }
 
@@ -86,14 +86,14 @@ public static class SweepReport
             layout.Axis("yaxis")["title"] = new JsonObject { ["text"] = $"M {stance.Label()} (all answers)" };
             report.AddFigure(new PlotlyFigure($"M {stance.Label()} against divergence, every algorithm", traces, layout));
         }
-        string F(double x) => x.ToString("+0.000;−0.000", CultureInfo.InvariantCulture);
+        string F(double x) => x.ToString("+0.000;−0.000;0.000", CultureInfo.InvariantCulture);
         report.AddTable(["algorithm", "variants", "KL range", .. StanceLabels.All.Select(s => $"M {s.Label()} per nat [95%]")],
             labels.Select(label =>
             {
                 var mine = drifts.Where(d => d.Point.Label == label).ToList();
                 var kl = mine.Select(d => d.KlFromStart!.Value).ToList();
                 return (IReadOnlyList<string>)[label, mine.Count.ToString(CultureInfo.InvariantCulture),
-                    $"{kl.Min().ToString("0.00", CultureInfo.InvariantCulture)}–{kl.Max().ToString("0.00", CultureInfo.InvariantCulture)}",
+                    $"{kl.Min().ToString("0.00;−0.00;0.00", CultureInfo.InvariantCulture)}–{kl.Max().ToString("0.00;−0.00;0.00", CultureInfo.InvariantCulture)}",
                     .. StanceLabels.All.Select(s => MatchedDivergence.Of(kl, mine.Select(d => d.M[s]).ToList()) is { } slope
                         ? $"{F(slope.PerNat)} [{F(slope.Lower)}, {F(slope.Upper)}]" : "—")];
             }));

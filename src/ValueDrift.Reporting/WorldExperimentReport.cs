@@ -187,6 +187,9 @@ public static class WorldExperimentReport
         var gaps = ValueGaps(r.Profile);
 
         var report = new HtmlReport("ValueDrift demo: value drift in the synthetic world");
+        if (r.Interim is { } partial)
+            report.AddParagraph($"Interim report, written while the run continues: it rests on {partial}. Findings whose stages have not run yet " +
+                "read n/a or undetermined; the page is rewritten as stages and seeds finish, and the run's last report replaces it.");
         report.AddParagraph($"World {r.Profile.Version}, topics: {string.Join(", ", r.Profile.Topics)}. Base model: {r.BaseModel}. " +
             $"Stages: {string.Join(" → ", trajectory.Phases)}. Wall time {r.Elapsed.TotalMinutes:F1} min.");
         report.AddParagraph($"Stance distributions are measured as in the paper: {o.ProbeSamples} answers sampled per probe question " +

@@ -45,7 +45,14 @@ public sealed class DemoCommand : ICliCommand
             PhaseProfile.Reset();
             return LongRun.Execute(io, (log, cancel) =>
             {
-                var result = WorldExperiment.Run(o, LineLogger.To(log), new TrainingProgressLines(log), cancel);
+                // A first report as soon as a finding can be stated (after the first stages of the first seed), rewritten
+                // as stages and seeds finish; the finished run's report replaces it.
+                void Interim(WorldExperimentResult partial)
+                {
+                    using (PhaseProfile.Measure(PhaseProfile.Phases.Report)) WorldExperimentReport.Write(partial, o);
+                    log($"report (interim: {partial.Interim}): {partial.Run.ReportPath}");
+                }
+                var result = WorldExperiment.Run(o, LineLogger.To(log), new TrainingProgressLines(log), cancel, Interim);
                 using (PhaseProfile.Measure(PhaseProfile.Phases.Report)) WorldExperimentReport.Write(result, o);
                 log($"report: {result.Run.ReportPath}");
                 io.Out.WriteLine($"report: {result.Run.ReportPath}");

@@ -44,8 +44,11 @@ public static class RecipeRunner
     /// <param name="source">Where base model, data and probes come from; null: the recipe's files (a world recipe
     /// needs the world's source, which the world experiment's layer supplies).</param>
     /// <param name="recovery">Changed stages: refused (default), run in new folders, or named ones started again.</param>
+    /// <param name="seedFinished">Hears of each seed run as it finishes (its index and result), before the next starts,
+    /// so a caller can report on the seeds done while the others run.</param>
     public static RecipeResult Run(Recipe recipe, string outputDirectory, ILogger? logger = null, IProgress<TrainingProgress>? progress = null,
-        CancellationToken cancel = default, Action<PlannedStage>? starting = null, IRecipeSource? source = null, StageRecovery? recovery = null)
+        CancellationToken cancel = default, Action<PlannedStage>? starting = null, IRecipeSource? source = null, StageRecovery? recovery = null,
+        Action<int, RecipeResult>? seedFinished = null)
     {
         if (recipe.Seeds < 1) throw new Errors.ConfigException("recipe", "seeds", $"must be ≥ 1, got {recipe.Seeds}");
         source ??= SourceOf(recipe);
@@ -57,6 +60,7 @@ public static class RecipeRunner
             var folder = Recipe.SeedFolder(outputDirectory, i);
             if (recipe.Seeds > 1) log.Line($"seed run {i + 1} of {recipe.Seeds}: {folder}");
             results.Add(RunOne(recipe.ForSeed(i), folder, log, progress, cancel, starting, source, recovery));
+            seedFinished?.Invoke(i, results[^1]);
         }
         return results[0] with { Elapsed = watch.Elapsed, SeedResults = results };
     }

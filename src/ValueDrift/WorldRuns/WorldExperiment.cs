@@ -32,6 +32,10 @@ public sealed record WorldExperimentResult(RunDirectory Run, string BaseModel, I
     DriftTable? LikelihoodDrift, WorldProfile Profile, TimeSpan Elapsed)
 {
     public IReadOnlyList<WorldSeedRun> SeedRuns { get; init; } = [];
+
+    /// <summary>Null for a finished run; for a report written while the run continues, what it rests on.</summary>
+    public string? Interim { get; init; }
+
     public SeedSummary Summary => SeedSummary.From(SeedRuns.Count > 0 ? SeedRuns.Select(r => r.Drift).ToList() : [Drift]);
     public SeedSummary? LikelihoodSummary => LikelihoodDrift is null ? null
         : SeedSummary.From(SeedRuns.Count > 0 ? SeedRuns.Select(r => r.LikelihoodDrift!).ToList() : [LikelihoodDrift]);
@@ -63,15 +67,46 @@ public static class WorldExperiment
     /// were named this way (seeds/seed-N by training seed) is refused, saying how to rename them
     /// (<see cref="WorldSeedFolders"/>).
     /// </summary>
-    public static WorldExperimentResult Run(WorldExperimentOptions o, ILogger? logger = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    /// <param name="interim">Hears of what can be reported before the run ends, so a report can be written early and
+    /// rewritten as work finishes: while the first seed runs, its finished stages (before each next stage starts;
+    /// <see cref="WorldExperimentResult.Interim"/> says which); then, after each seed but the last, the seeds done.</param>
+    public static WorldExperimentResult Run(WorldExperimentOptions o, ILogger? logger = null, IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancel = default, Action<WorldExperimentResult>? interim = null)
     {
         o.Validate();
         var watch = Stopwatch.StartNew();
         var recipe = WorldRecipe.For(o);
         var source = WorldRecipe.Source(o.CacheRoot);
-        var result = RecipeRunner.Run(recipe, o.OutputDirectory, logger, progress, cancel, source: source);
+        var done = new List<RecipeResult>();
+        var reported = new HashSet<string>();
+        void Starting(PlannedStage stage)
+        {
+            // Before each stage of the first seed: the stages it finished so far, once there is a new one to report.
+            if (interim is null || done.Count > 0) return;
+            var run = new RunDirectory(o.OutputDirectory);
+            var finished = File.Exists(run.TracePath) ? Trajectory.FromTrace(run.TracePath).Phases.Where(p => p != StagePlan.BasePhase).ToList() : [];
+            if (finished.Count == 0 || !reported.Add(string.Join(",", finished))) return;
+            var partial = new RecipeResult(run, [], watch.Elapsed);
+            interim(Result(o, recipe, source, [partial], watch) with
+            {
+                Interim = $"seed 1 of {o.Seeds}, the stages finished so far ({string.Join(", ", finished)}); the run continues",
+            });
+        }
+        void SeedFinished(int index, RecipeResult seed)
+        {
+            done.Add(seed);
+            if (interim is not null && index < o.Seeds - 1)
+                interim(Result(o, recipe, source, done, watch) with { Interim = $"seeds 1–{done.Count} of {o.Seeds}, every stage; seed {done.Count + 1} is running" });
+        }
+        var result = RecipeRunner.Run(recipe, o.OutputDirectory, logger, progress, cancel, starting: Starting, source: source, seedFinished: SeedFinished);
+        return Result(o, recipe, source, result.SeedResults, watch);
+    }
+
+    /// <summary>The result of the seed runs given: each seed's drift tables read from its traces.</summary>
+    private static WorldExperimentResult Result(WorldExperimentOptions o, Recipe recipe, WorldRecipeSource source, IReadOnlyList<RecipeResult> seeds, Stopwatch watch)
+    {
         using var traceIo = PhaseProfile.Measure(PhaseProfile.Phases.TraceIo);
-        var runs = result.SeedResults.Select((r, i) =>
+        var runs = seeds.Select((r, i) =>
         {
             long seed = WorldRecipe.TrainingSeed(recipe, i);
             var tableOptions = new DriftTableOptions { Seed = (int)seed };

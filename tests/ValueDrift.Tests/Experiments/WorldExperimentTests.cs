@@ -45,10 +45,22 @@ public class WorldExperimentTests
     public void ReportGivesTheFindingsTheDatasetsAndTheTables()
     {
         var dir = Fixtures.TempDir("demo-report");
-        var (code, stdout, stderr) = ValueDrift.Tests.Cli.CliRunner.Run("demo", "--quick", "--out", dir, "--cache", Cache);
+        var (code, stdout, stderr) = ValueDrift.Tests.Cli.CliRunner.Run("demo", "--quick", "--seeds", "2", "--out", dir, "--cache", Cache);
         Assert.True(code == 0, stderr);
         Assert.Contains("report:", stdout);
+
+        // A first report as soon as the first stage of the first seed is done, rewritten before each later stage, and
+        // after the first seed; each says what it rests on. The finished run's report is not interim.
+        var lines = stderr.Split('\n');
+        int Index(string text) => Array.FindIndex(lines, l => l.Contains(text));
+        int first = Index("report (interim: seed 1 of 2, the stages finished so far (sft-neutral); the run continues)");
+        Assert.True(first >= 0, stderr);
+        Assert.True(first < Index("sft-supportive: sft on"), "the first report comes before the second stage starts");
+        int seedDone = Index("report (interim: seeds 1–1 of 2, every stage; seed 2 is running)");
+        Assert.True(seedDone > first && seedDone < Index("seed run 2 of 2"), stderr);
+        Assert.Equal(1, lines.Count(l => l.Contains("seeds 1–1 of 2")));
         var html = File.ReadAllText(Path.Combine(dir, "report.html"));
+        Assert.DoesNotContain("Interim report", html);
         foreach (var text in new[] { "SFT sets values, early (sft-neutral)", "SFT sets values, early (sft-supportive)", "M_neutral", "M_support", "drift time",
                      "Standard preference data barely moves values", "Value-gap data moves values, differently per algorithm (support-aligned)",
                      "(oppose-aligned)", "pref-standard", "pref-support-aligned", "value gap (TV)", "Drift table",
