@@ -110,7 +110,7 @@ public static class SweepReport
             var m = StanceLabels.All.ToDictionary(s => s, s => topics.Average(t => DriftMagnitude.Of(trajectory, p.Name, t, s)));
             var stanced = StanceLabels.All.ToDictionary(s => s, s =>
             {
-                var perTopic = topics.Select(t => StancedMagnitude.Of(trajectory.Series(p.Name, t), s, DriftEndpoint.PhaseEnd).Value).ToList();
+                var perTopic = topics.Select(t => StancedMagnitude.ValueOf(trajectory.Series(p.Name, t), s, DriftEndpoint.PhaseEnd)).ToList();
                 return perTopic.All(v => v is not null) ? perTopic.Average() : null;
             });
             return new PointDrift(p, m, kl.TryGetValue(p.Name, out var k) ? k : null) { MStanced = stanced };

@@ -21,12 +21,17 @@ public static class StancedMagnitude
     public static (double? Value, MagnitudeInterval Interval) Of(IReadOnlyList<TrajectoryPoint> series, Stance stance, DriftEndpoint endpoint,
         int seed = 0, int resamples = Bootstrap.DefaultResamples, double level = Bootstrap.DefaultLevel)
     {
-        if (series.Count == 0) throw new ArgumentException("empty series");
-        var start = series[0];
-        var end = DriftMagnitude.At(series, stance, endpoint);
-        double? value = start.Stanced is { } a && end.Stanced is { } b ? b[stance] - a[stance] : null;
+        var value = ValueOf(series, stance, endpoint);
         if (series.Count < 2) return (value, new MagnitudeInterval(null, 0, "a single measurement: nothing to compare"));
-        return (value, Interval(start, end, stance, seed, resamples, level));
+        return (value, Interval(series[0], DriftMagnitude.At(series, stance, endpoint), stance, seed, resamples, level));
+    }
+
+    /// <summary>M^stanced alone, without its bootstrap interval (null where a step has no stance-taking detail).</summary>
+    public static double? ValueOf(IReadOnlyList<TrajectoryPoint> series, Stance stance, DriftEndpoint endpoint)
+    {
+        if (series.Count == 0) throw new ArgumentException("empty series");
+        var end = DriftMagnitude.At(series, stance, endpoint);
+        return series[0].Stanced is { } a && end.Stanced is { } b ? b[stance] - a[stance] : null;
     }
 
     /// <summary>The paired bootstrap over questions with stance-taking answers at both points.</summary>
