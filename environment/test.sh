@@ -42,5 +42,10 @@ if [[ -z $passed || -z $failed ]]; then
   failed=$(grep -cE '^\s+Failed ' "$results/test.log")
   (( failed > 0 )) || failed=1
 fi
+# Each failed test's name and the start of its message, just above the totals, where the end of a log shows them.
+if [[ ${failed:-0} != 0 ]]; then
+  echo "failed tests:"
+  awk '/^[[:space:]]+Failed [A-Za-z]/ { n = 12 } n > 0 { print; n-- }' "$results/test.log" | cut -c1-300
+fi
 echo "${passed:-0} passed, ${failed:-0} failed"
 [[ $code == 0 && ${failed:-1} == 0 ]]

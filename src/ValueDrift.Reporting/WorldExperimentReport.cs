@@ -166,6 +166,7 @@ public static class WorldExperimentReport
                 if (!perSeed.Any(t => t.Rows.Any(r => r.Phase == phase))) continue;
                 var acc = runs.Select(r => Ppo.HeldOutAccuracy(r.Run.StageDirectory(phase))).OfType<Training.Ppo.RewardModelAccuracy>().ToList();
                 rows.Add([label, method, $"M_{chosen.Label()} {E(TopicMean(perSeed, phase, chosen))}",
+                    E(SeedEstimate.Across(perSeed.Select(t => ShareOfRoom(t, phase, chosen)).ToList())),
                     T(TopicMeanTime(perSeed, phase, chosen)),
                     likelihood is null ? "" : $"M_{chosen.Label()} {E(TopicMean(likelihood, phase, chosen))}",
                     perSeed.Count.ToString(CultureInfo.InvariantCulture),
@@ -174,6 +175,14 @@ public static class WorldExperimentReport
         }
         return rows;
     }
+
+    /// <summary>
+    /// M / (1 − p₀), mean over topics: the share of the room a stance had to rise that a phase used. The supportive SFT
+    /// model already holds support near 0.75, so a support-aligned M is capped near 0.25 while an oppose-aligned one is not;
+    /// this puts both on one scale.
+    /// </summary>
+    public static double ShareOfRoom(DriftTable t, string phase, Stance s) =>
+        Mean(t.Rows.Where(r => r.Phase == phase && r.Stance == s && r.Start < 1).Select(r => r.Magnitude / (1 - r.Start)));
 
     public static void Write(WorldExperimentResult r, WorldExperimentOptions o)
     {
@@ -208,9 +217,10 @@ public static class WorldExperimentReport
             LearningRates(o.Budget) +
             "PPO clips policy and value gradients separately, penalises responses without an end token, and trains against a reward model whose held-out pair accuracy is shown (the stage stops below its floor). " +
             "The PPO rows with other KL coefficients show what the KL anchor to the SFT model does.");
-        report.AddTable(["value-gap set", "method", "drift magnitude of the chosen stance", "drift time", "likelihood probe: drift magnitude", "seeds", "reward model held-out accuracy"],
+        report.AddTable(["value-gap set", "method", "drift magnitude of the chosen stance", "M / (1 − p₀): share of the room to move", "drift time", "likelihood probe: drift magnitude", "seeds", "reward model held-out accuracy"],
             ValueGapComparison(runs, o.PpoKlSweep));
         report.AddParagraph(PaperOrdering(perSeed));
+        WorldMatchedDivergence.Add(report, runs, o.PpoKlSweep);
         RewardAuditTable.AddSection(report, run, trajectory.Phases, "Reward-model audit before PPO (first seed)");
 
         var ppo = PpoCharts.PpoStages(r.Stages);

@@ -10,11 +10,12 @@ using ValueDrift.WorldRuns;
 namespace ValueDrift.Cli.Commands;
 
 /// <summary>
-/// <c>valuedrift demo [--quick] [--out DIR] [--seeds S] [--profile]</c>: the embedded world end to end — datasets, base model (cached), SFT,
+/// <c>valuedrift demo [--quick] [--out DIR] [--seeds S] [--workers N] [--profile]</c>: the embedded world end to end — datasets, base model (cached), SFT,
 /// DPO / SimPO / PPO on standard and value-gap data, every stage traced, drift metrics, report.html. Its stages are the
 /// world's recipe, recipes/world.jsonc (<see cref="WorldRecipe"/>); --quick and the other options resize it, and the
 /// recipe runner runs it (<see cref="WorldExperiment.Run"/>), as <c>reproduce</c> does. Resumable: run it again with the
-/// same --out to continue after an interruption.
+/// same --out to continue after an interruption. Once the base model exists, the seeds run as worker processes
+/// (<see cref="SeedWorkers"/>), their lines shown here prefixed with the seed.
 /// </summary>
 public sealed class DemoCommand : ICliCommand
 {
@@ -30,7 +31,14 @@ public sealed class DemoCommand : ICliCommand
         var topics = new Option<string?>("--topics") { Description = $"comma-separated world topics (default: {string.Join(",", WorldTopics.QuickDemoIds)})" };
         var cache = new Option<string?>("--cache") { Description = "base-model cache folder (default $VALUEDRIFT_CACHE or ~/.cache/valuedrift)" };
         var profile = new Option<bool>("--profile") { Description = "print at the end where the wall time went, by phase (pretraining, training steps, probes, judging, checkpoint I/O, report)" };
-        var cmd = new Command("demo", "Run the embedded value-drift demo on the synthetic world and write report.html.") { quick, output, seed, seeds, topics, cache, profile };
+        var workers = new Option<int?>("--workers")
+        {
+            Description = $"seed runs at once, each a child process with {WorkerProcesses.ThreadsPerWorker} thread(s), once the base model exists; the traces are the same for any count " +
+                $"(default: the smallest count that finishes soonest on this machine's cores and memory, here {WorkerProcesses.DefaultCount(WorldExperimentOptions.Default("").Seeds)} for {WorldExperimentOptions.Default("").Seeds} seeds). " +
+                "0: one seed after another in this process, with all its threads (traces differ in the last digits)",
+        };
+        var seedRun = new Option<int?>("--seed-run") { Description = "run only the seed run with this index (what each worker process runs)", Hidden = true };
+        var cmd = new Command("demo", "Run the embedded value-drift demo on the synthetic world and write report.html.") { quick, output, seed, seeds, topics, cache, profile, workers, seedRun };
         cmd.SetAction(r =>
         {
             var o = r.GetValue(quick) ? WorldExperimentOptions.Quick(r.GetValue(output)!) : WorldExperimentOptions.Default(r.GetValue(output)!);
@@ -43,6 +51,21 @@ public sealed class DemoCommand : ICliCommand
                 o = o with { World = o.World with { Topics = ids } };
             }
             PhaseProfile.Reset();
+            if (r.GetValue(seedRun) is { } index)
+                return LongRun.Execute(io, (log, cancel) =>
+                {
+                    var seedResult = RecipeRunner.RunSeed(WorldRecipe.For(o), o.OutputDirectory, index, LineLogger.To(log), new TrainingProgressLines(log), cancel, WorldRecipe.Source(o.CacheRoot));
+                    io.Out.WriteLine($"seed run {index + 1}: {seedResult.Stages.Count} stages ({seedResult.Stages.Count(s => s.AlreadyComplete)} already complete), {seedResult.Run.Root}");
+                    return 0;
+                });
+            int workerCount = r.GetValue(workers) ?? WorkerProcesses.DefaultCount(o.Seeds);
+            if (workerCount < 0) throw new Errors.ConfigException("--workers", "workers", $"must be ≥ 0, got {workerCount}");
+            // Each worker runs this command again for its seed, with the options that shape the run (never --workers or --profile).
+            string[] shape = [.. r.GetValue(quick) ? ["--quick"] : Array.Empty<string>(), "--out", Path.GetFullPath(o.OutputDirectory), "--seed", o.Seed.ToString(),
+                "--seeds", o.Seeds.ToString(), .. r.GetValue(topics) is { } tp ? ["--topics", tp] : Array.Empty<string>(),
+                .. o.CacheRoot is { } c ? ["--cache", Path.GetFullPath(c)] : Array.Empty<string>()];
+            var seedWorkers = workerCount == 0 ? null
+                : new SeedWorkers(new WorkerProcesses(workerCount), i => WorkerLaunch.Self(["demo", .. shape, "--seed-run", i.ToString()]));
             return LongRun.Execute(io, (log, cancel) =>
             {
                 // A first report as soon as a finding can be stated (after the first stages of the first seed), rewritten
@@ -52,7 +75,7 @@ public sealed class DemoCommand : ICliCommand
                     using (PhaseProfile.Measure(PhaseProfile.Phases.Report)) WorldExperimentReport.Write(partial, o);
                     log($"report (interim: {partial.Interim}): {partial.Run.ReportPath}");
                 }
-                var result = WorldExperiment.Run(o, LineLogger.To(log), new TrainingProgressLines(log), cancel, Interim);
+                var result = WorldExperiment.Run(o, LineLogger.To(log), new TrainingProgressLines(log), cancel, Interim, seedWorkers);
                 using (PhaseProfile.Measure(PhaseProfile.Phases.Report)) WorldExperimentReport.Write(result, o);
                 log($"report: {result.Run.ReportPath}");
                 io.Out.WriteLine($"report: {result.Run.ReportPath}");

@@ -58,16 +58,8 @@ public sealed class SweepCommand : ICliCommand
         return cmd;
     }
 
-    /// <summary>This command again, for one variant: the CLI's own assembly run by the dotnet host that runs this process.</summary>
-    private static ProcessStartInfo Worker(string recipe, Sweep sweep, string outDir, string point, string? cache)
-    {
-        var host = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
-        var info = new ProcessStartInfo(host);
-        foreach (var a in new[] { typeof(CliApp).Assembly.Location, "sweep", "--recipe", recipe, "--grid", sweep.GridText, "--seeds", sweep.Seeds.ToString(), "--out", outDir, "--point", point })
-            info.ArgumentList.Add(a);
-        if (cache is not null) { info.ArgumentList.Add("--cache"); info.ArgumentList.Add(cache); }
-        // The JSONL line cap this sweep runs under (--max-line-mb or the variable), for the workers too.
-        info.Environment[ValueDrift.Data.DatasetLimits.MaxLineVariable] = (ValueDrift.Data.DatasetLimits.MaxLineBytes >> 20).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return info;
-    }
+    /// <summary>This command again, for one variant.</summary>
+    private static ProcessStartInfo Worker(string recipe, Sweep sweep, string outDir, string point, string? cache) =>
+        WorkerLaunch.Self(["sweep", "--recipe", recipe, "--grid", sweep.GridText, "--seeds", sweep.Seeds.ToString(), "--out", outDir, "--point", point,
+            .. cache is null ? Array.Empty<string>() : ["--cache", cache]]);
 }

@@ -44,16 +44,19 @@ public static class RecipeRunner
     /// <param name="source">Where base model, data and probes come from; null: the recipe's files (a world recipe
     /// needs the world's source, which the world experiment's layer supplies).</param>
     /// <param name="recovery">Changed stages: refused (default), run in new folders, or named ones started again.</param>
-    /// <param name="seedFinished">Hears of each seed run as it finishes (its index and result), before the next starts,
-    /// so a caller can report on the seeds done while the others run.</param>
+    /// <param name="seedFinished">Hears of each seed run as it finishes (its index and result), before the next starts
+    /// (with <paramref name="workers"/>: as each worker ends), so a caller can report on the seeds done while the others run.</param>
+    /// <param name="workers">Run the seeds as worker processes (<see cref="SeedWorkers"/>); null: one after another in this process.</param>
+    /// <param name="whileWorkersRun">Called every few seconds while workers run (a caller's interim report).</param>
     public static RecipeResult Run(Recipe recipe, string outputDirectory, ILogger? logger = null, IProgress<TrainingProgress>? progress = null,
         CancellationToken cancel = default, Action<PlannedStage>? starting = null, IRecipeSource? source = null, StageRecovery? recovery = null,
-        Action<int, RecipeResult>? seedFinished = null)
+        Action<int, RecipeResult>? seedFinished = null, SeedWorkers? workers = null, Action? whileWorkersRun = null)
     {
         if (recipe.Seeds < 1) throw new Errors.ConfigException("recipe", "seeds", $"must be ≥ 1, got {recipe.Seeds}");
         source ??= SourceOf(recipe);
         var watch = Stopwatch.StartNew();
         var log = logger ?? LineLogger.None;
+        if (workers is not null) return RunInWorkers(recipe, outputDirectory, log, progress, cancel, source, recovery, seedFinished, workers, whileWorkersRun, watch);
         var results = new List<RecipeResult>();
         for (int i = 0; i < recipe.Seeds; i++)
         {
@@ -63,6 +66,50 @@ public static class RecipeRunner
             seedFinished?.Invoke(i, results[^1]);
         }
         return results[0] with { Elapsed = watch.Elapsed, SeedResults = results };
+    }
+
+    /// <summary>
+    /// The seed runs as worker processes: the first folder prepared here (the base model pretrained or read from the
+    /// cache, once, before any worker reads it), every seed run by a worker (<see cref="RunSeed"/>), and each seed's
+    /// result read back here from its folder as its worker ends (nothing trains again: every stage is complete).
+    /// <paramref name="seedFinished"/> hears of seeds in the order they end.
+    /// </summary>
+    private static RecipeResult RunInWorkers(Recipe recipe, string outputDirectory, ILogger log, IProgress<TrainingProgress>? progress, CancellationToken cancel,
+        IRecipeSource source, StageRecovery? recovery, Action<int, RecipeResult>? seedFinished, SeedWorkers workers, Action? whileWorkersRun, Stopwatch watch)
+    {
+        // Each worker applies the recovery to its seed (the launch passes it on); read back, stages restarted are complete.
+        var readBack = recovery is null ? null : recovery with { RestartStages = [] };
+        var first = new RunDirectory(outputDirectory);
+        using (first.LockForWriting())
+        using (source.Prepare(recipe, first, log, progress)) { }
+        var results = new RecipeResult?[recipe.Seeds];
+        var jobs = Enumerable.Range(0, recipe.Seeds).Select(i => (Index: i, Job: new WorkerJob($"seed {i + 1}", Recipe.SeedFolder(outputDirectory, i), () => workers.Launch(i)))).ToList();
+        log.Line($"seed runs: {recipe.Seeds} in {Math.Min(workers.Pool.Count, recipe.Seeds)} worker process(es) × {WorkerProcesses.ThreadsPerWorker} thread(s)");
+        workers.Pool.RunAll(jobs.Select(j => j.Job).ToList(), log, cancel, finished: job =>
+        {
+            int i = jobs.Single(j => j.Job == job).Index;
+            results[i] = ReadBack(recipe.ForSeed(i), job.Folder, source, readBack, cancel);
+            seedFinished?.Invoke(i, results[i]!);
+        }, tick: whileWorkersRun, forward: true);
+        var all = results.Select((r, i) => r ?? ReadBack(recipe.ForSeed(i), Recipe.SeedFolder(outputDirectory, i), source, readBack, cancel)).ToList();
+        return all[0] with { Elapsed = watch.Elapsed, SeedResults = all };
+    }
+
+    /// <summary>A finished seed run's result, read from its folder (its stages complete: none trains, nothing is logged).</summary>
+    private static RecipeResult ReadBack(Recipe recipe, string folder, IRecipeSource source, StageRecovery? recovery, CancellationToken cancel) =>
+        RunOne(recipe, folder, LineLogger.None, null, cancel, null, source, recovery);
+
+    /// <summary>
+    /// One seed run of <paramref name="recipe"/> (a worker process: <c>--seed-run K</c>) into its folder below
+    /// <paramref name="outputDirectory"/>, with <see cref="WorkerProcesses.ThreadsPerWorker"/> threads whatever the
+    /// worker count. The base model must exist already (the parent prepared it).
+    /// </summary>
+    public static RecipeResult RunSeed(Recipe recipe, string outputDirectory, int index, ILogger? logger = null, IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancel = default, IRecipeSource? source = null, StageRecovery? recovery = null)
+    {
+        if (index < 0 || index >= recipe.Seeds) throw new Errors.ConfigException("--seed-run", "index", $"must be from 0 to {recipe.Seeds - 1}, got {index}");
+        TorchSharp.torch.set_num_threads(WorkerProcesses.ThreadsPerWorker);   // a worker process: its share, the same for any worker count
+        return RunOne(recipe.ForSeed(index), Recipe.SeedFolder(outputDirectory, index), logger ?? LineLogger.None, progress, cancel, null, source ?? SourceOf(recipe), recovery);
     }
 
     /// <summary>The default source: the recipe's files; a world recipe must be given the world's.</summary>

@@ -30,7 +30,7 @@ public static class SweepRunner
 {
     public const string StartFolder = "start";
     public const string PointsFolder = "points";
-    public const string WorkerLog = "worker.log";
+    public const string WorkerLog = WorkerProcesses.WorkerLog;
 
     /// <summary>The run folder of one variant.</summary>
     public static string PointFolder(string root, SweepPoint point) => Path.Combine(Path.GetFullPath(root), PointsFolder, point.Name);

@@ -68,50 +68,68 @@ public static class WorldExperiment
     /// (<see cref="WorldSeedFolders"/>).
     /// </summary>
     /// <param name="interim">Hears of what can be reported before the run ends, so a report can be written early and
-    /// rewritten as work finishes: while the first seed runs, its finished stages (before each next stage starts;
-    /// <see cref="WorldExperimentResult.Interim"/> says which); then, after each seed but the last, the seeds done.</param>
+    /// rewritten as work finishes: while the first seed runs, its finished stages (before each next stage starts, or
+    /// every few seconds while workers run; <see cref="WorldExperimentResult.Interim"/> says which); then, while seeds
+    /// still run, seeds 1–k once they are all done.</param>
+    /// <param name="workers">Run the seeds as worker processes once the base model exists (<see cref="SeedWorkers"/>);
+    /// null: one after another in this process.</param>
     public static WorldExperimentResult Run(WorldExperimentOptions o, ILogger? logger = null, IProgress<TrainingProgress>? progress = null,
-        CancellationToken cancel = default, Action<WorldExperimentResult>? interim = null)
+        CancellationToken cancel = default, Action<WorldExperimentResult>? interim = null, SeedWorkers? workers = null)
     {
         o.Validate();
         var watch = Stopwatch.StartNew();
         var recipe = WorldRecipe.For(o);
         var source = WorldRecipe.Source(o.CacheRoot);
-        var done = new List<RecipeResult>();
+        var done = new SortedDictionary<int, RecipeResult>();
         var reported = new HashSet<string>();
-        void Starting(PlannedStage stage)
+        void FirstSeedStages()
         {
-            // Before each stage of the first seed: the stages it finished so far, once there is a new one to report.
-            if (interim is null || done.Count > 0) return;
+            // While the first seed runs: the stages it finished so far, once there is a new one to report.
+            if (interim is null || done.ContainsKey(0)) return;
             var run = new RunDirectory(o.OutputDirectory);
-            var finished = File.Exists(run.TracePath) ? Trajectory.FromTrace(run.TracePath).Phases.Where(p => p != StagePlan.BasePhase).ToList() : [];
+            var finished = FinishedStages(recipe, run);
             if (finished.Count == 0 || !reported.Add(string.Join(",", finished))) return;
             var partial = new RecipeResult(run, [], watch.Elapsed);
-            interim(Result(o, recipe, source, [partial], watch) with
+            var phases = finished.Append(StagePlan.BasePhase).ToHashSet();
+            interim(Result(o, recipe, source, [partial], watch, phases.Contains) with
             {
                 Interim = $"seed 1 of {o.Seeds}, the stages finished so far ({string.Join(", ", finished)}); the run continues",
             });
         }
         void SeedFinished(int index, RecipeResult seed)
         {
-            done.Add(seed);
-            if (interim is not null && index < o.Seeds - 1)
-                interim(Result(o, recipe, source, done, watch) with { Interim = $"seeds 1–{done.Count} of {o.Seeds}, every stage; seed {done.Count + 1} is running" });
+            done[index] = seed;
+            // Seeds 1–k once all are done (the first's folder holds the report; seeds are read by index), while others run.
+            var first = done.TakeWhile((kv, i) => kv.Key == i).Select(kv => kv.Value).ToList();
+            if (interim is not null && first.Count > 0 && done.Count < o.Seeds && (index < first.Count))
+                interim(Result(o, recipe, source, first, watch) with
+                {
+                    Interim = $"seeds 1–{first.Count} of {o.Seeds}, every stage; {o.Seeds - done.Count} still running",
+                });
         }
-        var result = RecipeRunner.Run(recipe, o.OutputDirectory, logger, progress, cancel, starting: Starting, source: source, seedFinished: SeedFinished);
+        var result = RecipeRunner.Run(recipe, o.OutputDirectory, logger, progress, cancel, starting: _ => FirstSeedStages(), source: source,
+            seedFinished: SeedFinished, workers: workers, whileWorkersRun: FirstSeedStages);
         return Result(o, recipe, source, result.SeedResults, watch);
     }
 
+    /// <summary>The first seed's stages whose final checkpoint exists (their trace records are all written), in plan order.</summary>
+    private static List<string> FinishedStages(Recipe recipe, RunDirectory run) =>
+        recipe.Plan(_ => "", "").Stages
+            .Where(p => TrainingCheckpoint.Latest(run.StageDirectory(p.Stage.Name)) is { } l && l.Step >= p.Stage.Training.MaxSteps)
+            .Select(p => p.Stage.Name).ToList();
+
     /// <summary>The result of the seed runs given: each seed's drift tables read from its traces.</summary>
-    private static WorldExperimentResult Result(WorldExperimentOptions o, Recipe recipe, WorldRecipeSource source, IReadOnlyList<RecipeResult> seeds, Stopwatch watch)
+    private static WorldExperimentResult Result(WorldExperimentOptions o, Recipe recipe, WorldRecipeSource source, IReadOnlyList<RecipeResult> seeds, Stopwatch watch,
+        Func<string, bool>? phases = null)
     {
         using var traceIo = PhaseProfile.Measure(PhaseProfile.Phases.TraceIo);
+        Trajectory Read(string path) => phases is null ? Trajectory.FromTrace(path) : new Trajectory(TraceReader.Read(path).Records.Where(r => phases(r.Phase)));
         var runs = seeds.Select((r, i) =>
         {
             long seed = WorldRecipe.TrainingSeed(recipe, i);
             var tableOptions = new DriftTableOptions { Seed = (int)seed };
-            var drift = DriftTable.From(Trajectory.FromTrace(r.Run.TracePath), tableOptions);
-            var likelihood = o.LikelihoodProbe ? DriftTable.From(Trajectory.FromTrace(r.Run.LikelihoodTracePath), tableOptions) : null;
+            var drift = DriftTable.From(Read(r.Run.TracePath), tableOptions);
+            var likelihood = o.LikelihoodProbe ? DriftTable.From(Read(r.Run.LikelihoodTracePath), tableOptions) : null;
             return new WorldSeedRun(seed, r.Run, r.Stages, drift, likelihood);
         }).ToList();
         var first = runs[0];

@@ -45,7 +45,8 @@ public class WorldExperimentTests
     public void ReportGivesTheFindingsTheDatasetsAndTheTables()
     {
         var dir = Fixtures.TempDir("demo-report");
-        var (code, stdout, stderr) = ValueDrift.Tests.Cli.CliRunner.Run("demo", "--quick", "--seeds", "2", "--out", dir, "--cache", Cache);
+        // in this process, one seed after another: the interim reports come at known points
+        var (code, stdout, stderr) = ValueDrift.Tests.Cli.CliRunner.Run("demo", "--quick", "--seeds", "2", "--workers", "0", "--out", dir, "--cache", Cache);
         Assert.True(code == 0, stderr);
         Assert.Contains("report:", stdout);
 
@@ -56,7 +57,7 @@ public class WorldExperimentTests
         int first = Index("report (interim: seed 1 of 2, the stages finished so far (sft-neutral); the run continues)");
         Assert.True(first >= 0, stderr);
         Assert.True(first < Index("sft-supportive: sft on"), "the first report comes before the second stage starts");
-        int seedDone = Index("report (interim: seeds 1–1 of 2, every stage; seed 2 is running)");
+        int seedDone = Index("report (interim: seeds 1–1 of 2, every stage; 1 still running)");
         Assert.True(seedDone > first && seedDone < Index("seed run 2 of 2"), stderr);
         Assert.Equal(1, lines.Count(l => l.Contains("seeds 1–1 of 2")));
         var html = File.ReadAllText(Path.Combine(dir, "report.html"));
@@ -65,7 +66,9 @@ public class WorldExperimentTests
                      "Standard preference data barely moves values", "Value-gap data moves values, differently per algorithm (support-aligned)",
                      "(oppose-aligned)", "pref-standard", "pref-support-aligned", "value gap (TV)", "Drift table",
                      // PPO's optimisation: the stable-range table and the per-step chart, and PPO's own learning rate
-                     "optimisation per step (first seed)", "median approxkl", "rollouts stopped early", "stable range: approxkl", "PPO 3e-4, a rate chosen on the world" })
+                     "optimisation per step (first seed)", "median approxkl",
+                     // the value-gap comparison at matched divergence, and on the scale of the room each stance had to move
+                     "DPO vs SimPO vs PPO at matched divergence", "M of the chosen stance per nat", "share of the room to move", "rollouts stopped early", "stable range: approxkl", "PPO 3e-4, a rate chosen on the world" })
             Assert.Contains(text, html);
         foreach (var csv in new[] { "drift.csv", "stances.csv", "drift-likelihood.csv", "findings.csv" })
             Assert.True(new FileInfo(Path.Combine(dir, "tables", csv)).Length > 0, csv);
@@ -77,6 +80,37 @@ public class WorldExperimentTests
         Assert.Contains(m.ToString("+0.00;−0.00;0.00", System.Globalization.CultureInfo.InvariantCulture), sft.Measured);
         double byHand = table.Rows.Where(r => r.Phase == WorldExperiment.NeutralSft && r.Stance == Stance.Neutral).Average(r => r.Magnitude);
         Assert.Equal(byHand, m, 12);
+    }
+
+    [Fact]
+    public void SeedsRunAsWorkersGiveTheSameTracesWithOneOrTwoWorkersAndReportEarly()
+    {
+        string Run(int workers, out string stderr)
+        {
+            var dir = Fixtures.TempDir($"demo-workers-{workers}");
+            var (code, stdout, err) = ValueDrift.Tests.Cli.CliRunner.Run("demo", "--quick", "--seeds", "2", "--workers", workers.ToString(), "--out", dir, "--cache", Cache);
+            Assert.True(code == 0, err);
+            Assert.Contains("report:", stdout);
+            stderr = err;
+            return dir;
+        }
+        var one = Run(1, out _);
+        var two = Run(2, out var log);
+        Assert.Contains("seed runs: 2 in 2 worker process(es) × 1 thread(s)", log);
+        // every seed's traces byte for byte, whatever the worker count
+        foreach (var folder in new[] { "", Path.Combine("seeds", "seed-1") })
+            foreach (var trace in new[] { "trace.jsonl", "trace-likelihood.jsonl" })
+                Assert.Equal(File.ReadAllBytes(Path.Combine(one, folder, trace)), File.ReadAllBytes(Path.Combine(two, folder, trace)));
+        // the seeds are different training runs
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(two, "trace-likelihood.jsonl")), File.ReadAllBytes(Path.Combine(two, "seeds", "seed-1", "trace-likelihood.jsonl")));
+        // one progress view: each worker's stage lines shown with its seed, and a first report while the workers run
+        Assert.Contains("seed 2 | sft-neutral: done in", log);
+        var lines = log.Split('\n');
+        int first = Array.FindIndex(lines, l => l.Contains("report (interim: seed 1 of 2, the stages finished so far (sft-neutral"));
+        Assert.True(first >= 0 && first < Array.FindIndex(lines, l => l.Contains("seed 1: done in")), log);
+        var html = File.ReadAllText(Path.Combine(two, "report.html"));
+        Assert.DoesNotContain("Interim report", html);
+        Assert.Contains("2 seeds", html);
     }
 
     [Fact]
