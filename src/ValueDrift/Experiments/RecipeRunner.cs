@@ -40,7 +40,7 @@ public static class RecipeRunner
     /// the others into seeds/seed-K below it (<see cref="Recipe.SeedFolder"/>, <see cref="Recipe.ForSeed"/>), each
     /// resumable on its own. Each seed run builds its plan once. Each stage is validated once: a recipe that
     /// <see cref="Recipe.Validated"/> checked (every one <see cref="Recipe.Load"/> returns) is not validated again;
-    /// any other (built in code, or changed with <c>with</c>) is validated by each seed run before any work.
+    /// any other (built in code, or changed with <c>with</c>) is validated by each seed run before its first stage.
     /// </summary>
     /// <param name="starting">Hears of each stage before it runs (a notebook names the stage an error came from).</param>
     /// <param name="source">Where base model, data and probes come from; null: the recipe's files (a world recipe
