@@ -30,7 +30,7 @@ public sealed class ReproduceCommand : ICliCommand
             if (r.GetValue(seeds) is { } s)
             {
                 if (s < 1) throw new Errors.ConfigException("--seeds", "seeds", $"must be ≥ 1, got {s}");
-                loaded = loaded with { Seeds = s };
+                loaded = loaded.WithSeeds(s);   // still validated: Load's check holds for every seed
             }
             var outDir = r.GetValue(output) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(file));
             var recovery = new StageRecovery

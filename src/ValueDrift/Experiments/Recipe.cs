@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -211,8 +212,15 @@ public sealed record Recipe
         return Parse(text, path);
     }
 
-    /// <summary>Reads a recipe from its text (the shipped world recipe, embedded in the library); paths are relative to <paramref name="path"/>'s folder.</summary>
-    public static Recipe Parse(string text, string path)
+    /// <summary>Reads a recipe from its text; paths are relative to <paramref name="path"/>'s folder. <see cref="Load"/> reads files through it.</summary>
+    public static Recipe Parse(string text, string path) => ParseKeys(text, path).Validated(path);
+
+    /// <summary>
+    /// A recipe from its text with its keys checked but not its plan (<see cref="Validated"/>): the embedded world
+    /// recipe, which every run plans at its own sizes and validates there, so the demo validates each of its stages
+    /// once (the file itself is read whole by <see cref="Load"/> in the fast tests).
+    /// </summary>
+    internal static Recipe ParseKeys(string text, string path)
     {
         JsonObject root;
         try
@@ -285,14 +293,46 @@ public sealed record Recipe
         foreach (var name in recipe.AlgorithmTraining.Keys)
             if (!recipe.Algorithms.Any(a => a.Label == name))
                 throw new ConfigException(path, $"training.algorithms.{name}", $"no algorithm '{name}' in the recipe");
+        return recipe;
+    }
+
+    /// <summary>
+    /// Recipes whose plan <see cref="Validated"/> checked, by instance (a weak table: nothing is kept alive). Not a
+    /// field of the record, because <c>with</c> copies every field and a copy may plan other stages.
+    /// </summary>
+    private static readonly ConditionalWeakTable<Recipe, string> ValidatedRecipes = new();
+
+    /// <summary>
+    /// This recipe with its plan checked before any work: every stage valid (<see cref="StagePlan.Validate"/>: names,
+    /// loop options, each algorithm's settings) and its sweep's keys known, each problem a <see cref="ConfigException"/>
+    /// naming <paramref name="path"/> and the key. <see cref="Load"/> ends with it. The check is remembered for this
+    /// instance (and its <see cref="WithSeeds"/> copies), so its run (<see cref="RecipeRunner"/>) validates no stage a
+    /// second time: the plan each seed run builds differs from the one checked here only in data paths, base model and
+    /// seeds, which no check reads. A copy made with <c>with</c> may plan other stages: its run validates them.
+    /// </summary>
+    public Recipe Validated(string path)
+    {
         try
         {
-            var plan = recipe.Plan(baseModel: recipe.BaseModel ?? "world");
+            var plan = Plan(baseModel: BaseModel ?? "world");
             plan.Validate();
-            recipe.Sweep?.Expand(recipe, plan, path);
+            Sweep?.Expand(this, plan, path);
         }
         catch (ConfigException e) { throw new ConfigException(path, e.File == "budget" ? "budget." + e.Field : e.Field, e.Message, e); }
-        return recipe;
+        ValidatedRecipes.AddOrUpdate(this, path);
+        return this;
+    }
+
+    /// <summary>Whether <see cref="Validated"/> checked this very instance (or the one <see cref="WithSeeds"/> copied it from).</summary>
+    internal bool PlanValidated => ValidatedRecipes.TryGetValue(this, out _);
+
+    /// <summary>This recipe run <paramref name="seeds"/> times (<see cref="Seeds"/>), still <see cref="Validated"/> if it was: the number of runs enters no stage.</summary>
+    public Recipe WithSeeds(int seeds)
+    {
+        if (seeds < 1) throw new ConfigException("recipe", "seeds", $"must be ≥ 1, got {seeds}");
+        var copy = this with { Seeds = seeds };
+        if (ValidatedRecipes.TryGetValue(this, out var path)) ValidatedRecipes.AddOrUpdate(copy, path);
+        return copy;
     }
 
     /// <summary>Reads the parts of a recipe, naming the file and key in every error.</summary>

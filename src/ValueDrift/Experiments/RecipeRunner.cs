@@ -38,7 +38,9 @@ public static class RecipeRunner
     /// <summary>
     /// Runs the recipe once per seed (<see cref="Recipe.Seeds"/>): the first into <paramref name="outputDirectory"/>,
     /// the others into seeds/seed-K below it (<see cref="Recipe.SeedFolder"/>, <see cref="Recipe.ForSeed"/>), each
-    /// resumable on its own. Each seed run builds its plan once; the plan's run validates every stage once.
+    /// resumable on its own. Each seed run builds its plan once. Each stage is validated once: a recipe that
+    /// <see cref="Recipe.Validated"/> checked (every one <see cref="Recipe.Load"/> returns) is not validated again;
+    /// any other (built in code, or changed with <c>with</c>) is validated by each seed run before its first stage.
     /// </summary>
     /// <param name="starting">Hears of each stage before it runs (a notebook names the stage an error came from).</param>
     /// <param name="source">Where base model, data and probes come from; null: the recipe's files (a world recipe
@@ -58,11 +60,13 @@ public static class RecipeRunner
         var log = logger ?? LineLogger.None;
         if (workers is not null) return RunInWorkers(recipe, outputDirectory, log, progress, cancel, source, recovery, seedFinished, workers, whileWorkersRun, watch);
         var results = new List<RecipeResult>();
+        // The check Validated made holds for every seed run: ForSeed changes only seeds, which no check reads.
+        bool validated = recipe.PlanValidated;
         for (int i = 0; i < recipe.Seeds; i++)
         {
             var folder = Recipe.SeedFolder(outputDirectory, i);
             if (recipe.Seeds > 1) log.Line($"seed run {i + 1} of {recipe.Seeds}: {folder}");
-            results.Add(RunOne(recipe.ForSeed(i), folder, log, progress, cancel, starting, source, recovery));
+            results.Add(RunOne(recipe.ForSeed(i), validated, folder, log, progress, cancel, starting, source, recovery));
             seedFinished?.Invoke(i, results[^1]);
         }
         return results[0] with { Elapsed = watch.Elapsed, SeedResults = results };
@@ -116,7 +120,7 @@ public static class RecipeRunner
     public static IRecipeSource SourceOf(Recipe recipe) => recipe.World is null ? FileRecipeSource.Instance
         : throw new Errors.ConfigException("recipe", "world", "a world recipe runs with the world's source (WorldRecipe.Source), which writes its datasets and pretrains its base model: pass it as source");
 
-    private static RecipeResult RunOne(Recipe recipe, string outputDirectory, ILogger log, IProgress<TrainingProgress>? progress, CancellationToken cancel,
+    private static RecipeResult RunOne(Recipe recipe, bool validated, string outputDirectory, ILogger log, IProgress<TrainingProgress>? progress, CancellationToken cancel,
         Action<PlannedStage>? starting, IRecipeSource source, StageRecovery? recovery)
     {
         var watch = Stopwatch.StartNew();
@@ -124,9 +128,10 @@ public static class RecipeRunner
         using var writer = run.LockForWriting();
         IO.AtomicFile.WriteAllText(Path.Combine(run.Root, "recipe.json"), recipe.ToJson());
         using var inputs = source.Prepare(recipe, run, log, progress);
-        var plan = recipe.Plan(inputs.DataPath, inputs.BaseModel);   // once per seed run; plan.Run validates it
+        var plan = recipe.Plan(inputs.DataPath, inputs.BaseModel);   // once per seed run
         log.Line($"recipe: {plan.Stages.Count} stages, {inputs.Describe(recipe.Probes.Generation)}");
-        var results = plan.Run(run, inputs.Probes(recipe.Probes.Generation, run), log, progress, cancel, starting, inputs.RewardAudit, recovery);
+        if (!validated) plan.Validate();
+        var results = plan.RunValidated(run, inputs.Probes(recipe.Probes.Generation, run), log, progress, cancel, starting, inputs.RewardAudit, recovery);
         return new RecipeResult(run, results, watch.Elapsed);
     }
 }

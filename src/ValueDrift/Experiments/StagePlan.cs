@@ -31,9 +31,20 @@ public sealed record StagePlan(string BaseModel, IReadOnlyList<PlannedStage> Sta
         IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default, Action<PlannedStage>? starting = null,
         RewardAuditSource? rewardAudit = null, StageRecovery? recovery = null)
     {
+        Validate();
+        return RunValidated(run, probes, logger, progress, cancel, starting, rewardAudit, recovery);
+    }
+
+    /// <summary>
+    /// <see cref="Run"/> for a plan whose stages were validated already: by <see cref="Validate"/>, or by
+    /// <see cref="Recipe.Validated"/> for the recipe it was planned from (<see cref="RecipeRunner"/>).
+    /// </summary>
+    internal IReadOnlyList<StageResult> RunValidated(RunDirectory run, IReadOnlyList<TracedProbe> probes, ILogger? logger,
+        IProgress<TrainingProgress>? progress, CancellationToken cancel, Action<PlannedStage>? starting,
+        RewardAuditSource? rewardAudit, StageRecovery? recovery)
+    {
         var log = logger ?? LineLogger.None;
         recovery ??= new StageRecovery();
-        Validate();
         using var writer = run.LockForWriting();
         Restart(run, recovery.RestartStages, log);
         PruneUnfinished(run, probes.Select(p => p.TracePath));

@@ -26,7 +26,7 @@ public static class WorldRecipe
         using var stream = typeof(WorldRecipe).Assembly.GetManifestResourceStream(ResourceName)
             ?? throw new InvalidOperationException($"{ResourceName} is not embedded in {typeof(WorldRecipe).Assembly.GetName().Name}");
         using var reader = new StreamReader(stream);
-        return Recipe.Parse(reader.ReadToEnd(), RepositoryPath);
+        return Recipe.ParseKeys(reader.ReadToEnd(), RepositoryPath);   // its plan is validated where it runs, at the run's sizes
     });
 
     /// <summary>recipes/world.jsonc as the library embeds it.</summary>
