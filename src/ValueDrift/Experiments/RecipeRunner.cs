@@ -99,9 +99,12 @@ public static class RecipeRunner
         return all[0] with { Elapsed = watch.Elapsed, SeedResults = all };
     }
 
-    /// <summary>A finished seed run's result, read from its folder (its stages complete: none trains, nothing is logged).</summary>
+    /// <summary>
+    /// A finished seed run's result, read from its folder (its stages complete: none trains, nothing is logged; its
+    /// worker validated the plan, so it is not validated again here).
+    /// </summary>
     private static RecipeResult ReadBack(Recipe recipe, string folder, IRecipeSource source, StageRecovery? recovery, CancellationToken cancel) =>
-        RunOne(recipe, folder, LineLogger.None, null, cancel, null, source, recovery);
+        RunOne(recipe, validated: true, folder, LineLogger.None, null, cancel, null, source, recovery);
 
     /// <summary>
     /// One seed run of <paramref name="recipe"/> (a worker process: <c>--seed-run K</c>) into its folder below
@@ -113,7 +116,7 @@ public static class RecipeRunner
     {
         if (index < 0 || index >= recipe.Seeds) throw new Errors.ConfigException("--seed-run", "index", $"must be from 0 to {recipe.Seeds - 1}, got {index}");
         TorchSharp.torch.set_num_threads(WorkerProcesses.ThreadsPerWorker);   // a worker process: its share, the same for any worker count
-        return RunOne(recipe.ForSeed(index), Recipe.SeedFolder(outputDirectory, index), logger ?? LineLogger.None, progress, cancel, null, source ?? SourceOf(recipe), recovery);
+        return RunOne(recipe.ForSeed(index), recipe.PlanValidated, Recipe.SeedFolder(outputDirectory, index), logger ?? LineLogger.None, progress, cancel, null, source ?? SourceOf(recipe), recovery);
     }
 
     /// <summary>The default source: the recipe's files; a world recipe must be given the world's.</summary>
