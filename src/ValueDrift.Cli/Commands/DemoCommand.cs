@@ -34,7 +34,7 @@ public sealed class DemoCommand : ICliCommand
         var workers = new Option<int?>("--workers")
         {
             Description = $"seed runs at once, each a child process with {WorkerProcesses.ThreadsPerWorker} thread(s), once the base model exists; the traces are the same for any count " +
-                $"(default: the smallest count that finishes soonest on this machine's cores and memory, here {WorkerProcesses.DefaultCount(WorldExperimentOptions.Default("").Seeds)} for {WorldExperimentOptions.Default("").Seeds} seeds). " +
+                $"(default: one per core, no more than the seeds and memory allow, here {WorkerProcesses.DefaultCount(WorldExperimentOptions.Default("").Seeds)} for {WorldExperimentOptions.Default("").Seeds} seeds). " +
                 "0: one seed after another in this process, with all its threads (traces differ in the last digits)",
         };
         var seedRun = new Option<int?>("--seed-run") { Description = "run only the seed run with this index (what each worker process runs)", Hidden = true };
