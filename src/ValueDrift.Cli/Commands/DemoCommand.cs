@@ -34,8 +34,8 @@ public sealed class DemoCommand : ICliCommand
         var workers = new Option<int?>("--workers")
         {
             Description = $"seed runs at once, each a child process with {WorkerProcesses.ThreadsPerWorker} thread(s), once the base model exists; the traces are the same for any count " +
-                $"(default: one per core, no more than the seeds and memory allow, here {WorkerProcesses.DefaultCount(WorldExperimentOptions.Default("").Seeds)} for {WorldExperimentOptions.Default("").Seeds} seeds). " +
-                "0: one seed after another in this process, with all its threads (traces differ in the last digits)",
+                $"(default: one per core, no more than the seeds and memory allow, here {WorkerProcesses.DefaultCount(WorldExperimentOptions.Default("").Seeds)} for {WorldExperimentOptions.Default("").Seeds} seeds; with one seed, 0). " +
+                "0: one seed after another in this process, with all its threads (traces differ from the workers' in the last digits)",
         };
         var seedRun = new Option<int?>("--seed-run") { Description = "run only the seed run with this index (what each worker process runs)", Hidden = true };
         var cmd = new Command("demo", "Run the embedded value-drift demo on the synthetic world and write report.html.") { quick, output, seed, seeds, topics, cache, profile, workers, seedRun };
@@ -56,9 +56,11 @@ public sealed class DemoCommand : ICliCommand
                 {
                     var seedResult = RecipeRunner.RunSeed(WorldRecipe.For(o), o.OutputDirectory, index, LineLogger.To(log), new TrainingProgressLines(log), cancel, WorldRecipe.Source(o.CacheRoot));
                     io.Out.WriteLine($"seed run {index + 1}: {seedResult.Stages.Count} stages ({seedResult.Stages.Count(s => s.AlreadyComplete)} already complete), {seedResult.Run.Root}");
+                    foreach (var line in PhaseProfile.Format().Split('\n', StringSplitOptions.RemoveEmptyEntries)) log(line);   // where this worker's time went, in its log
                     return 0;
                 });
-            int workerCount = r.GetValue(workers) ?? WorkerProcesses.DefaultCount(o.Seeds);
+            // One seed gains nothing from a worker process and would lose a thread (a one-thread SFT stage took 1.36 times as long).
+            int workerCount = r.GetValue(workers) ?? (o.Seeds > 1 ? WorkerProcesses.DefaultCount(o.Seeds) : 0);
             if (workerCount < 0) throw new Errors.ConfigException("--workers", "workers", $"must be ≥ 0, got {workerCount}");
             // Each worker runs this command again for its seed, with the options that shape the run (never --workers or --profile).
             string[] shape = [.. r.GetValue(quick) ? ["--quick"] : Array.Empty<string>(), "--out", Path.GetFullPath(o.OutputDirectory), "--seed", o.Seed.ToString(),
