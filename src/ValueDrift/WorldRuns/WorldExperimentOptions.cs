@@ -8,8 +8,8 @@ namespace ValueDrift.WorldRuns;
 /// A size preset of the world's recipe, recipes/world.jsonc (<see cref="WorldRecipe"/>): its defaults are the recipe's,
 /// and <see cref="WorldRecipe.For"/> turns the options into the <see cref="Recipe"/> that runs (one direction: nothing
 /// turns a recipe back into options). Besides the sizes it holds where the run goes and where base models are cached.
-/// <see cref="Default"/> fits in about ten minutes on a 2-core laptop from a fresh clone (base-model pretraining
-/// included, cached afterwards); <see cref="Quick"/> is a small size for tests and a first look.
+/// <see cref="Default"/> is the demo's size (its measured times are in docs/benchmarks.md, "Seeds as worker
+/// processes"); <see cref="Quick"/> is a small size for tests and a first look.
 /// </summary>
 public sealed record WorldExperimentOptions
 {
