@@ -142,8 +142,17 @@ public static class WorldExperimentReport
         var f = Findings(perSeed).Single(x => x.Finding.EndsWith($"({WorldExperiment.SupportAligned})"));
         bool appears = f.Verdict.StartsWith("consistent") && f.Verdict.Contains("PPO ≈ 0");
         return (appears ? "The paper's ordering on support-aligned data, DPO ≫ SimPO > PPO ≈ 0, appears in this run: "
-                : "The paper's ordering on support-aligned data, DPO ≫ SimPO > PPO ≈ 0, does not appear in this run: ") + f.Verdict + "; " + f.Measured + ".";
+                : "The paper's ordering on support-aligned data, DPO ≫ SimPO > PPO ≈ 0, does not appear in this run: ") + f.Verdict + "; " + f.Measured + "." +
+            (perSeed.Count < SeedsForAnOrdering
+                ? $" With {perSeed.Count} seed{(perSeed.Count == 1 ? "" : "s")} this is a reading, not an ordering claim: orderings are claimed from {SeedsForAnOrdering} or more seeds (--seeds {SeedsForAnOrdering}, or the learning-rate sweep in docs/findings.md)."
+                : "");
     }
+
+    /// <summary>
+    /// Seeds below which the report states no ordering of methods: with three, a t-interval is about 4.3 standard errors
+    /// wide (t(0.975, 2) = 4.30), so only differences as large as the effects themselves separate.
+    /// </summary>
+    public const int SeedsForAnOrdering = 5;
 
     /// <summary>
     /// The value-gap comparison: each algorithm (and each KL coefficient of the PPO sweep) on each value-gap set, the

@@ -142,6 +142,9 @@ public class WorldExperimentTests
         // oppose-aligned: ppo 0.305 / 0.30 > simpo 0.15 / 0.155 in both seeds
         Assert.Equal("different order than the paper (DPO vs SimPO: consistent, SimPO vs PPO: opposite)", f[4].Verdict);
         Assert.StartsWith("The paper's ordering on support-aligned data, DPO ≫ SimPO > PPO ≈ 0, appears", WorldExperimentReport.PaperOrdering([Seed(0), Seed(0.01)]));
+        // below five seeds the sentence says it is a reading, not an ordering claim
+        Assert.Contains("With 2 seeds this is a reading, not an ordering claim", WorldExperimentReport.PaperOrdering([Seed(0), Seed(0.01)]));
+        Assert.DoesNotContain("not an ordering claim", WorldExperimentReport.PaperOrdering([Seed(0), Seed(0.01), Seed(0.02), Seed(-0.01), Seed(0.005)]));
 
         // the interval behind finding 1, by hand: values 0.40 and 0.41, sd 0.00707, t(0.975, 1) = 12.706
         var m = WorldExperimentReport.TopicMean([Seed(0), Seed(0.01)], WorldExperiment.NeutralSft, Stance.Neutral);
