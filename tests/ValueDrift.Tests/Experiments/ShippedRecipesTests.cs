@@ -1,0 +1,25 @@
+using ValueDrift.Experiments;
+using Xunit;
+
+namespace ValueDrift.Tests.Experiments;
+
+/// <summary>Every recipe shipped in recipes/ reads, plans and (where it has one) expands its sweep, so a documented command never starts on a broken file.</summary>
+public class ShippedRecipesTests
+{
+    public static TheoryData<string> Recipes() => [.. Directory.GetFiles(Path.Combine(Fixtures.RepoRoot, "recipes"), "*.jsonc").Select(Path.GetFileName).Order()!];
+
+    [Theory, Trait("tier", "fast")]
+    [MemberData(nameof(Recipes))]
+    public void Each_shipped_recipe_loads_and_its_sweep_expands(string file)
+    {
+        var recipe = Recipe.Load(Path.Combine(Fixtures.RepoRoot, "recipes", file));
+        var plan = recipe.Plan(baseModel: recipe.BaseModel ?? "world");
+        Assert.NotEmpty(plan.Stages);
+        if (recipe.Sweep is { } sweep)
+        {
+            var points = sweep.Expand(recipe, plan).Points;
+            Assert.NotEmpty(points);
+            Assert.Equal(0, points.Count % sweep.Seeds);   // every setting under every seed
+        }
+    }
+}
