@@ -35,10 +35,17 @@ public sealed class ProgressLine : IDisposable
     /// <summary>Counts <paramref name="n"/> more done; safe from several threads.</summary>
     public void Add(int n = 1) => Interlocked.Add(ref _done, n);
 
+    private readonly object _writing = new();
+
     private void Write()
     {
-        Interlocked.Increment(ref _written);
-        _log.Line(FormattableString.Invariant($"{_what}: {Done} of {_total} {_unit} ({_watch.Elapsed.TotalSeconds:0} s)"));
+        // A timer's callbacks can overlap when a machine is busy: one at a time, each reading the count as it writes,
+        // so the lines' counts never go down.
+        lock (_writing)
+        {
+            Interlocked.Increment(ref _written);
+            _log.Line(FormattableString.Invariant($"{_what}: {Done} of {_total} {_unit} ({_watch.Elapsed.TotalSeconds:0} s)"));
+        }
     }
 
     public void Dispose()

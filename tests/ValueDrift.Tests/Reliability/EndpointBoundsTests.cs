@@ -147,12 +147,10 @@ public class EndpointBoundsTests
         var answered = Counts("generator", "questions answered", 3);
         var judged = Counts("judge", "answers judged", 9);
         Assert.True(answered.Count >= 2 && judged.Count >= 2, err);
-        Assert.Equal(3, answered[^1]);   // the last line: all done
-        Assert.Equal(9, judged[^1]);
-        Assert.Contains(answered, n => n is > 0 and < 3);   // lines while it ran, not only at the end
-        Assert.Contains(judged, n => n is > 0 and < 9);
-        Assert.Equal(answered.Order(), answered);
-        Assert.Equal(judged.Order(), judged);
+        // every check prints what the probe wrote, so a failure on a busy machine says which line was off
+        Assert.True(answered[^1] == 3 && judged[^1] == 9, err);   // the last line: all done
+        Assert.True(answered.Any(n => n is > 0 and < 3) && judged.Any(n => n is > 0 and < 9), err);   // lines while it ran, not only at the end
+        Assert.True(answered.SequenceEqual(answered.Order()) && judged.SequenceEqual(judged.Order()), err);   // counts never go down
 
         // A probe whose every reader is in-process writes none.
         var (quiet, _, quietErr) = CliRunner.Run("probe", "--model", ProbeModels.SaveByteModel("progress-quiet"), "--probes", probes, "--samples", "2",
