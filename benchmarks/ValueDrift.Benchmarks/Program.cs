@@ -125,6 +125,11 @@ public static class Program
             json.For(load).AddReference(s.Label, c / l);
         }
 
+        var decode = NewTable("Cached decode step: one intra-op thread against all",
+            "The demo's base-model architecture (d128, 4 layers, random weights): seconds per one-token step with the KV cache after a 32-token " +
+            "prefill, at each batch size, on one thread and on all; median of 5 alternating repetitions of 64 steps. Above 1.00× one thread is faster. " +
+            $"`Generation` decodes on one thread up to {Generation.OneThreadDecodeMaxWork / 1e6:F0}M rows × parameters (\"decodes on\").",
+            "rows", "rows × parameters", "one thread", "all threads", "all / one", "decodes on");
         var generation = NewTable("Generation: KV cache vs recomputing the prefix",
             "Greedy decoding of 4 prompts of 32 tokens with `Generation.Generate`; median of alternating repetitions (5 at 256 new tokens, " +
             "1 at 1,024, where recomputing takes minutes). Target ≥ 5× at 256 new tokens.",
@@ -140,6 +145,19 @@ public static class Program
                 var model = $"d{s.DModel} L{s.Layers} V{s.Vocab}";
                 Row(generation, load, model, newTokens.ToString(), Fmt.Seconds(c), Fmt.Seconds(u), Fmt.Ratio(u / c), newTokens == 256 ? Fmt.Verdict(u / c, 5, true) : "–");
                 json.For(load).AddGeneration(model, newTokens, u / c);
+            }
+            foreach (var load in loads)
+            {
+                var rows = new JsonArray();
+                foreach (var r in quick ? new[] { 4, 32 } : [4, 32, 100, 200])
+                {
+                    GenerationBenchmarks.DecodeStepTime d;
+                    using (load.Apply()) d = GenerationBenchmarks.DecodeStep(r, quick ? 8 : 64, threads, quick ? 1 : 5);
+                    Row(decode, load, d.Rows.ToString(), $"{d.Rows * d.Parameters / 1e6:F1}M", Fmt.Seconds(d.OneThread), Fmt.Seconds(d.AllThreads),
+                        Fmt.Ratio(d.AllThreads / d.OneThread), d.Chosen is { } n ? $"{n}" : $"all ({d.AllThreadCount})");
+                    rows.Add(new JsonObject { ["rows"] = d.Rows, ["one_thread_ms"] = Math.Round(d.OneThread * 1e3, 3), ["all_threads_ms"] = Math.Round(d.AllThreads * 1e3, 3), ["all_threads"] = d.AllThreadCount });
+                }
+                json.For(load).Set("decode_step", rows);
             }
         }
 
@@ -228,7 +246,7 @@ public static class Program
             (backgroundLoad ? $" (with one core busy: **{Fmt.Gflops(matmul[Load.OneCoreBusy].Peak)}**, median {Fmt.Gflops(matmul[Load.OneCoreBusy].Median)}, for the loaded rows)" : "") +
             $". Both processes ran with OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "(unset)"}, GOMP_SPINCOUNT={Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") ?? "(unset)"}." +
             (backgroundLoad ? " Every measurement ran twice: idle (rows marked \"idle\"), then beside a busy loop pinned to one CPU that the run starts before the measurement and stops after it (`--background-load`; rows marked \"one core busy\")." : "")).AppendLine();
-        foreach (var t in new[] { machine, steps, scaling, reference, generation, scale, world, oneSeed }) doc.Append(t.ToMarkdown());
+        foreach (var t in new[] { machine, steps, scaling, reference, generation, decode, scale, world, oneSeed }) doc.Append(t.ToMarkdown());
         if (only.Length == 0) { MarkdownReport.Write(output, doc.ToString()); Console.WriteLine($"wrote {output}"); }
         if (jsonPath is not null) { json.Write(jsonPath); Console.WriteLine($"wrote {jsonPath}"); }
         Console.WriteLine($"done in {clock.Elapsed.TotalMinutes:F1} min");
