@@ -160,7 +160,7 @@ public static class Generation
     /// A cached decode step of a small model is a few hundred kernels of a few microseconds each; on more threads
     /// every one that forks waits for all of them, and when another process holds a core that wait is a scheduler
     /// time slice: the KV-cache benchmark (d128, 4 rows) fell from about 10× to about 4× beside one busy core.
-    /// Measured in docs/benchmarks.md ("Decode threads").
+    /// Measured in docs/benchmarks.md ("Decode threads and a busy core").
     /// </summary>
     public const long OneThreadDecodeMaxWork = 64_000_000;
 
