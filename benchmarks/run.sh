@@ -2,7 +2,8 @@
 # The benchmark suite in one command: ValueDrift against PyTorch eager on the same machine, ratios printed, tables
 # written into docs/benchmarks.md. Installs the PyTorch baseline (Debian's python3-torch with the OpenMP OpenBLAS)
 # when it is missing. Arguments go to the suite: --quick (a tiny grid, a smoke test), --threads N, --out FILE,
-# --json FILE (every target's figure, machine-readable), --only SECTION[,SECTION].
+# --json FILE (every target's figure, machine-readable), --only SECTION[,SECTION], --background-load (every
+# measurement also beside a busy loop pinned to one CPU, started and stopped by the suite around each measurement).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

@@ -18,8 +18,8 @@ public static class AttributionBenchmarks
 {
     public const double TargetSeconds = 120;
 
-    /// <summary>Adds the section's rows to <paramref name="table"/> (what, measured).</summary>
-    public static void Run(Table table, string workDir, bool quick)
+    /// <summary>Gives the section's rows (what, measured) to <paramref name="addRow"/>.</summary>
+    public static void Run(string workDir, bool quick, Action<string[]> addRow)
     {
         Console.WriteLine("[attribution: world SFT stage]");
         var folder = Path.Combine(workDir, "attribution");
@@ -44,11 +44,11 @@ public static class AttributionBenchmarks
         var examples = fresh.Scores.Count;
         var checkpoints = fresh.Checkpoints.Count;
         Console.WriteLine($"  from scratch: {freshSeconds:F1} s ({examples} examples × {checkpoints} checkpoints; target < {TargetSeconds:F0} s)");
-        table.Add($"attribution of world stage {stage}: {examples} examples × {checkpoints} checkpoints, gradients from scratch ({fresh.Restriction}; {fresh.Projection}); target < {TargetSeconds:F0} s",
-            Fmt.Seconds(freshSeconds) + (freshSeconds < TargetSeconds ? " (met)" : " (NOT met)"));
+        addRow([$"attribution of world stage {stage}: {examples} examples × {checkpoints} checkpoints, gradients from scratch ({fresh.Restriction}; {fresh.Projection}); target < {TargetSeconds:F0} s",
+            Fmt.Seconds(freshSeconds) + (freshSeconds < TargetSeconds ? " (met)" : " (NOT met)")]);
 
         var (_, cachedSeconds) = Time(topics[^1], Stance.Support);
         Console.WriteLine($"  another topic and stance from the gradient cache: {cachedSeconds:F1} s");
-        table.Add($"attribution of the same stage for another topic and stance, example gradients from the cache", Fmt.Seconds(cachedSeconds));
+        addRow(["attribution of the same stage for another topic and stance, example gradients from the cache", Fmt.Seconds(cachedSeconds)]);
     }
 }

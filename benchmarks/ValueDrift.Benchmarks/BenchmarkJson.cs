@@ -10,19 +10,34 @@ namespace ValueDrift.Benchmarks;
 ///   "reference":  [{"shape", "cached_over_live"}],                  cached DPO reference time / live reference time
 ///   "training":   [{"step", "shape", "speed_vs_pytorch", "pct_of_matmul"}],   pct_of_matmul in percent (50 = half)
 ///   "probe":      [{"method", "answers_per_second", "batch"}],      method "generation" or "likelihood"
-///   "demo":       {"seconds", "phases": {phase: seconds}} }         the one-seed demo from an empty cache (the 8-minute
+///   "demo":       {"seconds", "phases": {phase: seconds}},          the one-seed demo from an empty cache (the 8-minute
 ///                                                                   target); the Quick demo, base model cached, when that
 ///                                                                   section did not run
+///   "loaded":     {"generation", "reference", …} or null }          the same, beside one busy core (--background-load)
 /// </code>
 /// With both demo sections the Quick demo is under "quick_demo".
 /// Other sections (e.g. attribution) add a top-level entry of their own with <see cref="Set"/>. Every array is
 /// present even when its section did not run (<c>--only</c>), so a reader can rely on the keys; <c>demo</c> is null then.
+/// <c>"loaded"</c> holds the same measurements taken beside one busy core (<c>--background-load</c>): an object with
+/// the same keys as the idle figures around it (no "loaded" of its own), filled through <see cref="Loaded"/>; null
+/// when the run measured idle only.
 /// </summary>
 public sealed class BenchmarkJson
 {
     private readonly JsonArray _generation = [], _reference = [], _training = [], _probe = [];
     private JsonObject? _demo;
     private readonly JsonObject _extra = [];
+    private readonly BenchmarkJson? _loaded;
+
+    /// <param name="measuresLoaded">Whether the run also measures beside one busy core (<c>--background-load</c>).</param>
+    public BenchmarkJson(bool measuresLoaded = false) => _loaded = measuresLoaded ? new BenchmarkJson() : null;
+
+    /// <summary>Where the figures measured beside one busy core go; null when the run measures idle only.</summary>
+    public BenchmarkJson? Loaded => _loaded;
+
+    /// <summary>The figures of one load condition: this object when idle, <see cref="Loaded"/> when busy.</summary>
+    public BenchmarkJson For(Load load) => !load.Busy ? this
+        : _loaded ?? throw new InvalidOperationException("this run measures idle only: create it with measuresLoaded");
 
     public void AddGeneration(string model, int newTokens, double speedup) =>
         _generation.Add(new JsonObject { ["model"] = model, ["new_tokens"] = newTokens, ["speedup"] = Finite(speedup) });
@@ -47,15 +62,22 @@ public sealed class BenchmarkJson
         return new JsonObject { ["seconds"] = Finite(seconds), ["phases"] = p };
     }
 
-    /// <summary>A further top-level section (not one of the five above).</summary>
+    /// <summary>A further top-level section (not one of the five above, nor "loaded").</summary>
     public void Set(string section, JsonNode value)
     {
-        if (section is "generation" or "reference" or "training" or "probe" or "demo")
+        if (section is "generation" or "reference" or "training" or "probe" or "demo" or "loaded")
             throw new ArgumentException($"'{section}' is one of the fixed sections; use its Add method", nameof(section));
         _extra[section] = value;
     }
 
     public string ToJson()
+    {
+        var root = Figures();
+        root["loaded"] = _loaded?.Figures();
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    private JsonObject Figures()
     {
         var root = new JsonObject
         {
@@ -63,7 +85,7 @@ public sealed class BenchmarkJson
             ["probe"] = _probe.DeepClone(), ["demo"] = _demo?.DeepClone(),
         };
         foreach (var (k, v) in _extra) root[k] = v?.DeepClone();
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        return root;
     }
 
     public void Write(string path)

@@ -85,11 +85,14 @@ public static class Generation
         var allIds = tensor(ids, device: device);            // (B, L + step): the whole sequence, fed when not caching
         var maskBuffer = tensor(mask, device: device);       // (B, L + MaxNewTokens); the first L + step columns are read
         var feed = allIds.alias();
+        var decodeThreads = default(IntraOpThreads);
         try
         {
             using var _ = no_grad();
             for (int step = 0; step < options.MaxNewTokens; step++)
             {
+                // Prefill (step 0) keeps every thread; a small model's cached decode steps run on one (DecodeThreads).
+                if (step == 1 && options.UseCache && DecodeThreads(model, active.Length) is { } n) decodeThreads = IntraOpThreads.Use(n);
                 long[] next;
                 using (var scope = NewDisposeScope())
                 {
@@ -148,9 +151,25 @@ public static class Generation
                 }
             }
         }
-        finally { allIds.Dispose(); maskBuffer.Dispose(); feed.Dispose(); foreach (var g in generators) g.Dispose(); }
+        finally { decodeThreads.Dispose(); allIds.Dispose(); maskBuffer.Dispose(); feed.Dispose(); foreach (var g in generators) g.Dispose(); }
         return Enumerable.Range(0, B).Select(b => new Generated(outputs[b].ToArray(), stopped[b]) { LogProb = options.ReturnLogProbs ? logProbs[b] : null }).ToArray();
     }
+
+    /// <summary>
+    /// Largest decode step, in rows × model parameters (≈ half its multiply-adds), that runs on one intra-op thread.
+    /// A cached decode step of a small model is a few hundred kernels of a few microseconds each; on more threads
+    /// every one that forks waits for all of them, and when another process holds a core that wait is a scheduler
+    /// time slice: the KV-cache benchmark (d128, 4 rows) fell from about 10× to about 4× beside one busy core.
+    /// Measured in docs/benchmarks.md ("Decode threads and a busy core").
+    /// </summary>
+    public const long OneThreadDecodeMaxWork = 64_000_000;
+
+    /// <summary>
+    /// Intra-op threads for the cached decode steps of <paramref name="rows"/> rows: one when the step is small
+    /// (<see cref="OneThreadDecodeMaxWork"/>), else null (the caller's setting). It depends on the model and the batch
+    /// only, never on the machine or the thread setting, so a call decodes the same way wherever it runs.
+    /// </summary>
+    public static int? DecodeThreads(CausalLM model, int rows) => model.Device.type == DeviceType.CPU && rows * model.ParameterCount <= OneThreadDecodeMaxWork ? 1 : null;
 
     /// <summary>
     /// Whether to drop finished rows now: when at least a quarter of the batch has finished. Dropping copies the

@@ -21,7 +21,8 @@ public class BenchmarkJsonTests
         json.SetDemo(30.5, new Dictionary<string, double> { ["training steps"] = 12.5, ["generation probe"] = 6 });
         var root = JsonNode.Parse(json.ToJson())!;
 
-        Assert.Equal(["generation", "reference", "training", "probe", "demo"], Keys(root));
+        Assert.Equal(["generation", "reference", "training", "probe", "demo", "loaded"], Keys(root));
+        Assert.Null(root["loaded"]);   // measured idle only
         Assert.Equal(["model", "new_tokens", "speedup"], Keys(root["generation"]![0]));
         Assert.Equal(256, (int)root["generation"]![0]!["new_tokens"]!);
         Assert.Equal(["shape", "cached_over_live"], Keys(root["reference"]![0]));
@@ -43,6 +44,40 @@ public class BenchmarkJsonTests
         Assert.Null(root["demo"]);
         Assert.Equal(1, (int)root["attribution"]![0]!["x"]!);
         Assert.Throws<ArgumentException>(() => json.Set("probe", new JsonArray()));
+        Assert.Throws<ArgumentException>(() => json.Set("loaded", new JsonObject()));
+    }
+
+    [Fact]
+    public void ARunUnderBackgroundLoadWritesTheLoadedFiguresWithTheSameSchemaBesideTheIdleOnes()
+    {
+        var json = new BenchmarkJson(measuresLoaded: true);
+        json.For(Load.Idle).AddGeneration("d128 L4 V256", 256, 10.5);
+        json.For(Load.OneCoreBusy).AddGeneration("d128 L4 V256", 256, 6.25);
+        json.For(Load.OneCoreBusy).AddReference("d256 L4 B4 T256", 0.8);
+        json.For(Load.OneCoreBusy).SetDemo(40, new Dictionary<string, double> { ["training steps"] = 20 });
+        json.For(Load.OneCoreBusy).Set("quick_demo", BenchmarkJson.DemoObject(9, new Dictionary<string, double>()));
+        var root = JsonNode.Parse(json.ToJson())!;
+
+        Assert.Same(json, json.For(Load.Idle));
+        Assert.Equal(10.5, (double)root["generation"]![0]!["speedup"]!);
+        Assert.Empty(root["reference"]!.AsArray());
+        Assert.Null(root["demo"]);
+        var loaded = root["loaded"]!;
+        Assert.Equal(["generation", "reference", "training", "probe", "demo", "quick_demo"], Keys(loaded));
+        Assert.Equal(["model", "new_tokens", "speedup"], Keys(loaded["generation"]![0]));
+        Assert.Equal(6.25, (double)loaded["generation"]![0]!["speedup"]!);
+        Assert.Equal(0.8, (double)loaded["reference"]![0]!["cached_over_live"]!);
+        Assert.Empty(loaded["training"]!.AsArray());
+        Assert.Equal(40, (double)loaded["demo"]!["seconds"]!);
+        Assert.Equal(9, (double)loaded["quick_demo"]!["seconds"]!);
+    }
+
+    [Fact]
+    public void AnIdleOnlyRunHasNowhereToPutLoadedFigures()
+    {
+        var json = new BenchmarkJson();
+        Assert.Null(json.Loaded);
+        Assert.Throws<InvalidOperationException>(() => json.For(Load.OneCoreBusy));
     }
 
     [Fact]
