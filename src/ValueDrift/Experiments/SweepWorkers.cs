@@ -20,8 +20,8 @@ public sealed class SweepWorkers(int count, Func<SweepPoint, ProcessStartInfo> l
     /// <summary>The default worker count for many variants: <see cref="WorkerProcesses.DefaultCount(int, long)"/>.</summary>
     public static int DefaultCount(int cores, long memoryBytes) => WorkerProcesses.DefaultCount(cores, memoryBytes);
 
-    /// <summary><see cref="DefaultCount(int, long)"/> for this machine (the memory the runtime may use: physical or the container's limit).</summary>
-    public static int DefaultCount() => DefaultCount(Environment.ProcessorCount, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+    /// <summary><see cref="DefaultCount(int, long)"/> for this machine: <see cref="WorkerProcesses.DefaultCount(int)"/> for as many variants as there are.</summary>
+    public static int DefaultCount() => WorkerProcesses.DefaultCount(int.MaxValue);
 
     /// <summary>Runs every point; a worker that fails stops the others and is reported with the end of its log.</summary>
     public void RunAll(IReadOnlyList<SweepPoint> points, Func<SweepPoint, string> folder, ILogger log, CancellationToken cancel) =>
