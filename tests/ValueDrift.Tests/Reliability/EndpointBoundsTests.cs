@@ -125,7 +125,7 @@ public class EndpointBoundsTests
         int generated = 0;
         using var generator = new LoopbackServer(r =>
         {
-            Thread.Sleep(250 * Interlocked.Increment(ref generated));   // the questions' answers arrive one by one
+            Thread.Sleep(400 * Interlocked.Increment(ref generated));   // the questions' answers arrive one by one
             return (200, new JsonObject
             {
                 ["choices"] = new JsonArray(Enumerable.Range(0, (int)r.Body["n"]!).Select(k => (JsonNode)new JsonObject
@@ -149,7 +149,9 @@ public class EndpointBoundsTests
         Assert.True(answered.Count >= 2 && judged.Count >= 2, err);
         // every check prints what the probe wrote, so a failure on a busy machine says which line was off
         Assert.True(answered[^1] == 3 && judged[^1] == 9, err);   // the last line: all done
-        Assert.True(answered.Any(n => n is > 0 and < 3) && judged.Any(n => n is > 0 and < 9), err);   // lines while it ran, not only at the end
+        // Lines while work remained, not only at the end. Not "a count between 0 and the total": on a busy machine the
+        // timer's callbacks wait for a pool thread, and a CI run saw the generator go from "0 of 3" straight to "3 of 3".
+        Assert.True(answered.Any(n => n < 3) && judged.Any(n => n < 9), err);
         Assert.True(answered.SequenceEqual(answered.Order()) && judged.SequenceEqual(judged.Order()), err);   // counts never go down
 
         // A probe whose every reader is in-process writes none.
