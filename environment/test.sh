@@ -42,10 +42,16 @@ if [[ -z $passed || -z $failed ]]; then
   failed=$(grep -cE '^\s+Failed ' "$results/test.log")
   (( failed > 0 )) || failed=1
 fi
-# Each failed test's name and the start of its message, just above the totals, where the end of a log shows them.
+# Each failed test's name, the start of its message and its managed stack (native frames left out), just above the
+# totals, where the end of a log shows them.
 if [[ ${failed:-0} != 0 ]]; then
   echo "failed tests:"
-  awk '/^[[:space:]]+Failed [A-Za-z]/ { n = 12 } n > 0 { print; n-- }' "$results/test.log" | cut -c1-300
+  awk '/^[[:space:]]+(Passed|Skipped) / { inside = 0 }
+       /^[[:space:]]+Failed [A-Za-z]/ { inside = 1; text = 0; frames = 0; print; next }
+       !inside || /^[[:space:]]*frame #[0-9]/ { next }
+       /^[[:space:]]+at / { if (frames++ < 12) print; next }
+       /Stack Trace:/ { print; next }
+       { if (text++ < 6) print }' "$results/test.log" | cut -c1-300
 fi
 echo "${passed:-0} passed, ${failed:-0} failed"
 [[ $code == 0 && ${failed:-1} == 0 ]]
