@@ -28,8 +28,7 @@ public sealed class RewardAuditor(RewardAuditSource source) : IRewardAuditor
             c.Logger.Line($"{c.Stage}: no reward-model audit (no answers of known stance in the {source.Source})");
             return;
         }
-        var prompts = answers.Select(a => c.Inputs.Tokenizer.Encode(c.Inputs.Template.FormatPrompt([Text.ChatMessage.User(a.Question)]))).ToList();
-        var responses = answers.Select(a => c.Inputs.Tokenizer.Encode(c.Inputs.Template.FormatCompletion(a.Answer))).ToList();
+        var (prompts, responses) = Encoded(c);
         IReadOnlyList<(Stance, Stance)>? compared = null;
         if (trainedOnStageData && source.PairStance is { } stanceOf)
         {
@@ -43,4 +42,27 @@ public sealed class RewardAuditor(RewardAuditSource source) : IRewardAuditor
             string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{StanceLabels.Label(x.Key)} {x.Value.Mean:0.00}"))));
         foreach (var w in result.Warnings) c.Logger.Warn($"{c.Stage}: {w}");
     }
+
+    /// <summary>
+    /// <paramref name="reward"/> centred by stance (<see cref="StanceCentredReward"/>) on the source's held-out answers,
+    /// PPO's responses read by the source's stance reader; the offsets go to the stage folder's reward-centring.json.
+    /// Null without a stance reader, answers, or text tools to encode them.
+    /// </summary>
+    public IRewardFunction? CentredByStance(AlgorithmContext c, IRewardFunction reward)
+    {
+        if (source.PairStance is not { } stanceOf || source.Answers.Count == 0 || c.Inputs.Tokenizer is not { } tokenizer || c.Inputs.Template is null)
+            return null;
+        var (prompts, responses) = Encoded(c);
+        var raw = RewardAudit.Run(reward, source.Answers, prompts, responses, compared: null, source.Source, (int)c.Loop.Seed);
+        var offsets = StanceCentredReward.OffsetsFrom(raw.ByStance);
+        var where = c.RunDirectory is null ? "" : $" ({StanceCentredReward.Write(c.RunDirectory, offsets, raw)})";
+        c.Logger.Line($"{c.Stage}: reward centred by stance{where}: " + string.Join(", ", offsets.Select(x =>
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{StanceLabels.Label(x.Key)} {-x.Value:+0.00;-0.00}"))));
+        return new StanceCentredReward(reward, offsets, ids => stanceOf(null, tokenizer.Decode(ids)));
+    }
+
+    /// <summary>The source's answers as the start checkpoint's chat template gives them: one prompt and one response each.</summary>
+    private (List<int[]> Prompts, List<int[]> Responses) Encoded(AlgorithmContext c) =>
+        (source.Answers.Select(a => c.Inputs.Tokenizer!.Encode(c.Inputs.Template!.FormatPrompt([Text.ChatMessage.User(a.Question)]))).ToList(),
+         source.Answers.Select(a => c.Inputs.Tokenizer!.Encode(c.Inputs.Template!.FormatCompletion(a.Answer))).ToList());
 }

@@ -22,6 +22,9 @@ public sealed class StartAnswersRewardAuditor : IRewardAuditor
     public void Audit(AlgorithmContext c, IRewardFunction reward, bool trainedOnStageData) =>
         _pending = source => new RewardAuditor(source).Audit(c, reward, trainedOnStageData);
 
+    /// <summary>None: a real model's responses have no stance reader at training time (the judge reads them only at probes).</summary>
+    public IRewardFunction? CentredByStance(AlgorithmContext c, IRewardFunction reward) => null;
+
     /// <summary>Runs the audit PPO asked for on <paramref name="answers"/> (the start checkpoint's judged probe answers); nothing when none was asked.</summary>
     public void Complete(IEnumerable<JudgedAnswer> answers)
     {

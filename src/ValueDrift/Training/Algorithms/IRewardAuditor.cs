@@ -12,4 +12,11 @@ public interface IRewardAuditor
     /// <param name="reward">The reward model PPO will train against.</param>
     /// <param name="trainedOnStageData">True when the reward model was trained here on the stage's own pairs (so their stances say what it compared).</param>
     void Audit(AlgorithmContext c, IRewardFunction reward, bool trainedOnStageData);
+
+    /// <summary>
+    /// <paramref name="reward"/> with its preference between stances removed (<see cref="Ppo.CentreRewardByStance"/>):
+    /// each response's score less its stance's offset, so that the held-out answers of every stance score the same on
+    /// average. Null when this auditor cannot read the stance of PPO's responses.
+    /// </summary>
+    IRewardFunction? CentredByStance(AlgorithmContext c, IRewardFunction reward);
 }

@@ -91,6 +91,15 @@ public sealed record Ppo : Algorithm
     [System.Text.Json.Serialization.JsonIgnore]
     public string? RewardModelCache { get; init; }
 
+    /// <summary>
+    /// Train against the reward model with its preference between stances removed: each response's score less the
+    /// offset of the stance it takes, the offsets making the audit's held-out answers of every stance score the same
+    /// on average (<see cref="IRewardAuditor.CentredByStance"/>; a response taking no stance keeps its score). The
+    /// control that tells whether a reward model's stance preference sets the direction PPO moves values in
+    /// (docs/findings.md). Needs an auditor that reads responses' stances: the world's recipes have one.
+    /// </summary>
+    public bool CentreRewardByStance { get; init; }
+
     /// <summary>Sub-folder of the stage folder where the reward model is trained when none is given.</summary>
     public const string RewardModelFolder = "reward-model";
 
@@ -128,10 +137,13 @@ public sealed record Ppo : Algorithm
                 throw new ValueDriftException($"reward model {rewardDir}: its vocabulary ({scorer.Backbone.Config.VocabSize}) is smaller than the policy's ({policy.Config.VocabSize})");
             scorer.PadId = c.Inputs.PadId;
             c.RewardAuditor?.Audit(c, scorer, trainedOnStageData: RewardModel is null);   // before PPO trains
+            IRewardFunction reward = !CentreRewardByStance ? scorer : c.RewardAuditor?.CentredByStance(c, scorer)
+                ?? throw new ConfigException($"stage '{c.Stage}'", "ppo.centre_reward_by_stance",
+                    "needs a reader of the stance each PPO response takes, which only the world's recipes have (its marker judge)");
             var value = scorer.Copy(); owned.Add(value);      // TRL initialises the value model from the reward model
             var options = Options with { StopTokenIds = Options.StopTokenIds ?? c.Inputs.Tokenizer?.StopIds ?? policy.Config.EosTokenIds };
             var prompts = c.Inputs.Prompts(c.DataPath, Math.Max(1, c.Inputs.MaxLength - options.ResponseLength));
-            return new PpoStep(policy, reference, scorer, value, prompts, c.Inputs.PadId, options, owned.ToArray());
+            return new PpoStep(policy, reference, reward, value, prompts, c.Inputs.PadId, options, owned.ToArray());
         }
         catch
         {
