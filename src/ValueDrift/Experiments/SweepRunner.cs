@@ -94,15 +94,16 @@ public static class SweepRunner
         var run = new RunDirectory(PointFolder(root, point));
         var generation = recipe.Probes.Generation with { Seed = recipe.Probes.Generation.Seed + point.SeedIndex };
         var single = new StagePlan(plan.Start.BaseModel, [new PlannedStage(point.Stage, null)]);
-        return RunOne(single, point, start, run, inputs.Probes(generation, run), log, progress, cancel);
+        return RunOne(single, point, start, run, inputs.Probes(generation, run), inputs.RewardAudit, log, progress, cancel);
     }
 
+    /// <param name="rewardAudit">What a PPO variant's reward model is audited on (the recipe's source's, as reproduce uses).</param>
     private static StageResult RunOne(StagePlan single, SweepPoint point, string start, RunDirectory run, IReadOnlyList<TracedProbe> probes,
-        ILogger log, IProgress<TrainingProgress>? progress, CancellationToken cancel)
+        RewardAuditSource? rewardAudit, ILogger log, IProgress<TrainingProgress>? progress, CancellationToken cancel)
     {
         single.PruneUnfinished(run, probes.Select(p => p.TracePath));
         using var traces = TracedProbe.Open(probes);
-        var runner = new StageRunner(run, traces.Targets) { Progress = progress, Logger = log };
+        var runner = new StageRunner(run, traces.Targets) { Progress = progress, Logger = log, RewardAudit = rewardAudit };
         return runner.Run(point.Stage, start, cancel);
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ValueDrift.Tests.Cli;
 using ValueDrift.Errors;
 using ValueDrift.Experiments;
 using ValueDrift.Probes;
@@ -88,5 +89,43 @@ public class RewardCentringTests
         var noReader = new StageRunner { RewardAudit = source with { PairStance = null } };
         var e = Assert.Throws<ConfigException>(() => { noReader.Run(StageWith(true) with { Name = "ppo-no-reader" }, model, Path.Combine(root, "ppo-no-reader")); });
         Assert.Contains("centre_reward_by_stance", e.Message);
+    }
+    /// <summary>The world at its quick size, one topic, one SFT set and PPO on the standard set under a small budget.</summary>
+    private const string TinyPpoWorldRecipe = """
+        {
+          "world": { "seed": 1, "topics": ["immigration"], "size": "quick", "probe_questions_per_topic": 2, "likelihood_probe": false },
+          "sft": [ { "name": "supportive", "data": "sft-supportive" } ],
+          "preference": [ { "name": "standard", "data": "pref-standard" } ],
+          "preference_stage_name": "{algorithm}-{preference}",
+          "algorithms": [ { "name": "ppo", "reward_model_steps": 4, "reward_model_batch_size": 4, "reward_model_min_accuracy": 0,
+                            "options": { "response_length": 12, "num_ppo_epochs": 1 } } ],
+          "training": {
+            "sft": { "max_steps": 4, "batch_size": 4, "learning_rate": 1e-3, "seed": 1 },
+            "preference": { "seed": 1 }
+          },
+          "budget": { "optimizer_steps": 2, "batch_size": 4, "learning_rate_scale": 100 },
+          "probes": { "judge": "world", "generation": { "samples": 2, "temperature": 0.7, "max_new_tokens": 12, "batch_size": 64, "seed": 1 }, "every": 1 },
+          "max_length": 128
+        }
+        """;
+
+    [Fact]
+    public void A_sweep_audits_each_ppo_variants_reward_model_and_centres_it_where_asked()
+    {
+        var dir = Fixtures.TempDir("reward-centring-sweep");
+        var recipe = Path.Combine(dir, "ppo.jsonc");
+        File.WriteAllText(recipe, TinyPpoWorldRecipe);
+        var sweepDir = Path.Combine(dir, "sweep");
+        var (code, stdout, stderr) = CliRunner.Run("sweep", "--recipe", recipe, "--grid", "ppo.centre_reward_by_stance=false,true", "--out", sweepDir,
+            "--workers", "1", "--cache", Path.Combine(dir, "cache"));
+        Assert.True(code == 0, stdout + stderr);
+        string Stage(string variant) => Path.Combine(sweepDir, SweepRunner.PointsFolder, variant, "stages", variant);
+        var (raw, centred) = (Stage("ppo-standard@centre_reward_by_stance=false#s1"), Stage("ppo-standard@centre_reward_by_stance=true#s1"));
+        // Every variant's reward model is audited on the world's held-out answers, as reproduce audits it.
+        Assert.Equal(ValueDrift.WorldRuns.WorldRewardAudit.SourceName, RewardAudit.Read(raw)!.Source);
+        Assert.Equal(ValueDrift.WorldRuns.WorldRewardAudit.SourceName, RewardAudit.Read(centred)!.Source);
+        Assert.False(File.Exists(Path.Combine(raw, StanceCentredReward.FileName)));
+        var offsets = JsonDocument.Parse(File.ReadAllText(Path.Combine(centred, StanceCentredReward.FileName))).RootElement.GetProperty("offsets");
+        Assert.Equal(0, StanceLabels.All.Sum(s => offsets.GetProperty(s.Label()).GetDouble()), 9);
     }
 }
