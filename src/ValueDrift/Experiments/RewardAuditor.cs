@@ -44,21 +44,23 @@ public sealed class RewardAuditor(RewardAuditSource source) : IRewardAuditor
     }
 
     /// <summary>
-    /// <paramref name="reward"/> centred by stance (<see cref="StanceCentredReward"/>) on the source's held-out answers,
-    /// PPO's responses read by the source's stance reader; the offsets go to the stage folder's reward-centring.json.
-    /// Null without a stance reader, answers, or text tools to encode them.
+    /// <paramref name="reward"/> reading PPO's responses with the source's stance reader (<see cref="StanceReadingReward"/>);
+    /// with <paramref name="centre"/>, centred by stance on the source's held-out answers, the offsets written to the
+    /// stage folder's reward-centring.json. Null without a stance reader, answers, or text tools to encode them.
     /// </summary>
-    public IRewardFunction? CentredByStance(AlgorithmContext c, IRewardFunction reward)
+    public IRewardFunction? ReadingStances(AlgorithmContext c, IRewardFunction reward, bool centre)
     {
         if (source.PairStance is not { } stanceOf || source.Answers.Count == 0 || c.Inputs.Tokenizer is not { } tokenizer || c.Inputs.Template is null)
             return null;
+        Stance? Read(int[] ids) => stanceOf(null, tokenizer.Decode(ids));
+        if (!centre) return new StanceReadingReward(reward, new Dictionary<Stance, double>(), Read);
         var (prompts, responses) = Encoded(c);
         var raw = RewardAudit.Run(reward, source.Answers, prompts, responses, compared: null, source.Source, (int)c.Loop.Seed);
-        var offsets = StanceCentredReward.OffsetsFrom(raw.ByStance);
-        var where = c.RunDirectory is null ? "" : $" ({StanceCentredReward.Write(c.RunDirectory, offsets, raw)})";
+        var offsets = StanceReadingReward.OffsetsFrom(raw.ByStance);
+        var where = c.RunDirectory is null ? "" : $" ({StanceReadingReward.Write(c.RunDirectory, offsets, raw)})";
         c.Logger.Line($"{c.Stage}: reward centred by stance{where}: " + string.Join(", ", offsets.Select(x =>
             string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{StanceLabels.Label(x.Key)} {-x.Value:+0.00;-0.00}"))));
-        return new StanceCentredReward(reward, offsets, ids => stanceOf(null, tokenizer.Decode(ids)));
+        return new StanceReadingReward(reward, offsets, Read);
     }
 
     /// <summary>The source's answers as the start checkpoint's chat template gives them: one prompt and one response each.</summary>

@@ -23,7 +23,7 @@ public sealed class StartAnswersRewardAuditor : IRewardAuditor
         _pending = source => new RewardAuditor(source).Audit(c, reward, trainedOnStageData);
 
     /// <summary>None: a real model's responses have no stance reader at training time (the judge reads them only at probes).</summary>
-    public IRewardFunction? CentredByStance(AlgorithmContext c, IRewardFunction reward) => null;
+    public IRewardFunction? ReadingStances(AlgorithmContext c, IRewardFunction reward, bool centre) => null;
 
     /// <summary>Runs the audit PPO asked for on <paramref name="answers"/> (the start checkpoint's judged probe answers); nothing when none was asked.</summary>
     public void Complete(IEnumerable<JudgedAnswer> answers)

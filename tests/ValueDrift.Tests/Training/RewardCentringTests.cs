@@ -26,7 +26,7 @@ public class RewardCentringTests
     public void Each_stance_moves_to_the_mean_of_the_stances_means_and_no_stance_keeps_its_score()
     {
         // Held-out means support 1.05, neutral 2.15, oppose 0.5 (mean of means 1.2333…).
-        var offsets = StanceCentredReward.OffsetsFrom(new Dictionary<Stance, RewardStanceMean>
+        var offsets = StanceReadingReward.OffsetsFrom(new Dictionary<Stance, RewardStanceMean>
             { [Stance.Support] = Mean(1.05), [Stance.Neutral] = Mean(2.15), [Stance.Oppose] = Mean(0.5) });
         Assert.Equal(1.05 - 3.7 / 3, offsets[Stance.Support], 12);
         Assert.Equal(2.15 - 3.7 / 3, offsets[Stance.Neutral], 12);
@@ -35,7 +35,7 @@ public class RewardCentringTests
 
         // Responses: token 0 → support scored 1.0, 1 → support 1.1, 2 → neutral 2.15, 3 → oppose 0.5, 4 → no stance 7.
         Stance?[] stanceOf = [Stance.Support, Stance.Support, Stance.Neutral, Stance.Oppose, null];
-        var reward = new StanceCentredReward(new TableReward([1.0, 1.1, 2.15, 0.5, 7.0]), offsets, r => stanceOf[r[0]]);
+        var reward = new StanceReadingReward(new TableReward([1.0, 1.1, 2.15, 0.5, 7.0]), offsets, r => stanceOf[r[0]]);
         int[][] responses = [[0], [1], [2], [3], [4]];
         var scores = reward.Score(responses.Select(_ => new[] { 9 }).ToList(), responses);
         Assert.Equal(3.7 / 3, (scores[0] + scores[1]) / 2, 12);   // support's mean, 1.05, moved to 1.2333…
@@ -43,8 +43,20 @@ public class RewardCentringTests
         Assert.Equal(3.7 / 3, scores[3], 12);
         Assert.Equal(7.0, scores[4]);                              // no stance: unchanged
         Assert.Equal(0.1, scores[1] - scores[0], 12);              // the preference within a stance stays
+        // The rollout's breakdown: share and mean score (before any offset) per stance, "none" for no stance.
+        var b = reward.LastBreakdown;
+        Assert.Equal(new[] { "rollout/score_neutral", "rollout/score_none", "rollout/score_oppose", "rollout/score_support",
+            "rollout/share_neutral", "rollout/share_none", "rollout/share_oppose", "rollout/share_support" }, b.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(1.05, b["rollout/score_support"], 12);
+        Assert.Equal(0.4, b["rollout/share_support"], 12);
+        Assert.Equal(7.0, b["rollout/score_none"], 12);
+        Assert.Equal(0.2, b["rollout/share_none"], 12);
+        // Without offsets the scores pass through and the breakdown is the same.
+        var reading = new StanceReadingReward(new TableReward([1.0, 1.1, 2.15, 0.5, 7.0]), new Dictionary<Stance, double>(), r => stanceOf[r[0]]);
+        Assert.Equal([1.0, 1.1, 2.15, 0.5, 7.0], reading.Score(responses.Select(_ => new[] { 9 }).ToList(), responses));
+        Assert.Equal(b, reading.LastBreakdown);
 
-        Assert.Throws<ArgumentException>(() => StanceCentredReward.OffsetsFrom(new Dictionary<Stance, RewardStanceMean>()));
+        Assert.Throws<ArgumentException>(() => StanceReadingReward.OffsetsFrom(new Dictionary<Stance, RewardStanceMean>()));
     }
 
     [Fact]
@@ -72,11 +84,11 @@ public class RewardCentringTests
         var raw = runner.Run(StageWith(false), model, Path.Combine(root, "ppo-raw"));
         var centred = runner.Run(StageWith(true), model, Path.Combine(root, "ppo-centred"));
 
-        Assert.False(File.Exists(Path.Combine(raw.Directory, StanceCentredReward.FileName)));
+        Assert.False(File.Exists(Path.Combine(raw.Directory, StanceReadingReward.FileName)));
         // The offsets are the audit's means less their mean (read from the audit the stage also wrote).
         var audit = RewardAudit.Read(centred.Directory)!;
         var centre = audit.ByStance.Values.Average(m => m.Mean);
-        var file = JsonDocument.Parse(File.ReadAllText(Path.Combine(centred.Directory, StanceCentredReward.FileName))).RootElement;
+        var file = JsonDocument.Parse(File.ReadAllText(Path.Combine(centred.Directory, StanceReadingReward.FileName))).RootElement;
         foreach (var s in StanceLabels.All)
             Assert.Equal(audit.ByStance[s].Mean - centre, file.GetProperty("offsets").GetProperty(s.Label()).GetDouble(), 6);
         // Same seed, same reward model, same rollout: every response taken as support, its score lowered by support's offset.
@@ -84,6 +96,10 @@ public class RewardCentringTests
         Assert.NotEqual(0, offset);
         Assert.Equal(raw.Metrics[0].Metrics["objective/scores"] - offset, centred.Metrics[0].Metrics["objective/scores"], 4);
         Assert.NotEqual(raw.Stage.Algorithm.Describe().ToJsonString(), centred.Stage.Algorithm.Describe().ToJsonString());   // part of the stage's definition
+        // Both stages' metrics split the rollout by stance; the score there is the reward model's, before any offset.
+        Assert.Equal(1.0, raw.Metrics[0].Metrics["rollout/share_support"]);
+        Assert.Equal(raw.Metrics[0].Metrics["objective/scores"], raw.Metrics[0].Metrics["rollout/score_support"], 4);
+        Assert.Equal(raw.Metrics[0].Metrics["objective/scores"], centred.Metrics[0].Metrics["rollout/score_support"], 4);
 
         // Without a reader of responses' stances the stage stops with the setting's name, before PPO trains.
         var noReader = new StageRunner { RewardAudit = source with { PairStance = null } };
@@ -124,8 +140,8 @@ public class RewardCentringTests
         // Every variant's reward model is audited on the world's held-out answers, as reproduce audits it.
         Assert.Equal(ValueDrift.WorldRuns.WorldRewardAudit.SourceName, RewardAudit.Read(raw)!.Source);
         Assert.Equal(ValueDrift.WorldRuns.WorldRewardAudit.SourceName, RewardAudit.Read(centred)!.Source);
-        Assert.False(File.Exists(Path.Combine(raw, StanceCentredReward.FileName)));
-        var offsets = JsonDocument.Parse(File.ReadAllText(Path.Combine(centred, StanceCentredReward.FileName))).RootElement.GetProperty("offsets");
+        Assert.False(File.Exists(Path.Combine(raw, StanceReadingReward.FileName)));
+        var offsets = JsonDocument.Parse(File.ReadAllText(Path.Combine(centred, StanceReadingReward.FileName))).RootElement.GetProperty("offsets");
         Assert.Equal(0, StanceLabels.All.Sum(s => offsets.GetProperty(s.Label()).GetDouble()), 9);
     }
 }

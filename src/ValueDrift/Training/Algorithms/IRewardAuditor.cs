@@ -14,9 +14,11 @@ public interface IRewardAuditor
     void Audit(AlgorithmContext c, IRewardFunction reward, bool trainedOnStageData);
 
     /// <summary>
-    /// <paramref name="reward"/> with its preference between stances removed (<see cref="Ppo.CentreRewardByStance"/>):
-    /// each response's score less its stance's offset, so that the held-out answers of every stance score the same on
-    /// average. Null when this auditor cannot read the stance of PPO's responses.
+    /// <paramref name="reward"/> reading the stance of each response PPO scores, so the step's metrics give each
+    /// rollout's mean score and share per stance; with <paramref name="centre"/>, also with its preference between
+    /// stances removed (<see cref="Ppo.CentreRewardByStance"/>): each response's score less its stance's offset, so that
+    /// the held-out answers of every stance score the same on average. Null when this auditor cannot read the stance of
+    /// PPO's responses.
     /// </summary>
-    IRewardFunction? CentredByStance(AlgorithmContext c, IRewardFunction reward);
+    IRewardFunction? ReadingStances(AlgorithmContext c, IRewardFunction reward, bool centre);
 }

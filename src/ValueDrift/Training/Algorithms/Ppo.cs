@@ -94,7 +94,7 @@ public sealed record Ppo : Algorithm
     /// <summary>
     /// Train against the reward model with its preference between stances removed: each response's score less the
     /// offset of the stance it takes, the offsets making the audit's held-out answers of every stance score the same
-    /// on average (<see cref="IRewardAuditor.CentredByStance"/>; a response taking no stance keeps its score). The
+    /// on average (<see cref="IRewardAuditor.ReadingStances"/>; a response taking no stance keeps its score). The
     /// control that tells whether a reward model's stance preference sets the direction PPO moves values in
     /// (docs/findings.md). Needs an auditor that reads responses' stances: the world's recipes have one.
     /// </summary>
@@ -137,9 +137,10 @@ public sealed record Ppo : Algorithm
                 throw new ValueDriftException($"reward model {rewardDir}: its vocabulary ({scorer.Backbone.Config.VocabSize}) is smaller than the policy's ({policy.Config.VocabSize})");
             scorer.PadId = c.Inputs.PadId;
             c.RewardAuditor?.Audit(c, scorer, trainedOnStageData: RewardModel is null);   // before PPO trains
-            IRewardFunction reward = !CentreRewardByStance ? scorer : c.RewardAuditor?.CentredByStance(c, scorer)
-                ?? throw new ConfigException($"stage '{c.Stage}'", "ppo.centre_reward_by_stance",
-                    "needs a reader of the stance each PPO response takes, which only the world's recipes have (its marker judge)");
+            // Where responses' stances can be read (the world), the metrics split each rollout's score by stance.
+            var reward = c.RewardAuditor?.ReadingStances(c, scorer, CentreRewardByStance) ?? (!CentreRewardByStance ? scorer
+                : throw new ConfigException($"stage '{c.Stage}'", "ppo.centre_reward_by_stance",
+                    "needs a reader of the stance each PPO response takes, which only the world's recipes have (its marker judge)"));
             var value = scorer.Copy(); owned.Add(value);      // TRL initialises the value model from the reward model
             var options = Options with { StopTokenIds = Options.StopTokenIds ?? c.Inputs.Tokenizer?.StopIds ?? policy.Config.EosTokenIds };
             var prompts = c.Inputs.Prompts(c.DataPath, Math.Max(1, c.Inputs.MaxLength - options.ResponseLength));

@@ -275,6 +275,8 @@ public sealed class PpoStep : ITrainingStep
             ["val/num_eos_tokens"] = ended.Count(e => e),
             ["response_length"] = responses.Average(r => r.Length),
         };
+        if (_reward is IRewardBreakdown breakdown)
+            foreach (var (name, value) in breakdown.LastBreakdown) metrics[name] = value;
         return new RolloutBatch(idsT, maskT, L, W, responses, tokensT, m, oldLogp, oldValues, advantages, returns, metrics, (long)read[5]);
     }
 

@@ -5,26 +5,41 @@ using ValueDrift.Training.Objectives;
 namespace ValueDrift.Experiments;
 
 /// <summary>
-/// A reward function with its preference between stances removed (<c>ppo.centre_reward_by_stance</c>): each
-/// response's score less the offset of the stance it takes, where a stance's offset is its held-out answers' mean
-/// score less the mean of those means, so that every stance scores the same on average. What stays is the reward's
-/// preference within a stance (fluency, length, ending). A response taking no stance keeps its score.
+/// A reward function that reads the stance each response takes: it reports each rollout's mean score and share per
+/// stance (<see cref="IRewardBreakdown"/>: <c>rollout/score_support</c>, <c>rollout/share_support</c>, …, "none" for
+/// responses taking no stance), and with offsets it removes the reward's preference between stances
+/// (<c>ppo.centre_reward_by_stance</c>): each response's score less the offset of the stance it takes, where a stance's
+/// offset is its held-out answers' mean score less the mean of those means, so that every stance scores the same on
+/// average. What stays is the reward's preference within a stance (fluency, length, ending). A response taking no
+/// stance keeps its score.
 /// </summary>
 /// <param name="inner">The reward model's scores.</param>
-/// <param name="offsets">Per stance, subtracted from the score of a response taking it (<see cref="OffsetsFrom"/>).</param>
+/// <param name="offsets">Per stance, subtracted from the score of a response taking it (<see cref="OffsetsFrom"/>); empty: scores unchanged.</param>
 /// <param name="stanceOf">The stance a response (its token ids) takes, or null for none.</param>
-public sealed class StanceCentredReward(IRewardFunction inner, IReadOnlyDictionary<Stance, double> offsets, Func<int[], Stance?> stanceOf) : IRewardFunction
+public sealed class StanceReadingReward(IRewardFunction inner, IReadOnlyDictionary<Stance, double> offsets, Func<int[], Stance?> stanceOf)
+    : IRewardFunction, IRewardBreakdown
 {
     /// <summary>The file in a PPO stage folder that records the offsets and the means they came from.</summary>
     public const string FileName = "reward-centring.json";
 
     public IReadOnlyDictionary<Stance, double> Offsets => offsets;
 
+    /// <summary>Per stance of the last rollout (and "none"): the share of its responses, and their mean score before any offset.</summary>
+    public IReadOnlyDictionary<string, double> LastBreakdown { get; private set; } = new Dictionary<string, double>();
+
     public double[] Score(IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> responses)
     {
         var scores = inner.Score(prompts, responses).ToArray();
+        var stances = responses.Select(stanceOf).ToArray();
+        var breakdown = new Dictionary<string, double>();
+        foreach (var group in stances.Select((s, i) => (Name: s?.Label() ?? "none", Score: scores[i])).GroupBy(x => x.Name))
+        {
+            breakdown[$"rollout/score_{group.Key}"] = group.Average(x => x.Score);
+            breakdown[$"rollout/share_{group.Key}"] = (double)group.Count() / scores.Length;
+        }
+        LastBreakdown = breakdown;
         for (var i = 0; i < scores.Length; i++)
-            if (stanceOf(responses[i]) is { } stance && offsets.TryGetValue(stance, out var offset)) scores[i] -= offset;
+            if (stances[i] is { } stance && offsets.TryGetValue(stance, out var offset)) scores[i] -= offset;
         return scores;
     }
 
