@@ -50,8 +50,7 @@ public sealed class RewardAuditor(RewardAuditSource source) : IRewardAuditor
     /// </summary>
     public IRewardFunction? ReadingStances(AlgorithmContext c, IRewardFunction reward, bool centre)
     {
-        if (source.PairStance is not { } stanceOf || source.Answers.Count == 0 || c.Inputs.Tokenizer is not { } tokenizer || c.Inputs.Template is null)
-            return null;
+        if (!ReadsStances(c) || source.PairStance is not { } stanceOf || c.Inputs.Tokenizer is not { } tokenizer) return null;
         Stance? Read(int[] ids) => stanceOf(null, tokenizer.Decode(ids));
         if (!centre) return new StanceReadingReward(reward, new Dictionary<Stance, double>(), Read);
         var (prompts, responses) = Encoded(c);
@@ -62,6 +61,10 @@ public sealed class RewardAuditor(RewardAuditSource source) : IRewardAuditor
             string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{StanceLabels.Label(x.Key)} {-x.Value:+0.00;-0.00}"))));
         return new StanceReadingReward(reward, offsets, Read);
     }
+
+    /// <summary>A stance reader, answers to centre on, and text tools to encode them and decode responses.</summary>
+    public bool ReadsStances(AlgorithmContext c) =>
+        source.PairStance is not null && source.Answers.Count > 0 && c.Inputs.Tokenizer is not null && c.Inputs.Template is not null;
 
     /// <summary>The source's answers as the start checkpoint's chat template gives them: one prompt and one response each.</summary>
     private (List<int[]> Prompts, List<int[]> Responses) Encoded(AlgorithmContext c) =>

@@ -24,14 +24,16 @@ public sealed class StanceReadingReward(IRewardFunction inner, IReadOnlyDictiona
 
     public IReadOnlyDictionary<Stance, double> Offsets => offsets;
 
-    /// <summary>Per stance of the last rollout (and "none"): the share of its responses, and their mean score before any offset.</summary>
+    /// <summary>Per stance of the last rollout (and "none"): the share of its responses (0 when none took it), and their mean score before any offset (only where some did).</summary>
     public IReadOnlyDictionary<string, double> LastBreakdown { get; private set; } = new Dictionary<string, double>();
 
     public double[] Score(IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> responses)
     {
         var scores = inner.Score(prompts, responses).ToArray();
         var stances = responses.Select(stanceOf).ToArray();
-        var breakdown = new Dictionary<string, double>();
+        // Every share, 0 for a stance no response took, so each step's metrics have the same share keys; a score only
+        // where some response took the stance.
+        var breakdown = StanceLabels.All.Select(s => s.Label()).Append("none").ToDictionary(n => $"rollout/share_{n}", _ => 0.0);
         foreach (var group in stances.Select((s, i) => (Name: s?.Label() ?? "none", Score: scores[i])).GroupBy(x => x.Name))
         {
             breakdown[$"rollout/score_{group.Key}"] = group.Average(x => x.Score);

@@ -25,6 +25,8 @@ public sealed class StartAnswersRewardAuditor : IRewardAuditor
     /// <summary>None: a real model's responses have no stance reader at training time (the judge reads them only at probes).</summary>
     public IRewardFunction? ReadingStances(AlgorithmContext c, IRewardFunction reward, bool centre) => null;
 
+    public bool ReadsStances(AlgorithmContext c) => false;
+
     /// <summary>Runs the audit PPO asked for on <paramref name="answers"/> (the start checkpoint's judged probe answers); nothing when none was asked.</summary>
     public void Complete(IEnumerable<JudgedAnswer> answers)
     {

@@ -65,23 +65,8 @@ public class OrpoWorldRecipeTests
         Assert.Equal(swept.ToJson(), Recipe.Load(path).ToJson());
     }
 
-    /// <summary>The world at its quick size, one topic, one SFT set and ORPO (λ 0.2) under a two-update budget.</summary>
-    private const string TinyOrpoWorldRecipe = """
-        {
-          "world": { "seed": 1, "topics": ["immigration"], "size": "quick", "probe_questions_per_topic": 2, "likelihood_probe": true },
-          "sft": [ { "name": "supportive", "data": "sft-supportive" } ],
-          "preference": [ { "name": "standard", "data": "pref-standard" } ],
-          "preference_stage_name": "{algorithm}-{preference}",
-          "algorithms": [ { "name": "orpo", "lambda": 0.2 } ],
-          "training": {
-            "sft": { "max_steps": 4, "batch_size": 4, "learning_rate": 1e-3, "seed": 1 },
-            "preference": { "seed": 1 }
-          },
-          "budget": { "optimizer_steps": 2, "batch_size": 4, "learning_rate_scale": 100 },
-          "probes": { "judge": "world", "generation": { "samples": 2, "temperature": 0.7, "max_new_tokens": 12, "batch_size": 64, "seed": 1 }, "every": 1 },
-          "max_length": 128
-        }
-        """;
+    /// <summary>The tiny world with ORPO (λ 0.2).</summary>
+    private static readonly string TinyOrpoWorldRecipe = TinyWorldRecipe.With("""[ { "name": "orpo", "lambda": 0.2 } ]""", likelihoodProbe: true);
 
     [Fact]
     public void OrpoRunsInAWorldRecipeThroughReproduceAndThroughASweep()

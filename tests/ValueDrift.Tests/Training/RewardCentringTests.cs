@@ -105,25 +105,13 @@ public class RewardCentringTests
         var noReader = new StageRunner { RewardAudit = source with { PairStance = null } };
         var e = Assert.Throws<ConfigException>(() => { noReader.Run(StageWith(true) with { Name = "ppo-no-reader" }, model, Path.Combine(root, "ppo-no-reader")); });
         Assert.Contains("centre_reward_by_stance", e.Message);
+        Assert.False(Directory.Exists(Path.Combine(root, "ppo-no-reader", Ppo.RewardModelFolder)));   // refused before the reward model trains
     }
-    /// <summary>The world at its quick size, one topic, one SFT set and PPO on the standard set under a small budget.</summary>
-    private const string TinyPpoWorldRecipe = """
-        {
-          "world": { "seed": 1, "topics": ["immigration"], "size": "quick", "probe_questions_per_topic": 2, "likelihood_probe": false },
-          "sft": [ { "name": "supportive", "data": "sft-supportive" } ],
-          "preference": [ { "name": "standard", "data": "pref-standard" } ],
-          "preference_stage_name": "{algorithm}-{preference}",
-          "algorithms": [ { "name": "ppo", "reward_model_steps": 4, "reward_model_batch_size": 4, "reward_model_min_accuracy": 0,
-                            "options": { "response_length": 12, "num_ppo_epochs": 1 } } ],
-          "training": {
-            "sft": { "max_steps": 4, "batch_size": 4, "learning_rate": 1e-3, "seed": 1 },
-            "preference": { "seed": 1 }
-          },
-          "budget": { "optimizer_steps": 2, "batch_size": 4, "learning_rate_scale": 100 },
-          "probes": { "judge": "world", "generation": { "samples": 2, "temperature": 0.7, "max_new_tokens": 12, "batch_size": 64, "seed": 1 }, "every": 1 },
-          "max_length": 128
-        }
-        """;
+    /// <summary>The tiny world with PPO on the standard set (a 4-step reward model, 12-token responses, one PPO epoch).</summary>
+    private static readonly string TinyPpoWorldRecipe = TinyWorldRecipe.With("""
+        [ { "name": "ppo", "reward_model_steps": 4, "reward_model_batch_size": 4, "reward_model_min_accuracy": 0,
+            "options": { "response_length": 12, "num_ppo_epochs": 1 } } ]
+        """, likelihoodProbe: false);
 
     [Fact]
     public void A_sweep_audits_each_ppo_variants_reward_model_and_centres_it_where_asked()

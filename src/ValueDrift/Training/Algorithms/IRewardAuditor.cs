@@ -21,4 +21,7 @@ public interface IRewardAuditor
     /// PPO's responses.
     /// </summary>
     IRewardFunction? ReadingStances(AlgorithmContext c, IRewardFunction reward, bool centre);
+
+    /// <summary>Whether <see cref="ReadingStances"/> can read PPO's responses in this context: asked before any work, so a stage that needs it fails first.</summary>
+    bool ReadsStances(AlgorithmContext c);
 }

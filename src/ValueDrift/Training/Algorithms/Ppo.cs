@@ -126,6 +126,9 @@ public sealed record Ppo : Algorithm
 
     public override ITrainingStep CreateStep(AlgorithmContext c)
     {
+        if (CentreRewardByStance && c.RewardAuditor?.ReadsStances(c) != true)   // before the reward model trains
+            throw new ConfigException($"stage '{c.Stage}'", "ppo.centre_reward_by_stance",
+                "needs a reader of the stance each PPO response takes, which only the world's recipes have (its marker judge)");
         var rewardDir = RewardModel ?? TrainRewardModel(c);
         var owned = new List<IDisposable>();
         try
@@ -138,9 +141,7 @@ public sealed record Ppo : Algorithm
             scorer.PadId = c.Inputs.PadId;
             c.RewardAuditor?.Audit(c, scorer, trainedOnStageData: RewardModel is null);   // before PPO trains
             // Where responses' stances can be read (the world), the metrics split each rollout's score by stance.
-            var reward = c.RewardAuditor?.ReadingStances(c, scorer, CentreRewardByStance) ?? (!CentreRewardByStance ? scorer
-                : throw new ConfigException($"stage '{c.Stage}'", "ppo.centre_reward_by_stance",
-                    "needs a reader of the stance each PPO response takes, which only the world's recipes have (its marker judge)"));
+            var reward = c.RewardAuditor?.ReadingStances(c, scorer, CentreRewardByStance) ?? scorer;
             var value = scorer.Copy(); owned.Add(value);      // TRL initialises the value model from the reward model
             var options = Options with { StopTokenIds = Options.StopTokenIds ?? c.Inputs.Tokenizer?.StopIds ?? policy.Config.EosTokenIds };
             var prompts = c.Inputs.Prompts(c.DataPath, Math.Max(1, c.Inputs.MaxLength - options.ResponseLength));
