@@ -174,6 +174,63 @@ public class PpoStepTests
         Assert.Equal(avg[3]["loss"], loose["loss"]);
     }
 
+    /// <summary>The same reward for every response, no KL penalty.</summary>
+    private sealed class ConstantReward : IRewardFunction
+    {
+        public double[] Score(IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> responses) => responses.Select(_ => 1.5).ToArray();
+    }
+
+    private static float[] Weights(CausalLM model) =>
+        model.parameters().SelectMany(p => p.detach().cpu().to_type(TorchSharp.torch.ScalarType.Float32).data<float>().ToArray()).ToArray();
+
+    /// <summary>
+    /// The value-baseline control: with one reward for every response and no KL penalty, the only thing that can push
+    /// the policy is the value model's reading of partial responses. Read (TRL's GAE), it moves the policy; unread
+    /// (λ = 1), every token's advantage is the same return, whitened to 0, and the policy's weights stay exactly as they were.
+    /// </summary>
+    [Fact]
+    public void WithoutTheValueBaselineAConstantRewardLeavesThePolicyUntouched()
+    {
+        var prompts = Prompts(16, seed: 5);
+        float[] After(bool valueBaseline)
+        {
+            using var m = Models.Create(13);
+            var options = Options() with { KlCoef = 0, Lambda = 1, ValueBaseline = valueBaseline, TargetKl = null };
+            using var t = Ppo(m, new ConstantReward(), prompts, options, Loop(2) with { WeightDecay = 0 });
+            var before = Weights(m.Policy);
+            t.Run();
+            var after = Weights(m.Policy);
+            Assert.Equal(before.Length, after.Length);
+            return before.Zip(after, (a, b) => Math.Abs(a - b)).ToArray();
+        }
+        Assert.Equal(0f, After(valueBaseline: false).Max());
+        Assert.True(After(valueBaseline: true).Max() > 1e-4, "the value model's readings alone move the policy");
+        Assert.True(new PpoOptions().ValueBaseline, "TRL reads the value model");
+    }
+
+    /// <summary>
+    /// The shuffled-scores control keeps each rollout's responses and the multiset of its scores (so the mean score is
+    /// the same, step for step, on the first rollout) but not which response earned which: the update differs.
+    /// </summary>
+    [Fact]
+    public void ShuffledScoresKeepTheRolloutsScoresButNotWhoEarnedThem()
+    {
+        var prompts = Prompts(16, seed: 6);
+        (IReadOnlyDictionary<string, double> First, float[] Weights) Run(bool shuffle)
+        {
+            using var m = Models.Create(14);
+            using var t = Ppo(m, new CountToken(), prompts, Options() with { ShuffleScores = shuffle }, Loop(1));
+            t.Run();
+            return (t.History.Single().Metrics, Weights(m.Policy));
+        }
+        var plain = Run(false);
+        var shuffled = Run(true);
+        Assert.Equal(plain.First["objective/scores"], shuffled.First["objective/scores"], 5);
+        Assert.Equal(plain.First["response_length"], shuffled.First["response_length"]);
+        Assert.True(plain.Weights.Zip(shuffled.Weights, (a, b) => Math.Abs(a - b)).Max() > 1e-6, "the shuffled scores credit other responses");
+        Assert.False(new PpoOptions().ShuffleScores);
+    }
+
     [Fact]
     public void TargetKlEarlyStoppingIsOnByDefault()
     {

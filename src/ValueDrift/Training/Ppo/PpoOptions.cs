@@ -39,6 +39,19 @@ public sealed record PpoOptions
     public double? TargetKl { get; init; } = 0.01;
     /// <summary>Subtracted from the score of a response that never emitted a stop token (TRL: missing_eos_penalty, off).</summary>
     public double? MissingEosPenalty { get; init; }
+    /// <summary>
+    /// A control, off in every published set-up: each rollout's scores are shuffled among its responses (a permutation
+    /// drawn from the seed and the step), so the reward keeps its distribution but no longer says anything about what
+    /// was written. What PPO still does then comes from the value model and from sampling, not from the reward.
+    /// </summary>
+    public bool ShuffleScores { get; init; }
+    /// <summary>
+    /// Whether GAE reads the value model (TRL). False: a control in which advantages are computed as if every value
+    /// were 0 (the value model still trains, unread); with <see cref="Lambda"/> 1 each token's advantage is then its
+    /// response's return, whitened over the rollout — REINFORCE with the rollout's mean as baseline — so no reading of
+    /// partial answers enters what the policy is pushed toward.
+    /// </summary>
+    public bool ValueBaseline { get; init; } = true;
     /// <summary>Ids that end a response (kept in it); null = the policy config's eos_token_id list.</summary>
     public IReadOnlyList<int>? StopTokenIds { get; init; }
 

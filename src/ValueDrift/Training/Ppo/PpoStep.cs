@@ -249,6 +249,7 @@ public sealed class PpoStep : ITrainingStep
                 throw new TrainingException($"{ObjectiveName} step {step + 1}: the reward function returned {rawScores[b]} for prompt {indices[b]}");
             if (!ended[b] && _o.MissingEosPenalty is { } penalty) rawScores[b] -= penalty;
         }
+        if (_o.ShuffleScores) Common.Seeds.Random(_seed, step, 2).Shuffle(rawScores);   // the control: scores no longer follow responses
         var scores = tensor(rawScores.Select(s => (float)s).ToArray(), device: device);
 
         Tensor oldLogp, refLogp, oldValues;
@@ -259,7 +260,8 @@ public sealed class PpoStep : ITrainingStep
             oldValues = ResponseValues(idsT, maskT, L, W) * m;
         }
         var (rewards, kl) = PpoMath.PerTokenRewards(oldLogp, refLogp, scores, m, _o.KlCoef);
-        var (advantages, returns) = PpoMath.Gae(rewards, oldValues, m, _o.Gamma, _o.Lambda);
+        // Without the value baseline (a control) GAE reads no value; the value model still learns the returns.
+        var (advantages, returns) = PpoMath.Gae(rewards, _o.ValueBaseline ? oldValues : zeros_like(oldValues), m, _o.Gamma, _o.Lambda);
         advantages = PpoMath.Whiten(advantages, m);
 
         var klSum = kl.sum(1);                                              // (B)
