@@ -231,6 +231,50 @@ public class PpoStepTests
         Assert.False(new PpoOptions().ShuffleScores);
     }
 
+    /// <summary>
+    /// The value warm-up fits the value model to the start policy's sampled returns before PPO's first update: the
+    /// first rollout is the one a run without it samples (the policy is untouched and the rollout's random stream is
+    /// its own), the warm-up's loss falls, PPO's first value loss is lower, and a run resumed after step 1 repeats the
+    /// uninterrupted one without warming up again.
+    /// </summary>
+    [Fact]
+    public void TheValueWarmupFitsTheValueModelAloneAndIsNotRepeatedOnResume()
+    {
+        var prompts = Prompts(16, seed: 7);
+        using var a = Models.Create(15);
+        var start = Fixtures.TempDir("ppo-warmup-start");
+        a.Policy.SavePretrained(start);
+        a.Value.SavePretrained(Path.Combine(start, "value"));
+        Models Load() => new(CausalLM.FromPretrained(start), CausalLM.FromPretrained(start), RewardModel.FromPretrained(Path.Combine(start, "value")));
+        IReadOnlyList<IReadOnlyDictionary<string, double>> Run(PpoOptions options, int steps, string? dir = null, int stopAfter = 0, bool resume = false)
+        {
+            using var m = Load();
+            using var stop = new CancellationTokenSource();
+            using var t = Ppo(m, new CountToken(), prompts, options, Loop(steps, seed: 4) with { CheckpointEvery = 1 }, dir);
+            if (stopAfter > 0) t.StepEnded += e => { if (e.Step == stopAfter) stop.Cancel(); };
+            t.Run(cancel: stop.Token, resume: resume);
+            return t.History.Select(h => h.Metrics).ToList();
+        }
+        var plain = Run(Options(), 1).Single();
+        var warm = Options() with { ValueWarmupRollouts = 3 };
+        var warmed = Run(warm, 1).Single();
+        Assert.Equal(plain["objective/scores"], warmed["objective/scores"]);
+        Assert.Equal(plain["response_length"], warmed["response_length"]);
+        Assert.True(warmed["value_warmup/loss_last"] < warmed["value_warmup/loss_first"],
+            $"warm-up value loss {warmed["value_warmup/loss_first"]} → {warmed["value_warmup/loss_last"]}");
+        Assert.True(warmed["loss/value_avg"] < plain["loss/value_avg"], $"value loss at PPO's first rollout {plain["loss/value_avg"]} → {warmed["loss/value_avg"]} with the warm-up");
+        Assert.False(plain.ContainsKey("value_warmup/loss_first"));
+
+        var straight = Run(warm, 2);
+        var dir = Fixtures.TempDir("ppo-warmup-split");
+        Assert.Single(Run(warm, 2, dir, stopAfter: 1));
+        var resumed = Run(warm, 2, dir, resume: true).Single();
+        Assert.False(resumed.ContainsKey("value_warmup/loss_first"));
+        Assert.Equal(straight[1]["loss"], resumed["loss"]);
+        Assert.Equal(0, new PpoOptions().ValueWarmupRollouts);
+        Assert.Throws<TrainingException>(() => new PpoStep(a.Policy, a.Reference, new CountToken(), a.Value, prompts, 0, Options() with { ValueWarmupRollouts = -1 }));
+    }
+
     [Fact]
     public void TargetKlEarlyStoppingIsOnByDefault()
     {

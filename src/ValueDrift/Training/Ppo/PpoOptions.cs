@@ -52,6 +52,15 @@ public sealed record PpoOptions
     /// partial answers enters what the policy is pushed toward.
     /// </summary>
     public bool ValueBaseline { get; init; } = true;
+    /// <summary>
+    /// Rollouts of the start policy whose returns train the value model alone before PPO's first update (0: none, as
+    /// TRL). TRL's value model starts as a copy of the reward model, which was trained on finished answers only; its
+    /// readings of partial answers are then guesses that enter every token's advantage (docs/findings.md, "What sets
+    /// PPO's direction"). Each warm-up rollout is sampled with its own seed from the prompts of the steps to come and
+    /// fitted for <see cref="NumPpoEpochs"/> × <see cref="NumMiniBatches"/> value updates by an AdamW of its own at the
+    /// stage's learning rate, so PPO's optimizer starts as it would without it.
+    /// </summary>
+    public int ValueWarmupRollouts { get; init; }
     /// <summary>Ids that end a response (kept in it); null = the policy config's eos_token_id list.</summary>
     public IReadOnlyList<int>? StopTokenIds { get; init; }
 
@@ -67,6 +76,7 @@ public sealed record PpoOptions
         Check(Gamma is >= 0 and <= 1, nameof(Gamma), "must be in [0, 1]");
         Check(Lambda is >= 0 and <= 1, nameof(Lambda), "must be in [0, 1]");
         Check(NumPpoEpochs > 0, nameof(NumPpoEpochs), "must be > 0");
+        Check(ValueWarmupRollouts >= 0, nameof(ValueWarmupRollouts), "must be ≥ 0");
         Check(NumMiniBatches > 0, nameof(NumMiniBatches), "must be > 0 (and at most the batch size)");
         Check(TargetKl is null || (TargetKl > 0 && double.IsFinite(TargetKl.Value)), nameof(TargetKl), "must be a finite value > 0, or null for no early stopping");
         Check(MissingEosPenalty is null || double.IsFinite(MissingEosPenalty.Value), nameof(MissingEosPenalty), "must be finite");

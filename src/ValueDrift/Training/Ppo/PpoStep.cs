@@ -121,8 +121,11 @@ public sealed class PpoStep : ITrainingStep
         var watch = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
         _seed = context.Options.Seed;
+        // A resumed run's checkpoint holds the warmed-up value model; only a run that starts at step 0 warms it up.
+        (double First, double Last)? warmup = step == 0 && _o.ValueWarmupRollouts > 0 ? WarmUpValueModel(context) : null;
         var rollout = Rollout(step, context.Sampler.IndicesForStep(step));
         var metrics = new Dictionary<string, double>(rollout.Metrics);
+        if (warmup is { } w) { metrics["value_warmup/loss_first"] = w.First; metrics["value_warmup/loss_last"] = w.Last; }
         _policy.train();
         _value.Backbone.train();
         int B = rollout.Responses.Length, updates = 0, measured = 0;
@@ -188,6 +191,50 @@ public sealed class PpoStep : ITrainingStep
         return metrics;
     }
 
+    /// <summary>
+    /// <see cref="PpoOptions.ValueWarmupRollouts"/> rollouts of the start policy, each fitted by the value model alone
+    /// (squared error against its sampled returns, the policy untouched) with an AdamW of its own. Returns the value
+    /// loss of the first and of the last update.
+    /// </summary>
+    private (double First, double Last) WarmUpValueModel(StepContext context)
+    {
+        var parameters = _groups[1];
+        var o = context.Options;
+        using var optimizer = optim.AdamW(parameters, o.LearningRate, o.Beta1, o.Beta2, o.AdamEpsilon, o.WeightDecay);
+        double first = double.NaN, last = double.NaN;
+        for (int w = 0; w < _o.ValueWarmupRollouts; w++)
+        {
+            using var scope = NewDisposeScope();
+            // λ = 1: each state's target is its sampled return, which owes nothing to the value model's own readings.
+            var rollout = Rollout(w, context.Sampler.IndicesForStep(w), Common.Seeds.Derive(_seed, w, 3), lambda: 1.0);
+            _value.Backbone.train();
+            int B = rollout.Responses.Length;
+            for (int epoch = 0; epoch < _o.NumPpoEpochs; epoch++)
+            {
+                var order = Enumerable.Range(0, B).ToArray();
+                Common.Seeds.Random(_seed, w, epoch, 4).Shuffle(order);
+                foreach (var mb in Split(order, _o.NumMiniBatches))
+                {
+                    using var microScope = NewDisposeScope();
+                    optimizer.zero_grad();
+                    var rows = tensor(mb.Select(i => (long)i).ToArray(), device: _policy.Device);
+                    var values = ResponseValues(rollout.Ids.index_select(0, rows), rollout.Mask.index_select(0, rows), rollout.ContextLength, rollout.ResponseWidth);
+                    // Unclipped: PPO's value clip would hold each reading within ClipRangeValue of the reward model's guess.
+                    var vfLoss = 0.5 * PpoMath.MaskedMean((values - rollout.Returns.index_select(0, rows)).square(), rollout.ResponseMask.index_select(0, rows));
+                    double loss = vfLoss.item<float>();
+                    if (!double.IsFinite(loss)) throw new TrainingException($"{ObjectiveName} value warm-up rollout {w + 1}: the value loss is {loss}");
+                    if (double.IsNaN(first)) first = loss;
+                    last = loss;
+                    vfLoss.backward();
+                    GradientClipping.ClipGroups([parameters], o.MaxGradNorm);
+                    optimizer.step();
+                }
+            }
+        }
+        _value.Backbone.eval();
+        return (first, last);
+    }
+
     private static IEnumerable<int[]> Split(int[] order, int parts)
     {
         int size = (int)Math.Ceiling((double)order.Length / parts);
@@ -202,7 +249,10 @@ public sealed class PpoStep : ITrainingStep
     private sealed record RolloutBatch(Tensor Ids, Tensor Mask, int ContextLength, int ResponseWidth, int[][] Responses, Tensor ResponseTokens,
         Tensor ResponseMask, Tensor OldLogp, Tensor OldValues, Tensor Advantages, Tensor Returns, Dictionary<string, double> Metrics, long Tokens);
 
-    private RolloutBatch Rollout(int step, int[] indices)
+    private RolloutBatch Rollout(int step, int[] indices) => Rollout(step, indices, Common.Seeds.Derive(_seed, step), _o.Lambda);
+
+    /// <param name="lambda">GAE's λ for this rollout's advantages and returns (the value warm-up fits λ = 1 returns).</param>
+    private RolloutBatch Rollout(int step, int[] indices, long sampleSeed, double lambda)
     {
         var prompts = indices.Select(i => _prompts[i]).ToArray();
         _policy.eval();
@@ -214,7 +264,7 @@ public sealed class PpoStep : ITrainingStep
         using (Common.PhaseProfile.Measure(Common.PhaseProfile.Phases.Rollouts))
             generated = Generation.Generate(_policy, prompts, new GenerationOptions
             {
-                MaxNewTokens = _o.ResponseLength, Temperature = _o.Temperature, Seed = Common.Seeds.Derive(_seed, step), PadTokenId = _padId,
+                MaxNewTokens = _o.ResponseLength, Temperature = _o.Temperature, Seed = sampleSeed, PadTokenId = _padId,
                 StopTokenIds = [.. _stop], KeepStopToken = true,
             });
         var responses = generated.Select(g => g.Tokens).ToArray();
@@ -261,7 +311,7 @@ public sealed class PpoStep : ITrainingStep
         }
         var (rewards, kl) = PpoMath.PerTokenRewards(oldLogp, refLogp, scores, m, _o.KlCoef);
         // Without the value baseline (a control) GAE reads no value; the value model still learns the returns.
-        var (advantages, returns) = PpoMath.Gae(rewards, _o.ValueBaseline ? oldValues : zeros_like(oldValues), m, _o.Gamma, _o.Lambda);
+        var (advantages, returns) = PpoMath.Gae(rewards, _o.ValueBaseline ? oldValues : zeros_like(oldValues), m, _o.Gamma, lambda);
         advantages = PpoMath.Whiten(advantages, m);
 
         var klSum = kl.sum(1);                                              // (B)
