@@ -10,36 +10,19 @@
 // build and the sweep:
 //
 //   dotnet fsi --quiet docs/diagnostics/advantage-at-stance-markers.fsx runs/sweep-ppo-reward-centring
-#r "../../src/ValueDrift.Cli/bin/Release/net10.0/linux-x64/TorchSharp.dll"
-#r "../../src/ValueDrift.Cli/bin/Release/net10.0/linux-x64/ValueDrift.dll"
-#r "../../src/ValueDrift.Cli/bin/Release/net10.0/linux-x64/Microsoft.ML.Tokenizers.dll"
+#load "StartAnswers.fsx"
 open System
-open System.IO
-open System.Text.Json.Nodes
 open TorchSharp
-open ValueDrift
 open ValueDrift.Models
-open ValueDrift.Text
 open ValueDrift.World
 open ValueDrift.Training.Objectives
+open StartAnswers
 torch.set_num_threads(2)
 let root = match fsi.CommandLineArgs with [| _; r |] -> r | _ -> "runs/sweep-ppo-reward-centring"
-let startDir = root + "/start/stages/sft-supportive/checkpoints/step-120"
-let tok = TokenizerLoader.FromFolder(startDir)
-let tmpl = ChatTemplate.ForModelFolder(startDir, tok)
-let prompts =
-    File.ReadLines(root + "/start/data/pref-standard.jsonl")
-    |> Seq.map (fun l -> (JsonNode.Parse(l).["prompt"]).GetValue<string>()) |> Seq.distinct |> Seq.truncate 80 |> Seq.toArray
-let ids = prompts |> Array.map (fun p -> tok.Encode(tmpl.FormatPrompt([| ChatMessage.User(p) |])))
-let samples = 8
-let rows = [| for i in 0 .. ids.Length - 1 do for k in 0 .. samples - 1 -> i, k |]
+let tok, ids = ppoPrompts root 80
 let generated =
-    use start = CausalLM.FromPretrained(startDir)
-    let o = GenerationOptions(MaxNewTokens = 96, Temperature = 0.7, StopTokenIds = tok.StopIds, PadTokenId = tok.PadId, KeepStopToken = true)
-    use _ = torch.no_grad()
-    [| for chunk in Array.chunkBySize 160 rows do
-         let g = Generation.Generate(start, (chunk |> Array.map (fun (i, _) -> ids.[i])), o, (chunk |> Array.map (fun (i, k) -> int64 (i * 1000 + k + 7))))
-         for j in 0 .. chunk.Length - 1 -> fst chunk.[j], g.[j] |]
+    use start = CausalLM.FromPretrained(startDir root)
+    sampleAnswers start tok ids 8
 let stances = [| WorldStance.Support; WorldStance.Neutral; WorldStance.Oppose |]
 /// Response token span [from, to) of each whole-word marker occurrence, by stance. The world's tokenizer is byte-level,
 /// so in an ASCII answer a character's index is its token's; answers that are not ASCII are skipped (counted).

@@ -7,14 +7,10 @@
 // sweeps whose start checkpoints it perturbs:
 //
 //   dotnet fsi --quiet docs/diagnostics/undirected-weight-noise.fsx runs/ppo-direction-controls runs/sweep-ppo-neutral-start
-#r "../../src/ValueDrift.Cli/bin/Release/net10.0/linux-x64/TorchSharp.dll"
-#r "../../src/ValueDrift.Cli/bin/Release/net10.0/linux-x64/ValueDrift.dll"
-#r "../../src/ValueDrift.Cli/bin/Release/net10.0/linux-x64/Microsoft.ML.Tokenizers.dll"
-open System
+#load "StartAnswers.fsx"
 open System.IO
 open System.Text.Json.Nodes
 open TorchSharp
-open ValueDrift
 open ValueDrift.Models
 open ValueDrift.Text
 open ValueDrift.World

@@ -42,6 +42,18 @@ public class PpoStepTests
         public static Models Create(long seed) => new(CausalLM.Create(TrainingData.TinyConfig(), seed), CausalLM.Create(TrainingData.TinyConfig(), seed),
             RewardModel.Create(TrainingData.TinyConfig(), seed + 100));
         public void Dispose() { Policy.Dispose(); Reference.Dispose(); Value.Dispose(); }
+
+        /// <summary>
+        /// Saves these models' starting weights to a fresh folder and returns a loader of new copies of them, so every run
+        /// starts from the same files, not from re-seeded creation (torch's global RNG is shared by parallel tests).
+        /// </summary>
+        public Func<Models> Saved(string name)
+        {
+            var start = Fixtures.TempDir(name);
+            Policy.SavePretrained(start);
+            Value.SavePretrained(Path.Combine(start, "value"));
+            return () => new(CausalLM.FromPretrained(start), CausalLM.FromPretrained(start), RewardModel.FromPretrained(Path.Combine(start, "value")));
+        }
     }
 
     [Fact]
@@ -69,11 +81,7 @@ public class PpoStepTests
         var prompts = Prompts(24, seed: 2);
         var straightDir = Fixtures.TempDir("ppo-straight");
         using var a = Models.Create(5);
-        // Every run starts from these files, not from re-seeded creation (torch's global RNG is shared by parallel tests).
-        var start = Fixtures.TempDir("ppo-start");
-        a.Policy.SavePretrained(start);
-        a.Value.SavePretrained(Path.Combine(start, "value"));
-        Models Load() => new(CausalLM.FromPretrained(start), CausalLM.FromPretrained(start), RewardModel.FromPretrained(Path.Combine(start, "value")));
+        var load = a.Saved("ppo-start");
         using var straight = Ppo(a, new CountToken(), prompts, Options(), Loop(4, seed: 3) with { CheckpointEvery = 2 }, straightDir);
         var events = new List<string>();
         straight.Started += e => events.Add($"start {e.Step} {e.Objective}");
@@ -88,7 +96,7 @@ public class PpoStepTests
         Assert.Equal(4, File.ReadAllLines(Path.Combine(straightDir, "metrics.jsonl")).Length);
 
         var splitDir = Fixtures.TempDir("ppo-split");
-        using (var b = Load())
+        using (var b = load())
         {
             using var stop = new CancellationTokenSource();
             using var t = Ppo(b, new CountToken(), prompts, Options(), Loop(4, seed: 3), splitDir);
@@ -96,7 +104,7 @@ public class PpoStepTests
             t.Run(cancel: stop.Token);
             Assert.Equal(2, t.History.Count);
         }
-        using var c = Load();                                // starting weights; the checkpoint overwrites policy and value model
+        using var c = load();                                // starting weights; the checkpoint overwrites policy and value model
         using (TorchSharp.torch.no_grad()) foreach (var p in c.Value.parameters()) p.mul_(0.5);
         using var resumed = Ppo(c, new CountToken(), prompts, Options(), Loop(4, seed: 3), splitDir);
         bool resumedFlag = false;
@@ -145,12 +153,10 @@ public class PpoStepTests
     {
         var prompts = Prompts(16, seed: 4);
         using var a = Models.Create(11);
-        var start = Fixtures.TempDir("ppo-targetkl-start");
-        a.Policy.SavePretrained(start);
-        a.Value.SavePretrained(Path.Combine(start, "value"));
+        var load = a.Saved("ppo-targetkl-start");
         IReadOnlyDictionary<string, double> OneStep(PpoOptions options)
         {
-            using var m = new Models(CausalLM.FromPretrained(start), CausalLM.FromPretrained(start), RewardModel.FromPretrained(Path.Combine(start, "value")));
+            using var m = load();
             using var t = Ppo(m, new CountToken(), prompts, options, Loop(1, seed: 2));
             t.Run();
             return t.History.Single().Metrics;
@@ -242,13 +248,10 @@ public class PpoStepTests
     {
         var prompts = Prompts(16, seed: 7);
         using var a = Models.Create(15);
-        var start = Fixtures.TempDir("ppo-warmup-start");
-        a.Policy.SavePretrained(start);
-        a.Value.SavePretrained(Path.Combine(start, "value"));
-        Models Load() => new(CausalLM.FromPretrained(start), CausalLM.FromPretrained(start), RewardModel.FromPretrained(Path.Combine(start, "value")));
+        var load = a.Saved("ppo-warmup-start");
         IReadOnlyList<IReadOnlyDictionary<string, double>> Run(PpoOptions options, int steps, string? dir = null, int stopAfter = 0, bool resume = false)
         {
-            using var m = Load();
+            using var m = load();
             using var stop = new CancellationTokenSource();
             using var t = Ppo(m, new CountToken(), prompts, options, Loop(steps, seed: 4) with { CheckpointEvery = 1 }, dir);
             if (stopAfter > 0) t.StepEnded += e => { if (e.Step == stopAfter) stop.Cancel(); };

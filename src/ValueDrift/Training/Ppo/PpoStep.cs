@@ -136,50 +136,45 @@ public sealed class PpoStep : ITrainingStep
         var gradSums = new Dictionary<string, double>();
         void Add(string k, double v) => sums[k] = sums.GetValueOrDefault(k) + v;
         void AddGrad(string k, double v) => gradSums[k] = gradSums.GetValueOrDefault(k) + v;
-        for (int epoch = 0; epoch < _o.NumPpoEpochs && !stopped; epoch++)
+        foreach (var mb in MiniBatches(B, step, salt: 1))
         {
-            var order = Enumerable.Range(0, B).ToArray();
-            Common.Seeds.Random(_seed, step, epoch, 1).Shuffle(order);
-            foreach (var mb in Split(order, _o.NumMiniBatches))
-            {
-                using var microScope = NewDisposeScope();
-                context.ZeroGrad();
-                var rows = tensor(mb.Select(i => (long)i).ToArray(), device: _policy.Device);
-                var ids = rollout.Ids.index_select(0, rows);
-                var mask = rollout.Mask.index_select(0, rows);
-                var responseMask = rollout.ResponseMask.index_select(0, rows);
-                var logits = ResponseLogits(_policy, ids, mask, rollout.ContextLength, rollout.ResponseWidth);
-                var newLogp = PpoMath.TokenLogProbs(logits, rollout.ResponseTokens.index_select(0, rows), _o.Temperature);
-                var values = ResponseValues(ids, mask, rollout.ContextLength, rollout.ResponseWidth);
-                var pg = PpoMath.PolicyLoss(newLogp, rollout.OldLogp.index_select(0, rows), rollout.Advantages.index_select(0, rows), responseMask, _o.ClipRange);
-                var vf = PpoMath.ValueLoss(values, rollout.OldValues.index_select(0, rows), rollout.Returns.index_select(0, rows), responseMask, _o.ClipRangeValue);
-                var loss = pg.Loss + _o.VfCoef * vf.Loss;
-                Tensor entropy;
-                using (no_grad()) entropy = PpoMath.MaskedMean(PpoMath.Entropy(logits, _o.Temperature), responseMask);
-                // The micro-batch's metrics in one host transfer (one device synchronisation on a GPU), before backward.
-                var read = ScalarReads.Read(loss, pg.Loss, vf.Loss, pg.ApproxKl, pg.ClipFraction, vf.ClipFraction, pg.Ratio, entropy);
-                double lossValue = read[0];
-                if (!double.IsFinite(lossValue)) return NonFinite(context, step, $"loss is {lossValue}");
-                measured++;
-                Add("loss", lossValue);
-                Add("loss/policy_avg", read[1]);
-                Add("loss/value_avg", read[2]);
-                Add("policy/approxkl_avg", read[3]);
-                Add("policy/clipfrac_avg", read[4]);
-                Add("val/clipfrac_avg", read[5]);
-                Add("val/ratio", read[6]);
-                Add("policy/entropy_avg", read[7]);
-                // Target-KL early stopping: this mini-batch's policy is already too far from the rollout's.
-                if (PpoMath.StopsEarly(read[3], _o.TargetKl)) { stopped = true; break; }
-                loss.backward();
-                var norms = context.Update(_groups);
-                double gradNorm = Math.Sqrt(norms[0] * norms[0] + norms[1] * norms[1]);
-                if (!double.IsFinite(gradNorm)) return NonFinite(context, step, $"gradient norm is {gradNorm} (policy {norms[0]}, value {norms[1]})");
-                updates++;
-                AddGrad("grad_norm", gradNorm);
-                AddGrad("grad_norm/policy", norms[0]);
-                AddGrad("grad_norm/value", norms[1]);
-            }
+            using var microScope = NewDisposeScope();
+            context.ZeroGrad();
+            var rows = tensor(mb.Select(i => (long)i).ToArray(), device: _policy.Device);
+            var ids = rollout.Ids.index_select(0, rows);
+            var mask = rollout.Mask.index_select(0, rows);
+            var responseMask = rollout.ResponseMask.index_select(0, rows);
+            var logits = ResponseLogits(_policy, ids, mask, rollout.ContextLength, rollout.ResponseWidth);
+            var newLogp = PpoMath.TokenLogProbs(logits, rollout.ResponseTokens.index_select(0, rows), _o.Temperature);
+            var values = ResponseValues(ids, mask, rollout.ContextLength, rollout.ResponseWidth);
+            var pg = PpoMath.PolicyLoss(newLogp, rollout.OldLogp.index_select(0, rows), rollout.Advantages.index_select(0, rows), responseMask, _o.ClipRange);
+            var vf = PpoMath.ValueLoss(values, rollout.OldValues.index_select(0, rows), rollout.Returns.index_select(0, rows), responseMask, _o.ClipRangeValue);
+            var loss = pg.Loss + _o.VfCoef * vf.Loss;
+            Tensor entropy;
+            using (no_grad()) entropy = PpoMath.MaskedMean(PpoMath.Entropy(logits, _o.Temperature), responseMask);
+            // The micro-batch's metrics in one host transfer (one device synchronisation on a GPU), before backward.
+            var read = ScalarReads.Read(loss, pg.Loss, vf.Loss, pg.ApproxKl, pg.ClipFraction, vf.ClipFraction, pg.Ratio, entropy);
+            double lossValue = read[0];
+            if (!double.IsFinite(lossValue)) return NonFinite(context, step, $"loss is {lossValue}");
+            measured++;
+            Add("loss", lossValue);
+            Add("loss/policy_avg", read[1]);
+            Add("loss/value_avg", read[2]);
+            Add("policy/approxkl_avg", read[3]);
+            Add("policy/clipfrac_avg", read[4]);
+            Add("val/clipfrac_avg", read[5]);
+            Add("val/ratio", read[6]);
+            Add("policy/entropy_avg", read[7]);
+            // Target-KL early stopping: this mini-batch's policy is already too far from the rollout's.
+            if (PpoMath.StopsEarly(read[3], _o.TargetKl)) { stopped = true; break; }
+            loss.backward();
+            var norms = context.Update(_groups);
+            double gradNorm = Math.Sqrt(norms[0] * norms[0] + norms[1] * norms[1]);
+            if (!double.IsFinite(gradNorm)) return NonFinite(context, step, $"gradient norm is {gradNorm} (policy {norms[0]}, value {norms[1]})");
+            updates++;
+            AddGrad("grad_norm", gradNorm);
+            AddGrad("grad_norm/policy", norms[0]);
+            AddGrad("grad_norm/value", norms[1]);
         }
         foreach (var (k, v) in sums) metrics[k] = v / measured;
         foreach (var (k, v) in gradSums) metrics[k] = v / updates;
@@ -209,36 +204,40 @@ public sealed class PpoStep : ITrainingStep
             var rollout = Rollout(w, context.Sampler.IndicesForStep(w), Common.Seeds.Derive(_seed, w, 3), lambda: 1.0);
             _value.Backbone.train();
             int B = rollout.Responses.Length;
-            for (int epoch = 0; epoch < _o.NumPpoEpochs; epoch++)
+            foreach (var mb in MiniBatches(B, w, salt: 4))
             {
-                var order = Enumerable.Range(0, B).ToArray();
-                Common.Seeds.Random(_seed, w, epoch, 4).Shuffle(order);
-                foreach (var mb in Split(order, _o.NumMiniBatches))
-                {
-                    using var microScope = NewDisposeScope();
-                    optimizer.zero_grad();
-                    var rows = tensor(mb.Select(i => (long)i).ToArray(), device: _policy.Device);
-                    var values = ResponseValues(rollout.Ids.index_select(0, rows), rollout.Mask.index_select(0, rows), rollout.ContextLength, rollout.ResponseWidth);
-                    // Unclipped: PPO's value clip would hold each reading within ClipRangeValue of the reward model's guess.
-                    var vfLoss = 0.5 * PpoMath.MaskedMean((values - rollout.Returns.index_select(0, rows)).square(), rollout.ResponseMask.index_select(0, rows));
-                    double loss = vfLoss.item<float>();
-                    if (!double.IsFinite(loss)) throw new TrainingException($"{ObjectiveName} value warm-up rollout {w + 1}: the value loss is {loss}");
-                    if (double.IsNaN(first)) first = loss;
-                    last = loss;
-                    vfLoss.backward();
-                    GradientClipping.ClipGroups([parameters], o.MaxGradNorm);
-                    optimizer.step();
-                }
+                using var microScope = NewDisposeScope();
+                optimizer.zero_grad();
+                var rows = tensor(mb.Select(i => (long)i).ToArray(), device: _policy.Device);
+                var values = ResponseValues(rollout.Ids.index_select(0, rows), rollout.Mask.index_select(0, rows), rollout.ContextLength, rollout.ResponseWidth);
+                // Unclipped: PPO's value clip would hold each reading within ClipRangeValue of the reward model's guess.
+                var vfLoss = 0.5 * PpoMath.MaskedMean((values - rollout.Returns.index_select(0, rows)).square(), rollout.ResponseMask.index_select(0, rows));
+                double loss = vfLoss.item<float>();
+                if (!double.IsFinite(loss)) throw new TrainingException($"{ObjectiveName} value warm-up rollout {w + 1}: the value loss is {loss}");
+                if (double.IsNaN(first)) first = loss;
+                last = loss;
+                vfLoss.backward();
+                GradientClipping.ClipGroups([parameters], o.MaxGradNorm);
+                optimizer.step();
             }
         }
         _value.Backbone.eval();
         return (first, last);
     }
 
-    private static IEnumerable<int[]> Split(int[] order, int parts)
+    /// <summary>
+    /// A rollout's rows in mini-batches, NumPpoEpochs passes of NumMiniBatches each, every pass shuffled by the seed, the
+    /// step and <paramref name="salt"/> (which keeps the value warm-up's shuffles apart from PPO's).
+    /// </summary>
+    private IEnumerable<int[]> MiniBatches(int rows, int step, int salt)
     {
-        int size = (int)Math.Ceiling((double)order.Length / parts);
-        return order.Chunk(size);
+        int size = (int)Math.Ceiling((double)rows / _o.NumMiniBatches);
+        for (int epoch = 0; epoch < _o.NumPpoEpochs; epoch++)
+        {
+            var order = Enumerable.Range(0, rows).ToArray();
+            Common.Seeds.Random(_seed, step, epoch, salt).Shuffle(order);
+            foreach (var mb in order.Chunk(size)) yield return mb;
+        }
     }
 
     private static Dictionary<string, double>? NonFinite(StepContext context, int step, string what) =>
