@@ -50,6 +50,7 @@ public sealed class PhaseProfile
         public const string ReferenceLogProbs = "reference log-probs";
         public const string Generation = "generation probe";
         public const string Judging = "judging";
+        public const string Divergence = "divergence probe (kl_from_start)";
         public const string Likelihood = "likelihood probe";
         public const string Checkpoint = "checkpoint I/O";
         public const string TraceIo = "trace I/O";

@@ -117,7 +117,9 @@ public sealed class GenerationProbe : IDivergenceProbe
         var byTopic = Probes.Topics.Select(t => Probes.ForTopic(t)).ToList();
         IReadOnlyList<SampledAnswer> sampled;
         using (PhaseProfile.Measure(PhaseProfile.Phases.Generation)) sampled = Sample(model, byTopic.SelectMany(q => q).ToList());
-        var kl = start is null ? null : KlFromStart(model, start, sampled);
+        double[]? kl = null;
+        if (start is not null)
+            using (PhaseProfile.Measure(PhaseProfile.Phases.Divergence)) kl = KlFromStart(model, start, sampled);
         var offset = 0;
         using var judging = Options.Progress is { } log ? new ProgressLine(log, "judge", sampled.Count, "answers judged", Options.ProgressInterval) : null;
         foreach (var (topic, questions) in Probes.Topics.Zip(byTopic))

@@ -16,9 +16,20 @@ public static class TemperedLogProbs
     /// <summary>Most float32 logits held at once (2^27: 512 MiB).</summary>
     public const long MaxLogitElements = 1L << 27;
 
-    /// <summary>One sum per (prompt, answer) row, in order; the model's mode and gradient setting as the caller has them.</summary>
+    /// <summary>
+    /// Most tokens (rows × padded length) in one forward pass. A probe's 200 answers in one pass of a world-sized model
+    /// took 2–8 s on one thread, against 1.4–1.6 s in passes of 8–64 rows (docs/benchmarks.md, "The divergence probe's
+    /// batches"): the activations of one huge pass (its attention scores alone about 46 MB) outgrow the caches and are
+    /// allocated afresh each time, so the pass is bound by memory, not arithmetic.
+    /// </summary>
+    public const int MaxBatchTokens = 4096;
+
+    /// <summary>
+    /// One sum per (prompt, answer) row, in order; the model's mode and gradient setting as the caller has them. A pass
+    /// takes at most <paramref name="batchSize"/> rows and <paramref name="maxBatchTokens"/> tokens (one row at least).
+    /// </summary>
     public static double[] Sum(CausalLM model, IReadOnlyList<(int[] Prompt, int[] Answer)> rows, double temperature, int batchSize, int padId,
-        long maxLogitElements = MaxLogitElements)
+        long maxLogitElements = MaxLogitElements, int maxBatchTokens = MaxBatchTokens)
     {
         if (temperature <= 0 || !double.IsFinite(temperature)) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "a tempered policy needs T > 0");
         if (rows.Any(r => r.Prompt.Length == 0 || r.Answer.Length == 0)) throw new ArgumentException("every row needs a prompt and an answer token", nameof(rows));
@@ -26,7 +37,7 @@ public static class TemperedLogProbs
         // Rows of similar length share a batch, so little of it is padding; results go back to the rows' order.
         var order = Enumerable.Range(0, rows.Count).OrderBy(i => rows[i].Prompt.Length + rows[i].Answer.Length).ToArray();
         var at = 0;
-        foreach (var chunk in order.Select(i => rows[i]).Chunk(Math.Max(1, batchSize)))
+        foreach (var chunk in Chunks(order.Select(i => rows[i]).ToList(), Math.Max(1, batchSize), maxBatchTokens))
         {
             using var scope = NewDisposeScope();
             int B = chunk.Length, T = chunk.Max(r => r.Prompt.Length + r.Answer.Length);
@@ -64,5 +75,22 @@ public static class TemperedLogProbs
             foreach (var v in sums.cpu().data<double>().ToArray()) result[order[at++]] = v;
         }
         return result;
+    }
+
+    /// <summary>Consecutive rows (sorted by length, so the last row of a chunk is its longest) within both limits.</summary>
+    private static IEnumerable<(int[] Prompt, int[] Answer)[]> Chunks(IReadOnlyList<(int[] Prompt, int[] Answer)> sorted, int batchSize, int maxBatchTokens)
+    {
+        var chunk = new List<(int[] Prompt, int[] Answer)>();
+        foreach (var row in sorted)
+        {
+            var length = row.Prompt.Length + row.Answer.Length;
+            if (chunk.Count > 0 && (chunk.Count == batchSize || (long)(chunk.Count + 1) * length > maxBatchTokens))
+            {
+                yield return chunk.ToArray();
+                chunk.Clear();
+            }
+            chunk.Add(row);
+        }
+        if (chunk.Count > 0) yield return chunk.ToArray();
     }
 }

@@ -84,6 +84,24 @@ public class DivergenceTests
     }
 
     [Fact]
+    public void A_token_budget_splits_the_rows_into_smaller_passes_with_the_same_sums()
+    {
+        using var model = ProbeModels.ByteModel(seed: 7);
+        var probe = Probe();
+        var rows = probe.Sample(model).Select(a => (probe.PromptIds(a.Question.Question), a.TokenIds!)).ToList();
+        using var _ = no_grad();
+        var onePass = TemperedLogProbs.Sum(model, rows, 0.7, batchSize: rows.Count, padId: 0, maxBatchTokens: int.MaxValue);
+        // A budget below two rows' length: every pass holds one row.
+        var longest = rows.Max(r => r.Item1.Length + r.Item2.Length);
+        var rowByRow = TemperedLogProbs.Sum(model, rows, 0.7, batchSize: rows.Count, padId: 0, maxBatchTokens: longest + 1);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            Assert.Equal(onePass[i], rowByRow[i], 4);
+            Assert.Equal(Direct(model, rows[i].Item1, rows[i].Item2, 0.7), rowByRow[i], 4);
+        }
+    }
+
+    [Fact]
     public void A_lora_policy_with_its_adapters_off_is_its_start()
     {
         using var model = ProbeModels.ByteModel(seed: 7);
