@@ -29,7 +29,8 @@ public sealed class AlgorithmOptions
     /// <summary>The record with the options given on the command line; two ways of giving one setting are refused.</summary>
     public Algorithm Read(ParseResult r)
     {
-        var given = _options.Where(x => r.GetResult(x.Option) is not null && !(x.Spec.ClearsSetting && !r.GetValue((Option<bool>)x.Option))).ToList();
+        // A switch not on the command line still has an implicit result (false): only what was typed counts as given.
+        var given = _options.Where(x => r.GetResult(x.Option) is { Implicit: false } && !(x.Spec.ClearsSetting && !r.GetValue((Option<bool>)x.Option))).ToList();
         foreach (var (spec, _) in given)
             if (spec.ExclusiveWith is { } other && given.Any(g => g.Spec.Flag == other))
                 throw new ValueDriftException($"{spec.Flag} and {other} are two ways to give one setting: use one");

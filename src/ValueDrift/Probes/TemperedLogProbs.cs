@@ -18,9 +18,9 @@ public static class TemperedLogProbs
 
     /// <summary>
     /// Most tokens (rows × padded length) in one forward pass. A probe's 200 answers in one pass of a world-sized model
-    /// took 2–8 s on one thread, against 1.4–1.6 s in passes of 8–64 rows (docs/benchmarks.md, "The divergence probe's
-    /// batches"): the activations of one huge pass (its attention scores alone about 46 MB) outgrow the caches and are
-    /// allocated afresh each time, so the pass is bound by memory, not arithmetic.
+    /// took 2–8 s on one thread, against 1.5–1.8 s in passes of 8–64 rows (docs/benchmarks.md, "Seeds as worker
+    /// processes"; benchmarks/divergence-batches.fsx): the activations of one huge pass (its attention scores alone
+    /// about 46 MB) outgrow the caches, so the pass is bound by memory, not arithmetic.
     /// </summary>
     public const int MaxBatchTokens = 4096;
 

@@ -114,4 +114,24 @@ public class AlgorithmRegistryTests
         Assert.Null(Parse("--no-early-stopping").Options.TargetKl);
         Assert.Contains("two ways", Assert.Throws<ValueDrift.Errors.ValueDriftException>(() => Parse("--no-early-stopping", "--target-kl", "0.02")).Message);
     }
+
+    [Fact]
+    [Trait("tier", "fast")]
+    public void PPOs_value_warmup_and_its_controls_are_command_line_options_with_the_records_defaults()
+    {
+        Ppo Parse(params string[] args)
+        {
+            var command = new System.CommandLine.Command("ppo");
+            var options = new ValueDrift.Cli.Commands.AlgorithmOptions(new Ppo());
+            options.AddTo(command);
+            var parsed = command.Parse(args);
+            Assert.Empty(parsed.Errors);
+            return (Ppo)options.Read(parsed);
+        }
+        var defaults = Parse().Options;
+        Assert.Equal((0, false, true), (defaults.ValueWarmupRollouts, defaults.ShuffleScores, defaults.ValueBaseline));
+        var given = Parse("--value-warmup-rollouts", "4", "--shuffle-scores", "--value-baseline", "false").Options;
+        Assert.Equal((4, true, false), (given.ValueWarmupRollouts, given.ShuffleScores, given.ValueBaseline));
+        Assert.Equal(defaults with { ValueWarmupRollouts = 4, ShuffleScores = true, ValueBaseline = false }, given);
+    }
 }

@@ -50,6 +50,9 @@ public sealed record Ppo : Algorithm
         new("--missing-eos-penalty", "options.missing_eos_penalty", "subtracted from the score of a response without a stop token"),
         new("--target-kl", "options.target_kl", "stop a rollout's updates once one's approxkl passes 1.5 × this (Spinning Up 0.01)"),
         new("--no-early-stopping", "options.target_kl", "run every PPO epoch (TRL's PPOv2), ignoring --target-kl") { ClearsSetting = true, ExclusiveWith = "--target-kl" },
+        new("--value-warmup-rollouts", "options.value_warmup_rollouts", "rollouts of the start policy the value model is fitted to before the first update (TRL: none)"),
+        new("--shuffle-scores", "options.shuffle_scores", "control: shuffle each rollout's scores among its responses"),
+        new("--value-baseline", "options.value_baseline", "control: false computes advantages without the value model"),
     ];
 
     /// <summary>PPO's own settings (response length, KL coefficient, clip ranges, epochs, ...; TRL PPOConfig defaults).</summary>
