@@ -3,8 +3,8 @@
 // The answers are the demo's generation probe's (40 questions × 5 samples, temperature 0.7, up to 96 tokens) from the
 // given checkpoint; the scoring model is that checkpoint too.
 //
-//   ./valuedrift demo --seeds 1 --out runs/demo-1                       # any finished run with a checkpoint
-//   dotnet fsi benchmarks/divergence-batches.fsx runs/demo-1/stages/sft-supportive/checkpoints/step-120
+//   ./valuedrift demo --out runs/demo                                    # any finished run with a checkpoint
+//   dotnet fsi benchmarks/divergence-batches.fsx runs/demo/stages/sft-supportive/checkpoints/step-120
 //
 // Prints each budget's seconds per pass (best and median of 5) and its largest difference from one pass of every row.
 #r "../src/ValueDrift.Cli/bin/Release/net10.0/linux-x64/TorchSharp.dll"

@@ -17,10 +17,11 @@ public static class TemperedLogProbs
     public const long MaxLogitElements = 1L << 27;
 
     /// <summary>
-    /// Most tokens (rows × padded length) in one forward pass. A probe's 200 answers in one pass of a world-sized model
-    /// took 2–8 s on one thread, against 1.5–1.8 s in passes of 8–64 rows (docs/benchmarks.md, "Seeds as worker
-    /// processes"; benchmarks/divergence-batches.fsx): the activations of one huge pass (its attention scores alone
-    /// about 46 MB) outgrow the caches, so the pass is bound by memory, not arithmetic.
+    /// Most tokens (rows × padded length) in one forward pass. A probe's 200 answers (25,419 tokens) in one pass of a
+    /// world-sized model took 1.05–1.14 s on one thread, against 0.81–0.86 s in passes of up to 1,024–4,096 tokens, and
+    /// 2–8 s against 1.5–1.8 s beside a second busy process (docs/benchmarks.md, "Seeds as worker processes";
+    /// benchmarks/divergence-batches.fsx): the activations of one huge pass (its attention scores alone about 46 MB)
+    /// outgrow the caches.
     /// </summary>
     public const int MaxBatchTokens = 4096;
 
