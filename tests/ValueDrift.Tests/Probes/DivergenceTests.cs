@@ -68,12 +68,18 @@ public class DivergenceTests
         Assert.Null(result.ToTraceRecords("dpo", 4).Single(r => r.Topic == "gun-control").KlFromStartCi);   // one question: no interval
     }
 
+    /// <summary>The probe's sampled answers from <paramref name="model"/>, each with its question's prompt ids.</summary>
+    private static List<(int[], int[])> SampledRows(CausalLM model)
+    {
+        var probe = Probe();
+        return probe.Sample(model).Select(a => (probe.PromptIds(a.Question.Question), a.TokenIds!)).ToList();
+    }
+
     [Fact]
     public void Scoring_a_few_positions_at_a_time_gives_the_same_sums()
     {
         using var model = ProbeModels.ByteModel(seed: 7);
-        var probe = Probe();
-        var rows = probe.Sample(model).Select(a => (probe.PromptIds(a.Question.Question), a.TokenIds!)).ToList();
+        var rows = SampledRows(model);
         using var _ = no_grad();
         var whole = TemperedLogProbs.Sum(model, rows, 0.7, batchSize: 4, padId: 0);
         // 3 positions of 4 rows × 262 logits per slice: many slices per batch.
@@ -87,8 +93,7 @@ public class DivergenceTests
     public void A_token_budget_splits_the_rows_into_smaller_passes_with_the_same_sums()
     {
         using var model = ProbeModels.ByteModel(seed: 7);
-        var probe = Probe();
-        var rows = probe.Sample(model).Select(a => (probe.PromptIds(a.Question.Question), a.TokenIds!)).ToList();
+        var rows = SampledRows(model);
         using var _ = no_grad();
         var onePass = TemperedLogProbs.Sum(model, rows, 0.7, batchSize: rows.Count, padId: 0, maxBatchTokens: int.MaxValue);
         // A budget below two rows' length: every pass holds one row.

@@ -102,13 +102,7 @@ public class AlgorithmRegistryTests
     [Trait("tier", "fast")]
     public void A_switch_option_clears_its_setting_and_is_exclusive_with_the_value_option()
     {
-        Ppo Parse(params string[] args)
-        {
-            var command = new System.CommandLine.Command("ppo");
-            var options = new ValueDrift.Cli.Commands.AlgorithmOptions(new Ppo());
-            options.AddTo(command);
-            return (Ppo)options.Read(command.Parse(args));
-        }
+        static Ppo Parse(params string[] args) => ParsePpo(args);
         Assert.Equal(0.01, Parse().Options.TargetKl);
         Assert.Equal(0.02, Parse("--target-kl", "0.02").Options.TargetKl);
         Assert.Null(Parse("--no-early-stopping").Options.TargetKl);
@@ -119,19 +113,28 @@ public class AlgorithmRegistryTests
     [Trait("tier", "fast")]
     public void PPOs_value_warmup_and_its_controls_are_command_line_options_with_the_records_defaults()
     {
-        Ppo Parse(params string[] args)
+        static Ppo Parse(params string[] args)
         {
-            var command = new System.CommandLine.Command("ppo");
-            var options = new ValueDrift.Cli.Commands.AlgorithmOptions(new Ppo());
-            options.AddTo(command);
-            var parsed = command.Parse(args);
-            Assert.Empty(parsed.Errors);
-            return (Ppo)options.Read(parsed);
+            var (ppo, errors) = ParsePpoWithErrors(args);
+            Assert.Empty(errors);
+            return ppo;
         }
         var defaults = Parse().Options;
         Assert.Equal((0, false, true), (defaults.ValueWarmupRollouts, defaults.ShuffleScores, defaults.ValueBaseline));
         var given = Parse("--value-warmup-rollouts", "4", "--shuffle-scores", "--value-baseline", "false").Options;
         Assert.Equal((4, true, false), (given.ValueWarmupRollouts, given.ShuffleScores, given.ValueBaseline));
         Assert.Equal(defaults with { ValueWarmupRollouts = 4, ShuffleScores = true, ValueBaseline = false }, given);
+    }
+
+    /// <summary>PPO's record as <c>valuedrift train ppo</c> reads it from <paramref name="args"/>.</summary>
+    private static Ppo ParsePpo(string[] args) => ParsePpoWithErrors(args).Ppo;
+
+    private static (Ppo Ppo, IReadOnlyList<System.CommandLine.Parsing.ParseError> Errors) ParsePpoWithErrors(string[] args)
+    {
+        var command = new System.CommandLine.Command("ppo");
+        var options = new ValueDrift.Cli.Commands.AlgorithmOptions(new Ppo());
+        options.AddTo(command);
+        var parsed = command.Parse(args);
+        return ((Ppo)options.Read(parsed), parsed.Errors);
     }
 }
